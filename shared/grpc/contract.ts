@@ -1,0 +1,93 @@
+import type { z } from "zod";
+
+/**
+ * How an RPC may be retried and how long it may take: `read` for single
+ * reads, `list` for lists and searches, `command` for writes (safe to repeat
+ * because each carries a command id).
+ */
+export type RpcKind = "read" | "list" | "command";
+
+/** The zod contract of one RPC: what goes in, what comes out. */
+export interface RpcContract<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  kind: RpcKind;
+  input: I;
+  output: O;
+}
+
+/** The contract of one proto service: its fully qualified name and its RPCs by camelCase name. */
+export interface ServiceContract<
+  M extends Record<string, RpcContract> = Record<string, RpcContract>,
+> {
+  /** Fully qualified proto service name, e.g. `cqrs.command.v1.CategoryCommands`. */
+  service: string;
+  /** The `.proto` file that declares it, relative to `proto/`. */
+  protoFile: string;
+  methods: M;
+}
+
+/** Declares one RPC. */
+export function rpc<I extends z.ZodType, O extends z.ZodType>(
+  kind: RpcKind,
+  input: I,
+  output: O,
+): RpcContract<I, O> {
+  return { kind, input, output };
+}
+
+/** Declares a service contract; `methods` keys are the proto RPC names in camelCase. */
+export function defineService<M extends Record<string, RpcContract>>(
+  service: string,
+  protoFile: string,
+  methods: M,
+): ServiceContract<M> {
+  return { service, protoFile, methods };
+}
+
+/** Who is calling and why, carried in gRPC metadata. */
+export interface CallMetadata {
+  commandId?: string;
+  correlationId?: string;
+  causationId?: string;
+  userId?: string;
+  tenantId?: string;
+  traceparent?: string;
+  /** Ask the read side to wait until it has applied this position. */
+  consistencyToken?: string;
+}
+
+/** What a server handler gets besides its input. */
+export interface CallContext {
+  metadata: CallMetadata;
+  /** Aborted when the caller cancels or the deadline passes. */
+  signal: AbortSignal;
+}
+
+/** Server handlers for a contract, typed from its schemas. */
+export type Handlers<S extends ServiceContract> = {
+  [K in keyof S["methods"]]: (
+    input: z.output<S["methods"][K]["input"]>,
+    context: CallContext,
+  ) => Promise<z.input<S["methods"][K]["output"]>>;
+};
+
+/** Options of one client call. */
+export interface CallOptions {
+  metadata?: CallMetadata;
+  /** Overrides the kind's default deadline, in milliseconds. */
+  timeoutMs?: number;
+}
+
+/** A typed client proxy inferred from a contract, the way a tRPC client infers from its router. */
+export type Client<S extends ServiceContract> =
+  & {
+    [K in keyof S["methods"]]: (
+      input: z.input<S["methods"][K]["input"]>,
+      options?: CallOptions,
+    ) => Promise<z.output<S["methods"][K]["output"]>>;
+  }
+  & { close(): void };
+
+/** The proto RPC name (`CreateCategory`) of a contract key (`createCategory`). */
+export function protoMethodName(key: string): string {
+  return key.charAt(0).toUpperCase() + key.slice(1);
+}

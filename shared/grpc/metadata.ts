@@ -1,0 +1,34 @@
+import * as grpc from "@grpc/grpc-js";
+import type { CallMetadata } from "./contract.ts";
+
+const keys: Record<keyof CallMetadata, string> = {
+  commandId: "x-command-id",
+  correlationId: "x-correlation-id",
+  causationId: "x-causation-id",
+  userId: "x-user-id",
+  tenantId: "x-tenant-id",
+  traceparent: "traceparent",
+  consistencyToken: "x-consistency-token",
+};
+
+/** Encodes call metadata as gRPC metadata. */
+export function toGrpcMetadata(meta: CallMetadata = {}): grpc.Metadata {
+  const out = new grpc.Metadata();
+  for (const [field, key] of Object.entries(keys)) {
+    const value = meta[field as keyof CallMetadata];
+    if (value) out.set(key, value);
+  }
+  return out;
+}
+
+/** Decodes call metadata from gRPC metadata, ignoring unknown keys. */
+export function fromGrpcMetadata(metadata: grpc.Metadata): CallMetadata {
+  const out: CallMetadata = {};
+  for (const [field, key] of Object.entries(keys)) {
+    const value = metadata.get(key)[0];
+    if (typeof value === "string" && value.length > 0 && value.length <= 512) {
+      out[field as keyof CallMetadata] = value;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,119 @@
+import * as grpc from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import { ReflectionService } from "@grpc/reflection";
+import { AppError } from "@shared/errors/mod.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import {
+  type CallContext,
+  type Handlers,
+  protoMethodName,
+  type ServiceContract,
+} from "./contract.ts";
+import { fromGrpcMetadata } from "./metadata.ts";
+import { loadProto, serviceDefinition } from "./proto.ts";
+import { toServiceError } from "./status.ts";
+import { parseWith } from "./validate.ts";
+
+/** A contract with the handlers that serve it. */
+export interface ServiceBinding<S extends ServiceContract = ServiceContract> {
+  contract: S;
+  handlers: Handlers<S>;
+}
+
+/** Pairs a contract with its handlers, checking the handler types. */
+export function bind<S extends ServiceContract>(
+  contract: S,
+  handlers: Handlers<S>,
+): ServiceBinding<S> {
+  return { contract, handlers };
+}
+
+/** A running gRPC server. */
+export interface GrpcServer {
+  port: number;
+  /** The standard health service; set statuses here. */
+  health: HealthImplementation;
+  /** Stops accepting calls and waits for running ones (forces after `graceMs`). */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+function unaryHandler(
+  binding: ServiceBinding,
+  key: string,
+  logger: Logger,
+): grpc.handleUnaryCall<unknown, unknown> {
+  const method = binding.contract.methods[key]!;
+  const handler = (binding.handlers as Record<string, Handlers<ServiceContract>[string]>)[key]!;
+  const rpcName = `${binding.contract.service}/${protoMethodName(key)}`;
+  return (call, callback) => {
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort());
+    const context: CallContext = {
+      metadata: fromGrpcMetadata(call.metadata),
+      signal: controller.signal,
+    };
+    Promise.resolve()
+      .then(() => handler(parseWith(method.input, call.request), context))
+      .then(
+        (output) => callback(null, output),
+        (err: unknown) => {
+          if (!(err instanceof AppError) || err.code === "INTERNAL") {
+            logger.error("rpc failed", { rpc: rpcName, error: err, ...context.metadata });
+          } else {
+            logger.debug("rpc refused", { rpc: rpcName, code: err.code, message: err.message });
+          }
+          callback(toServiceError(err) as grpc.ServiceError);
+        },
+      );
+  };
+}
+
+/**
+ * Starts a gRPC server that serves the given contracts, the standard health
+ * service and server reflection, on `host:port` (port 0 picks a free one).
+ */
+export async function startGrpcServer(
+  bindings: ServiceBinding[],
+  options: { host?: string; port: number; logger: Logger },
+): Promise<GrpcServer> {
+  const server = new grpc.Server();
+  const statuses: Record<string, "SERVING"> = { "": "SERVING" };
+  const protoFiles = new Set<string>();
+  for (const binding of bindings) {
+    const { service, protoFile, methods } = binding.contract;
+    protoFiles.add(protoFile);
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const key of Object.keys(methods)) {
+      implementation[protoMethodName(key)] = unaryHandler(binding, key, options.logger);
+    }
+    server.addService(serviceDefinition(protoFile, service), implementation);
+    statuses[service] = "SERVING";
+  }
+  const health = new HealthImplementation(statuses);
+  health.addToServer(server);
+  const definitions = [...protoFiles].map(loadProto);
+  new ReflectionService(Object.assign({}, ...definitions)).addToServer(server);
+
+  const address = `${options.host ?? "0.0.0.0"}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      if (err) reject(new Error(`Cannot listen on ${address}: ${err.message}`, { cause: err }));
+      else resolve(bound);
+    })
+  );
+  return {
+    port,
+    health,
+    shutdown: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

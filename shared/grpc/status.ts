@@ -1,0 +1,57 @@
+import * as grpc from "@grpc/grpc-js";
+import {
+  AppError,
+  type ErrorCode,
+  errorFromCode,
+  InternalError,
+  UnavailableError,
+} from "@shared/errors/mod.ts";
+
+const toStatus: Record<ErrorCode, grpc.status> = {
+  VALIDATION: grpc.status.INVALID_ARGUMENT,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  CONFLICT: grpc.status.ABORTED,
+  PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  FORBIDDEN: grpc.status.PERMISSION_DENIED,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+const CODE_KEY = "x-error-code";
+const DETAILS_KEY = "x-error-details";
+
+/** Turns an error thrown by a handler into a gRPC status; internals are not exposed. */
+export function toServiceError(err: unknown): Partial<grpc.StatusObject> {
+  const app = err instanceof AppError ? err : new InternalError("Internal error");
+  const metadata = new grpc.Metadata();
+  metadata.set(CODE_KEY, app.code);
+  metadata.set(DETAILS_KEY, JSON.stringify(app.details));
+  return { code: toStatus[app.code], details: app.message, metadata };
+}
+
+/** Turns a gRPC client error back into the AppError the server raised. */
+export function fromServiceError(err: grpc.ServiceError, service: string): AppError {
+  const code = err.metadata?.get(CODE_KEY)[0];
+  if (typeof code === "string") {
+    let details: Record<string, unknown> = {};
+    try {
+      details = JSON.parse(String(err.metadata.get(DETAILS_KEY)[0] ?? "{}"));
+    } catch {
+      details = {};
+    }
+    return errorFromCode(code, err.details, details);
+  }
+  switch (err.code) {
+    case grpc.status.UNAVAILABLE:
+    case grpc.status.DEADLINE_EXCEEDED:
+    case grpc.status.CANCELLED:
+    case grpc.status.RESOURCE_EXHAUSTED:
+      return new UnavailableError(`Service "${service}" is unavailable: ${err.details}`, {
+        service,
+        grpcCode: grpc.status[err.code],
+      }, { cause: err });
+    default:
+      return new InternalError(`Service "${service}" failed: ${err.details}`, {}, { cause: err });
+  }
+}

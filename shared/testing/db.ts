@@ -1,0 +1,53 @@
+import {
+  connect,
+  dropDatabase,
+  ensureDatabase,
+  type Sql,
+  withDatabase,
+} from "@shared/db/connect.ts";
+import { migrate } from "@shared/db/migrate.ts";
+
+/** The PostgreSQL server tests run against (`deno task test` starts one and sets it). */
+export function testServerUrl(): string {
+  const url = Deno.env.get("TEST_DATABASE_URL");
+  if (!url) {
+    throw new Error(
+      "TEST_DATABASE_URL is not set: run the tests with `deno task test`, which starts an embedded PostgreSQL, or point TEST_DATABASE_URL at a server",
+    );
+  }
+  return url;
+}
+
+/** A fresh, migrated pair of databases for one test. */
+export interface TestDatabases {
+  eventStoreUrl: string;
+  readModelUrl: string;
+  /** Pools on both; closed by `drop()`. */
+  eventStore: Sql;
+  readModel: Sql;
+  /** Closes the pools and drops both databases. */
+  drop(): Promise<void>;
+}
+
+/** Creates and migrates a fresh event store and read model database for one test. */
+export async function createTestDatabases(): Promise<TestDatabases> {
+  const base = testServerUrl();
+  const tag = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const eventStoreUrl = withDatabase(base, `${tag}_es`);
+  const readModelUrl = withDatabase(base, `${tag}_rm`);
+  await Promise.all([ensureDatabase(eventStoreUrl), ensureDatabase(readModelUrl)]);
+  const eventStore = connect(eventStoreUrl, { max: 20 });
+  const readModel = connect(readModelUrl, { max: 10 });
+  await migrate(eventStore, "event_store");
+  await migrate(readModel, "read_model");
+  return {
+    eventStoreUrl,
+    readModelUrl,
+    eventStore,
+    readModel,
+    drop: async () => {
+      await Promise.all([eventStore.end(), readModel.end()]);
+      await Promise.all([dropDatabase(eventStoreUrl), dropDatabase(readModelUrl)]);
+    },
+  };
+}
