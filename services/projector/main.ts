@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { createLogger } from "@shared/log/mod.ts";
+import { runUntilSignal } from "@shared/runtime/serve.ts";
+import { startProjector } from "./app.ts";
+
+const config = loadConfig(z.object({
+  EVENT_STORE_URL: postgresUrlVar,
+  READ_MODEL_URL: postgresUrlVar,
+  PROJECTOR_HTTP_PORT: portVar.default(4100),
+  PROJECTOR_POLL_MS: z.coerce.number().int().min(10).max(60000).default(500),
+  PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
+}));
+const logger = createLogger("projector");
+const projector = await startProjector({
+  eventStoreUrl: config.EVENT_STORE_URL,
+  readModelUrl: config.READ_MODEL_URL,
+  pollMs: config.PROJECTOR_POLL_MS,
+  batchSize: config.PROJECTOR_BATCH_SIZE,
+  httpPort: config.PROJECTOR_HTTP_PORT,
+  logger,
+});
+logger.info("listening", { port: projector.httpPort });
+runUntilSignal(logger, () => projector.stop());

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { createLogger } from "@shared/log/mod.ts";
+import { runUntilSignal } from "@shared/runtime/serve.ts";
+import { startQueryService } from "./app.ts";
+
+const config = loadConfig(z.object({
+  READ_MODEL_URL: postgresUrlVar,
+  QUERY_PORT: portVar.default(50052),
+  QUERY_HOST: z.string().default("0.0.0.0"),
+  READ_MODEL_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+}));
+const logger = createLogger("query");
+const service = await startQueryService({
+  readModelUrl: config.READ_MODEL_URL,
+  port: config.QUERY_PORT,
+  host: config.QUERY_HOST,
+  poolSize: config.READ_MODEL_POOL_SIZE,
+  logger,
+});
+logger.info("listening", { port: service.port });
+runUntilSignal(logger, () => service.stop());
