@@ -1,5 +1,5 @@
 # One image for every service; the command chooses which one runs.
-FROM denoland/deno:2.5.6
+FROM denoland/deno:2.9.6
 
 WORKDIR /app
 COPY deno.json deno.lock ./
