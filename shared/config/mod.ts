@@ -6,14 +6,16 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses environment variables with a zod object schema. Every bad variable
- * is named in one error, so an operator fixes them all in one go.
+ * Parses environment variables with a zod object schema. A variable set to
+ * the empty string counts as unset. Every bad variable is named in one
+ * error, so an operator fixes them all in one go.
  */
-export function loadConfig<S extends z.ZodObject>(
+export function loadConfig<S extends z.ZodType<Record<string, unknown>>>(
   schema: S,
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): z.infer<S> {
-  const result = schema.safeParse(env);
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+  const result = schema.safeParse(given);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => {
     const name = i.path.join(".");

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { gql } from "@shared/testing/graphql.ts";
+import { freeSystemPorts } from "@shared/testing/ports.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+interface Dev {
+  process: Deno.ChildProcess;
+  lines: string[];
+}
+
+/** Starts `deno task dev` and resolves once it prints the GraphQL URL. */
+async function startDev(env: Record<string, string>): Promise<Dev> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["task", "dev"],
+    cwd: root,
+    env: { ...env, LOG_LEVEL: "warn" },
+    clearEnv: false,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines: string[] = [];
+  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  while (!lines.some((l) => l.includes("GraphQL: http"))) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`dev exited before it was ready:\n${lines.join("\n")}`);
+    buffer += value;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    lines.push(...parts);
+  }
+  // Keep draining so the process never blocks on a full pipe.
+  (async () => {
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+  })();
+  return { process, lines };
+}
+
+async function portClosed(port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function postgresRunningIn(dataDir: string): boolean {
+  const out = new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).outputSync();
+  return new TextDecoder().decode(out.stdout).split("\n").some((l) =>
+    l.includes("postgres") && l.includes(dataDir)
+  );
+}
+
+Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanly and keeps its data", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "cqrs-dev-test-" });
+  const ports = freeSystemPorts();
+  const env: Record<string, string> = {
+    DEV_DATA_DIR: dataDir,
+    GATEWAY_PORT: String(ports.gateway),
+    COMMAND_PORT: String(ports.command),
+    QUERY_PORT: String(ports.query),
+    PROJECTOR_HTTP_PORT: String(ports.projector),
+    EVENT_STORE_URL: "",
+    READ_MODEL_URL: "",
+    DATABASE_URL: "",
+  };
+  const url = `http://127.0.0.1:${ports.gateway}`;
+  try {
+    const first = await startDev(env);
+    assert.ok(first.lines.some((l) => l.includes("embedded PostgreSQL")));
+    const created = await gql<{ createCategory: { id: string } }>(
+      url,
+      `mutation { createCategory(input: {name: "Kept"}) { id } }`,
+    );
+    assert.equal(created.errors, undefined);
+    first.process.kill("SIGTERM");
+    assert.equal((await first.process.status).code, 0);
+    for (const port of Object.values(ports)) {
+      assert.ok(await portClosed(port), `port ${port} closed`);
+    }
+    assert.equal(postgresRunningIn(dataDir), false, "no postgres left running");
+
+    const second = await startDev(env);
+    const read = await gql<{ categories: { id: string; name: string }[] }>(
+      url,
+      `{ categories { id name } }`,
+    );
+    assert.deepEqual(read.data?.categories, [{
+      id: created.data!.createCategory.id,
+      name: "Kept",
+    }]);
+    second.process.kill("SIGINT");
+    assert.equal((await second.process.status).code, 0);
+    assert.equal(postgresRunningIn(dataDir), false, "no postgres left running");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
