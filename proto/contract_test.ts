@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import type { z } from "zod";
-import { categoryCommands } from "./command/v1/contract.ts";
-import { categoryQueries } from "./query/v1/contract.ts";
+import { commandContracts } from "./command/v1/contract.ts";
+import { queryContracts } from "./query/v1/contract.ts";
 import { loadProto, protoMethodName, type ServiceContract } from "@shared/grpc/mod.ts";
 
-const contracts: ServiceContract[] = [categoryCommands, categoryQueries];
+const contracts: ServiceContract[] = [...commandContracts, ...queryContracts];
 
 interface ProtoField {
   name: string;
@@ -14,39 +14,105 @@ interface ProtoField {
   proto3Optional?: boolean;
 }
 
-interface MethodDefinition {
-  originalName: string;
-  requestType: { type: { field: ProtoField[] } };
-  responseType: { type: { field: ProtoField[] } };
+interface MessageType {
+  type: { field: ProtoField[] };
 }
+
+interface MethodDefinition {
+  requestType: MessageType;
+  responseType: MessageType;
+}
+
+interface ZodDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  element?: z.ZodType;
+  getter?: () => z.ZodType;
+  options?: z.ZodType[];
+}
+
+function def(schema: z.ZodType): ZodDef {
+  return (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+}
+
+/** The zod type under wrappers: optional, default, preprocess/transform pipes, lazy. */
+function core(schema: z.ZodType): z.ZodType {
+  const d = def(schema);
+  switch (d.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+      return core(d.innerType!);
+    case "pipe":
+      // A preprocess pipe puts the real schema in `out`; a transform pipe in `in`.
+      return core(def(d.in!).type === "transform" ? d.out! : d.in!);
+    case "lazy":
+      return core(d.getter!());
+    default:
+      return schema;
+  }
+}
+
+const scalar: Record<string, string[]> = {
+  TYPE_STRING: ["string", "enum"],
+  TYPE_INT32: ["number"],
+  TYPE_INT64: ["string", "number"],
+  TYPE_BOOL: ["boolean"],
+  TYPE_MESSAGE: ["object"],
+};
 
 function camel(name: string): string {
   return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
-  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
-  assert.ok(shape, "contract schemas must be zod objects");
-  return shape;
-}
-
-function assertSameFields(proto: ProtoField[], schema: z.ZodType, where: string) {
-  const shape = shapeOf(schema);
-  const protoNames = proto.map((f) => camel(f.name)).sort();
-  assert.deepEqual(protoNames, Object.keys(shape).sort(), `fields of ${where}`);
-  for (const field of proto) {
+function checkMessage(
+  file: string,
+  pkg: string,
+  message: MessageType,
+  schema: z.ZodType,
+  where: string,
+  seen: Set<MessageType> = new Set(),
+) {
+  if (seen.has(message)) return; // a recursive message (a tree) was checked one level up
+  seen = new Set([...seen, message]);
+  const object = core(schema);
+  assert.equal(def(object).type, "object", `${where} is a zod object`);
+  const shape = (object as unknown as { shape: Record<string, z.ZodType> }).shape;
+  const fields = message.type.field;
+  assert.deepEqual(
+    fields.map((f) => camel(f.name)).sort(),
+    Object.keys(shape).sort(),
+    `fields of ${where}`,
+  );
+  for (const field of fields) {
     const key = camel(field.name);
-    const zodField = shape[key]!;
-    const optionalInZod = zodField.safeParse(undefined).success;
+    const at = `${where}.${key}`;
+    let zodField = core(shape[key]!);
+    const optional = shape[key]!.safeParse(undefined).success;
+    if (field.proto3Optional) assert.ok(optional, `${at} is optional in proto, so in the contract`);
     if (field.label === "LABEL_REPEATED") {
-      assert.ok(zodField.safeParse([]).success, `${where}.${key} is repeated in proto`);
-    } else if (field.proto3Optional) {
-      assert.ok(optionalInZod, `${where}.${key} is optional in proto, so in the contract`);
+      assert.equal(def(zodField).type, "array", `${at} is repeated in proto`);
+      zodField = core(def(zodField).element!);
+    }
+    const kinds = scalar[field.type];
+    assert.ok(kinds, `${at} has a supported proto type (${field.type})`);
+    const options = def(zodField).type === "union" ? def(zodField).options!.map(core) : [zodField];
+    const matching = options.find((o) => kinds.includes(def(o).type));
+    assert.ok(matching, `${at}: proto ${field.type} but zod ${def(zodField).type}`);
+    zodField = matching;
+    if (field.type === "TYPE_MESSAGE") {
+      const types = loadProto(file);
+      const name = field.typeName.replace(/^\./, "");
+      const nested = (types[name] ?? types[`${pkg}.${name}`]) as unknown as MessageType;
+      assert.ok(nested, `${at}: message ${field.typeName} is declared`);
+      checkMessage(file, pkg, nested, zodField, at, seen);
     }
   }
 }
 
-Deno.test("every proto RPC has a contract and their fields agree", () => {
+Deno.test("every proto RPC has a contract and their fields and types agree", () => {
   for (const contract of contracts) {
     const definition = loadProto(contract.protoFile)[contract.service] as unknown as Record<
       string,
@@ -60,16 +126,10 @@ Deno.test("every proto RPC has a contract and their fields agree", () => {
     );
     for (const [key, method] of Object.entries(contract.methods)) {
       const rpc = definition[protoMethodName(key)]!;
-      assertSameFields(
-        rpc.requestType.type.field,
-        method.input,
-        `${contract.service}.${key} input`,
-      );
-      assertSameFields(
-        rpc.responseType.type.field,
-        method.output,
-        `${contract.service}.${key} output`,
-      );
+      const where = `${contract.service}.${key}`;
+      const pkg = contract.service.split(".").slice(0, -1).join(".");
+      checkMessage(contract.protoFile, pkg, rpc.requestType, method.input, `${where} input`);
+      checkMessage(contract.protoFile, pkg, rpc.responseType, method.output, `${where} output`);
     }
   }
 });

@@ -67,7 +67,7 @@ export type Handlers<S extends ServiceContract> = {
   [K in keyof S["methods"]]: (
     input: z.output<S["methods"][K]["input"]>,
     context: CallContext,
-  ) => Promise<z.input<S["methods"][K]["output"]>>;
+  ) => Promise<z.output<S["methods"][K]["output"]>>;
 };
 
 /** Options of one client call. */

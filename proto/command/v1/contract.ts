@@ -1,6 +1,20 @@
 import { z } from "zod";
 import { defineService, rpc } from "@shared/grpc/contract.ts";
-import { description, name, optional, uuid } from "@shared/domain/shared/fields.ts";
+import {
+  address,
+  categoryName,
+  description,
+  optional,
+  orderItems,
+  orderStatus,
+  price,
+  productName,
+  reason,
+  stockQuantity,
+  uuid,
+} from "@shared/domain/shared/fields.ts";
+
+const PROTO = "command/v1/command.proto";
 
 /** What every command returns: the aggregate, its new version and its last event's position. */
 export const CommandResult = z.object({
@@ -10,20 +24,104 @@ export const CommandResult = z.object({
   position: z.string(),
 });
 
-/** The category commands of `cqrs.command.v1.CategoryCommands`. */
-export const categoryCommands = defineService(
-  "cqrs.command.v1.CategoryCommands",
-  "command/v1/command.proto",
-  {
-    createCategory: rpc(
-      "command",
-      z.object({
-        id: optional(uuid),
-        name: name(100),
-        description: optional(description),
-        parentId: optional(uuid),
-      }),
-      CommandResult,
-    ),
-  },
-);
+/** `cqrs.command.v1.CategoryCommands`. */
+export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands", PROTO, {
+  createCategory: rpc(
+    "command",
+    z.object({
+      id: optional(uuid),
+      name: categoryName,
+      description: optional(description),
+      parentId: optional(uuid),
+    }),
+    CommandResult,
+  ),
+  updateCategory: rpc(
+    "command",
+    z.object({
+      id: uuid,
+      name: optional(categoryName),
+      description: optional(description),
+      parentId: optional(uuid),
+      makeRoot: optional(z.boolean()),
+    }).refine((v) => !(v.makeRoot && v.parentId), {
+      message: "must not be set together with makeRoot",
+      path: ["parentId"],
+    }),
+    CommandResult,
+  ),
+  deleteCategory: rpc(
+    "command",
+    z.object({
+      id: uuid,
+      reason: optional(reason),
+      reassignProductsTo: optional(uuid),
+    }),
+    CommandResult,
+  ),
+});
+
+/** `cqrs.command.v1.ProductCommands`. */
+export const productCommands = defineService("cqrs.command.v1.ProductCommands", PROTO, {
+  createProduct: rpc(
+    "command",
+    z.object({
+      id: optional(uuid),
+      name: productName,
+      description: optional(description),
+      price,
+      categoryId: uuid,
+    }),
+    CommandResult,
+  ),
+  updateProduct: rpc(
+    "command",
+    z.object({
+      id: uuid,
+      name: optional(productName),
+      description: optional(description),
+      price: optional(price),
+      categoryId: optional(uuid),
+      changeReason: optional(reason),
+    }),
+    CommandResult,
+  ),
+  deleteProduct: rpc(
+    "command",
+    z.object({ id: uuid, reason: optional(reason) }),
+    CommandResult,
+  ),
+  setStock: rpc(
+    "command",
+    z.object({ productId: uuid, quantity: stockQuantity }),
+    CommandResult,
+  ),
+});
+
+/** `cqrs.command.v1.OrderCommands`. */
+export const orderCommands = defineService("cqrs.command.v1.OrderCommands", PROTO, {
+  createOrder: rpc(
+    "command",
+    z.object({
+      id: optional(uuid),
+      customerId: uuid,
+      items: orderItems,
+      shippingAddress: address,
+    }),
+    CommandResult,
+  ),
+  cancelOrder: rpc(
+    "command",
+    z.object({ id: uuid, reason: reason.min(1, "must not be empty") }),
+    CommandResult,
+  ),
+  updateOrderStatus: rpc(
+    "command",
+    z.object({ id: uuid, status: orderStatus }),
+    CommandResult,
+  ),
+  startOrderSaga: rpc("command", z.object({ orderId: uuid }), CommandResult),
+});
+
+/** Every command service contract. */
+export const commandContracts = [categoryCommands, productCommands, orderCommands] as const;
