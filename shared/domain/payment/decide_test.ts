@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { ValidationError } from "@shared/errors/mod.ts";
+import { spec } from "../shared/spec.ts";
+import { AT, id, later } from "../shared/testing.ts";
+import { canCharge, paymentDecider, paymentIdFor } from "./mod.ts";
+import type { PaymentEvent, ProcessPayment, RefundPayment } from "./types.ts";
+
+const ORDER = id(100);
+const PAY = paymentIdFor(ORDER);
+const T = later(5);
+const given = spec(paymentDecider);
+
+const pay = (fields: Partial<ProcessPayment> = {}): ProcessPayment => ({
+  type: "ProcessPayment",
+  paymentId: PAY,
+  orderId: ORDER,
+  amount: "55.00",
+  outcome: { status: "approved", transactionRef: "tx-1" },
+  at: T,
+  ...fields,
+});
+const refund: RefundPayment = { type: "RefundPayment", paymentId: PAY, orderId: ORDER, at: T };
+const processed: PaymentEvent = {
+  type: "PaymentProcessed",
+  data: {
+    paymentId: PAY,
+    orderId: ORDER,
+    amount: "55.00",
+    transactionRef: "tx-1",
+    processedAt: AT,
+  },
+};
+
+Deno.test("decide() records an approved charge as PaymentProcessed", () => {
+  const state = given.when(pay()).then([{
+    type: "PaymentProcessed",
+    data: {
+      paymentId: PAY,
+      orderId: ORDER,
+      amount: "55.00",
+      transactionRef: "tx-1",
+      processedAt: T,
+    },
+  }]);
+  assert.equal(state?.status, "processed");
+  assert.equal(state?.amount, 5500);
+  assert.equal(canCharge(state), false);
+});
+
+Deno.test("decide() records a declined charge as PaymentFailed", () => {
+  given.when(pay({ outcome: { status: "declined", reason: "Card declined" } })).then([{
+    type: "PaymentFailed",
+    data: { paymentId: PAY, orderId: ORDER, amount: "55.00", reason: "Card declined", failedAt: T },
+  }]);
+});
+
+Deno.test("decide() charges once: a repeated ProcessPayment emits nothing", () => {
+  given.given([processed]).when(pay({ outcome: { status: "approved", transactionRef: "tx-2" } }))
+    .thenNothing();
+});
+
+Deno.test("decide() refuses an amount that is not a positive decimal with 2 places", () => {
+  for (const amount of ["0.00", "-1", "1.234", "x"]) {
+    given.when(pay({ amount })).thenThrows(ValidationError, /amount: must be a decimal/, {
+      field: "amount",
+    });
+  }
+});
+
+Deno.test("decide() refunds a processed payment in full", () => {
+  const state = given.given([processed]).when(refund).then([{
+    type: "PaymentRefunded",
+    data: { paymentId: PAY, orderId: ORDER, amount: "55.00", refundedAt: T },
+  }]);
+  assert.equal(state?.status, "refunded");
+});
+
+Deno.test("decide() refunds once: refunding twice emits once", () => {
+  const first = given.given([processed]).when(refund).events;
+  given.given([processed, ...first]).when(refund).thenNothing();
+});
+
+Deno.test("decide() closes a payment that was never charged, so a late charge is not made", () => {
+  const closed = given.when(refund).then([{
+    type: "PaymentRefunded",
+    data: { paymentId: PAY, orderId: ORDER, amount: "0.00", refundedAt: T },
+  }]);
+  assert.equal(canCharge(closed), false);
+  given.given([...given.when(refund).events]).when(pay()).thenNothing();
+});
