@@ -1,14 +1,12 @@
-import { createSchema, createYoga } from "graphql-yoga";
-import { categoryCommands } from "@proto/command/v1/contract.ts";
-import { categoryQueries } from "@proto/query/v1/contract.ts";
-import type { z } from "zod";
-import type { CategoryView } from "@proto/query/v1/contract.ts";
-import { type CallMetadata, checkHealth, type Client, createClient } from "@shared/grpc/mod.ts";
+import { createSchema, createYoga, type Plugin } from "graphql-yoga";
+import { checkHealth } from "@shared/grpc/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
+import { createClients } from "./clients.ts";
+import { type Context, createLoaders, requestMetadata } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
+import { catalogResolvers } from "./resolvers/catalog.ts";
+import { orderResolvers } from "./resolvers/orders.ts";
 import { typeDefs } from "./schema.ts";
-
-type Category = z.output<typeof CategoryView>;
 
 /** Options of the gateway. */
 export interface GatewayOptions {
@@ -17,14 +15,6 @@ export interface GatewayOptions {
   /** host:port of the query service. */
   queryAddress: string;
   logger: Logger;
-  /** How long a mutation waits for its change to be readable; default 2000 ms. */
-  readAfterWriteMs?: number;
-}
-
-interface Context {
-  metadata: CallMetadata;
-  commands: Client<typeof categoryCommands>;
-  queries: Client<typeof categoryQueries>;
 }
 
 /** The gateway as a fetch handler, for Deno.serve or in-process tests. */
@@ -33,92 +23,26 @@ export interface Gateway {
   close(): void;
 }
 
-async function waitForCategory(
-  queries: Context["queries"],
-  id: string,
-  version: number,
-  deadlineMs: number,
-): Promise<Category | undefined> {
-  const until = Date.now() + deadlineMs;
-  let delay = 5;
-  for (;;) {
-    const { category } = await queries.getCategory({ id });
-    if (category && category.version >= version) return category;
-    if (Date.now() + delay > until) return category;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 100);
-  }
-}
-
-function requestMetadata(request: Request): CallMetadata {
-  const h = request.headers;
-  const metadata: CallMetadata = {
-    correlationId: h.get("x-correlation-id") ?? crypto.randomUUID(),
-  };
-  const userId = h.get("x-user-id");
-  if (userId) metadata.userId = userId;
-  const traceparent = h.get("traceparent");
-  if (traceparent) metadata.traceparent = traceparent;
-  return metadata;
-}
+/** Adds `extensions.consistencyToken` to the response of an operation that wrote events. */
+const consistencyTokenPlugin: Plugin<Context> = {
+  onExecute() {
+    return {
+      onExecuteDone({ args, result, setResult }) {
+        const token = (args.contextValue as Context).consistencyToken;
+        if (!token || !result || Symbol.asyncIterator in result) return;
+        setResult({ ...result, extensions: { ...result.extensions, consistencyToken: token } });
+      },
+    };
+  },
+};
 
 /** Builds the gateway: GraphQL on /graphql and dependency health on /health. */
 export function createGateway(options: GatewayOptions): Gateway {
   const { logger } = options;
-  const commands = createClient(categoryCommands, options.commandAddress);
-  const queries = createClient(categoryQueries, options.queryAddress);
-  const readAfterWriteMs = options.readAfterWriteMs ?? 2000;
-
+  const clients = createClients(options.commandAddress, options.queryAddress);
   const schema = createSchema<Context>({
     typeDefs,
-    resolvers: {
-      Query: {
-        category: async (_, args: { id: string }, ctx) =>
-          (await ctx.queries.getCategory({ id: args.id }, { metadata: ctx.metadata })).category ??
-            null,
-        categories: async (_, __, ctx) =>
-          (await ctx.queries.listCategories({}, { metadata: ctx.metadata })).categories,
-      },
-      Mutation: {
-        createCategory: async (_, args: { input: Record<string, unknown> }, ctx) => {
-          const commandId = crypto.randomUUID();
-          const result = await ctx.commands.createCategory(args.input as never, {
-            metadata: { ...ctx.metadata, commandId },
-          });
-          const category = await waitForCategory(
-            ctx.queries,
-            result.id,
-            result.version,
-            readAfterWriteMs,
-          );
-          if (category) return category;
-          // Not projected yet: answer from what was written.
-          const now = new Date().toISOString();
-          const input = args.input as { name: string; description?: string; parentId?: string };
-          return {
-            id: result.id,
-            name: input.name.trim(),
-            description: input.description,
-            parentId: input.parentId,
-            path: [],
-            depth: 0,
-            version: result.version,
-            createdAt: now,
-            updatedAt: now,
-          } satisfies Category;
-        },
-      },
-      Category: {
-        parent: async (c: Category, _, ctx) =>
-          c.parentId
-            ? (await ctx.queries.getCategory({ id: c.parentId }, { metadata: ctx.metadata }))
-              .category ?? null
-            : null,
-        children: async (c: Category, _, ctx) =>
-          (await ctx.queries.listCategories({ parentId: c.id }, { metadata: ctx.metadata }))
-            .categories,
-      },
-    },
+    resolvers: [catalogResolvers, orderResolvers],
   });
 
   const yoga = createYoga<{ request: Request }, Context>({
@@ -126,7 +50,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,
-    context: ({ request }) => ({ metadata: requestMetadata(request), commands, queries }),
+    plugins: [consistencyTokenPlugin],
+    context: ({ request }) => {
+      const metadata = requestMetadata(request);
+      const ctx = { clients, metadata, read: { metadata } } as Context;
+      ctx.loaders = createLoaders(clients, () => ctx.read);
+      return ctx;
+    },
     maskedErrors: { maskError: (error) => toGraphQLError(error, logger) },
   });
 
@@ -152,8 +82,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return Promise.resolve(yoga.fetch(request));
     },
     close() {
-      commands.close();
-      queries.close();
+      clients.close();
     },
   };
 }

@@ -1,5 +1,13 @@
-/** The GraphQL schema of the gateway (SDL). */
+/** The GraphQL schema of the gateway (SDL). Money is a decimal string with two places. */
 export const typeDefs = /* GraphQL */ `
+  "Where a page sits in its list."
+  type PageInfo {
+    page: Int!
+    perPage: Int!
+    totalCount: Int!
+    hasNext: Boolean!
+  }
+
   "One ancestor on a category's path from the root."
   type PathSegment {
     id: ID!
@@ -14,28 +22,259 @@ export const typeDefs = /* GraphQL */ `
     children: [Category!]!
     "Ancestors from the root down to this category, inclusive."
     path: [PathSegment!]!
-    "1 for a root category."
+    "1 for a root category; at most 5."
     depth: Int!
+    "The category's live products."
+    products: [Product!]!
+    productCount: Int!
     createdAt: String!
     updatedAt: String!
+  }
+
+  type CategoryNode {
+    category: Category!
+    children: [CategoryNode!]!
+  }
+
+  type CategoryPage {
+    categories: [Category!]!
+    pageInfo: PageInfo!
+  }
+
+  type CategoryStatistics {
+    totalCategories: Int!
+    rootCategories: Int!
+    maxDepth: Int!
+    categoriesWithProducts: Int!
+    emptyCategories: Int!
+  }
+
+  type Product {
+    id: ID!
+    name: String!
+    description: String
+    "Decimal string, e.g. 19.99."
+    price: String!
+    category: Category
+    stock: Int!
+    createdAt: String!
+    updatedAt: String!
+  }
+
+  type ProductPage {
+    products: [Product!]!
+    pageInfo: PageInfo!
+  }
+
+  type ProductStatistics {
+    count: Int!
+    averagePrice: String
+    minPrice: String
+    maxPrice: String
+    totalStock: Int!
+  }
+
+  type Address {
+    street: String!
+    city: String!
+    postalCode: String!
+  }
+
+  type OrderItem {
+    productId: ID!
+    productName: String!
+    quantity: Int!
+    unitPrice: String!
+    discountRate: String!
+    lineTotal: String!
+  }
+
+  type Order {
+    id: ID!
+    customerId: ID!
+    "pending, confirmed, payment_pending, payment_failed, processing, shipped, delivered, completed, returned, refunded or cancelled."
+    status: String!
+    items: [OrderItem!]!
+    subtotal: String!
+    tax: String!
+    shipping: String!
+    total: String!
+    shippingAddress: Address!
+    cancelReason: String
+    saga: SagaState
+    createdAt: String!
+    updatedAt: String!
+  }
+
+  type OrderPage {
+    orders: [Order!]!
+    pageInfo: PageInfo!
+  }
+
+  type StatusCount {
+    status: String!
+    count: Int!
+  }
+
+  type OrderStats {
+    totalOrders: Int!
+    byStatus: [StatusCount!]!
+    totalRevenue: String!
+    averageOrderValue: String
+  }
+
+  type SagaState {
+    sagaId: ID!
+    "started, processing, compensating, completed, failed or compensated."
+    status: String!
+    completedSteps: [String!]!
+    currentStep: String
+    failureReason: String
+    startedAt: String!
+    completedAt: String
+  }
+
+  input ProductSearchInput {
+    text: String
+    categoryId: ID
+    minPrice: String
+    maxPrice: String
+    "name_asc (default), name_desc, price_asc, price_desc or newest."
+    sort: String
+    page: Int
+    perPage: Int
+  }
+
+  type Query {
+    category(id: ID!): Category
+    categoryByName(name: String!): Category
+    "Every live category, or the children of parentId."
+    categories(parentId: ID): [Category!]!
+    searchCategories(searchTerm: String!, page: Int, perPage: Int): [Category!]!
+    categoriesPaginated(page: Int, perPage: Int): CategoryPage!
+    categoryTree: [CategoryNode!]!
+    categoryStatistics: CategoryStatistics!
+    categoryExists(id: ID!): Boolean!
+
+    product(id: ID!): Product
+    productByName(name: String!): Product
+    products(page: Int, perPage: Int): [Product!]!
+    searchProducts(searchTerm: String!, page: Int, perPage: Int): [Product!]!
+    searchProductsAdvanced(input: ProductSearchInput!): ProductPage!
+    productsPaginated(page: Int, perPage: Int): ProductPage!
+    productsByCategory(categoryId: ID!, page: Int, perPage: Int): [Product!]!
+    productsByPriceRange(minPrice: String, maxPrice: String, page: Int, perPage: Int): [Product!]!
+    productStatistics: ProductStatistics!
+    productExists(id: ID!): Boolean!
+
+    order(id: ID!): Order
+    userOrders(userId: ID!, page: Int, perPage: Int): [Order!]!
+    ordersByStatus(status: String!, page: Int, perPage: Int): [Order!]!
+    orderStats: OrderStats!
+    sagaState(orderId: ID!): SagaState
   }
 
   input CreateCategoryInput {
     "Optional client-chosen id (UUID); generated when omitted."
     id: ID
-    "1 to 100 characters after trimming."
+    "1 to 100 characters after trimming; unique among its siblings."
     name: String!
     description: String
     "Parent category; a root category when omitted."
     parentId: ID
   }
 
-  type Query {
-    category(id: ID!): Category
-    categories: [Category!]!
+  input UpdateCategoryInput {
+    id: ID!
+    name: String
+    description: String
+    "Moves the category under this parent."
+    parentId: ID
+    "Moves the category to the root."
+    makeRoot: Boolean
+  }
+
+  input DeleteCategoryInput {
+    id: ID!
+    reason: String
+    "Moves the category's live products here first."
+    reassignProductsTo: ID
+  }
+
+  input CreateProductInput {
+    id: ID
+    "1 to 200 characters after trimming."
+    name: String!
+    description: String
+    "0.01 to 999999.99, at most two decimal places."
+    price: String!
+    categoryId: ID!
+  }
+
+  input UpdateProductInput {
+    id: ID!
+    name: String
+    description: String
+    price: String
+    categoryId: ID
+    changeReason: String
+  }
+
+  input DeleteProductInput {
+    id: ID!
+    reason: String
+  }
+
+  input SetStockInput {
+    productId: ID!
+    quantity: Int!
+  }
+
+  input OrderItemInput {
+    productId: ID!
+    quantity: Int!
+    "0 to 1, e.g. 0.15."
+    discountRate: String
+  }
+
+  input AddressInput {
+    street: String!
+    city: String!
+    postalCode: String!
+  }
+
+  input CreateOrderInput {
+    id: ID
+    customerId: ID!
+    items: [OrderItemInput!]!
+    shippingAddress: AddressInput!
+  }
+
+  input CancelOrderInput {
+    id: ID!
+    reason: String!
+  }
+
+  input UpdateOrderStatusInput {
+    id: ID!
+    status: String!
+  }
+
+  input StartOrderSagaInput {
+    orderId: ID!
   }
 
   type Mutation {
     createCategory(input: CreateCategoryInput!): Category!
+    updateCategory(input: UpdateCategoryInput!): Category!
+    deleteCategory(input: DeleteCategoryInput!): Boolean!
+    createProduct(input: CreateProductInput!): Product!
+    updateProduct(input: UpdateProductInput!): Product!
+    deleteProduct(input: DeleteProductInput!): Boolean!
+    setStock(input: SetStockInput!): Product!
+    createOrder(input: CreateOrderInput!): Order!
+    cancelOrder(input: CancelOrderInput!): Order!
+    updateOrderStatus(input: UpdateOrderStatusInput!): Order!
+    startOrderSaga(input: StartOrderSagaInput!): Order!
   }
 `;

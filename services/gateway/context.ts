@@ -1,0 +1,78 @@
+import DataLoader from "dataloader";
+import type { z } from "zod";
+import type { CategoryView, ProductView } from "@proto/query/v1/contract.ts";
+import type { CallMetadata, CallOptions } from "@shared/grpc/mod.ts";
+import type { Clients } from "./clients.ts";
+
+/** A category as the query service returns it. */
+export type Category = z.output<typeof CategoryView>;
+/** A product as the query service returns it. */
+export type Product = z.output<typeof ProductView>;
+
+/** Per-request state of a GraphQL operation. */
+export interface Context {
+  clients: Clients;
+  metadata: CallMetadata;
+  /** Options for read calls: the request's metadata and consistency token. */
+  read: CallOptions;
+  loaders: Loaders;
+  /** The position of the last event this request's mutations wrote. */
+  consistencyToken?: string;
+}
+
+/** Batching loaders: one gRPC call per kind of lookup per tick, whatever the list size. */
+export interface Loaders {
+  category: DataLoader<string, Category | null>;
+  product: DataLoader<string, Product | null>;
+  productsByCategory: DataLoader<string, Product[]>;
+}
+
+function byKey<T>(keys: readonly string[], rows: T[], key: (row: T) => string): (T | null)[] {
+  const map = new Map(rows.map((r) => [key(r), r]));
+  return keys.map((k) => map.get(k) ?? null);
+}
+
+/** Creates the loaders of one request. */
+export function createLoaders(clients: Clients, read: () => CallOptions): Loaders {
+  return {
+    category: new DataLoader(async (ids) => {
+      const { categories } = await clients.categoryQueries.getCategoriesByIds(
+        { ids: [...ids] },
+        read(),
+      );
+      return byKey(ids, categories, (c) => c.id);
+    }),
+    product: new DataLoader(async (ids) => {
+      const { products } = await clients.productQueries.getProductsByIds({ ids: [...ids] }, read());
+      return byKey(ids, products, (p) => p.id);
+    }),
+    productsByCategory: new DataLoader(async (ids) => {
+      const { products } = await clients.productQueries.getProductsByCategoryIds(
+        { ids: [...ids] },
+        read(),
+      );
+      const groups = new Map<string, Product[]>();
+      for (const p of products) {
+        const list = groups.get(p.categoryId) ?? [];
+        list.push(p);
+        groups.set(p.categoryId, list);
+      }
+      return ids.map((id) => groups.get(id) ?? []);
+    }),
+  };
+}
+
+/** The call metadata of an HTTP request: correlation id, user, trace context, consistency. */
+export function requestMetadata(request: Request): CallMetadata {
+  const h = request.headers;
+  const metadata: CallMetadata = {
+    correlationId: h.get("x-correlation-id") ?? crypto.randomUUID(),
+  };
+  const userId = h.get("x-user-id");
+  if (userId) metadata.userId = userId;
+  const traceparent = h.get("traceparent");
+  if (traceparent) metadata.traceparent = traceparent;
+  const token = h.get("x-consistency-token");
+  if (token) metadata.consistencyToken = token;
+  return metadata;
+}

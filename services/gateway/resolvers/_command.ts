@@ -1,0 +1,36 @@
+import type { z } from "zod";
+import type { CommandResult } from "@proto/command/v1/contract.ts";
+import { NotFoundError } from "@shared/errors/mod.ts";
+import type { CallOptions } from "@shared/grpc/mod.ts";
+import type { Context } from "../context.ts";
+
+type Result = z.output<typeof CommandResult>;
+
+/** The consistency token of a command result: its last event's global position. */
+export function consistencyToken(result: Result): string {
+  return `${result.transactionId}:${result.position}`;
+}
+
+/**
+ * Runs one command with a fresh command id and the request's metadata, then
+ * makes every later read of this request wait for the command's position, so
+ * the mutation answers with what it wrote.
+ */
+export async function runCommand(
+  ctx: Context,
+  call: (options: CallOptions) => Promise<Result>,
+): Promise<Result> {
+  const result = await call({ metadata: { ...ctx.metadata, commandId: crypto.randomUUID() } });
+  ctx.consistencyToken = consistencyToken(result);
+  ctx.read = { metadata: { ...ctx.metadata, consistencyToken: ctx.consistencyToken } };
+  ctx.loaders.category.clearAll();
+  ctx.loaders.product.clearAll();
+  ctx.loaders.productsByCategory.clearAll();
+  return result;
+}
+
+/** Returns the entity a mutation changed, read back at the mutation's position. */
+export function found<T>(entity: T | undefined | null, what: string, id: string): T {
+  if (entity == null) throw new NotFoundError(`${what} "${id}" does not exist`, { field: "id" });
+  return entity;
+}

@@ -1,0 +1,132 @@
+import type { Category, Context, Product } from "../context.ts";
+import { found, runCommand } from "./_command.ts";
+
+type Args = Record<string, unknown>;
+type Paging = { page?: number | null; perPage?: number | null };
+
+/** Drops null arguments: GraphQL sends an omitted nullable argument as null or undefined. */
+function defined<T extends Args>(args: T): T {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null)) as T;
+}
+
+/** Query, mutation and field resolvers of categories and products. */
+export const catalogResolvers = {
+  Query: {
+    category: async (_: unknown, { id }: { id: string }, ctx: Context) =>
+      (await ctx.clients.categoryQueries.getCategory({ id }, ctx.read)).category ?? null,
+    categoryByName: async (_: unknown, { name }: { name: string }, ctx: Context) =>
+      (await ctx.clients.categoryQueries.getCategoryByName({ name }, ctx.read)).category ?? null,
+    categories: async (_: unknown, args: { parentId?: string | null }, ctx: Context) => {
+      const all: Category[] = [];
+      for (let page = 1;; page++) {
+        const res = await ctx.clients.categoryQueries.listCategories(
+          defined({ parentId: args.parentId, page, perPage: 100 }),
+          ctx.read,
+        );
+        all.push(...res.categories);
+        if (!res.pageInfo.hasNext) return all;
+      }
+    },
+    searchCategories: async (_: unknown, args: Paging & { searchTerm: string }, ctx: Context) =>
+      (await ctx.clients.categoryQueries.searchCategories(defined(args), ctx.read)).categories,
+    categoriesPaginated: async (_: unknown, args: Paging, ctx: Context) =>
+      await ctx.clients.categoryQueries.listCategoriesPaginated(defined(args), ctx.read),
+    categoryTree: async (_: unknown, __: Args, ctx: Context) =>
+      (await ctx.clients.categoryQueries.getCategoryTree({}, ctx.read)).roots,
+    categoryStatistics: async (_: unknown, __: Args, ctx: Context) =>
+      await ctx.clients.categoryQueries.getCategoryStatistics({}, ctx.read),
+    categoryExists: async (_: unknown, { id }: { id: string }, ctx: Context) =>
+      (await ctx.clients.categoryQueries.categoryExists({ id }, ctx.read)).exists,
+
+    product: async (_: unknown, { id }: { id: string }, ctx: Context) =>
+      (await ctx.clients.productQueries.getProduct({ id }, ctx.read)).product ?? null,
+    productByName: async (_: unknown, { name }: { name: string }, ctx: Context) =>
+      (await ctx.clients.productQueries.getProductByName({ name }, ctx.read)).product ?? null,
+    products: async (_: unknown, args: Paging, ctx: Context) =>
+      (await ctx.clients.productQueries.listProducts(defined(args), ctx.read)).products,
+    searchProducts: async (_: unknown, args: Paging & { searchTerm: string }, ctx: Context) =>
+      (await ctx.clients.productQueries.searchProducts(defined(args), ctx.read)).products,
+    searchProductsAdvanced: async (_: unknown, { input }: { input: Args }, ctx: Context) =>
+      await ctx.clients.productQueries.searchProductsAdvanced(defined(input) as never, ctx.read),
+    productsPaginated: async (_: unknown, args: Paging, ctx: Context) =>
+      await ctx.clients.productQueries.listProductsPaginated(defined(args), ctx.read),
+    productsByCategory: async (_: unknown, args: Paging & { categoryId: string }, ctx: Context) =>
+      (await ctx.clients.productQueries.getProductsByCategory(defined(args), ctx.read)).products,
+    productsByPriceRange: async (
+      _: unknown,
+      args: Paging & { minPrice?: string | null; maxPrice?: string | null },
+      ctx: Context,
+    ) =>
+      (await ctx.clients.productQueries.getProductsByPriceRange(defined(args), ctx.read))
+        .products,
+    productStatistics: async (_: unknown, __: Args, ctx: Context) =>
+      await ctx.clients.productQueries.getProductStatistics({}, ctx.read),
+    productExists: async (_: unknown, { id }: { id: string }, ctx: Context) =>
+      (await ctx.clients.productQueries.productExists({ id }, ctx.read)).exists,
+  },
+
+  Mutation: {
+    createCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+      const r = await runCommand(
+        ctx,
+        (o) => ctx.clients.categoryCommands.createCategory(defined(input) as never, o),
+      );
+      return found(await ctx.loaders.category.load(r.id), "Category", r.id);
+    },
+    updateCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+      const r = await runCommand(
+        ctx,
+        (o) => ctx.clients.categoryCommands.updateCategory(defined(input) as never, o),
+      );
+      return found(await ctx.loaders.category.load(r.id), "Category", r.id);
+    },
+    deleteCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+      await runCommand(
+        ctx,
+        (o) => ctx.clients.categoryCommands.deleteCategory(defined(input) as never, o),
+      );
+      return true;
+    },
+    createProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+      const r = await runCommand(
+        ctx,
+        (o) => ctx.clients.productCommands.createProduct(defined(input) as never, o),
+      );
+      return found(await ctx.loaders.product.load(r.id), "Product", r.id);
+    },
+    updateProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+      const r = await runCommand(
+        ctx,
+        (o) => ctx.clients.productCommands.updateProduct(defined(input) as never, o),
+      );
+      return found(await ctx.loaders.product.load(r.id), "Product", r.id);
+    },
+    deleteProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+      await runCommand(
+        ctx,
+        (o) => ctx.clients.productCommands.deleteProduct(defined(input) as never, o),
+      );
+      return true;
+    },
+    setStock: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+      await runCommand(ctx, (o) => ctx.clients.productCommands.setStock(input as never, o));
+      const id = String(input.productId);
+      return found(await ctx.loaders.product.load(id), "Product", id);
+    },
+  },
+
+  Category: {
+    parent: (c: Category, _: Args, ctx: Context) =>
+      c.parentId ? ctx.loaders.category.load(c.parentId) : null,
+    children: async (c: Category, _: Args, ctx: Context) =>
+      c.childCount === 0 ? [] : (await ctx.clients.categoryQueries.listCategories(
+        { parentId: c.id, perPage: 100 },
+        ctx.read,
+      )).categories,
+    products: (c: Category, _: Args, ctx: Context) => ctx.loaders.productsByCategory.load(c.id),
+  },
+
+  Product: {
+    category: (p: Product, _: Args, ctx: Context) => ctx.loaders.category.load(p.categoryId),
+  },
+};
