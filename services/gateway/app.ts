@@ -1,12 +1,23 @@
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
-import { checkHealth } from "@shared/grpc/mod.ts";
+import { checkHealth, type Deadlines, type ResilienceOptions } from "@shared/grpc/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { createClients } from "./clients.ts";
+import { type CacheOptions, createQueryCache, type QueryCache } from "./cache.ts";
+import { type Clients, createClients } from "./clients.ts";
 import { type Context, createLoaders, requestMetadata } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
+import { type ChangeFeed, startChangeFeed } from "./feed.ts";
+import {
+  armorPlugin,
+  defaultLimits,
+  limitBody,
+  noIntrospection,
+  type QueryLimits,
+} from "./limits.ts";
 import { catalogResolvers } from "./resolvers/catalog.ts";
 import { orderResolvers } from "./resolvers/orders.ts";
+import { subscriptionResolvers } from "./resolvers/subscriptions.ts";
 import { typeDefs } from "./schema.ts";
+import { upgradeToGraphQLWs } from "./ws.ts";
 
 /** Options of the gateway. */
 export interface GatewayOptions {
@@ -14,13 +25,27 @@ export interface GatewayOptions {
   commandAddress: string;
   /** host:port of the query service. */
   queryAddress: string;
+  /** The read model database, whose change feed drives subscriptions and cache invalidation. */
+  readModelUrl?: string;
   logger: Logger;
+  /** `production` masks internals and turns introspection and GraphiQL off unless enabled. */
+  mode?: "development" | "production";
+  introspection?: boolean;
+  graphiql?: boolean;
+  limits?: Partial<QueryLimits>;
+  deadlines?: Partial<Deadlines>;
+  resilience?: ResilienceOptions;
+  /** Read-through cache settings; `false` turns the cache off. */
+  cache?: CacheOptions | false;
 }
 
 /** The gateway as a fetch handler, for Deno.serve or in-process tests. */
 export interface Gateway {
   fetch(request: Request): Promise<Response>;
-  close(): void;
+  clients: Clients;
+  cache: QueryCache | undefined;
+  feed: ChangeFeed | undefined;
+  close(): Promise<void>;
 }
 
 /** Adds `extensions.consistencyToken` to the response of an operation that wrote events. */
@@ -36,24 +61,49 @@ const consistencyTokenPlugin: Plugin<Context> = {
   },
 };
 
-/** Builds the gateway: GraphQL on /graphql and dependency health on /health. */
-export function createGateway(options: GatewayOptions): Gateway {
+/** Builds the gateway: GraphQL on /graphql (HTTP, SSE, WebSocket) and health on /health. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
-  const clients = createClients(options.commandAddress, options.queryAddress);
+  const production = options.mode === "production";
+  const limits = { ...defaultLimits, ...options.limits };
+  const raw = createClients(options.commandAddress, options.queryAddress, {
+    ...(options.deadlines ? { deadlines: options.deadlines } : {}),
+    ...(options.resilience ? { resilience: options.resilience } : {}),
+  });
+  const feed = options.readModelUrl
+    ? await startChangeFeed(options.readModelUrl, logger)
+    : undefined;
+  const cache = feed && options.cache !== false
+    ? createQueryCache(feed, logger, options.cache ?? {})
+    : undefined;
+  const clients: Clients = cache
+    ? {
+      ...raw,
+      categoryQueries: cache.wrap("category", raw.categoryQueries),
+      productQueries: cache.wrap("product", raw.productQueries),
+      orderQueries: cache.wrap("order", raw.orderQueries),
+    }
+    : raw;
+
   const schema = createSchema<Context>({
     typeDefs,
-    resolvers: [catalogResolvers, orderResolvers],
+    resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers],
   });
+  const plugins: Plugin[] = [consistencyTokenPlugin as Plugin, armorPlugin(limits)];
+  if (production ? !options.introspection : options.introspection === false) {
+    plugins.push(noIntrospection);
+  }
 
   const yoga = createYoga<{ request: Request }, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,
-    plugins: [consistencyTokenPlugin],
+    graphiql: production ? options.graphiql === true : options.graphiql !== false,
+    plugins,
     context: ({ request }) => {
       const metadata = requestMetadata(request);
-      const ctx = { clients, metadata, read: { metadata } } as Context;
+      const ctx = { clients, metadata, read: { metadata }, feed } as Context;
       ctx.loaders = createLoaders(clients, () => ctx.read);
       return ctx;
     },
@@ -69,20 +119,36 @@ export function createGateway(options: GatewayOptions): Gateway {
     return Response.json({
       status: ok ? "ok" : "degraded",
       dependencies: {
-        command: { address: options.commandAddress, status: command },
-        query: { address: options.queryAddress, status: query },
+        command: {
+          address: options.commandAddress,
+          status: command,
+          circuit: raw.policies.command.state,
+        },
+        query: { address: options.queryAddress, status: query, circuit: raw.policies.query.state },
+        changeFeed: { status: feed ? (feed.version() ? "in_sync" : "syncing") : "off" },
       },
+      cache: cache?.stats ?? null,
     }, { status: ok ? 200 : 503 });
   }
 
   return {
-    fetch(request) {
+    clients,
+    cache,
+    feed,
+    async fetch(request) {
       const { pathname } = new URL(request.url);
       if (pathname === "/health" && request.method === "GET") return health();
-      return Promise.resolve(yoga.fetch(request));
+      if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
+        return upgradeToGraphQLWs(request, yoga);
+      }
+      const limited = await limitBody(request, limits.maxBodyBytes);
+      if (limited instanceof Response) return limited;
+      return await yoga.fetch(limited);
     },
-    close() {
-      clients.close();
+    async close() {
+      raw.close();
+      await cache?.close();
+      await feed?.stop();
     },
   };
 }
@@ -90,23 +156,25 @@ export function createGateway(options: GatewayOptions): Gateway {
 /** A running gateway HTTP server. */
 export interface GatewayServer {
   port: number;
+  gateway: Gateway;
   stop(): Promise<void>;
 }
 
 /** Serves the gateway on `port` (0 picks a free one). */
-export function startGateway(
+export async function startGateway(
   options: GatewayOptions & { port: number; host?: string },
-): GatewayServer {
-  const gateway = createGateway(options);
+): Promise<GatewayServer> {
+  const gateway = await createGateway(options);
   const server = Deno.serve(
     { port: options.port, hostname: options.host ?? "0.0.0.0", onListen: () => {} },
     (request) => gateway.fetch(request),
   );
   return {
     port: (server.addr as Deno.NetAddr).port,
+    gateway,
     async stop() {
       await server.shutdown();
-      gateway.close();
+      await gateway.close();
     },
   };
 }

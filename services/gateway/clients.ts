@@ -1,6 +1,13 @@
 import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
 import { categoryQueries, orderQueries, productQueries } from "@proto/query/v1/contract.ts";
-import { type Client, type ClientOptions, createClient } from "@shared/grpc/mod.ts";
+import {
+  type Client,
+  createClient,
+  createServicePolicy,
+  type Deadlines,
+  type ResilienceOptions,
+  type ServicePolicy,
+} from "@shared/grpc/mod.ts";
 
 /** Typed clients of every service the gateway calls. */
 export interface Clients {
@@ -10,25 +17,40 @@ export interface Clients {
   categoryQueries: Client<typeof categoryQueries>;
   productQueries: Client<typeof productQueries>;
   orderQueries: Client<typeof orderQueries>;
+  /** One resilience policy (retries, circuit breaker) per service. */
+  policies: { command: ServicePolicy; query: ServicePolicy };
   close(): void;
+}
+
+/** How the gateway calls the services behind it. */
+export interface ClientsOptions {
+  deadlines?: Partial<Deadlines>;
+  resilience?: ResilienceOptions;
 }
 
 /** Connects to the command and query services. */
 export function createClients(
   commandAddress: string,
   queryAddress: string,
-  options: ClientOptions = {},
+  options: ClientsOptions = {},
 ): Clients {
+  const policies = {
+    command: createServicePolicy("command", options.resilience),
+    query: createServicePolicy("query", options.resilience),
+  };
+  const command = { deadlines: options.deadlines ?? {}, policy: policies.command };
+  const query = { deadlines: options.deadlines ?? {}, policy: policies.query };
   const clients = {
-    categoryCommands: createClient(categoryCommands, commandAddress, options),
-    productCommands: createClient(productCommands, commandAddress, options),
-    orderCommands: createClient(orderCommands, commandAddress, options),
-    categoryQueries: createClient(categoryQueries, queryAddress, options),
-    productQueries: createClient(productQueries, queryAddress, options),
-    orderQueries: createClient(orderQueries, queryAddress, options),
+    categoryCommands: createClient(categoryCommands, commandAddress, command),
+    productCommands: createClient(productCommands, commandAddress, command),
+    orderCommands: createClient(orderCommands, commandAddress, command),
+    categoryQueries: createClient(categoryQueries, queryAddress, query),
+    productQueries: createClient(productQueries, queryAddress, query),
+    orderQueries: createClient(orderQueries, queryAddress, query),
   };
   return {
     ...clients,
+    policies,
     close: () => Object.values(clients).forEach((c) => c.close()),
   };
 }

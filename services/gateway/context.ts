@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { CategoryView, ProductView } from "@proto/query/v1/contract.ts";
 import type { CallMetadata, CallOptions } from "@shared/grpc/mod.ts";
 import type { Clients } from "./clients.ts";
+import type { ChangeFeed } from "./feed.ts";
 
 /** A category as the query service returns it. */
 export type Category = z.output<typeof CategoryView>;
@@ -18,6 +19,8 @@ export interface Context {
   loaders: Loaders;
   /** The position of the last event this request's mutations wrote. */
   consistencyToken?: string;
+  /** The read model's change feed, when the gateway follows one. */
+  feed?: ChangeFeed;
 }
 
 /** Batching loaders: one gRPC call per kind of lookup per tick, whatever the list size. */

@@ -1,22 +1,83 @@
 import { z } from "zod";
-import { addressVar, loadConfig, portVar } from "@shared/config/mod.ts";
+import { addressVar, loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startGateway } from "./app.ts";
 
+const ms = z.coerce.number().int().min(1).max(600_000);
+const count = z.coerce.number().int().min(0).max(1_000_000);
+const flag = z.enum(["true", "false"], { error: "must be true or false" }).transform((v) =>
+  v === "true"
+);
+
 const config = loadConfig(z.object({
   GATEWAY_PORT: portVar.default(4000),
   GATEWAY_HOST: z.string().default("0.0.0.0"),
+  GATEWAY_MODE: z.enum(["development", "production"]).default("development"),
+  GRAPHQL_INTROSPECTION: flag.optional(),
+  GRAPHIQL: flag.optional(),
   COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
   QUERY_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50052"),
+  READ_MODEL_URL: postgresUrlVar.optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional(),
+  CACHE_TTL_MS: ms.default(30_000),
+  CACHE_MAX_ENTRIES: count.default(10_000),
+  CACHE_ENABLED: flag.default(true),
+  GRPC_READ_DEADLINE_MS: ms.default(3000),
+  GRPC_LIST_DEADLINE_MS: ms.default(10_000),
+  GRPC_COMMAND_DEADLINE_MS: ms.default(5000),
+  GRPC_RETRIES: count.max(10).default(2),
+  CIRCUIT_FAILURE_THRESHOLD: count.min(1).default(5),
+  CIRCUIT_HALF_OPEN_MS: ms.default(30_000),
+  CIRCUIT_CLOSE_SUCCESSES: count.min(1).default(2),
+  GRAPHQL_MAX_DEPTH: count.min(1).default(10),
+  GRAPHQL_MAX_COST: count.min(1).default(5000),
+  GRAPHQL_MAX_ALIASES: count.default(15),
+  GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
+  GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
 }));
 const logger = createLogger("gateway");
-const server = startGateway({
+const server = await startGateway({
   port: config.GATEWAY_PORT,
   host: config.GATEWAY_HOST,
+  mode: config.GATEWAY_MODE,
+  ...(config.GRAPHQL_INTROSPECTION !== undefined
+    ? { introspection: config.GRAPHQL_INTROSPECTION }
+    : {}),
+  ...(config.GRAPHIQL !== undefined ? { graphiql: config.GRAPHIQL } : {}),
   commandAddress: config.COMMAND_SERVICE_ADDRESS,
   queryAddress: config.QUERY_SERVICE_ADDRESS,
+  ...(config.READ_MODEL_URL ? { readModelUrl: config.READ_MODEL_URL } : {}),
+  cache: config.CACHE_ENABLED
+    ? {
+      ttlMs: config.CACHE_TTL_MS,
+      maxEntries: config.CACHE_MAX_ENTRIES,
+      ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+    }
+    : false,
+  deadlines: {
+    read: config.GRPC_READ_DEADLINE_MS,
+    list: config.GRPC_LIST_DEADLINE_MS,
+    command: config.GRPC_COMMAND_DEADLINE_MS,
+  },
+  resilience: {
+    retries: config.GRPC_RETRIES,
+    failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+    halfOpenAfterMs: config.CIRCUIT_HALF_OPEN_MS,
+    closeAfterSuccesses: config.CIRCUIT_CLOSE_SUCCESSES,
+  },
+  limits: {
+    maxDepth: config.GRAPHQL_MAX_DEPTH,
+    maxCost: config.GRAPHQL_MAX_COST,
+    maxAliases: config.GRAPHQL_MAX_ALIASES,
+    maxTokens: config.GRAPHQL_MAX_TOKENS,
+    maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES,
+  },
   logger,
 });
-logger.info("listening", { port: server.port, graphql: `http://localhost:${server.port}/graphql` });
+logger.info("listening", {
+  port: server.port,
+  mode: config.GATEWAY_MODE,
+  graphql: `http://localhost:${server.port}/graphql`,
+});
 runUntilSignal(logger, () => server.stop());

@@ -277,4 +277,22 @@ export const typeDefs = /* GraphQL */ `
     updateOrderStatus(input: UpdateOrderStatusInput!): Order!
     startOrderSaga(input: StartOrderSagaInput!): Order!
   }
+
+  "Live changes, over GraphQL over SSE and over WebSocket (graphql-ws)."
+  type Subscription {
+    categoryCreated: Category!
+    "Renames, description changes and moves; of one category when id is given."
+    categoryUpdated(id: ID): Category!
+    "The id of each deleted category."
+    categoryDeleted: ID!
+    productCreated: Product!
+    "Changes of name, description, price, category or stock; of one product when id is given."
+    productUpdated(id: ID): Product!
+    "The id of each deleted product."
+    productDeleted: ID!
+    "Orders created, moved to another status or cancelled; of one order when orderId is given."
+    orderStatusChanged(orderId: ID): Order!
+    "Each step of an order's saga."
+    sagaProgress(orderId: ID!): SagaState!
+  }
 `;

@@ -1,6 +1,7 @@
 import { connect } from "@shared/db/connect.ts";
 import { EventStore, subscribe, type Subscription } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
+import { publishChanges } from "@shared/projection/change_feed.ts";
 import { readCheckpoint, writeCheckpoint } from "@shared/projection/checkpoint.ts";
 import type { Projection } from "@shared/projection/types.ts";
 import { categoriesProjection } from "@shared/read_models/categories/projection.ts";
@@ -48,7 +49,9 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
         handle: async (batch) => {
           await readModel.begin(async (tx) => {
             await projection.apply(tx, batch);
-            await writeCheckpoint(tx, projection.name, batch.at(-1)!.position);
+            const position = batch.at(-1)!.position;
+            await writeCheckpoint(tx, projection.name, position);
+            await publishChanges(tx, projection.name, position, batch);
           });
           log.debug("applied", { events: batch.length, position: batch.at(-1)!.position.id });
         },

@@ -10,6 +10,7 @@ import {
 import { toGrpcMetadata } from "./metadata.ts";
 import { serviceDefinition } from "./proto.ts";
 import { fromServiceError } from "./status.ts";
+import type { ServicePolicy } from "./resilience.ts";
 import { parseWith } from "./validate.ts";
 
 /** Default deadlines by kind of call, in milliseconds. */
@@ -25,7 +26,16 @@ export const defaultDeadlines: Deadlines = { read: 3000, list: 10000, command: 5
 /** Options of {@link createClient}. */
 export interface ClientOptions {
   deadlines?: Partial<Deadlines>;
+  /** Retries and circuit breaking, shared by every client of the same service. */
+  policy?: ServicePolicy;
 }
+
+/** Reconnect quickly after a service restarts, instead of grpc-js's default two-minute back-off. */
+const channelOptions: grpc.ChannelOptions = {
+  "grpc.initial_reconnect_backoff_ms": 100,
+  "grpc.max_reconnect_backoff_ms": 2000,
+  "grpc.enable_retries": 0,
+};
 
 /**
  * A typed client for a contract at `host:port`. Inputs are validated before
@@ -41,7 +51,11 @@ export function createClient<S extends ServiceContract>(
     serviceDefinition(contract.protoFile, contract.service),
     contract.service,
   );
-  const raw = new Ctor(address, grpc.credentials.createInsecure()) as unknown as Record<
+  const raw = new Ctor(
+    address,
+    grpc.credentials.createInsecure(),
+    channelOptions,
+  ) as unknown as Record<
     string,
     (
       req: unknown,
@@ -59,14 +73,11 @@ export function createClient<S extends ServiceContract>(
     const kind: RpcKind = method.kind;
     proxy[key] = (input: unknown, callOptions: CallOptions = {}) => {
       const request = parseWith(method.input, input);
-      const timeout = callOptions.timeoutMs ?? deadlines[kind];
-      return new Promise((resolve, reject) => {
-        raw[name]!.call(
-          raw,
-          request,
-          toGrpcMetadata(callOptions.metadata),
-          { deadline: Date.now() + timeout },
-          (err, response) => {
+      const deadline = Date.now() + (callOptions.timeoutMs ?? deadlines[kind]);
+      const metadata = toGrpcMetadata(callOptions.metadata);
+      const attempt = () =>
+        new Promise((resolve, reject) => {
+          raw[name]!.call(raw, request, metadata, { deadline }, (err, response) => {
             if (err) reject(fromServiceError(err, contract.service));
             else {
               try {
@@ -75,9 +86,11 @@ export function createClient<S extends ServiceContract>(
                 reject(parseErr);
               }
             }
-          },
-        );
-      });
+          });
+        });
+      // Reads change nothing; a command is safe to repeat only with a command id.
+      const safe = kind !== "command" || Boolean(callOptions.metadata?.commandId);
+      return options.policy ? options.policy.execute(attempt, safe) : attempt();
     };
   }
   return proxy as Client<S>;

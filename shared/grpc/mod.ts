@@ -5,3 +5,4 @@ export * from "./metadata.ts";
 export * from "./status.ts";
 export * from "./validate.ts";
 export * from "./proto.ts";
+export * from "./resilience.ts";

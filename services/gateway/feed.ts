@@ -1,0 +1,153 @@
+import { connect, type Sql } from "@shared/db/connect.ts";
+import type { Position } from "@shared/event_store/mod.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import { reached } from "@shared/projection/consistency.ts";
+import {
+  type ChangedEvent,
+  type ChangeNotice,
+  followChanges,
+} from "@shared/projection/change_feed.ts";
+
+/** An event of the change feed with the projection that applied it. */
+export interface FeedEvent extends ChangedEvent {
+  projection: string;
+}
+
+/** Thrown into a subscription whose consumer fell too far behind. */
+export class SlowSubscriberError extends Error {
+  override readonly name = "SlowSubscriberError";
+}
+
+/**
+ * The gateway's view of the read model's change feed: the current position
+ * of every projection (the cache keys on it) and a fan-out of applied events
+ * to subscriptions. Every gateway replica listens for itself, so each sees
+ * every change.
+ */
+export interface ChangeFeed {
+  /**
+   * A string naming the read model's state, or undefined while the feed is
+   * not in sync or has not yet announced a position this gateway has seen
+   * (see {@link ChangeFeed.observe}).
+   */
+  version(): string | undefined;
+  /**
+   * Records a position this gateway knows to be committed (a mutation's
+   * consistency token). Until every projection's announced checkpoint reaches
+   * it, `version()` is undefined, so nothing cached before it is served.
+   */
+  observe(position: Position): void;
+  /**
+   * Events that match `filter`, as an async iterator. Each subscriber has its
+   * own queue of at most `maxQueued` events, so a slow one never holds up the
+   * others; one that overflows is ended with SlowSubscriberError.
+   */
+  events(
+    filter: (event: FeedEvent) => boolean,
+    maxQueued?: number,
+  ): AsyncIterableIterator<FeedEvent>;
+  /** Called after each notice is applied (cache invalidation hooks in here). */
+  onChange(listener: (notice: ChangeNotice) => void): () => void;
+  stop(): Promise<void>;
+}
+
+function key(p: Position): string {
+  return `${p.transactionId}.${p.id}`;
+}
+
+/** Connects to the read model database and follows its change feed. */
+export async function startChangeFeed(readModelUrl: string, logger: Logger): Promise<ChangeFeed> {
+  const sql: Sql = connect(readModelUrl, { max: 1, applicationName: "gateway-feed" });
+  const checkpoints = new Map<string, Position>();
+  let synced = false;
+  let floor: Position | undefined;
+  const subscribers = new Set<(e: FeedEvent) => void>();
+  const changeListeners = new Set<(n: ChangeNotice) => void>();
+
+  const follower = await followChanges(sql, {
+    onChange(notice) {
+      checkpoints.set(notice.projection, notice.position);
+      for (const listener of changeListeners) listener(notice);
+      for (const event of notice.events) {
+        const feedEvent = { ...event, projection: notice.projection };
+        for (const deliver of subscribers) deliver(feedEvent);
+      }
+    },
+    onSync(current) {
+      checkpoints.clear();
+      for (const [name, position] of current) checkpoints.set(name, position);
+      synced = true;
+      logger.info("change feed in sync", { projections: current.size });
+    },
+  });
+
+  return {
+    version() {
+      if (!synced) return undefined;
+      if (floor) {
+        for (const position of checkpoints.values()) {
+          if (!reached(position, floor)) return undefined;
+        }
+        floor = undefined;
+      }
+      return [...checkpoints].sort(([a], [b]) => a.localeCompare(b)).map(([n, p]) =>
+        `${n}@${key(p)}`
+      ).join(",");
+    },
+    events(filter, maxQueued = 1000) {
+      const queue: FeedEvent[] = [];
+      let wake: (() => void) | undefined;
+      let failure: Error | undefined;
+      let done = false;
+      const deliver = (event: FeedEvent) => {
+        if (done || !filter(event)) return;
+        if (queue.length >= maxQueued) {
+          failure = new SlowSubscriberError(
+            `Subscription ended: its consumer fell more than ${maxQueued} events behind`,
+          );
+          subscribers.delete(deliver);
+        } else {
+          queue.push(event);
+        }
+        wake?.();
+      };
+      subscribers.add(deliver);
+      const finish = () => {
+        done = true;
+        subscribers.delete(deliver);
+        wake?.();
+      };
+      const iterator: AsyncIterableIterator<FeedEvent> = {
+        async next() {
+          while (queue.length === 0 && !failure && !done) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+          }
+          const value = queue.shift();
+          if (value) return { value, done: false };
+          if (failure) throw failure;
+          return { value: undefined, done: true };
+        },
+        return() {
+          finish();
+          return Promise.resolve({ value: undefined, done: true });
+        },
+        [Symbol.asyncIterator]() {
+          return iterator;
+        },
+      };
+      return iterator;
+    },
+    observe(position) {
+      if (!floor || !reached(floor, position)) floor = position;
+    },
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
+    async stop() {
+      await follower.stop();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { GraphQLError } from "graphql";
+import type { Context } from "../context.ts";
+import type { FeedEvent } from "../feed.ts";
+
+/** Which projection's announcements feed each kind of subscription. */
+export const FEED_PROJECTIONS = {
+  categories: "categories",
+  products: "products",
+  orders: "orders",
+  sagas: "saga_states",
+} as const;
+
+type Filter = (e: FeedEvent) => boolean;
+
+function stream(ctx: Context, filter: Filter): AsyncIterableIterator<FeedEvent> {
+  if (!ctx.feed) {
+    throw new GraphQLError("Subscriptions are unavailable: the gateway has no change feed", {
+      extensions: { code: "UNAVAILABLE" },
+    });
+  }
+  return ctx.feed.events(filter);
+}
+
+/** Reads at the event's own position, so the entity includes the change. */
+function at(ctx: Context, event: FeedEvent) {
+  return {
+    metadata: {
+      ...ctx.metadata,
+      consistencyToken: `${event.position.transactionId}:${event.position.id}`,
+    },
+  };
+}
+
+const categoryUpdates = new Set(["CategoryUpdated", "CategoryMoved", "CategoryPathChanged"]);
+const productUpdates = new Set([
+  "ProductUpdated",
+  "ProductPriceChanged",
+  "StockSet",
+  "InventoryReserved",
+  "InventoryReleased",
+]);
+const orderChanges = new Set(["OrderCreated", "OrderStatusChanged", "OrderCancelled"]);
+
+function productIdOf(event: FeedEvent): string {
+  return event.productId ?? event.id;
+}
+
+/** Subscription resolvers, fed by the read model's change feed. */
+export const subscriptionResolvers = {
+  Subscription: {
+    categoryCreated: {
+      subscribe: (_: unknown, __: unknown, ctx: Context) =>
+        stream(
+          ctx,
+          (e) => e.projection === FEED_PROJECTIONS.categories && e.type === "CategoryCreated",
+        ),
+      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
+        (await ctx.clients.categoryQueries.getCategory({ id: e.id }, at(ctx, e))).category,
+    },
+    categoryUpdated: {
+      subscribe: (_: unknown, args: { id?: string | null }, ctx: Context) =>
+        stream(
+          ctx,
+          (e) =>
+            e.projection === FEED_PROJECTIONS.categories && categoryUpdates.has(e.type) &&
+            (!args.id || e.id === args.id),
+        ),
+      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
+        (await ctx.clients.categoryQueries.getCategory({ id: e.id }, at(ctx, e))).category,
+    },
+    categoryDeleted: {
+      subscribe: (_: unknown, __: unknown, ctx: Context) =>
+        stream(
+          ctx,
+          (e) => e.projection === FEED_PROJECTIONS.categories && e.type === "CategoryDeleted",
+        ),
+      resolve: (e: FeedEvent) => e.id,
+    },
+    productCreated: {
+      subscribe: (_: unknown, __: unknown, ctx: Context) =>
+        stream(
+          ctx,
+          (e) => e.projection === FEED_PROJECTIONS.products && e.type === "ProductCreated",
+        ),
+      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
+        (await ctx.clients.productQueries.getProduct({ id: e.id }, at(ctx, e))).product,
+    },
+    productUpdated: {
+      subscribe: (_: unknown, args: { id?: string | null }, ctx: Context) =>
+        stream(
+          ctx,
+          (e) =>
+            e.projection === FEED_PROJECTIONS.products && productUpdates.has(e.type) &&
+            (!args.id || productIdOf(e) === args.id),
+        ),
+      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
+        (await ctx.clients.productQueries.getProduct({ id: productIdOf(e) }, at(ctx, e))).product,
+    },
+    productDeleted: {
+      subscribe: (_: unknown, __: unknown, ctx: Context) =>
+        stream(
+          ctx,
+          (e) => e.projection === FEED_PROJECTIONS.products && e.type === "ProductDeleted",
+        ),
+      resolve: (e: FeedEvent) => e.id,
+    },
+    orderStatusChanged: {
+      subscribe: (_: unknown, args: { orderId?: string | null }, ctx: Context) =>
+        stream(ctx, (e) =>
+          e.projection === FEED_PROJECTIONS.orders && orderChanges.has(e.type) &&
+          (!args.orderId || e.id === args.orderId)),
+      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
+        (await ctx.clients.orderQueries.getOrder({ id: e.id }, at(ctx, e))).order,
+    },
+    sagaProgress: {
+      subscribe: (_: unknown, args: { orderId: string }, ctx: Context) =>
+        stream(ctx, (e) =>
+          e.projection === FEED_PROJECTIONS.sagas && e.type.startsWith("Saga") &&
+          e.orderId === args.orderId),
+      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
+        (await ctx.clients.orderQueries.getSagaState({ orderId: e.orderId! }, at(ctx, e))).saga,
+    },
+  },
+};

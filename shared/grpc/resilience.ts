@@ -1,0 +1,105 @@
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  type IPolicy,
+  retry,
+  wrap,
+} from "cockatiel";
+import { AppError, UnavailableError } from "@shared/errors/mod.ts";
+
+/** How calls to one service are retried and when its circuit opens. */
+export interface ResilienceOptions {
+  /** Retries after the first attempt, for retryable failures only; default 2. */
+  retries?: number;
+  /** First retry delay in ms (then exponential with jitter); default 50. */
+  initialBackoffMs?: number;
+  /** Longest retry delay in ms; default 1000. */
+  maxBackoffMs?: number;
+  /** Consecutive failures that open the circuit; default 5. */
+  failureThreshold?: number;
+  /** How long the circuit stays open before trial calls; default 30 000 ms. */
+  halfOpenAfterMs?: number;
+  /** Successful trial calls that close the circuit again; default 2. */
+  closeAfterSuccesses?: number;
+}
+
+/** The circuit's state, by name. */
+export type CircuitStateName = "closed" | "open" | "half_open" | "isolated";
+
+/** The resilience policy shared by every client of one service. */
+export interface ServicePolicy {
+  /** Runs one call with retries (when `retryable`) behind the service's circuit breaker. */
+  execute<T>(call: () => Promise<T>, retryable: boolean): Promise<T>;
+  /** The circuit's current state. */
+  readonly state: CircuitStateName;
+  /** Subscribes to circuit state changes; returns an unsubscribe function. */
+  onStateChange(listener: (state: CircuitStateName) => void): () => void;
+}
+
+const names: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: "closed",
+  [CircuitState.Open]: "open",
+  [CircuitState.HalfOpen]: "half_open",
+  [CircuitState.Isolated]: "isolated",
+};
+
+/** A failure that says the service could not be reached (not a refusal by the service). */
+function isOutage(err: unknown): boolean {
+  return err instanceof UnavailableError;
+}
+
+/** An outage worth retrying: the call never reached the service (no deadline passed). */
+function isRetryable(err: unknown): boolean {
+  return err instanceof AppError && err.code === "UNAVAILABLE" &&
+    err.details.grpcCode === "UNAVAILABLE";
+}
+
+/**
+ * Builds the policy of one service: a circuit breaker that opens after
+ * `failureThreshold` consecutive outages, lets trial calls through after
+ * `halfOpenAfterMs`, and closes after `closeAfterSuccesses` of them succeed;
+ * and retries with exponential backoff and jitter for calls that are safe to
+ * repeat (reads, and commands, which carry ids).
+ */
+export function createServicePolicy(
+  service: string,
+  options: ResilienceOptions = {},
+): ServicePolicy {
+  const breaker = circuitBreaker(handleWhen(isOutage), {
+    breaker: new ConsecutiveBreaker(options.failureThreshold ?? 5),
+    halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
+    halfOpenSampling: { calls: options.closeAfterSuccesses ?? 2, threshold: 0 },
+  });
+  const retrying = retry(handleWhen(isRetryable), {
+    maxAttempts: options.retries ?? 2,
+    backoff: new ExponentialBackoff({
+      initialDelay: options.initialBackoffMs ?? 50,
+      maxDelay: options.maxBackoffMs ?? 1000,
+    }),
+  });
+  const withRetry: IPolicy = wrap(retrying, breaker);
+  const translate = (err: unknown): never => {
+    if (err instanceof BrokenCircuitError) {
+      throw new UnavailableError(`Service "${service}" is unavailable: its circuit is open`, {
+        service,
+        circuit: "open",
+      });
+    }
+    throw err;
+  };
+  return {
+    execute: (call, retryable) =>
+      (retryable ? withRetry : breaker).execute(() => call()).catch(translate),
+    get state() {
+      return names[breaker.state];
+    },
+    onStateChange(listener) {
+      const sub = breaker.onStateChange((s) => listener(names[s]));
+      return () => sub.dispose();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import type { Sql, TxSql } from "@shared/db/connect.ts";
+import type { Position, RecordedEvent } from "@shared/event_store/mod.ts";
+
+/** The NOTIFY channel on the read model database that announces applied batches. */
+export const CHANGE_CHANNEL = "read_model_changes";
+
+/** One event of an applied batch, as the change feed tells it. */
+export interface ChangedEvent {
+  /** Event type, e.g. `ProductCreated`. */
+  type: string;
+  /** The aggregate's id. */
+  id: string;
+  /** The order the event concerns, for order and saga events. */
+  orderId?: string;
+  /** The product the event concerns, for product and inventory events. */
+  productId?: string;
+  /** The event's own position. */
+  position: Position;
+}
+
+/** A batch that a projection has committed. */
+export interface ChangeNotice {
+  projection: string;
+  /** The projection's checkpoint after the batch. */
+  position: Position;
+  events: ChangedEvent[];
+}
+
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
+const MAX_PAYLOAD = 7000;
+
+function describe(event: RecordedEvent): ChangedEvent {
+  const { orderId, productId } = event.data as { orderId?: unknown; productId?: unknown };
+  return {
+    type: event.type,
+    id: event.aggregateId,
+    ...(typeof orderId === "string" ? { orderId } : {}),
+    ...(typeof productId === "string" ? { productId } : {}),
+    position: event.position,
+  };
+}
+
+/**
+ * Announces a committed batch, from inside the transaction that applied it,
+ * so listeners hear of it exactly when its effects become visible. A large
+ * batch is split over several notifications; each carries the checkpoint.
+ */
+export async function publishChanges(
+  tx: TxSql,
+  projection: string,
+  position: Position,
+  events: RecordedEvent[],
+): Promise<void> {
+  const payloads: string[] = [];
+  let chunk: ChangedEvent[] = [];
+  let size = 0;
+  const flush = () => {
+    payloads.push(JSON.stringify({ projection, position, events: chunk } satisfies ChangeNotice));
+    chunk = [];
+    size = 0;
+  };
+  for (const event of events) {
+    const described = describe(event);
+    const bytes = JSON.stringify(described).length + 1;
+    if (size + bytes > MAX_PAYLOAD - 200 && chunk.length > 0) flush();
+    chunk.push(described);
+    size += bytes;
+  }
+  flush();
+  for (const payload of payloads) await tx`SELECT pg_notify(${CHANGE_CHANNEL}, ${payload})`;
+}
+
+/** Listeners of the change feed. */
+export interface ChangeListener {
+  /** A batch was committed. */
+  onChange(notice: ChangeNotice): void;
+  /**
+   * The LISTEN connection was (re)established; notices may have been missed
+   * before it, so `checkpoints` gives every projection's current position.
+   */
+  onSync(checkpoints: Map<string, Position>): void;
+}
+
+/** Every projection's checkpoint. */
+export async function readCheckpoints(sql: Sql): Promise<Map<string, Position>> {
+  const rows = await sql<{ projection: string; transaction_id: string; position: string }[]>`
+    SELECT projection, transaction_id::text, position::text FROM projection_checkpoints`;
+  return new Map(
+    rows.map((r) => [r.projection, { transactionId: r.transaction_id, id: r.position }]),
+  );
+}
+
+/**
+ * Follows the change feed of a read model database. postgres.js reconnects
+ * the LISTEN connection by itself; after each (re)connection the listener is
+ * resynchronised with the current checkpoints.
+ */
+export async function followChanges(
+  sql: Sql,
+  listener: ChangeListener,
+): Promise<{ stop(): Promise<void> }> {
+  const sub = await sql.listen(
+    CHANGE_CHANNEL,
+    (payload) => {
+      try {
+        listener.onChange(JSON.parse(payload) as ChangeNotice);
+      } catch {
+        // A malformed notice is ignored; the next sync corrects any drift.
+      }
+    },
+    () => {
+      readCheckpoints(sql).then((c) => listener.onSync(c), () => {});
+    },
+  );
+  return { stop: () => sub.unlisten() };
+}
