@@ -103,7 +103,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins,
     context: ({ request }) => {
       const metadata = requestMetadata(request);
-      const ctx = { clients, metadata, read: { metadata }, feed } as Context;
+      const key = request.headers.get("idempotency-key")?.slice(0, 200);
+      const ctx = { clients, metadata, read: { metadata }, feed, commandCount: 0 } as Context;
+      if (key) ctx.idempotencyKey = key;
       ctx.loaders = createLoaders(clients, () => ctx.read);
       return ctx;
     },

@@ -19,6 +19,10 @@ export interface Context {
   loaders: Loaders;
   /** The position of the last event this request's mutations wrote. */
   consistencyToken?: string;
+  /** The Idempotency-Key header, from which the request's command ids derive. */
+  idempotencyKey?: string;
+  /** Commands sent so far by this request. */
+  commandCount: number;
   /** The read model's change feed, when the gateway follows one. */
   feed?: ChangeFeed;
 }

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { CommandResult } from "@proto/command/v1/contract.ts";
 import { NotFoundError } from "@shared/errors/mod.ts";
+import { deriveId } from "@shared/domain/shared/ids.ts";
 import type { CallOptions } from "@shared/grpc/mod.ts";
 import type { Context } from "../context.ts";
 
@@ -12,7 +13,9 @@ export function consistencyToken(result: Result): string {
 }
 
 /**
- * Runs one command with a fresh command id and the request's metadata, then
+ * Runs one command with the request's metadata and a command id: fresh, or
+ * derived from the request's Idempotency-Key header (and the mutation's
+ * place in the request), so a retried request changes nothing twice. Then it
  * makes every later read of this request wait for the command's position, so
  * the mutation answers with what it wrote.
  */
@@ -20,7 +23,10 @@ export async function runCommand(
   ctx: Context,
   call: (options: CallOptions) => Promise<Result>,
 ): Promise<Result> {
-  const result = await call({ metadata: { ...ctx.metadata, commandId: crypto.randomUUID() } });
+  const commandId = ctx.idempotencyKey
+    ? deriveId("graphql-mutation", ctx.idempotencyKey, String(ctx.commandCount++))
+    : crypto.randomUUID();
+  const result = await call({ metadata: { ...ctx.metadata, commandId } });
   ctx.consistencyToken = consistencyToken(result);
   ctx.read = { metadata: { ...ctx.metadata, consistencyToken: ctx.consistencyToken } };
   ctx.loaders.category.clearAll();
