@@ -1,6 +1,12 @@
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import { checkHealth, type Deadlines, type ResilienceOptions } from "@shared/grpc/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
+import {
+  metricsHandler,
+  observeHttpRequest,
+  startRuntimeMetrics,
+  watchCircuit,
+} from "@shared/observability/mod.ts";
 import { type CacheOptions, createQueryCache, type QueryCache } from "./cache.ts";
 import { type Clients, createClients } from "./clients.ts";
 import { type Context, createLoaders, requestMetadata } from "./context.ts";
@@ -85,6 +91,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
     : raw;
 
+  const runtime = startRuntimeMetrics();
+  const unwatch = [
+    watchCircuit("command", raw.policies.command),
+    watchCircuit("query", raw.policies.query),
+  ];
+
   const schema = createSchema<Context>({
     typeDefs,
     resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers],
@@ -139,15 +151,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     feed,
     async fetch(request) {
       const { pathname } = new URL(request.url);
-      if (pathname === "/health" && request.method === "GET") return health();
+      if (request.method === "GET" && pathname === "/metrics") return await metricsHandler();
+      if (request.method === "GET" && pathname === "/health") return await health();
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
         return upgradeToGraphQLWs(request, yoga);
       }
-      const limited = await limitBody(request, limits.maxBodyBytes);
-      if (limited instanceof Response) return limited;
-      return await yoga.fetch(limited);
+      return await observeHttpRequest(request, async () => {
+        const limited = await limitBody(request, limits.maxBodyBytes);
+        if (limited instanceof Response) return limited;
+        return await yoga.fetch(limited);
+      });
     },
     async close() {
+      runtime.stop();
+      unwatch.forEach((stop) => stop());
       raw.close();
       await cache?.close();
       await feed?.stop();

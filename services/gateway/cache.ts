@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import { Redis } from "ioredis";
 import type { CallOptions, Client, ServiceContract } from "@shared/grpc/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
+import { countCacheLookup } from "@shared/observability/mod.ts";
 import { parseConsistencyToken } from "@shared/projection/consistency.ts";
 import type { ChangeFeed } from "./feed.ts";
 
@@ -101,6 +102,7 @@ export function createQueryCache(
           }
           const key = `q|${version}|${service}.${method}|${JSON.stringify(input)}`;
           const hit = await lookup(key);
+          countCacheLookup(service, Boolean(hit));
           if (hit) {
             stats.hits++;
             return hit.value;

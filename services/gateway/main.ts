@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { addressVar, loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
+import { initTracing, shutdownTracing } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startGateway } from "./app.ts";
 
@@ -36,6 +37,7 @@ const config = loadConfig(z.object({
   GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
   GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
 }));
+await initTracing("gateway");
 const logger = createLogger("gateway");
 const server = await startGateway({
   port: config.GATEWAY_PORT,
@@ -80,4 +82,7 @@ logger.info("listening", {
   mode: config.GATEWAY_MODE,
   graphql: `http://localhost:${server.port}/graphql`,
 });
-runUntilSignal(logger, () => server.stop());
+runUntilSignal(logger, async () => {
+  await server.stop();
+  await shutdownTracing();
+});

@@ -1,13 +1,19 @@
 import { connect } from "@shared/db/connect.ts";
-import { EventStore, subscribe, type Subscription } from "@shared/event_store/mod.ts";
+import {
+  EventStore,
+  type RecordedEvent,
+  subscribe,
+  type Subscription,
+} from "@shared/event_store/mod.ts";
+import { metricsHandler, withEventSpans } from "@shared/observability/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { publishChanges } from "@shared/projection/change_feed.ts";
 import { readCheckpoint, writeCheckpoint } from "@shared/projection/checkpoint.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { categoriesProjection } from "@shared/read_models/categories/projection.ts";
+import { readModelProjections } from "@shared/read_models/mod.ts";
 
 /** Every projection the projector runs. */
-export const projections: Projection[] = [categoriesProjection];
+export const projections: Projection[] = [...readModelProjections];
 
 /** Options of the projector. */
 export interface ProjectorOptions {
@@ -46,18 +52,20 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
         listen: events,
         pollMs: options.pollMs ?? 500,
         batchSize: options.batchSize ?? 500,
-        handle: async (batch) => {
-          await readModel.begin(async (tx) => {
-            await projection.apply(tx, batch);
-            const position = batch.at(-1)!.position;
-            await writeCheckpoint(tx, projection.name, position);
-            await publishChanges(tx, projection.name, position, batch);
-          });
-          log.debug("applied", { events: batch.length, position: batch.at(-1)!.position.id });
-        },
+        handle: (batch) =>
+          withEventSpans(`project ${projection.name}`, batch, () => applyBatch(batch)),
         onError: (err) => log.error("batch failed; retrying", { error: err }),
       }),
     );
+    async function applyBatch(batch: RecordedEvent[]): Promise<void> {
+      await readModel.begin(async (tx) => {
+        await projection.apply(tx, batch);
+        const position = batch.at(-1)!.position;
+        await writeCheckpoint(tx, projection.name, position);
+        await publishChanges(tx, projection.name, position, batch);
+      });
+      log.debug("applied", { events: batch.length, position: batch.at(-1)!.position.id });
+    }
     log.info("following", { from });
   }
 
@@ -66,7 +74,9 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     http = Deno.serve(
       { port: options.httpPort, hostname: "0.0.0.0", onListen: () => {} },
       async (req) => {
-        if (new URL(req.url).pathname !== "/health") {
+        const { pathname } = new URL(req.url);
+        if (pathname === "/metrics") return await metricsHandler();
+        if (pathname !== "/health") {
           return new Response("Not found", { status: 404 });
         }
         try {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
+import { initTracing, shutdownTracing, startRuntimeMetrics } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startProjector } from "./app.ts";
 
@@ -11,6 +12,8 @@ const config = loadConfig(z.object({
   PROJECTOR_POLL_MS: z.coerce.number().int().min(10).max(60000).default(500),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
 }));
+await initTracing("projector");
+const runtime = startRuntimeMetrics();
 const logger = createLogger("projector");
 const projector = await startProjector({
   eventStoreUrl: config.EVENT_STORE_URL,
@@ -21,4 +24,8 @@ const projector = await startProjector({
   logger,
 });
 logger.info("listening", { port: projector.httpPort });
-runUntilSignal(logger, () => projector.stop());
+runUntilSignal(logger, async () => {
+  await projector.stop();
+  runtime.stop();
+  await shutdownTracing();
+});

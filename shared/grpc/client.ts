@@ -7,6 +7,7 @@ import {
   type RpcKind,
   type ServiceContract,
 } from "./contract.ts";
+import { observeClientCall } from "@shared/observability/mod.ts";
 import { toGrpcMetadata } from "./metadata.ts";
 import { serviceDefinition } from "./proto.ts";
 import { fromServiceError } from "./status.ts";
@@ -74,20 +75,27 @@ export function createClient<S extends ServiceContract>(
     proxy[key] = (input: unknown, callOptions: CallOptions = {}) => {
       const request = parseWith(method.input, input);
       const deadline = Date.now() + (callOptions.timeoutMs ?? deadlines[kind]);
-      const metadata = toGrpcMetadata(callOptions.metadata);
       const attempt = () =>
-        new Promise((resolve, reject) => {
-          raw[name]!.call(raw, request, metadata, { deadline }, (err, response) => {
-            if (err) reject(fromServiceError(err, contract.service));
-            else {
-              try {
-                resolve(method.output.parse(response));
-              } catch (parseErr) {
-                reject(parseErr);
-              }
-            }
-          });
-        });
+        observeClientCall(
+          { service: contract.service, method: name },
+          (traceparent) =>
+            new Promise((resolve, reject) => {
+              const metadata = toGrpcMetadata({
+                ...callOptions.metadata,
+                ...(traceparent ? { traceparent } : {}),
+              });
+              raw[name]!.call(raw, request, metadata, { deadline }, (err, response) => {
+                if (err) reject(fromServiceError(err, contract.service));
+                else {
+                  try {
+                    resolve(method.output.parse(response));
+                  } catch (parseErr) {
+                    reject(parseErr);
+                  }
+                }
+              });
+            }),
+        );
       // Reads change nothing; a command is safe to repeat only with a command id.
       const safe = kind !== "command" || Boolean(callOptions.metadata?.commandId);
       return options.policy ? options.policy.execute(attempt, safe) : attempt();

@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import { AppError } from "@shared/errors/mod.ts";
+import { injectTraceparent, observeServerCall } from "@shared/observability/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import {
   type CallContext,
@@ -52,8 +53,19 @@ function unaryHandler(
       metadata: fromGrpcMetadata(call.metadata),
       signal: controller.signal,
     };
-    Promise.resolve()
-      .then(() => handler(parseWith(method.input, call.request), context))
+    const service = binding.contract.service;
+    const methodName = protoMethodName(key);
+    observeServerCall(
+      { service, method: methodName, traceparent: context.metadata.traceparent },
+      () => {
+        // Handlers copy the metadata into events: let them point at this server span.
+        const traceparent = injectTraceparent();
+        const traced = traceparent
+          ? { ...context, metadata: { ...context.metadata, traceparent } }
+          : context;
+        return handler(parseWith(method.input, call.request), traced);
+      },
+    )
       .then(
         (output) => callback(null, output),
         (err: unknown) => {

@@ -1,3 +1,5 @@
+import { currentTraceId, redact } from "@shared/observability/log.ts";
+
 /** Severity levels, in increasing order. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -40,8 +42,10 @@ export function createLogger(service: string, base: Record<string, unknown> = {}
       message,
       ...base,
     };
+    const traceId = currentTraceId();
+    if (traceId) entry.traceId = traceId;
     for (const [k, v] of Object.entries(fields ?? {})) entry[k] = serialiseError(v);
-    const line = JSON.stringify(entry) + "\n";
+    const line = JSON.stringify(redact(entry)) + "\n";
     const bytes = new TextEncoder().encode(line);
     (level === "error" || level === "warn" ? Deno.stderr : Deno.stdout).writeSync(bytes);
   };
