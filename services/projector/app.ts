@@ -46,6 +46,15 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   for (const projection of projections) {
     const log = options.logger.child({ projection: projection.name });
     const from = await readCheckpoint(readModel, projection.name);
+    const applyBatch = async (batch: RecordedEvent[]): Promise<void> => {
+      await readModel.begin(async (tx) => {
+        await projection.apply(tx, batch);
+        const position = batch.at(-1)!.position;
+        await writeCheckpoint(tx, projection.name, position);
+        await publishChanges(tx, projection.name, position, batch);
+      });
+      log.debug("applied", { events: batch.length, position: batch.at(-1)!.position.id });
+    };
     subscriptions.push(
       await subscribe(store, {
         from,
@@ -57,15 +66,6 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
         onError: (err) => log.error("batch failed; retrying", { error: err }),
       }),
     );
-    async function applyBatch(batch: RecordedEvent[]): Promise<void> {
-      await readModel.begin(async (tx) => {
-        await projection.apply(tx, batch);
-        const position = batch.at(-1)!.position;
-        await writeCheckpoint(tx, projection.name, position);
-        await publishChanges(tx, projection.name, position, batch);
-      });
-      log.debug("applied", { events: batch.length, position: batch.at(-1)!.position.id });
-    }
     log.info("following", { from });
   }
 
