@@ -1,8 +1,14 @@
 import { connect } from "@shared/db/connect.ts";
+import type { SagaOptions } from "@shared/domain/order_saga/mod.ts";
+import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
 import { startGrpcServer } from "@shared/grpc/server.ts";
 import type { Logger } from "@shared/log/mod.ts";
+import { type CommandDeps, commandDeps } from "./deps.ts";
 import { categoryHandlers } from "./handlers/category.ts";
+import { orderHandlers } from "./handlers/order.ts";
+import { productHandlers } from "./handlers/product.ts";
+import type { Carrier, PaymentGateway } from "./ports.ts";
 
 /** Options of the command service. */
 export interface CommandServiceOptions {
@@ -11,28 +17,45 @@ export interface CommandServiceOptions {
   host?: string;
   logger: Logger;
   poolSize?: number;
+  /** The payment gateway adapter; default: approves every charge. */
+  paymentGateway?: PaymentGateway;
+  /** The carrier adapter; default: books every delivery. */
+  carrier?: Carrier;
+  /** Step and saga timeouts recorded by StartOrderSaga; default 30 s and 300 s. */
+  sagaOptions?: SagaOptions;
 }
 
 /** A running command service. */
 export interface CommandService {
   port: number;
+  /** What the command functions run with, for in-process callers (the saga runner). */
+  deps: CommandDeps;
   stop(): Promise<void>;
 }
 
-/** Starts the command service: gRPC handlers over the event store. */
+/** Starts the command service: the category, product and order command RPCs over the event store. */
 export async function startCommandService(options: CommandServiceOptions): Promise<CommandService> {
   const sql = connect(options.eventStoreUrl, {
     max: options.poolSize ?? 10,
     applicationName: "command-service",
   });
-  const store = new EventStore(sql);
-  const server = await startGrpcServer([categoryHandlers(store)], {
-    port: options.port,
-    logger: options.logger,
-    ...(options.host ? { host: options.host } : {}),
+  const store = new EventStore(sql, { upcasters });
+  const deps = commandDeps(store, {
+    ...(options.paymentGateway ? { paymentGateway: options.paymentGateway } : {}),
+    ...(options.carrier ? { carrier: options.carrier } : {}),
+    ...(options.sagaOptions ? { sagaOptions: options.sagaOptions } : {}),
   });
+  const server = await startGrpcServer(
+    [categoryHandlers(deps), productHandlers(deps), orderHandlers(deps)],
+    {
+      port: options.port,
+      logger: options.logger,
+      ...(options.host ? { host: options.host } : {}),
+    },
+  );
   return {
     port: server.port,
+    deps,
     async stop() {
       await server.shutdown();
       store.close();

@@ -1,44 +1,84 @@
 import { categoryCommands } from "@proto/command/v1/contract.ts";
 import * as category from "@shared/domain/category/mod.ts";
-import { NotFoundError } from "@shared/errors/mod.ts";
-import type { EventStore } from "@shared/event_store/mod.ts";
+import { deriveId } from "@shared/domain/shared/ids.ts";
+import { quote } from "@shared/domain/shared/rules.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
-import { type Aggregate, execute, load } from "../aggregate.ts";
+import { categories, load, requireFreeId } from "../aggregate.ts";
+import { type CommandOutcome, commit } from "../commit.ts";
+import type { CommandDeps } from "../deps.ts";
+import { type Envelope, envelopeOf } from "../envelope.ts";
+import { insertCategory, requireCategory, siblingsNamed } from "../lookups/categories.ts";
+import { runCommand } from "../run.ts";
+import type { CreateCategoryInput } from "./_inputs.ts";
+import { deleteCategory } from "./category_delete.ts";
+import { updateCategory } from "./category_update.ts";
 
-/** The category aggregate as the command service runs it. */
-export const categoryAggregate: Aggregate<
-  category.CategoryState | null,
-  category.CategoryCommand,
-  category.CategoryEvent
-> = {
-  type: category.CATEGORY,
-  initialState: category.initialState,
-  evolve: category.evolve,
-  decide: category.decide,
-};
-
-/** Binds the category command RPCs to the event store. */
-export function categoryHandlers(store: EventStore): ServiceBinding {
+/** Binds the category command RPCs. */
+export function categoryHandlers(deps: CommandDeps): ServiceBinding {
   return bind(categoryCommands, {
-    async createCategory(input, context) {
-      const id = input.id ?? crypto.randomUUID();
-      let parent: category.CategoryState | undefined;
-      if (input.parentId) {
-        parent = (await load(store, categoryAggregate, input.parentId)).state ?? undefined;
-        if (!parent) {
-          throw new NotFoundError(`Parent category "${input.parentId}" does not exist`, {
-            field: "parentId",
-          });
-        }
-      }
-      return await execute(store, categoryAggregate, id, (): category.CategoryCommand => ({
+    createCategory: (input, context) => createCategory(deps, input, envelopeOf(deps, context)),
+    updateCategory: (input, context) => updateCategory(deps, input, envelopeOf(deps, context)),
+    deleteCategory: (input, context) => deleteCategory(deps, input, envelopeOf(deps, context)),
+  }) as ServiceBinding;
+}
+
+/**
+ * CreateCategory. The decider gets the parent and the live siblings of the
+ * same name; in the append's transaction the parent is held live and
+ * unchanged, and the sibling-name index refuses a racing twin. Without an
+ * id, the id derives from the command id, so a retry names the same category.
+ */
+export async function createCategory(
+  deps: CommandDeps,
+  input: CreateCategoryInput,
+  envelope: Envelope,
+): Promise<CommandOutcome> {
+  const id = input.id ?? deriveId("category", envelope.commandId);
+  const parentId = input.parentId;
+  return await runCommand(deps, envelope, {
+    primaryId: id,
+    attempt: async () => {
+      const { store } = deps;
+      const [self, parent, siblings] = await Promise.all([
+        load(store, categories, id),
+        parentId ? load(store, categories, parentId) : undefined,
+        siblingsNamed(store.sql, parentId ?? null, input.name),
+      ]);
+      requireFreeId(self, id, `create category ${quote(input.name)}`);
+      const events = category.decide({
         type: "CreateCategory",
         id,
         name: input.name,
         description: input.description,
-        parent,
-        at: new Date().toISOString(),
-      }), context);
+        parentId,
+        parent: parent?.state ?? undefined,
+        siblings,
+        at: envelope.at,
+      }, self.state);
+      const created = events[0] as category.CategoryCreated;
+      const text = `create category ${quote(created.data.name)}`;
+      return await commit(store, [{
+        streamId: id,
+        aggregateType: categories.type,
+        events,
+        loadedVersion: self.version,
+      }], {
+        envelope,
+        effects: async (tx) => {
+          if (parentId && parent) {
+            await requireCategory(tx, { id: parentId, role: "parent", version: parent.version }, {
+              text,
+              field: "parentId",
+            });
+          }
+          await insertCategory(tx, {
+            id,
+            parentId: created.data.parentId,
+            name: created.data.name,
+            version: self.version + events.length,
+          }, { text, field: "name" });
+        },
+      });
     },
-  }) as ServiceBinding;
+  });
 }

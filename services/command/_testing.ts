@@ -1,0 +1,125 @@
+/** Test harness of the command service: fresh databases, the service in-process, typed clients. */
+import assert from "node:assert/strict";
+import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
+import { AppError, type ErrorCode, ValidationError } from "@shared/errors/mod.ts";
+import { createClient } from "@shared/grpc/client.ts";
+import type { Client } from "@shared/grpc/contract.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
+import { type CommandService, type CommandServiceOptions, startCommandService } from "./app.ts";
+
+/** An event as a test reads it back. */
+export interface StoredEvent {
+  aggregateId: string;
+  aggregateType: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  version: number;
+  transactionId: string;
+}
+
+/** A command service on fresh databases, with clients of its three services. */
+export interface TestService {
+  db: TestDatabases;
+  service: CommandService;
+  categories: Client<typeof categoryCommands>;
+  products: Client<typeof productCommands>;
+  orders: Client<typeof orderCommands>;
+  /** Errors the service logged as internal: a test expects none. */
+  internalErrors: unknown[];
+  /** Every event, in global order, or those of one stream. */
+  events(streamId?: string): Promise<StoredEvent[]>;
+  eventCount(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts the command service on port 0 over fresh, migrated databases. */
+export async function startTestService(
+  options: Partial<CommandServiceOptions> = {},
+): Promise<TestService> {
+  const db = await createTestDatabases();
+  const internalErrors: unknown[] = [];
+  const service = await startCommandService({
+    eventStoreUrl: db.eventStoreUrl,
+    port: 0,
+    host: "127.0.0.1",
+    logger: recordingLogger(internalErrors),
+    poolSize: 20,
+    ...options,
+  });
+  const address = `127.0.0.1:${service.port}`;
+  const deadlines = { deadlines: { command: 20_000 } };
+  const categories = createClient(categoryCommands, address, deadlines);
+  const products = createClient(productCommands, address, deadlines);
+  const orders = createClient(orderCommands, address, deadlines);
+  return {
+    db,
+    service,
+    categories,
+    products,
+    orders,
+    internalErrors,
+    async events(streamId) {
+      const rows = await db.eventStore<StoredEvent[]>`
+        SELECT aggregate_id::text AS "aggregateId", aggregate_type AS "aggregateType",
+          event_type AS type, event_data AS data, event_metadata AS metadata,
+          event_version AS version, transaction_id::text AS "transactionId"
+        FROM events WHERE ${streamId ?? null}::uuid IS NULL OR aggregate_id = ${streamId ?? null}
+        ORDER BY transaction_id, id`;
+      return rows;
+    },
+    async eventCount() {
+      const [row] = await db.eventStore<{ n: number }[]>`SELECT count(*)::int AS n FROM events`;
+      return row?.n ?? 0;
+    },
+    async stop() {
+      categories.close();
+      products.close();
+      orders.close();
+      await service.stop();
+      await db.drop();
+    },
+  };
+}
+
+/** What a refusal must say: its code, a message pattern and the field it names. */
+export interface Refusal {
+  code: ErrorCode;
+  message: RegExp;
+  field: string;
+}
+
+/** Asserts that a call is refused with this code, message and field. */
+export async function assertRefused(call: Promise<unknown>, expected: Refusal): Promise<void> {
+  const err = await call.then(
+    () => assert.fail(`expected ${expected.code}, but the call succeeded`),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof AppError, `expected an AppError, got ${String(err)}`);
+  assert.equal(err.code, expected.code, err.message);
+  assert.match(err.message, expected.message);
+  const fields = err instanceof ValidationError
+    ? err.issues.map((i) => i.field)
+    : [err.details.field];
+  assert.ok(fields.includes(expected.field), `field ${expected.field} not in ${fields.join(", ")}`);
+}
+
+/** A command id for call metadata. */
+export function commandMeta(commandId = crypto.randomUUID()): { metadata: { commandId: string } } {
+  return { metadata: { commandId } };
+}
+
+function recordingLogger(errors: unknown[]): Logger {
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: () => {},
+    error: (message, fields) => {
+      errors.push({ message, ...fields });
+      console.error(message, fields);
+    },
+    child: () => logger,
+  };
+  return logger;
+}

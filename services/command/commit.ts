@@ -1,0 +1,84 @@
+import type { AppendEffects, AppendResult, EventStore } from "@shared/event_store/mod.ts";
+import type { DomainEvent } from "./aggregate.ts";
+import type { Envelope } from "./envelope.ts";
+
+/** The outcome of a command, as the command RPCs return it. */
+export interface CommandOutcome {
+  /** The aggregate (stream) it changed. */
+  id: string;
+  /** That stream's version after the command. */
+  version: number;
+  /** Global position of its last event ("0" when it appended nothing). */
+  transactionId: string;
+  position: string;
+}
+
+/** What a command decided for one stream: its events, appended at the version they were decided on. */
+export interface Write {
+  streamId: string;
+  aggregateType: string;
+  events: DomainEvent[];
+  /** The version the state was loaded at (0: no stream). */
+  loadedVersion: number;
+}
+
+/**
+ * Appends what a command decided, atomically: one stream, or several in one
+ * transaction. Each stream must still be at its loaded version; `effects`
+ * runs in the same transaction (the lookup tables). The outcome is the first
+ * write's; a command that decided nothing appends nothing.
+ */
+export async function commit(
+  store: EventStore,
+  writes: Write[],
+  options: { envelope: Envelope; effects?: AppendEffects | undefined },
+): Promise<CommandOutcome> {
+  const primary = writes[0];
+  if (!primary) throw new TypeError("commit() needs at least one write");
+  const changed = writes.filter((w) => w.events.length > 0);
+  if (changed.length === 0) {
+    return {
+      id: primary.streamId,
+      version: primary.loadedVersion,
+      transactionId: "0",
+      position: "0",
+    };
+  }
+  const { commandId, metadata } = options.envelope;
+  const common = {
+    commandId,
+    metadata,
+    ...(options.effects ? { effects: options.effects } : {}),
+  };
+  const toNew = (w: Write) => w.events.map((e) => ({ type: e.type, data: e.data }));
+  const expected = (w: Write) => w.loadedVersion === 0 ? "no_stream" as const : w.loadedVersion;
+  if (changed.length === 1) {
+    const only = changed[0]!;
+    const result = await store.append(only.streamId, toNew(only), {
+      aggregateType: only.aggregateType,
+      expectedVersion: expected(only),
+      ...common,
+    });
+    return outcomeOf(primary, only.streamId === primary.streamId ? result : undefined);
+  }
+  const results = await store.appendMany(
+    changed.map((w) => ({
+      streamId: w.streamId,
+      aggregateType: w.aggregateType,
+      events: toNew(w),
+      expectedVersion: expected(w),
+    })),
+    common,
+  );
+  return outcomeOf(primary, results.find((r) => r.streamId === primary.streamId));
+}
+
+function outcomeOf(primary: Write, result: AppendResult | undefined): CommandOutcome {
+  const last = result?.positions.at(-1);
+  return {
+    id: primary.streamId,
+    version: result?.nextVersion ?? primary.loadedVersion,
+    transactionId: last?.transactionId ?? "0",
+    position: last?.id ?? "0",
+  };
+}

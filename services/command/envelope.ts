@@ -1,0 +1,68 @@
+import { ValidationError } from "@shared/errors/mod.ts";
+import type { EventMetadata } from "@shared/event_store/mod.ts";
+import type { CallContext } from "@shared/grpc/contract.ts";
+import { quote } from "@shared/domain/shared/rules.ts";
+import type { CommandDeps } from "./deps.ts";
+
+/** Who sent a command, when and why: its id, its time and the metadata of every event it appends. */
+export interface Envelope {
+  /** Makes the command idempotent; generated ids derive from it. */
+  commandId: string;
+  /** Correlation, causation, user, tenant and trace context; the store adds the command id. */
+  metadata: EventMetadata;
+  at: string;
+  /** Sent in-process (by the saga): retried on a concurrent write instead of refused. */
+  internal: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The envelope of a gRPC call: its x-command-id (a new one when the caller
+ * sent none, so every event still names its command) and the rest of its
+ * metadata. A consistency token is for reads and is dropped.
+ */
+export function envelopeOf(deps: CommandDeps, context: CallContext): Envelope {
+  const { commandId, consistencyToken: _, ...rest } = context.metadata;
+  if (commandId !== undefined && !UUID.test(commandId)) {
+    throw new ValidationError([{
+      field: "x-command-id",
+      message: `must be a UUID, got ${quote(commandId)}`,
+    }]);
+  }
+  return {
+    commandId: (commandId ?? crypto.randomUUID()).toLowerCase(),
+    metadata: definedOnly(rest),
+    at: deps.now(),
+    internal: false,
+  };
+}
+
+/** Options of an in-process command (the saga's steps). */
+export interface InternalCommandOptions {
+  /** Deterministic: sending the same command twice takes effect once. */
+  commandId: string;
+  /** Correlation and causation of the saga event that caused it, and so on. */
+  metadata?: EventMetadata;
+}
+
+/** The envelope of an in-process command. */
+export function internalEnvelope(deps: CommandDeps, options: InternalCommandOptions): Envelope {
+  if (!UUID.test(options.commandId)) {
+    throw new ValidationError([{
+      field: "commandId",
+      message: `must be a UUID, got ${quote(options.commandId)}`,
+    }]);
+  }
+  const { commandId: _, ...rest } = options.metadata ?? {};
+  return {
+    commandId: options.commandId.toLowerCase(),
+    metadata: definedOnly(rest),
+    at: deps.now(),
+    internal: true,
+  };
+}
+
+function definedOnly(metadata: Record<string, unknown>): EventMetadata {
+  return Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined));
+}

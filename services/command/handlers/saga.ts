@@ -1,0 +1,43 @@
+import * as saga from "@shared/domain/order_saga/mod.ts";
+import { load, orders, sagas } from "../aggregate.ts";
+import { type CommandOutcome, commit } from "../commit.ts";
+import type { CommandDeps } from "../deps.ts";
+import type { Envelope } from "../envelope.ts";
+import { runCommand } from "../run.ts";
+import type { StartOrderSagaInput } from "./_inputs.ts";
+
+/**
+ * StartOrderSaga: records the saga's start decision (SagaStarted, with the
+ * configured timeouts) on the stream `sagaIdFor(orderId)`; the outcome names
+ * that stream. The order must exist and be pending; a saga that already
+ * started is left as it is. Sending the steps is the saga runner's work: it
+ * reacts to SagaStarted.
+ */
+export async function startOrderSaga(
+  deps: CommandDeps,
+  input: StartOrderSagaInput,
+  envelope: Envelope,
+): Promise<CommandOutcome> {
+  const { orderId } = input;
+  const sagaId = saga.sagaIdFor(orderId);
+  return await runCommand(deps, envelope, {
+    primaryId: sagaId,
+    attempt: async () => {
+      const [placed, current] = await Promise.all([
+        load(deps.store, orders, orderId),
+        load(deps.store, sagas, sagaId),
+      ]);
+      const { events } = saga.decide(
+        { type: "StartOrderSaga", orderId, order: placed.state ?? undefined, at: envelope.at },
+        current.state,
+        deps.sagaOptions,
+      );
+      return await commit(deps.store, [{
+        streamId: sagaId,
+        aggregateType: sagas.type,
+        events,
+        loadedVersion: current.version,
+      }], { envelope });
+    },
+  });
+}

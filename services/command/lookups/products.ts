@@ -1,0 +1,55 @@
+/**
+ * The write-side product lookup (migration 101): which category each live
+ * product is in. Kept in step with each product append, in its transaction.
+ */
+import type { TxSql } from "@shared/db/connect.ts";
+import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
+import type { Action, Queryable } from "./categories.ts";
+
+/** The live products of a category, sorted. */
+export async function liveProductIds(sql: Queryable, categoryId: string): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`
+    SELECT product_id::text AS id FROM product_lookup
+    WHERE category_id = ${categoryId} AND NOT deleted ORDER BY product_id`;
+  return rows.map((r) => r.id);
+}
+
+/** Effect: records a new product in its category. */
+export async function insertProduct(
+  tx: TxSql,
+  row: { id: string; categoryId: string },
+): Promise<void> {
+  await tx`INSERT INTO product_lookup (product_id, category_id) VALUES (${row.id}, ${row.categoryId})`;
+}
+
+/** Effect: records products moved to another category. */
+export async function moveProducts(
+  tx: TxSql,
+  ids: readonly string[],
+  categoryId: string,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await tx`
+    UPDATE product_lookup SET category_id = ${categoryId}
+    WHERE product_id = ANY(${[...ids]}::uuid[])`;
+}
+
+/** Effect: marks a product deleted. */
+export async function markProductDeleted(tx: TxSql, id: string): Promise<void> {
+  await tx`UPDATE product_lookup SET deleted = true WHERE product_id = ${id}`;
+}
+
+/**
+ * Effect: holds a product live until the transaction ends, or refuses the
+ * command; `action` names the product (`set the stock of product "Pen"`).
+ */
+export async function requireProduct(tx: TxSql, id: string, action: Action): Promise<void> {
+  const [row] = await tx<{ deleted: boolean }[]>`
+    SELECT deleted FROM product_lookup WHERE product_id = ${id} FOR SHARE`;
+  if (!row) {
+    throw new NotFoundError(`Cannot ${action.text}: it does not exist`, { field: action.field });
+  }
+  if (row.deleted) {
+    throw new PreconditionError(`Cannot ${action.text}: it is deleted`, { field: action.field });
+  }
+}
