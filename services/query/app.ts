@@ -1,8 +1,12 @@
-import { categoryQueries } from "@proto/query/v1/contract.ts";
-import { connect, type Sql } from "@shared/db/connect.ts";
-import { bind, type ServiceBinding, startGrpcServer } from "@shared/grpc/server.ts";
+import postgres from "postgres";
+import type { Sql } from "@shared/db/connect.ts";
+import { startGrpcServer } from "@shared/grpc/server.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { getCategory, listCategories } from "@shared/read_models/categories/queries.ts";
+import { ConsistencyWaiter } from "@shared/projection/consistency.ts";
+import { categoryHandlers } from "./categories.ts";
+import { consistencyGuard } from "./consistency.ts";
+import { orderHandlers } from "./orders.ts";
+import { productHandlers } from "./products.ts";
 
 /** Options of the query service. */
 export interface QueryServiceOptions {
@@ -11,6 +15,10 @@ export interface QueryServiceOptions {
   host?: string;
   logger: Logger;
   poolSize?: number;
+  /** How long a call with a consistency token may wait for the projections; default 5000 ms. */
+  consistencyTimeoutMs?: number;
+  /** Follow the projector's change feed to end consistency waits at once; default true. */
+  listenForChanges?: boolean;
 }
 
 /** A running query service. */
@@ -19,24 +27,36 @@ export interface QueryService {
   stop(): Promise<void>;
 }
 
-function categoryHandlers(sql: Sql): ServiceBinding {
-  return bind(categoryQueries, {
-    async getCategory({ id }) {
-      return { category: await getCategory(sql, id) };
-    },
-    async listCategories({ parentId }) {
-      return { categories: await listCategories(sql, parentId) };
-    },
-  }) as ServiceBinding;
+/**
+ * The pool of the read model, as `connect()` makes it but with custom plans
+ * forced: the searches are parameter-sensitive (a category of 500 rows or a
+ * whole catalogue, a narrow or a wide price range), and the generic plan
+ * PostgreSQL switches a prepared statement to after five runs made the
+ * advanced search about 4x slower at 100,000 products (13 ms against 3 ms).
+ */
+function readModelPool(url: string, max: number): Sql {
+  return postgres(url, {
+    max,
+    onnotice: () => {},
+    connection: { application_name: "query-service", plan_cache_mode: "force_custom_plan" },
+    idle_timeout: 30,
+    connect_timeout: 10,
+  });
 }
 
-/** Starts the query service: gRPC handlers over the read model database. */
+/**
+ * Starts the query service: every RPC of the category, product and order
+ * query contracts, answered from the read model database.
+ */
 export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
-  const sql = connect(options.readModelUrl, {
-    max: options.poolSize ?? 10,
-    applicationName: "query-service",
-  });
-  const server = await startGrpcServer([categoryHandlers(sql)], {
+  const sql = readModelPool(options.readModelUrl, options.poolSize ?? 10);
+  const waiter = new ConsistencyWaiter(sql, { listen: options.listenForChanges ?? true });
+  const consistent = consistencyGuard(waiter, options.consistencyTimeoutMs ?? 5000);
+  const server = await startGrpcServer([
+    categoryHandlers(sql, consistent),
+    productHandlers(sql, consistent),
+    orderHandlers(sql, consistent),
+  ], {
     port: options.port,
     logger: options.logger,
     ...(options.host ? { host: options.host } : {}),
@@ -45,6 +65,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     port: server.port,
     async stop() {
       await server.shutdown();
+      await waiter.close();
       await sql.end({ timeout: 5 });
     },
   };

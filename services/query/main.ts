@@ -9,6 +9,7 @@ const config = loadConfig(z.object({
   QUERY_PORT: portVar.default(50052),
   QUERY_HOST: z.string().default("0.0.0.0"),
   READ_MODEL_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  READ_CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
 }));
 const logger = createLogger("query");
 const service = await startQueryService({
@@ -16,6 +17,7 @@ const service = await startQueryService({
   port: config.QUERY_PORT,
   host: config.QUERY_HOST,
   poolSize: config.READ_MODEL_POOL_SIZE,
+  consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
   logger,
 });
 logger.info("listening", { port: service.port });

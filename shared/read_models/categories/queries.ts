@@ -1,55 +1,111 @@
 import type { Sql } from "@shared/db/connect.ts";
+import { likePattern, type Paged, paged, type PageRequest, pageWindow } from "../common/paging.ts";
+import {
+  type CategoryRow,
+  type CategoryView,
+  type PathSegmentView,
+  toCategoryView,
+} from "./view.ts";
 
-/** A category row as the query service returns it. */
-export interface CategoryRow {
-  id: string;
-  name: string;
-  description: string | undefined;
-  parentId: string | undefined;
-  path: { id: string; name: string }[];
-  depth: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
+/** One live category by id; undefined when there is none. */
+export async function getCategory(sql: Sql, id: string): Promise<CategoryView | undefined> {
+  const rows = await sql<CategoryRow[]>`
+    SELECT * FROM categories WHERE id = ${id} AND NOT deleted`;
+  return rows[0] && toCategoryView(rows[0]);
 }
 
-interface Raw {
-  id: string;
-  name: string;
-  description: string | null;
-  parent_id: string | null;
-  path: { id: string; name: string }[];
-  depth: number;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
+/**
+ * The live category of that name, case-insensitively. Names are unique among
+ * siblings only, so of several the shallowest (then oldest) wins.
+ */
+export async function getCategoryByName(
+  sql: Sql,
+  name: string,
+): Promise<CategoryView | undefined> {
+  const rows = await sql<CategoryRow[]>`
+    SELECT * FROM categories WHERE lower(name) = lower(${name.trim()}) AND NOT deleted
+    ORDER BY depth, created_at, id LIMIT 1`;
+  return rows[0] && toCategoryView(rows[0]);
 }
 
-function toRow(r: Raw): CategoryRow {
-  return {
-    id: r.id,
-    name: r.name,
-    description: r.description ?? undefined,
-    parentId: r.parent_id ?? undefined,
-    path: r.path,
-    depth: r.depth,
-    version: r.version,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
+/** Whether a live category has this id. */
+export async function categoryExists(sql: Sql, id: string): Promise<boolean> {
+  const rows = await sql`SELECT 1 FROM categories WHERE id = ${id} AND NOT deleted`;
+  return rows.length > 0;
 }
 
-/** One live category by id. */
-export async function getCategory(sql: Sql, id: string): Promise<CategoryRow | undefined> {
-  const rows = await sql<Raw[]>`SELECT * FROM categories WHERE id = ${id} AND NOT deleted`;
-  return rows[0] ? toRow(rows[0]) : undefined;
+/** A page of live categories by name; only the children of `parentId` when given. */
+export async function listCategories(
+  sql: Sql,
+  request: PageRequest & { parentId?: string | undefined },
+): Promise<Paged<CategoryView>> {
+  const window = pageWindow(request);
+  const parent = request.parentId;
+  const where = parent ? sql`parent_id = ${parent} AND NOT deleted` : sql`NOT deleted`;
+  return await paged(
+    window,
+    sql<CategoryRow[]>`
+      SELECT * FROM categories WHERE ${where}
+      ORDER BY name, id LIMIT ${window.limit} OFFSET ${window.offset}`
+      .then((rows) => rows.map(toCategoryView)),
+    sql<{ count: string }[]>`SELECT count(*) FROM categories WHERE ${where}`,
+  );
 }
 
-/** Live categories, by name; only the children of `parentId` when given. */
-export async function listCategories(sql: Sql, parentId?: string): Promise<CategoryRow[]> {
-  const rows = parentId
-    ? await sql<Raw[]>`
-        SELECT * FROM categories WHERE parent_id = ${parentId} AND NOT deleted ORDER BY name, id`
-    : await sql<Raw[]>`SELECT * FROM categories WHERE NOT deleted ORDER BY name, id`;
-  return rows.map(toRow);
+/** A page of live categories whose name contains the term, case-insensitively, by name. */
+export async function searchCategories(
+  sql: Sql,
+  request: PageRequest & { searchTerm: string },
+): Promise<Paged<CategoryView>> {
+  const window = pageWindow(request);
+  const where = sql`name ILIKE ${likePattern(request.searchTerm)} AND NOT deleted`;
+  return await paged(
+    window,
+    sql<CategoryRow[]>`
+      SELECT * FROM categories WHERE ${where}
+      ORDER BY name, id LIMIT ${window.limit} OFFSET ${window.offset}`
+      .then((rows) => rows.map(toCategoryView)),
+    sql<{ count: string }[]>`SELECT count(*) FROM categories WHERE ${where}`,
+  );
+}
+
+/** The live categories among these ids, by name (missing and deleted ones left out). */
+export async function getCategoriesByIds(
+  sql: Sql,
+  ids: readonly string[],
+): Promise<CategoryView[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql<CategoryRow[]>`
+    SELECT * FROM categories WHERE id = ANY(${ids as string[]}::uuid[]) AND NOT deleted
+    ORDER BY name, id`;
+  return rows.map(toCategoryView);
+}
+
+/** The path of a live category from the root, itself included; empty when there is none. */
+export async function getCategoryPath(sql: Sql, id: string): Promise<PathSegmentView[]> {
+  const rows = await sql<{ path: PathSegmentView[] }[]>`
+    SELECT path FROM categories WHERE id = ${id} AND NOT deleted`;
+  return rows[0]?.path ?? [];
+}
+
+/** A category with its subcategories, recursively. */
+export interface CategoryNode {
+  category: CategoryView;
+  children: CategoryNode[];
+}
+
+/** Every live category as a tree, siblings by name. */
+export async function getCategoryTree(sql: Sql): Promise<CategoryNode[]> {
+  const rows = await sql<CategoryRow[]>`
+    SELECT * FROM categories WHERE NOT deleted ORDER BY depth, name, id`;
+  const nodes = new Map<string, CategoryNode>();
+  for (const row of rows) nodes.set(row.id, { category: toCategoryView(row), children: [] });
+  const roots: CategoryNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.category.parentId ? nodes.get(node.category.parentId) : undefined;
+    // A category whose parent is not live (never the case when the write side
+    // holds its rules) is shown as a root rather than lost.
+    (parent ? parent.children : roots).push(node);
+  }
+  return roots;
 }

@@ -1,0 +1,52 @@
+/** One ancestor on a category's path. */
+export interface PathSegmentView {
+  id: string;
+  name: string;
+}
+
+/** A category as the query service returns it (the contract's CategoryView). */
+export interface CategoryView {
+  id: string;
+  name: string;
+  description?: string | undefined;
+  parentId?: string | undefined;
+  path: PathSegmentView[];
+  depth: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  childCount: number;
+  productCount: number;
+}
+
+/** A `categories` row as selected by {@link CATEGORY_COLUMNS}. */
+export interface CategoryRow {
+  id: string;
+  name: string;
+  description: string | null;
+  parent_id: string | null;
+  path: PathSegmentView[];
+  depth: number;
+  version: number;
+  child_count: number;
+  product_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Maps a row to its view: absent optional fields stay unset, times are ISO 8601. */
+export function toCategoryView(r: CategoryRow): CategoryView {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description ?? undefined,
+    parentId: r.parent_id ?? undefined,
+    path: r.path,
+    depth: r.depth,
+    version: r.version,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    childCount: r.child_count,
+    productCount: r.product_count,
+  };
+}

@@ -1,0 +1,87 @@
+import type { TxSql } from "@shared/db/connect.ts";
+import type { RecordedEvent } from "@shared/event_store/mod.ts";
+
+/**
+ * How a projection applies one event type, set-based: one call (usually one
+ * SQL statement) for many events of that type at once.
+ */
+export interface EventHandler {
+  /**
+   * The entity an event changes (e.g. the product id). Events of different
+   * entities commute, so they may be applied together; events of one entity
+   * keep their order. Without `key` the event is a barrier: it is applied
+   * alone, after everything before it and before everything after it (for
+   * events that reach across entities, such as a category rename).
+   */
+  key?: (event: RecordedEvent) => string;
+  /**
+   * Applies events of this type, each of a different entity (a barrier gets
+   * exactly one). Must be idempotent: applying the same events again changes
+   * nothing (compare the row's version with the event's).
+   */
+  apply(tx: TxSql, events: RecordedEvent[]): Promise<void>;
+}
+
+/** A projection's handlers by event type; a type it does not list is skipped. */
+export type EventHandlers = Record<string, EventHandler>;
+
+/** One set-based call of a planned batch. */
+export interface Step {
+  type: string;
+  events: RecordedEvent[];
+}
+
+/**
+ * Plans a batch as few set-based steps as possible while keeping every
+ * entity's events in order. Between barriers, the n-th event of each entity
+ * goes to layer n; layers run in order, and within a layer the events of one
+ * type form one step. A rebuild that reads "create P1, stock P1, create P2,
+ * stock P2, ..." thus becomes two statements, not one per event.
+ */
+export function planBatch(events: readonly RecordedEvent[], handlers: EventHandlers): Step[] {
+  const steps: Step[] = [];
+  let layers: Map<string, RecordedEvent[]>[] = [];
+  let seen = new Map<string, number>();
+  const flush = () => {
+    for (const layer of layers) {
+      for (const [type, group] of layer) steps.push({ type, events: group });
+    }
+    layers = [];
+    seen = new Map();
+  };
+  for (const event of events) {
+    const handler = handlers[event.type];
+    // Events of other aggregates, or newer ones this code does not know: skipped quietly.
+    if (!handler) continue;
+    if (!handler.key) {
+      flush();
+      steps.push({ type: event.type, events: [event] });
+      continue;
+    }
+    const key = handler.key(event);
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    const layer = layers[n] ?? (layers[n] = new Map());
+    const group = layer.get(event.type);
+    if (group) group.push(event);
+    else layer.set(event.type, [event]);
+  }
+  flush();
+  return steps;
+}
+
+/** Applies a batch with a projection's handlers, step after step, in the caller's transaction. */
+export async function applyBatch(
+  tx: TxSql,
+  events: readonly RecordedEvent[],
+  handlers: EventHandlers,
+): Promise<void> {
+  for (const step of planBatch(events, handlers)) {
+    await handlers[step.type]!.apply(tx, step.events);
+  }
+}
+
+/** The `data` of an event as its handler expects it (handlers know their own event types). */
+export function dataOf<D>(event: RecordedEvent): D {
+  return event.data as D;
+}

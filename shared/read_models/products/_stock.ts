@@ -1,0 +1,35 @@
+import type { RecordedEvent } from "@shared/event_store/mod.ts";
+import type { EventHandler, EventHandlers } from "../common/batch.ts";
+import { records } from "../common/sql.ts";
+
+/**
+ * Every inventory event carries the product's stock after it: StockSet its
+ * `quantity`, the others `available`. Applying one is setting the stock, if
+ * the inventory stream's version is newer than the one recorded.
+ */
+function stockHandler(field: "quantity" | "available"): EventHandler {
+  return {
+    key: (event: RecordedEvent) => String(event.data.productId),
+    async apply(tx, events) {
+      const rows = events.map((e) => ({
+        product_id: e.data.productId,
+        stock: Number(e.data[field]),
+        version: e.version,
+      }));
+      await tx`
+        INSERT INTO product_stock AS s (product_id, stock, version)
+        SELECT product_id, stock, version
+        FROM jsonb_to_recordset(${records(tx, rows)}) AS x(product_id uuid, stock int, version int)
+        ON CONFLICT (product_id) DO UPDATE SET stock = EXCLUDED.stock, version = EXCLUDED.version
+        WHERE s.version < EXCLUDED.version`;
+    },
+  };
+}
+
+/** The stock of each product, from the inventory events. */
+export const stockHandlers: EventHandlers = {
+  StockSet: stockHandler("quantity"),
+  InventoryReserved: stockHandler("available"),
+  InventoryReleased: stockHandler("available"),
+  InventoryReservationFailed: stockHandler("available"),
+};

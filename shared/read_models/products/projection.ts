@@ -1,0 +1,147 @@
+import type {
+  ProductCreated,
+  ProductDeleted,
+  ProductPriceChanged,
+  ProductUpdated,
+} from "@shared/domain/product/types.ts";
+import type { RecordedEvent } from "@shared/event_store/mod.ts";
+import type { Projection } from "@shared/projection/types.ts";
+import { applyBatch, dataOf, type EventHandlers } from "../common/batch.ts";
+import { centsOf } from "../common/money.ts";
+import { records } from "../common/sql.ts";
+import { categoryNameHandlers } from "./_catalog.ts";
+import { addCounts } from "./_counts.ts";
+import { stockHandlers } from "./_stock.ts";
+
+/** The checkpoint name of the products projection. */
+export const PRODUCTS = "products";
+
+const byProduct = (event: RecordedEvent) => String(event.data.id);
+
+const productHandlers: EventHandlers = {
+  ProductCreated: {
+    key: byProduct,
+    async apply(tx, events) {
+      const rows = events.map((e) => {
+        const d = dataOf<ProductCreated["data"]>(e);
+        return {
+          id: d.id,
+          name: d.name,
+          description: d.description,
+          price_cents: centsOf(d.price, "ProductCreated.price"),
+          category_id: d.categoryId,
+          version: e.version,
+          created_at: d.createdAt,
+        };
+      });
+      await tx`
+        WITH added AS (
+          INSERT INTO products (id, name, description, price_cents, category_id, category_name,
+            version, created_at, updated_at)
+          SELECT x.id, x.name, x.description, x.price_cents, x.category_id, c.name, x.version,
+            x.created_at, x.created_at
+          FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, name text,
+            description text, price_cents bigint, category_id uuid, version int,
+            created_at timestamptz)
+          LEFT JOIN product_categories c ON c.id = x.category_id
+          ON CONFLICT (id) DO NOTHING
+          RETURNING category_id),
+        delta AS (SELECT category_id, 1 AS n FROM added)
+        ${addCounts(tx)}`;
+    },
+  },
+  ProductUpdated: {
+    key: byProduct,
+    async apply(tx, events) {
+      const rows = events.map((e) => {
+        const d = dataOf<ProductUpdated["data"]>(e);
+        const c = d.changes;
+        return {
+          id: d.id,
+          version: e.version,
+          name: c.name ?? null,
+          set_description: "description" in c,
+          description: c.description ?? null,
+          price_cents: c.price === undefined ? null : centsOf(c.price, "ProductUpdated.price"),
+          category_id: c.categoryId ?? null,
+          updated_at: d.updatedAt,
+        };
+      });
+      await tx`
+        WITH x AS (
+          SELECT * FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int,
+            name text, set_description boolean, description text, price_cents bigint,
+            category_id uuid, updated_at timestamptz)),
+        moved_from AS (
+          SELECT p.category_id FROM products p JOIN x ON p.id = x.id
+          WHERE p.version < x.version AND NOT p.deleted AND x.category_id IS NOT NULL),
+        updated AS (
+          UPDATE products p SET
+            name = coalesce(x.name, p.name),
+            description = CASE WHEN x.set_description THEN x.description ELSE p.description END,
+            price_cents = coalesce(x.price_cents, p.price_cents),
+            category_id = coalesce(x.category_id, p.category_id),
+            category_name = CASE WHEN x.category_id IS NULL THEN p.category_name
+              ELSE (SELECT c.name FROM product_categories c WHERE c.id = x.category_id) END,
+            version = x.version,
+            updated_at = x.updated_at
+          FROM x WHERE p.id = x.id AND p.version < x.version
+          RETURNING p.category_id, p.deleted, x.category_id IS NOT NULL AS moved),
+        delta AS (
+          SELECT category_id, -1 AS n FROM moved_from
+          UNION ALL SELECT category_id, 1 FROM updated WHERE moved AND NOT deleted)
+        ${addCounts(tx)}`;
+    },
+  },
+  ProductPriceChanged: {
+    key: byProduct,
+    async apply(tx, events) {
+      const rows = events.map((e) => {
+        const d = dataOf<ProductPriceChanged["data"]>(e);
+        return {
+          id: d.id,
+          version: e.version,
+          price_cents: centsOf(d.newPrice, "ProductPriceChanged.newPrice"),
+          updated_at: d.changedAt,
+        };
+      });
+      await tx`
+        UPDATE products p SET price_cents = x.price_cents, version = x.version,
+          updated_at = x.updated_at
+        FROM jsonb_to_recordset(${records(tx, rows)})
+          AS x(id uuid, version int, price_cents bigint, updated_at timestamptz)
+        WHERE p.id = x.id AND p.version < x.version`;
+    },
+  },
+  ProductDeleted: {
+    key: byProduct,
+    async apply(tx, events) {
+      const rows = events.map((e) => ({
+        id: e.data.id,
+        version: e.version,
+        updated_at: dataOf<ProductDeleted["data"]>(e).deletedAt,
+      }));
+      await tx`
+        WITH removed AS (
+          UPDATE products p SET deleted = true, version = x.version, updated_at = x.updated_at
+          FROM jsonb_to_recordset(${records(tx, rows)})
+            AS x(id uuid, version int, updated_at timestamptz)
+          WHERE p.id = x.id AND p.version < x.version AND NOT p.deleted
+          RETURNING p.category_id),
+        delta AS (SELECT category_id, -1 AS n FROM removed)
+        ${addCounts(tx)}`;
+    },
+  },
+};
+
+const handlers: EventHandlers = { ...categoryNameHandlers, ...productHandlers, ...stockHandlers };
+
+/**
+ * The products read model: one row per product, with its price in cents,
+ * its category's name (kept current through renames and reassignments) and
+ * its stock (from the inventory events). Deleted products stay, flagged.
+ */
+export const productsProjection: Projection = {
+  name: PRODUCTS,
+  apply: (tx, events) => applyBatch(tx, events, handlers),
+};

@@ -1,0 +1,169 @@
+import type { TxSql } from "@shared/db/connect.ts";
+import type {
+  ProductCreated,
+  ProductPriceChanged,
+  ProductUpdated,
+} from "@shared/domain/product/types.ts";
+import type { RecordedEvent } from "@shared/event_store/mod.ts";
+import type postgres from "postgres";
+import { dataOf, type EventHandler, type EventHandlers } from "../common/batch.ts";
+import { centsOf } from "../common/money.ts";
+import { records } from "../common/sql.ts";
+
+const byProduct = (event: RecordedEvent) => String(event.data.id);
+
+/**
+ * Adds the per-category deltas of a statement's `delta(category_id, n, price,
+ * stock)` CTE to the counters. Deltas are taken only from rows a statement
+ * really changed (their version was older), so a replay adds nothing.
+ */
+function addDeltas(tx: TxSql): postgres.PendingQuery<postgres.Row[]> {
+  return tx`
+    INSERT INTO stats_category_products AS s (category_id, product_count, price_sum_cents,
+      stock_sum)
+    SELECT category_id, sum(n), sum(price), sum(stock) FROM delta GROUP BY category_id
+    ON CONFLICT (category_id) DO UPDATE SET
+      product_count = s.product_count + EXCLUDED.product_count,
+      price_sum_cents = s.price_sum_cents + EXCLUDED.price_sum_cents,
+      stock_sum = s.stock_sum + EXCLUDED.stock_sum`;
+}
+
+interface Change {
+  id: unknown;
+  version: number;
+  price_cents: number | null;
+  category_id: string | null;
+}
+
+/** Applies price and category changes, moving the product's share between counters. */
+async function applyChanges(tx: TxSql, rows: Change[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${records(tx, rows)})
+        AS x(id uuid, version int, price_cents bigint, category_id uuid)),
+    before AS (
+      SELECT p.category_id, p.price_cents, p.stock FROM stats_products p
+      JOIN input i ON p.id = i.id WHERE p.version < i.version AND NOT p.deleted),
+    after AS (
+      UPDATE stats_products p SET price_cents = coalesce(i.price_cents, p.price_cents),
+        category_id = coalesce(i.category_id, p.category_id), version = i.version
+      FROM input i WHERE p.id = i.id AND p.version < i.version
+      RETURNING p.category_id, p.price_cents, p.stock, p.deleted),
+    delta AS (
+      SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock FROM before
+      UNION ALL
+      SELECT category_id, 1, price_cents, stock FROM after WHERE NOT deleted)
+    ${addDeltas(tx)}`;
+}
+
+function stockHandler(field: "quantity" | "available"): EventHandler {
+  return {
+    key: (event) => String(event.data.productId),
+    async apply(tx, events) {
+      const rows = events.map((e) => ({
+        id: e.data.productId,
+        stock: Number(e.data[field]),
+        version: e.version,
+      }));
+      await tx`
+        WITH input AS (
+          SELECT * FROM jsonb_to_recordset(${records(tx, rows)})
+            AS x(id uuid, stock bigint, version int)),
+        before AS (
+          SELECT p.category_id, p.stock FROM stats_products p JOIN input i ON p.id = i.id
+          WHERE p.stock_version < i.version AND NOT p.deleted),
+        after AS (
+          UPDATE stats_products p SET stock = i.stock, stock_version = i.version
+          FROM input i WHERE p.id = i.id AND p.stock_version < i.version
+          RETURNING p.category_id, p.stock, p.deleted),
+        delta AS (
+          SELECT category_id, 0 AS n, 0::bigint AS price, -stock AS stock FROM before
+          UNION ALL
+          SELECT category_id, 0, 0::bigint, stock FROM after WHERE NOT deleted)
+        ${addDeltas(tx)}`;
+    },
+  };
+}
+
+/** Product and inventory events as the statistics need them: counts, price sums, stock. */
+export const productStatisticsHandlers: EventHandlers = {
+  ProductCreated: {
+    key: byProduct,
+    async apply(tx, events) {
+      const rows = events.map((e) => {
+        const d = dataOf<ProductCreated["data"]>(e);
+        return {
+          id: d.id,
+          category_id: d.categoryId,
+          price_cents: centsOf(d.price, "ProductCreated.price"),
+          version: e.version,
+        };
+      });
+      await tx`
+        WITH added AS (
+          INSERT INTO stats_products (id, category_id, price_cents, version)
+          SELECT id, category_id, price_cents, version
+          FROM jsonb_to_recordset(${records(tx, rows)})
+            AS x(id uuid, category_id uuid, price_cents bigint, version int)
+          ON CONFLICT (id) DO NOTHING
+          RETURNING category_id, price_cents, stock),
+        delta AS (SELECT category_id, 1 AS n, price_cents AS price, stock FROM added)
+        ${addDeltas(tx)}`;
+    },
+  },
+  ProductUpdated: {
+    key: byProduct,
+    apply: (tx, events) =>
+      applyChanges(
+        tx,
+        events.flatMap((e) => {
+          const { changes } = dataOf<ProductUpdated["data"]>(e);
+          if (changes.price === undefined && changes.categoryId === undefined) return [];
+          return [{
+            id: e.data.id,
+            version: e.version,
+            price_cents: changes.price === undefined
+              ? null
+              : centsOf(changes.price, "ProductUpdated.price"),
+            category_id: changes.categoryId ?? null,
+          }];
+        }),
+      ),
+  },
+  ProductPriceChanged: {
+    key: byProduct,
+    apply: (tx, events) =>
+      applyChanges(
+        tx,
+        events.map((e) => ({
+          id: e.data.id,
+          version: e.version,
+          price_cents: centsOf(
+            dataOf<ProductPriceChanged["data"]>(e).newPrice,
+            "ProductPriceChanged.newPrice",
+          ),
+          category_id: null,
+        })),
+      ),
+  },
+  ProductDeleted: {
+    key: byProduct,
+    async apply(tx, events) {
+      const rows = events.map((e) => ({ id: e.data.id, version: e.version }));
+      await tx`
+        WITH removed AS (
+          UPDATE stats_products p SET deleted = true, version = x.version
+          FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int)
+          WHERE p.id = x.id AND p.version < x.version AND NOT p.deleted
+          RETURNING p.category_id, p.price_cents, p.stock),
+        delta AS (
+          SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock FROM removed)
+        ${addDeltas(tx)}`;
+    },
+  },
+  StockSet: stockHandler("quantity"),
+  InventoryReserved: stockHandler("available"),
+  InventoryReleased: stockHandler("available"),
+  InventoryReservationFailed: stockHandler("available"),
+};

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { createTestDatabases } from "@shared/testing/db.ts";
+import { project, resetReadModel, Scenario, snapshot } from "../common/testing.ts";
+import { statisticsProjection } from "./projection.ts";
+import {
+  getCategoryProductStatistics,
+  getCategoryStatistics,
+  getOrderStats,
+  getProductStatistics,
+} from "./queries.ts";
+
+const TABLES = [
+  "stats_categories",
+  "stats_products",
+  "stats_category_products",
+  "stats_orders",
+  "stats_order_status",
+];
+
+function order(s: Scenario, total: string): string {
+  return s.createOrder({
+    customerId: crypto.randomUUID(),
+    items: [{ productId: crypto.randomUUID(), productName: "X", quantity: 1, unitPrice: total }],
+    subtotal: total,
+    tax: "0.00",
+    shipping: "0.00",
+    total,
+  });
+}
+
+Deno.test("statistics projection and queries", async (t) => {
+  const db = await createTestDatabases();
+  const sql = db.readModel;
+  try {
+    await t.step("are empty before any event, with prices unset", async () => {
+      await resetReadModel(sql);
+      assert.deepEqual(await getProductStatistics(sql), {
+        count: 0,
+        averagePrice: undefined,
+        minPrice: undefined,
+        maxPrice: undefined,
+        totalStock: 0,
+      });
+      assert.equal((await getCategoryStatistics(sql)).totalCategories, 0);
+      const stats = await getOrderStats(sql);
+      assert.equal(stats.totalRevenue, "0.00");
+      assert.equal(stats.averageOrderValue, undefined);
+    });
+
+    await t.step("count live products, average half-up, min, max and stock", async () => {
+      await resetReadModel(sql);
+      const s = new Scenario();
+      const a = s.createCategory("A");
+      const b = s.createCategory("B", a);
+      s.createCategory("Empty");
+      const p1 = s.createProduct("One", "10.00", a);
+      const p2 = s.createProduct("Two", "10.01", a);
+      const p3 = s.createProduct("Three", "0.01", b);
+      const gone = s.createProduct("Gone", "999.00", b);
+      s.setStock(p1, 5);
+      s.setStock(p3, 2);
+      s.setStock(gone, 100);
+      s.deleteProduct(gone);
+      s.changePrice(p2, "10.01", "20.01");
+      await project(sql, statisticsProjection, s.events);
+      assert.deepEqual(await getProductStatistics(sql), {
+        count: 3,
+        averagePrice: "10.01",
+        minPrice: "0.01",
+        maxPrice: "20.01",
+        totalStock: 7,
+      });
+      assert.deepEqual(await getCategoryProductStatistics(sql, a), {
+        categoryId: a,
+        categoryName: "A",
+        productCount: 2,
+        averagePrice: "15.01",
+        minPrice: "10.00",
+        maxPrice: "20.01",
+      });
+      assert.deepEqual(await getCategoryStatistics(sql), {
+        totalCategories: 3,
+        rootCategories: 2,
+        maxDepth: 2,
+        categoriesWithProducts: 2,
+        emptyCategories: 1,
+      });
+      const mark = s.events.length;
+      s.updateProduct(p1, { categoryId: b });
+      s.reserve(p3, crypto.randomUUID(), 2, 0);
+      await project(sql, statisticsProjection, s.log.since(mark));
+      assert.equal((await getCategoryProductStatistics(sql, b)).productCount, 2);
+      assert.equal((await getCategoryProductStatistics(sql, b)).maxPrice, "10.00");
+      assert.equal((await getProductStatistics(sql)).totalStock, 5);
+    });
+
+    await t.step("an unknown category has no name and no products", async () => {
+      const id = crypto.randomUUID();
+      assert.deepEqual(await getCategoryProductStatistics(sql, id), {
+        categoryId: id,
+        categoryName: undefined,
+        productCount: 0,
+        averagePrice: undefined,
+        minPrice: undefined,
+        maxPrice: undefined,
+      });
+    });
+
+    await t.step("count orders by status and sum the revenue of those not cancelled", async () => {
+      await resetReadModel(sql);
+      const s = new Scenario();
+      const a = order(s, "100.00");
+      order(s, "50.01");
+      const c = order(s, "999.99");
+      s.changeStatus(a, "pending", "confirmed");
+      s.cancelOrder(c, "pending", "no longer needed");
+      await project(sql, statisticsProjection, s.events);
+      const stats = await getOrderStats(sql);
+      assert.equal(stats.totalOrders, 3);
+      const by = Object.fromEntries(stats.byStatus.map((x) => [x.status, x.count]));
+      assert.deepEqual([by.pending, by.confirmed, by.cancelled, by.shipped], [1, 1, 1, 0]);
+      assert.equal(stats.totalRevenue, "150.01");
+      assert.equal(stats.averageOrderValue, "75.01");
+    });
+
+    await t.step("applying the same events again changes nothing", async () => {
+      await resetReadModel(sql);
+      const s = new Scenario();
+      const a = s.createCategory("A");
+      const b = s.createCategory("B");
+      const p = s.createProduct("P", "5.00", a);
+      const q = s.createProduct("Q", "7.00", a);
+      s.setStock(p, 3);
+      s.updateProduct(p, { categoryId: b, price: "6.00" });
+      s.deleteProduct(q);
+      s.deleteCategory(a, { to: b, productIds: [] });
+      const o = order(s, "10.00");
+      s.changeStatus(o, "pending", "processing");
+      await project(sql, statisticsProjection, s.events);
+      const once = await snapshot(sql, TABLES);
+      await project(sql, statisticsProjection, s.events);
+      for (const e of s.events) await project(sql, statisticsProjection, [e]);
+      assert.equal(await snapshot(sql, TABLES), once);
+    });
+  } finally {
+    await db.drop();
+  }
+});
