@@ -1,12 +1,17 @@
 import { fileURLToPath } from "node:url";
 
-/** Ports of the four services; 0 is not allowed here (the processes must know them up front). */
+/** Ports of the services; 0 is not allowed here (the processes must know them up front). */
 export interface SystemPorts {
   gateway: number;
   command: number;
   query: number;
   projector: number;
+  /** /health and /metrics of the order saga worker; default SAGA_HTTP_PORT, else 4101. */
+  saga?: number;
 }
+
+/** The saga worker's HTTP port when neither {@link SystemPorts} nor SAGA_HTTP_PORT names one. */
+export const DEFAULT_SAGA_HTTP_PORT = 4101;
 
 /** Options of {@link startSystem}. */
 export interface SystemOptions {
@@ -21,7 +26,7 @@ export interface SystemOptions {
   readyTimeoutMs?: number;
 }
 
-/** The four running service processes. */
+/** The running service processes. */
 export interface RunningSystem {
   gatewayUrl: string;
   /** Milliseconds from spawning to all healthy. */
@@ -45,6 +50,9 @@ function serviceEnv(options: SystemOptions): Record<string, string> {
     COMMAND_PORT: String(ports.command),
     QUERY_PORT: String(ports.query),
     PROJECTOR_HTTP_PORT: String(ports.projector),
+    SAGA_HTTP_PORT: String(
+      ports.saga ?? (Deno.env.get("SAGA_HTTP_PORT") || DEFAULT_SAGA_HTTP_PORT),
+    ),
     COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
     QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
     ...options.env,
@@ -62,8 +70,8 @@ async function healthy(url: string): Promise<boolean> {
 }
 
 /**
- * Starts the command, query, projector and gateway services as separate Deno
- * processes, as they run in production, and waits until all are healthy.
+ * Starts the command, query, projector, saga and gateway services as separate
+ * Deno processes, as they run in production, and waits until all are healthy.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const env = serviceEnv(options);
@@ -71,7 +79,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const started = performance.now();
   const children = {} as Record<keyof SystemPorts, Deno.ChildProcess>;
   const exited = {} as Record<keyof SystemPorts, Promise<Deno.CommandStatus>>;
-  for (const service of ["command", "query", "projector", "gateway"] as const) {
+  for (const service of ["command", "query", "projector", "saga", "gateway"] as const) {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -111,7 +119,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   const gatewayUrl = `http://127.0.0.1:${options.ports.gateway}`;
-  const checks = [`${gatewayUrl}/health`, `http://127.0.0.1:${options.ports.projector}/health`];
+  const checks = [
+    `${gatewayUrl}/health`,
+    `http://127.0.0.1:${options.ports.projector}/health`,
+    `http://127.0.0.1:${env.SAGA_HTTP_PORT}/health`,
+  ];
   const early = Promise.race(
     (Object.keys(exited) as (keyof SystemPorts)[]).map((name) =>
       exited[name].then((status) => ({ name, status }))

@@ -1,0 +1,134 @@
+import type { SagaCommand } from "@shared/domain/order_saga/mod.ts";
+import { AppError } from "@shared/errors/mod.ts";
+import type { EventMetadata } from "@shared/event_store/mod.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import type { CommandDeps } from "../command/deps.ts";
+import { runSagaCommand } from "../command/handlers/saga_commands.ts";
+
+/** Codes of a command refused by a rule: sending it again would be refused again. */
+const REFUSALS = new Set([
+  "VALIDATION",
+  "NOT_FOUND",
+  "PRECONDITION",
+  "FORBIDDEN",
+  "UNAUTHENTICATED",
+]);
+
+/** Whether an error is a refusal (reported to the saga) rather than a failure to retry. */
+export function isRefusal(err: unknown): err is AppError {
+  return err instanceof AppError && REFUSALS.has(err.code);
+}
+
+/** Options of a {@link Dispatcher}. */
+export interface DispatcherOptions {
+  deps: CommandDeps;
+  logger: Logger;
+  /** First retry delay after a failure (doubles each time, with jitter). */
+  retryBaseMs: number;
+  /** Longest retry delay. */
+  retryMaxMs: number;
+  /** Reports a refused command to its saga (as SagaCommandRejected). */
+  onRefused(orderId: string, command: SagaCommand, reason: string): Promise<void>;
+  /** Whether the saga still waits for this command; checked before every retry. */
+  isPending(orderId: string, commandId: string): Promise<boolean>;
+}
+
+/**
+ * Sends the saga's commands through the command service's in-process step
+ * functions, each under its deterministic id, in the background. A refusal
+ * goes back to the saga; any other failure (an unreachable gateway, the
+ * database) is retried with exponential backoff for as long as the saga
+ * still waits for the command: compensations until they succeed, forward
+ * steps until their timeout moves the saga on.
+ */
+export class Dispatcher {
+  readonly #options: DispatcherOptions;
+  readonly #running = new Set<string>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #sleeps = new Set<() => void>();
+  #stopped = false;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+  }
+
+  /** Commands running or waiting for a retry. */
+  get inFlight(): number {
+    return this.#running.size;
+  }
+
+  /** Sends commands; one already running in this process is not sent twice. */
+  send(orderId: string, commands: readonly SagaCommand[], metadata: EventMetadata): void {
+    for (const command of commands) {
+      if (this.#stopped || this.#running.has(command.commandId)) continue;
+      this.#running.add(command.commandId);
+      const task: Promise<void> = this.#run(orderId, command, metadata)
+        .catch((err) => this.#options.logger.error("saga command abandoned", { error: err }))
+        .finally(() => {
+          this.#running.delete(command.commandId);
+          this.#tasks.delete(task);
+        });
+      this.#tasks.add(task);
+    }
+  }
+
+  /** Sends nothing more, cancels waiting retries and waits for the commands in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const wake of this.#sleeps) wake();
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+
+  async #run(orderId: string, sent: SagaCommand, metadata: EventMetadata): Promise<void> {
+    const { deps, logger } = this.#options;
+    const log = logger.child({ orderId, command: sent.command.type, commandId: sent.commandId });
+    for (let attempt = 0; !this.#stopped; attempt++) {
+      if (attempt > 0) {
+        await this.#sleep(this.#backoff(attempt));
+        if (this.#stopped || !(await this.#stillPending(orderId, sent.commandId))) return;
+      }
+      try {
+        await runSagaCommand(deps, sent, { metadata });
+        return;
+      } catch (err) {
+        if (!isRefusal(err)) {
+          log.warn("saga command failed; retrying", { attempt: attempt + 1, error: err });
+          continue;
+        }
+        log.info("saga command refused", { reason: err.message });
+        try {
+          await this.#options.onRefused(orderId, sent, err.message);
+          return;
+        } catch (reportErr) {
+          log.warn("cannot report a refused command; retrying", { error: reportErr });
+        }
+      }
+    }
+  }
+
+  async #stillPending(orderId: string, commandId: string): Promise<boolean> {
+    try {
+      return await this.#options.isPending(orderId, commandId);
+    } catch {
+      return true;
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const { retryBaseMs, retryMaxMs } = this.#options;
+    const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1));
+    return ceiling * (0.5 + Math.random() / 2);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#sleeps.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleeps.add(wake);
+    });
+  }
+}

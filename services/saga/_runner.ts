@@ -1,0 +1,249 @@
+import {
+  decide,
+  nextDeadline,
+  ORDER_SAGA,
+  type OrderSagaState,
+  pendingCommands,
+  type SagaCommand,
+  type SagaDecision,
+  sagaIdFor,
+  type SagaInput,
+  type SagaOptions,
+} from "@shared/domain/order_saga/mod.ts";
+import { deriveId } from "@shared/domain/shared/ids.ts";
+import { AppError } from "@shared/errors/mod.ts";
+import {
+  ConcurrencyError,
+  type EventMetadata,
+  type RecordedEvent,
+} from "@shared/event_store/mod.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import { countSaga } from "@shared/observability/mod.ts";
+import { load, sagas } from "../command/aggregate.ts";
+import type { CommandDeps } from "../command/deps.ts";
+import { Dispatcher } from "./_dispatcher.ts";
+import { KeyedLock } from "./_keyed_lock.ts";
+import { metadataOf, observe } from "./_observe.ts";
+import { type InstanceRow, instanceRow } from "./_tables.ts";
+
+/** Marks the saga events this worker records (others come from the startOrderSaga mutation). */
+export const PROCESS_MANAGER = "order-saga";
+const CONFLICT_ATTEMPTS = 20;
+
+/** Options of a {@link SagaRunner}. */
+export interface RunnerOptions {
+  deps: CommandDeps;
+  sagaOptions: SagaOptions;
+  logger: Logger;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Records sagas decided outside a batch in `saga_instances`. */
+  save(rows: InstanceRow[]): Promise<void>;
+}
+
+/** An unfinished saga this process looks after: its order and next deadline (ms). */
+interface Tracked {
+  orderId: string;
+  deadline: number | null;
+}
+
+/**
+ * Feeds inputs to the saga decider of an order, one at a time per saga:
+ * loads the saga stream, decides, appends the saga's events at the loaded
+ * version, then sends the decided commands. Keeps the unfinished sagas it
+ * has seen with their deadlines, for the timer; the first time it sees an
+ * unfinished saga (after a start or a crash) it sends all of the saga's
+ * pending commands again, which their deterministic ids make harmless.
+ */
+export class SagaRunner {
+  readonly #options: RunnerOptions;
+  readonly #locks = new KeyedLock();
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #dirty = new Map<string, InstanceRow>();
+  readonly #checking = new Set<string>();
+  readonly #background = new Set<Promise<void>>();
+  readonly #dispatcher: Dispatcher;
+  #stopped = false;
+
+  constructor(options: RunnerOptions) {
+    this.#options = options;
+    this.#dispatcher = new Dispatcher({
+      deps: options.deps,
+      logger: options.logger,
+      retryBaseMs: options.retryBaseMs,
+      retryMaxMs: options.retryMaxMs,
+      onRefused: (orderId, command, reason) =>
+        this.handleNow(orderId, {
+          type: "SagaCommandRejected",
+          orderId,
+          commandId: command.commandId,
+          reason,
+          at: options.deps.now(),
+        }),
+      isPending: async (orderId, commandId) => {
+        const { state } = await load(options.deps.store, sagas, sagaIdFor(orderId));
+        return pendingCommands(state).some((c) => c.commandId === commandId);
+      },
+    });
+  }
+
+  /** Unfinished sagas this process looks after. */
+  get running(): number {
+    return this.#tracked.size;
+  }
+
+  /** Commands running or waiting for a retry. */
+  get commandsInFlight(): number {
+    return this.#dispatcher.inFlight;
+  }
+
+  /**
+   * Decides one input of an order's saga (null: only look at the saga) and
+   * sends what it decided. Its `saga_instances` row waits for {@link takeDirty}.
+   */
+  async handle(orderId: string, input: SagaInput | null, event?: RecordedEvent): Promise<void> {
+    const sagaId = sagaIdFor(orderId);
+    const { send, metadata } = await this.#locks.run(
+      sagaId,
+      () => this.#decide(sagaId, orderId, input, event),
+    );
+    if (send.length > 0) this.#dispatcher.send(orderId, send, metadata);
+  }
+
+  /** {@link handle}, then records the saga's row at once. */
+  async handleNow(orderId: string, input: SagaInput | null): Promise<void> {
+    await this.handle(orderId, input);
+    await this.flush();
+  }
+
+  /** Records the rows of sagas decided since the last call. */
+  async flush(): Promise<void> {
+    const rows = this.takeDirty();
+    try {
+      await this.#options.save(rows);
+    } catch (err) {
+      this.returnDirty(rows);
+      throw err;
+    }
+  }
+
+  /** The `saga_instances` rows changed since the last call. */
+  takeDirty(): InstanceRow[] {
+    const rows = [...this.#dirty.values()];
+    this.#dirty.clear();
+    return rows;
+  }
+
+  /** Puts back rows that could not be written. */
+  returnDirty(rows: InstanceRow[]): void {
+    for (const row of rows) this.#markDirty(row);
+  }
+
+  /** Sends CheckSagaTimeout to every saga whose deadline has passed. */
+  tick(now = Date.now()): void {
+    if (this.#stopped) return;
+    for (const [sagaId, tracked] of this.#tracked) {
+      if (tracked.deadline === null || tracked.deadline > now || this.#checking.has(sagaId)) {
+        continue;
+      }
+      this.#checking.add(sagaId);
+      const { orderId } = tracked;
+      const at = new Date(now).toISOString();
+      const task: Promise<void> = this.handleNow(orderId, { type: "CheckSagaTimeout", orderId, at })
+        .catch((err) => this.#options.logger.warn("timeout check failed", { orderId, error: err }))
+        .finally(() => {
+          this.#checking.delete(sagaId);
+          this.#background.delete(task);
+        });
+      this.#background.add(task);
+    }
+  }
+
+  /** Stops the timer and sending, and waits for the commands and checks in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#dispatcher.stop();
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  async #decide(
+    sagaId: string,
+    orderId: string,
+    input: SagaInput | null,
+    event: RecordedEvent | undefined,
+  ): Promise<{ send: SagaCommand[]; metadata: EventMetadata }> {
+    const { store } = this.#options.deps;
+    const metadata = metadataOf(orderId, event);
+    for (let attempt = 1;; attempt++) {
+      const loaded = await load(store, sagas, sagaId);
+      const decision = this.#decideOn(input, loaded.state);
+      if (decision.events.length === 0) {
+        if (input === null && event && event.metadata.processManager !== PROCESS_MANAGER) {
+          countSaga("order", "started"); // started by the startOrderSaga mutation
+        }
+        return { send: this.#settle(loaded.state, loaded.version, false, []), metadata };
+      }
+      const events = decision.events.map((e) => ({
+        type: e.type,
+        data: e.data as unknown as Record<string, unknown>,
+        eventId: crypto.randomUUID(),
+      }));
+      try {
+        const result = await store.append(sagaId, events, {
+          aggregateType: ORDER_SAGA,
+          expectedVersion: loaded.version === 0 ? "no_stream" : loaded.version,
+          metadata: { ...metadata, processManager: PROCESS_MANAGER },
+          ...(event ? { commandId: deriveId("order-saga-input", sagaId, event.eventId) } : {}),
+        });
+        // Recorded before a crash: decide again on the state that includes it.
+        if (result.duplicate && attempt < CONFLICT_ATTEMPTS) continue;
+      } catch (err) {
+        if (err instanceof ConcurrencyError && attempt < CONFLICT_ATTEMPTS) continue;
+        throw err;
+      }
+      const state = observe(loaded.state, decision.events);
+      const send = this.#settle(state, loaded.version + events.length, true, decision.commands);
+      return { send, metadata: { ...metadata, causationId: events.at(-1)!.eventId } };
+    }
+  }
+
+  #decideOn(input: SagaInput | null, state: OrderSagaState | null): SagaDecision {
+    if (!input) return { events: [], commands: [] };
+    try {
+      return decide(input, state, this.#options.sagaOptions);
+    } catch (err) {
+      // Only StartOrderSaga refuses, and the worker never sends it: log, never block the stream.
+      if (!(err instanceof AppError)) throw err;
+      this.#options.logger.warn("saga input refused", { input: input.type, error: err });
+      return { events: [], commands: [] };
+    }
+  }
+
+  /** Updates what this process knows of a saga; returns the commands to send. */
+  #settle(
+    state: OrderSagaState | null,
+    version: number,
+    appended: boolean,
+    decided: SagaCommand[],
+  ): SagaCommand[] {
+    if (!state) return [];
+    const known = this.#tracked.has(state.sagaId);
+    if (appended || !known) this.#markDirty(instanceRow(state, version));
+    if (state.status === "completed" || state.status === "compensated") {
+      this.#tracked.delete(state.sagaId);
+      return [];
+    }
+    const deadline = nextDeadline(state);
+    this.#tracked.set(state.sagaId, {
+      orderId: state.orderId,
+      deadline: deadline === null ? null : Date.parse(deadline),
+    });
+    // Seen for the first time by this process: whatever it had sent may be lost.
+    return known ? decided : pendingCommands(state);
+  }
+
+  #markDirty(row: InstanceRow): void {
+    const current = this.#dirty.get(row.sagaId);
+    if (!current || current.version <= row.version) this.#dirty.set(row.sagaId, row);
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Harness of the saga tests: fresh databases, the real command service
+ * in-process (its gRPC server and its step functions), typed clients, saga
+ * workers started in-process, and readers of the event store.
+ */
+import assert from "node:assert/strict";
+import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
+import {
+  evolve,
+  type OrderSagaEvent,
+  type OrderSagaState,
+  sagaIdFor,
+  type SagaStatus,
+} from "@shared/domain/order_saga/mod.ts";
+import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
+import { createClient } from "@shared/grpc/client.ts";
+import type { Client } from "@shared/grpc/contract.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import { metricsText } from "@shared/observability/mod.ts";
+import { sampleValue } from "@shared/observability/testing.ts";
+import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
+import { type CommandService, startCommandService } from "../../services/command/app.ts";
+import type { Carrier, PaymentGateway } from "../../services/command/ports.ts";
+import {
+  type Simulated,
+  simulatedCarrier,
+  simulatedGateway,
+} from "../../services/saga/adapters.ts";
+import {
+  type SagaWorker,
+  type SagaWorkerOptions,
+  startSagaWorker,
+} from "../../services/saga/app.ts";
+
+/** The address every test order ships to. */
+export const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
+
+/** An event as a test reads it back. */
+export interface StoredEvent {
+  aggregateId: string;
+  aggregateType: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  version: number;
+}
+
+/** A command service on fresh databases, clients, and the saga workers a test starts. */
+export interface SagaHarness {
+  db: TestDatabases;
+  commands: CommandService;
+  orders: Client<typeof orderCommands>;
+  products: Client<typeof productCommands>;
+  /** Errors logged by the command service or a worker: a test expects none. */
+  errors: unknown[];
+  /** Creates a product at `price` with `stock` units; returns its id. */
+  product(price: string, stock: number): Promise<string>;
+  /** Places an order of these lines; returns its id. */
+  placeOrder(items: { productId: string; quantity: number }[]): Promise<string>;
+  /** Starts a worker in-process with short polling (stopped by `stop()` unless stopped before). */
+  startWorker(options?: Partial<SagaWorkerOptions>): Promise<SagaWorker>;
+  /** The saga of an order, folded from its stream. */
+  saga(orderId: string): Promise<OrderSagaState | null>;
+  /** Waits until the saga of an order satisfies `done` (default: finished). */
+  waitForSaga(
+    orderId: string,
+    done?: (state: OrderSagaState) => boolean,
+    timeoutMs?: number,
+  ): Promise<OrderSagaState>;
+  /** Every event in global order, or those of one stream. */
+  events(streamId?: string): Promise<StoredEvent[]>;
+  /** Event types of one stream, in order. */
+  types(streamId: string): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/** Statuses a saga ends in. */
+export const FINISHED: SagaStatus[] = ["completed", "compensated"];
+
+/** Whether a saga has finished. */
+export const finished = (state: OrderSagaState): boolean => FINISHED.includes(state.status);
+
+/** A logger that keeps errors (and prints them) and drops the rest. */
+export function quietLogger(errors: unknown[]): Logger {
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: () => {},
+    error: (message, fields) => {
+      errors.push({ message, ...fields });
+      console.error(message, fields);
+    },
+    child: () => logger,
+  };
+  return logger;
+}
+
+/** Starts the harness: fresh databases, the command service, a category for products. */
+export async function startSagaHarness(): Promise<SagaHarness> {
+  const db = await createTestDatabases();
+  const errors: unknown[] = [];
+  const logger = quietLogger(errors);
+  const commands = await startCommandService({
+    eventStoreUrl: db.eventStoreUrl,
+    port: 0,
+    host: "127.0.0.1",
+    logger,
+    poolSize: 10,
+  });
+  const address = `127.0.0.1:${commands.port}`;
+  const deadlines = { deadlines: { command: 20_000 } };
+  const categories = createClient(categoryCommands, address, deadlines);
+  const products = createClient(productCommands, address, deadlines);
+  const orders = createClient(orderCommands, address, deadlines);
+  const workers: SagaWorker[] = [];
+  const shop = (await categories.createCategory({ name: "Shop" })).id;
+  let made = 0;
+
+  const events = async (streamId?: string): Promise<StoredEvent[]> =>
+    await db.eventStore<StoredEvent[]>`
+      SELECT aggregate_id::text AS "aggregateId", aggregate_type AS "aggregateType",
+        event_type AS type, event_data AS data, event_metadata AS metadata,
+        event_version AS version
+      FROM events WHERE ${streamId ?? null}::uuid IS NULL OR aggregate_id = ${streamId ?? null}
+      ORDER BY transaction_id, id`;
+  const saga = async (orderId: string): Promise<OrderSagaState | null> =>
+    (await events(sagaIdFor(orderId))).reduce<OrderSagaState | null>(
+      (state, e) => evolve(state, e as unknown as OrderSagaEvent),
+      null,
+    );
+
+  return {
+    db,
+    commands,
+    orders,
+    products,
+    errors,
+    async product(price, stock) {
+      const id = (await products.createProduct({
+        name: `Product ${++made}`,
+        price,
+        categoryId: shop,
+      })).id;
+      await products.setStock({ productId: id, quantity: stock });
+      return id;
+    },
+    async placeOrder(items) {
+      return (await orders.createOrder({
+        customerId: crypto.randomUUID(),
+        items,
+        shippingAddress: ADDRESS,
+      })).id;
+    },
+    async startWorker(options = {}) {
+      const worker = await startSagaWorker({
+        eventStoreUrl: db.eventStoreUrl,
+        logger,
+        pollMs: 50,
+        timerMs: 50,
+        retryBaseMs: 20,
+        retryMaxMs: 200,
+        ...options,
+      });
+      workers.push(worker);
+      return worker;
+    },
+    saga,
+    async waitForSaga(orderId, done = finished, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const state = await saga(orderId);
+        if (state && done(state)) return state;
+        if (Date.now() > deadline) {
+          assert.fail(`saga of order ${orderId} still ${state?.status ?? "missing"}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    events,
+    async types(streamId) {
+      return (await events(streamId)).map((e) => e.type);
+    },
+    async stop() {
+      for (const worker of workers) await worker.stop().catch(() => {});
+      categories.close();
+      products.close();
+      orders.close();
+      await commands.stop();
+      await db.drop();
+    },
+  };
+}
+
+/** Adapters that always succeed, with their call counters. */
+export function succeedingPorts(): {
+  paymentGateway: Simulated<PaymentGateway>;
+  carrier: Simulated<Carrier>;
+} {
+  return {
+    paymentGateway: simulatedGateway({ mode: "succeed" }),
+    carrier: simulatedCarrier({ mode: "succeed" }),
+  };
+}
+
+/** A gateway whose charges take `ms` (refunds are immediate), to catch a saga inside its payment step. */
+export function slowCharges(ms: number): PaymentGateway {
+  const slow = simulatedGateway({ mode: "delay", delayMs: ms });
+  const quick = simulatedGateway({ mode: "succeed" });
+  return { charge: (request) => slow.charge(request), refund: (request) => quick.refund(request) };
+}
+
+/** What is left of a product's stock: `available` of its inventory's last event. */
+export async function available(h: SagaHarness, productId: string): Promise<number> {
+  return (await h.events(inventoryIdFor(productId))).at(-1)?.data.available as number;
+}
+
+/** The types of the inventory events of one order for a product. */
+export async function reservations(
+  h: SagaHarness,
+  productId: string,
+  orderId: string,
+): Promise<string[]> {
+  return (await h.events(inventoryIdFor(productId)))
+    .filter((e) => e.data.orderId === orderId)
+    .map((e) => e.type);
+}
+
+/** One sample of this process's metrics; 0 when absent. */
+export async function metric(name: string, labels: Record<string, string>): Promise<number> {
+  return sampleValue(await metricsText(), name, labels) ?? 0;
+}
+
+/** Asserts that every saga is recorded finished and nothing was logged as an error. */
+export async function assertAllFinished(h: SagaHarness): Promise<void> {
+  const unfinished = await h.db.eventStore`
+    SELECT saga_id FROM saga_instances WHERE status NOT IN ('completed', 'compensated')`;
+  assert.equal(unfinished.length, 0, "every saga is recorded as finished");
+  assert.deepEqual(h.errors, []);
+}

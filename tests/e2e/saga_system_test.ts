@@ -1,0 +1,74 @@
+/**
+ * The saga worker as `deno task dev` runs it: a process of its own beside the
+ * other four, confirming an order placed through the command service, with
+ * its /health and /metrics on its own port.
+ */
+import assert from "node:assert/strict";
+import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
+import { sagaIdFor } from "@shared/domain/shared/ids.ts";
+import { createClient } from "@shared/grpc/client.ts";
+import { sampleValue } from "@shared/observability/testing.ts";
+import { startSystem } from "@shared/runtime/system.ts";
+import { createTestDatabases } from "@shared/testing/db.ts";
+import { freeSystemPorts } from "@shared/testing/ports.ts";
+import { ADDRESS } from "./saga_harness.ts";
+
+Deno.test("the system's saga process confirms an order and reports it on /metrics", async () => {
+  const db = await createTestDatabases();
+  const ports = freeSystemPorts();
+  const system = await startSystem({
+    eventStoreUrl: db.eventStoreUrl,
+    readModelUrl: db.readModelUrl,
+    ports,
+    output: "null",
+    env: { LOG_LEVEL: "warn", SAGA_POLL_MS: "100", SAGA_TIMER_MS: "100" },
+  });
+  const address = `127.0.0.1:${ports.command}`;
+  const categories = createClient(categoryCommands, address);
+  const products = createClient(productCommands, address);
+  const orders = createClient(orderCommands, address);
+  try {
+    const health = await fetch(`http://127.0.0.1:${ports.saga}/health`);
+    assert.equal((await health.json()).status, "ok");
+
+    const categoryId = (await categories.createCategory({ name: "Shop" })).id;
+    const productId = (await products.createProduct({ name: "Pen", price: "10.00", categoryId }))
+      .id;
+    await products.setStock({ productId, quantity: 5 });
+    const orderId = (await orders.createOrder({
+      customerId: crypto.randomUUID(),
+      items: [{ productId, quantity: 2 }],
+      shippingAddress: ADDRESS,
+    })).id;
+
+    const deadline = Date.now() + 20_000;
+    const sagaTypes = async () =>
+      (await db.eventStore<{ type: string }[]>`
+        SELECT event_type AS type FROM events WHERE aggregate_id = ${sagaIdFor(orderId)}
+        ORDER BY event_version`).map((r) => r.type);
+    while (!(await sagaTypes()).includes("SagaCompleted")) {
+      assert.ok(Date.now() < deadline, "the saga did not complete");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const order = await db.eventStore<{ type: string; to: string | null }[]>`
+      SELECT event_type AS type, event_data->>'to' AS to FROM events
+      WHERE aggregate_id = ${orderId} ORDER BY event_version`;
+    assert.deepEqual([...order], [
+      { type: "OrderCreated", to: null },
+      { type: "OrderStatusChanged", to: "confirmed" },
+    ]);
+    const metrics = await (await fetch(`http://127.0.0.1:${ports.saga}/metrics`)).text();
+    assert.equal(sampleValue(metrics, "saga_started_total", { saga: "order" }), 1);
+    assert.equal(sampleValue(metrics, "saga_completed_total", { saga: "order" }), 1);
+    assert.equal(
+      sampleValue(metrics, "saga_step_duration_seconds_count", { step: "confirm_order" }),
+      1,
+    );
+  } finally {
+    categories.close();
+    products.close();
+    orders.close();
+    await system.stop();
+    await db.drop();
+  }
+});
