@@ -7,6 +7,7 @@ import {
   startRuntimeMetrics,
   watchCircuit,
 } from "@shared/observability/mod.ts";
+import { CATEGORIES, ORDERS, PRODUCTS, SAGAS, STATISTICS } from "@shared/read_models/mod.ts";
 import { type CacheOptions, createQueryCache, type QueryCache } from "./cache.ts";
 import { type Clients, createClients } from "./clients.ts";
 import { type Context, createLoaders, requestMetadata } from "./context.ts";
@@ -59,7 +60,7 @@ const consistencyTokenPlugin: Plugin<Context> = {
   onExecute() {
     return {
       onExecuteDone({ args, result, setResult }) {
-        const token = (args.contextValue as Context).consistencyToken;
+        const token = (args.contextValue as Context).state?.consistencyToken;
         if (!token || !result || Symbol.asyncIterator in result) return;
         setResult({ ...result, extensions: { ...result.extensions, consistencyToken: token } });
       },
@@ -85,9 +86,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const clients: Clients = cache
     ? {
       ...raw,
-      categoryQueries: cache.wrap("category", raw.categoryQueries),
-      productQueries: cache.wrap("product", raw.productQueries),
-      orderQueries: cache.wrap("order", raw.orderQueries),
+      categoryQueries: cache.wrap("category", raw.categoryQueries, [
+        CATEGORIES,
+        PRODUCTS,
+        STATISTICS,
+      ]),
+      productQueries: cache.wrap("product", raw.productQueries, [PRODUCTS, CATEGORIES, STATISTICS]),
+      orderQueries: cache.wrap("order", raw.orderQueries, [ORDERS, SAGAS, STATISTICS]),
     }
     : raw;
 
@@ -116,9 +121,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     context: ({ request }) => {
       const metadata = requestMetadata(request);
       const key = request.headers.get("idempotency-key")?.slice(0, 200);
-      const ctx = { clients, metadata, read: { metadata }, feed, commandCount: 0 } as Context;
+      const state = { read: { metadata }, commandCount: 0 };
+      const ctx = { clients, metadata, state, feed } as Context;
       if (key) ctx.idempotencyKey = key;
-      ctx.loaders = createLoaders(clients, () => ctx.read);
+      ctx.loaders = createLoaders(clients, () => state.read);
       return ctx;
     },
     maskedErrors: { maskError: (error) => toGraphQLError(error, logger) },
@@ -184,16 +190,32 @@ export async function startGateway(
   options: GatewayOptions & { port: number; host?: string },
 ): Promise<GatewayServer> {
   const gateway = await createGateway(options);
+  const abort = new AbortController();
   const server = Deno.serve(
-    { port: options.port, hostname: options.host ?? "0.0.0.0", onListen: () => {} },
+    {
+      port: options.port,
+      hostname: options.host ?? "0.0.0.0",
+      signal: abort.signal,
+      onListen: () => {},
+    },
     (request) => gateway.fetch(request),
   );
   return {
     port: (server.addr as Deno.NetAddr).port,
     gateway,
     async stop() {
-      await server.shutdown();
-      await gateway.close();
+      // Closing the gateway ends its subscriptions; then requests in flight get
+      // a few seconds to finish before the listener is closed for good.
+      const closing = gateway.close();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const drained = await Promise.race([
+        server.shutdown().then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 5000))),
+      ]);
+      clearTimeout(timer);
+      if (!drained) abort.abort();
+      await server.finished;
+      await closing;
     },
   };
 }

@@ -14,6 +14,8 @@ export interface CacheOptions {
   ttlMs?: number;
   /** A Redis shared by every gateway replica, as a second level. */
   redisUrl?: string;
+  /** Prefix of every key, so deployments sharing a Redis stay apart; default `cqrs`. */
+  namespace?: string;
 }
 
 /** Hit and miss counts since start. */
@@ -32,8 +34,15 @@ export interface CacheStats {
  */
 export interface QueryCache {
   stats: CacheStats;
-  /** Wraps a query client so its calls read through the cache. */
-  wrap<S extends ServiceContract>(service: string, client: Client<S>): Client<S>;
+  /**
+   * Wraps a query client so its calls read through the cache; `projections`
+   * are the ones its answers come from (their positions key the entries).
+   */
+  wrap<S extends ServiceContract>(
+    service: string,
+    client: Client<S>,
+    projections: readonly string[],
+  ): Client<S>;
   close(): Promise<void>;
 }
 
@@ -44,6 +53,7 @@ export function createQueryCache(
   options: CacheOptions = {},
 ): QueryCache {
   const ttl = options.ttlMs ?? 30_000;
+  const namespace = options.namespace ?? "cqrs";
   const local = new LRUCache<string, { value: unknown }>({
     max: options.maxEntries ?? 10_000,
     ttl,
@@ -82,7 +92,11 @@ export function createQueryCache(
 
   return {
     stats,
-    wrap<S extends ServiceContract>(service: string, client: Client<S>): Client<S> {
+    wrap<S extends ServiceContract>(
+      service: string,
+      client: Client<S>,
+      projections: readonly string[],
+    ): Client<S> {
       const wrapped: Record<string, unknown> = { close: () => client.close() };
       for (const [method, call] of Object.entries(client)) {
         if (method === "close") continue;
@@ -95,12 +109,12 @@ export function createQueryCache(
             feed.observe(parseConsistencyToken(token));
             return value;
           }
-          const version = feed.version();
+          const version = feed.version(projections);
           if (!version) {
             stats.bypassed++;
             return await fn(input, options);
           }
-          const key = `q|${version}|${service}.${method}|${JSON.stringify(input)}`;
+          const key = `${namespace}|${version}|${service}.${method}|${JSON.stringify(input)}`;
           const hit = await lookup(key);
           countCacheLookup(service, Boolean(hit));
           if (hit) {

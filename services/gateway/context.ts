@@ -10,19 +10,28 @@ export type Category = z.output<typeof CategoryView>;
 /** A product as the query service returns it. */
 export type Product = z.output<typeof ProductView>;
 
+/**
+ * What a request's mutations change for the rest of the request. It is one
+ * object shared by reference: Yoga copies the context, and the loaders must
+ * see what the resolvers set.
+ */
+export interface RequestState {
+  /** Options for read calls: the request's metadata, then the last command's consistency token. */
+  read: CallOptions;
+  /** The position of the last event this request's mutations wrote. */
+  consistencyToken?: string;
+  /** Commands sent so far by this request. */
+  commandCount: number;
+}
+
 /** Per-request state of a GraphQL operation. */
 export interface Context {
   clients: Clients;
   metadata: CallMetadata;
-  /** Options for read calls: the request's metadata and consistency token. */
-  read: CallOptions;
+  state: RequestState;
   loaders: Loaders;
-  /** The position of the last event this request's mutations wrote. */
-  consistencyToken?: string;
   /** The Idempotency-Key header, from which the request's command ids derive. */
   idempotencyKey?: string;
-  /** Commands sent so far by this request. */
-  commandCount: number;
   /** The read model's change feed, when the gateway follows one. */
   feed?: ChangeFeed;
 }

@@ -26,11 +26,12 @@ export class SlowSubscriberError extends Error {
  */
 export interface ChangeFeed {
   /**
-   * A string naming the read model's state, or undefined while the feed is
+   * A string naming the state of the given projections (all when omitted),
+   * or undefined while the feed is
    * not in sync or has not yet announced a position this gateway has seen
    * (see {@link ChangeFeed.observe}).
    */
-  version(): string | undefined;
+  version(projections?: readonly string[]): string | undefined;
   /**
    * Records a position this gateway knows to be committed (a mutation's
    * consistency token). Until every projection's announced checkpoint reaches
@@ -62,6 +63,7 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
   let synced = false;
   let floor: Position | undefined;
   const subscribers = new Set<(e: FeedEvent) => void>();
+  const finishers = new Set<() => void>();
   const changeListeners = new Set<(n: ChangeNotice) => void>();
 
   const follower = await followChanges(sql, {
@@ -82,7 +84,7 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
   });
 
   return {
-    version() {
+    version(projections) {
       if (!synced) return undefined;
       if (floor) {
         for (const position of checkpoints.values()) {
@@ -90,9 +92,11 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
         }
         floor = undefined;
       }
-      return [...checkpoints].sort(([a], [b]) => a.localeCompare(b)).map(([n, p]) =>
-        `${n}@${key(p)}`
-      ).join(",");
+      const names = projections ?? [...checkpoints.keys()];
+      return [...names].sort().map((n) => {
+        const p = checkpoints.get(n);
+        return `${n}@${p ? key(p) : "0"}`;
+      }).join(",");
     },
     events(filter, maxQueued = 1000) {
       const queue: FeedEvent[] = [];
@@ -115,8 +119,10 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
       const finish = () => {
         done = true;
         subscribers.delete(deliver);
+        finishers.delete(finish);
         wake?.();
       };
+      finishers.add(finish);
       const iterator: AsyncIterableIterator<FeedEvent> = {
         async next() {
           while (queue.length === 0 && !failure && !done) {
@@ -146,6 +152,8 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
       return () => changeListeners.delete(listener);
     },
     async stop() {
+      // End every subscription, so open SSE and WebSocket streams complete.
+      for (const finish of [...finishers]) finish();
       await follower.stop();
       await sql.end({ timeout: 5 });
     },

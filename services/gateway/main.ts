@@ -24,6 +24,7 @@ const config = loadConfig(z.object({
   CACHE_TTL_MS: ms.default(30_000),
   CACHE_MAX_ENTRIES: count.default(10_000),
   CACHE_ENABLED: flag.default(true),
+  CACHE_NAMESPACE: z.string().min(1).max(100).default("cqrs"),
   GRPC_READ_DEADLINE_MS: ms.default(3000),
   GRPC_LIST_DEADLINE_MS: ms.default(10_000),
   GRPC_COMMAND_DEADLINE_MS: ms.default(5000),
@@ -54,6 +55,7 @@ const server = await startGateway({
     ? {
       ttlMs: config.CACHE_TTL_MS,
       maxEntries: config.CACHE_MAX_ENTRIES,
+      namespace: config.CACHE_NAMESPACE,
       ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
     }
     : false,

@@ -1,4 +1,9 @@
-import { GRAPHQL_TRANSPORT_WS_PROTOCOL, makeHandler } from "graphql-ws/use/deno";
+import {
+  CloseCode,
+  GRAPHQL_TRANSPORT_WS_PROTOCOL,
+  makeServer,
+  type ServerOptions,
+} from "graphql-ws";
 import type { ExecutionArgs } from "graphql";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { Context } from "./context.ts";
@@ -14,33 +19,63 @@ export function upgradeToGraphQLWs(
   request: Request,
   yoga: YogaServerInstance<{ request: Request }, Context>,
 ): Response {
+  // Read before upgrading: the request cannot be read afterwards. Operations
+  // get a copy of its URL and headers (for their metadata).
+  const handshake = new Request(request.url, { headers: new Headers(request.headers) });
+  const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) =>
+    p.trim()
+  );
+  const protocol = offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)
+    ? GRAPHQL_TRANSPORT_WS_PROTOCOL
+    : "";
   const { socket, response } = Deno.upgradeWebSocket(request, {
     protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
     idleTimeout: 30,
   });
-  const handler = makeHandler({
-    execute: (args) =>
-      (args.rootValue as { execute: Enveloped["execute"] }).execute(args as ExecutionArgs),
-    subscribe: (args) =>
-      (args.rootValue as { subscribe: Enveloped["subscribe"] }).subscribe(args as ExecutionArgs),
-    onSubscribe: async (_ctx, _id, payload) => {
-      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        request,
-        params: payload,
-      });
-      const document = parse(payload.query);
-      const errors = validate(schema, document);
-      if (errors.length > 0) return errors;
-      return {
-        schema,
-        document,
-        operationName: payload.operationName ?? null,
-        variableValues: payload.variables ?? null,
-        contextValue: await contextFactory(),
-        rootValue: { execute, subscribe },
-      };
-    },
-  });
-  handler(socket);
+  const server = makeServer(
+    {
+      execute: (args) =>
+        (args.rootValue as { execute: Enveloped["execute"] }).execute(args as ExecutionArgs),
+      subscribe: (args) =>
+        (args.rootValue as { subscribe: Enveloped["subscribe"] }).subscribe(args as ExecutionArgs),
+      onSubscribe: async (_ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          request: handshake,
+          params: payload,
+        });
+        const document = parse(payload.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    } satisfies ServerOptions,
+  );
+  // Deno's server socket does not report the negotiated subprotocol, so it is
+  // taken from the upgrade request (graphql-ws refuses any other).
+  let closed: (code?: number, reason?: string) => Promise<void> = () => Promise.resolve();
+  socket.onopen = () => {
+    closed = server.opened({
+      protocol,
+      send: (message) => socket.send(message),
+      close: (code, reason) => socket.close(code, reason),
+      onMessage: (receive) => {
+        socket.onmessage = async (event) => {
+          try {
+            await receive(String(event.data));
+          } catch {
+            socket.close(CloseCode.InternalServerError, "Internal server error");
+          }
+        };
+      },
+    }, { socket });
+  };
+  socket.onclose = (event) => void closed(event.code, event.reason);
   return response;
 }

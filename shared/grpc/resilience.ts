@@ -47,9 +47,13 @@ const names: Record<CircuitState, CircuitStateName> = {
   [CircuitState.Isolated]: "isolated",
 };
 
-/** A failure that says the service could not be reached (not a refusal by the service). */
+/**
+ * A failure that says the service could not be reached or did not answer in
+ * time. An UNAVAILABLE the service itself returned (a read model that has not
+ * caught up) is an answer, not an outage.
+ */
 function isOutage(err: unknown): boolean {
-  return err instanceof UnavailableError;
+  return err instanceof UnavailableError && "grpcCode" in err.details;
 }
 
 /** An outage worth retrying: the call never reached the service (no deadline passed). */

@@ -42,16 +42,13 @@ export function fromServiceError(err: grpc.ServiceError, service: string): AppEr
     }
     return errorFromCode(code, err.details, details);
   }
-  switch (err.code) {
-    case grpc.status.UNAVAILABLE:
-    case grpc.status.DEADLINE_EXCEEDED:
-    case grpc.status.CANCELLED:
-    case grpc.status.RESOURCE_EXHAUSTED:
-      return new UnavailableError(`Service "${service}" is unavailable: try again later`, {
-        service,
-        grpcCode: grpc.status[err.code],
-      }, { cause: err });
-    default:
-      return new InternalError(`Service "${service}" failed: ${err.details}`, {}, { cause: err });
+  // No error code from our server: the call failed in transport (refused,
+  // dropped, timed out, reset), so the service did not answer.
+  if (err.code === grpc.status.UNIMPLEMENTED) {
+    return new InternalError(`Service "${service}" failed: ${err.details}`, {}, { cause: err });
   }
+  return new UnavailableError(`Service "${service}" is unavailable: try again later`, {
+    service,
+    grpcCode: grpc.status[err.code],
+  }, { cause: err });
 }

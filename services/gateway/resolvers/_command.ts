@@ -24,11 +24,12 @@ export async function runCommand(
   call: (options: CallOptions) => Promise<Result>,
 ): Promise<Result> {
   const commandId = ctx.idempotencyKey
-    ? deriveId("graphql-mutation", ctx.idempotencyKey, String(ctx.commandCount++))
+    ? deriveId("graphql-mutation", ctx.idempotencyKey, String(ctx.state.commandCount++))
     : crypto.randomUUID();
   const result = await call({ metadata: { ...ctx.metadata, commandId } });
-  ctx.consistencyToken = consistencyToken(result);
-  ctx.read = { metadata: { ...ctx.metadata, consistencyToken: ctx.consistencyToken } };
+  const token = consistencyToken(result);
+  ctx.state.consistencyToken = token;
+  ctx.state.read = { metadata: { ...ctx.metadata, consistencyToken: token } };
   ctx.loaders.category.clearAll();
   ctx.loaders.product.clearAll();
   ctx.loaders.productsByCategory.clearAll();

@@ -13,56 +13,62 @@ function defined<T extends Args>(args: T): T {
 export const catalogResolvers = {
   Query: {
     category: async (_: unknown, { id }: { id: string }, ctx: Context) =>
-      (await ctx.clients.categoryQueries.getCategory({ id }, ctx.read)).category ?? null,
+      (await ctx.clients.categoryQueries.getCategory({ id }, ctx.state.read)).category ?? null,
     categoryByName: async (_: unknown, { name }: { name: string }, ctx: Context) =>
-      (await ctx.clients.categoryQueries.getCategoryByName({ name }, ctx.read)).category ?? null,
+      (await ctx.clients.categoryQueries.getCategoryByName({ name }, ctx.state.read)).category ??
+        null,
     categories: async (_: unknown, args: { parentId?: string | null }, ctx: Context) => {
       const all: Category[] = [];
       for (let page = 1;; page++) {
         const res = await ctx.clients.categoryQueries.listCategories(
           defined({ parentId: args.parentId, page, perPage: 100 }),
-          ctx.read,
+          ctx.state.read,
         );
         all.push(...res.categories);
         if (!res.pageInfo.hasNext) return all;
       }
     },
     searchCategories: async (_: unknown, args: Paging & { searchTerm: string }, ctx: Context) =>
-      (await ctx.clients.categoryQueries.searchCategories(defined(args), ctx.read)).categories,
+      (await ctx.clients.categoryQueries.searchCategories(defined(args), ctx.state.read))
+        .categories,
     categoriesPaginated: async (_: unknown, args: Paging, ctx: Context) =>
-      await ctx.clients.categoryQueries.listCategoriesPaginated(defined(args), ctx.read),
+      await ctx.clients.categoryQueries.listCategoriesPaginated(defined(args), ctx.state.read),
     categoryTree: async (_: unknown, __: Args, ctx: Context) =>
-      (await ctx.clients.categoryQueries.getCategoryTree({}, ctx.read)).roots,
+      (await ctx.clients.categoryQueries.getCategoryTree({}, ctx.state.read)).roots,
     categoryStatistics: async (_: unknown, __: Args, ctx: Context) =>
-      await ctx.clients.categoryQueries.getCategoryStatistics({}, ctx.read),
+      await ctx.clients.categoryQueries.getCategoryStatistics({}, ctx.state.read),
     categoryExists: async (_: unknown, { id }: { id: string }, ctx: Context) =>
-      (await ctx.clients.categoryQueries.categoryExists({ id }, ctx.read)).exists,
+      (await ctx.clients.categoryQueries.categoryExists({ id }, ctx.state.read)).exists,
 
     product: async (_: unknown, { id }: { id: string }, ctx: Context) =>
-      (await ctx.clients.productQueries.getProduct({ id }, ctx.read)).product ?? null,
+      (await ctx.clients.productQueries.getProduct({ id }, ctx.state.read)).product ?? null,
     productByName: async (_: unknown, { name }: { name: string }, ctx: Context) =>
-      (await ctx.clients.productQueries.getProductByName({ name }, ctx.read)).product ?? null,
+      (await ctx.clients.productQueries.getProductByName({ name }, ctx.state.read)).product ?? null,
     products: async (_: unknown, args: Paging, ctx: Context) =>
-      (await ctx.clients.productQueries.listProducts(defined(args), ctx.read)).products,
+      (await ctx.clients.productQueries.listProducts(defined(args), ctx.state.read)).products,
     searchProducts: async (_: unknown, args: Paging & { searchTerm: string }, ctx: Context) =>
-      (await ctx.clients.productQueries.searchProducts(defined(args), ctx.read)).products,
+      (await ctx.clients.productQueries.searchProducts(defined(args), ctx.state.read)).products,
     searchProductsAdvanced: async (_: unknown, { input }: { input: Args }, ctx: Context) =>
-      await ctx.clients.productQueries.searchProductsAdvanced(defined(input) as never, ctx.read),
+      await ctx.clients.productQueries.searchProductsAdvanced(
+        defined(input) as never,
+        ctx.state.read,
+      ),
     productsPaginated: async (_: unknown, args: Paging, ctx: Context) =>
-      await ctx.clients.productQueries.listProductsPaginated(defined(args), ctx.read),
+      await ctx.clients.productQueries.listProductsPaginated(defined(args), ctx.state.read),
     productsByCategory: async (_: unknown, args: Paging & { categoryId: string }, ctx: Context) =>
-      (await ctx.clients.productQueries.getProductsByCategory(defined(args), ctx.read)).products,
+      (await ctx.clients.productQueries.getProductsByCategory(defined(args), ctx.state.read))
+        .products,
     productsByPriceRange: async (
       _: unknown,
       args: Paging & { minPrice?: string | null; maxPrice?: string | null },
       ctx: Context,
     ) =>
-      (await ctx.clients.productQueries.getProductsByPriceRange(defined(args), ctx.read))
+      (await ctx.clients.productQueries.getProductsByPriceRange(defined(args), ctx.state.read))
         .products,
     productStatistics: async (_: unknown, __: Args, ctx: Context) =>
-      await ctx.clients.productQueries.getProductStatistics({}, ctx.read),
+      await ctx.clients.productQueries.getProductStatistics({}, ctx.state.read),
     productExists: async (_: unknown, { id }: { id: string }, ctx: Context) =>
-      (await ctx.clients.productQueries.productExists({ id }, ctx.read)).exists,
+      (await ctx.clients.productQueries.productExists({ id }, ctx.state.read)).exists,
   },
 
   Mutation: {
@@ -121,7 +127,7 @@ export const catalogResolvers = {
     children: async (c: Category, _: Args, ctx: Context) =>
       c.childCount === 0 ? [] : (await ctx.clients.categoryQueries.listCategories(
         { parentId: c.id, perPage: 100 },
-        ctx.read,
+        ctx.state.read,
       )).categories,
     products: (c: Category, _: Args, ctx: Context) => ctx.loaders.productsByCategory.load(c.id),
   },

@@ -15,28 +15,32 @@ function paging(args: Paging): { page?: number; perPage?: number } {
 }
 
 async function readOrder(ctx: Context, id: string): Promise<Order> {
-  return found((await ctx.clients.orderQueries.getOrder({ id }, ctx.read)).order, "Order", id);
+  return found(
+    (await ctx.clients.orderQueries.getOrder({ id }, ctx.state.read)).order,
+    "Order",
+    id,
+  );
 }
 
 /** Query, mutation and field resolvers of orders and their sagas. */
 export const orderResolvers = {
   Query: {
     order: async (_: unknown, { id }: { id: string }, ctx: Context) =>
-      (await ctx.clients.orderQueries.getOrder({ id }, ctx.read)).order ?? null,
+      (await ctx.clients.orderQueries.getOrder({ id }, ctx.state.read)).order ?? null,
     userOrders: async (_: unknown, args: Paging & { userId: string }, ctx: Context) =>
       (await ctx.clients.orderQueries.getOrdersByCustomer(
         { customerId: args.userId, ...paging(args) },
-        ctx.read,
+        ctx.state.read,
       )).orders,
     ordersByStatus: async (_: unknown, args: Paging & { status: string }, ctx: Context) =>
       (await ctx.clients.orderQueries.getOrdersByStatus(
         { status: args.status as never, ...paging(args) },
-        ctx.read,
+        ctx.state.read,
       )).orders,
     orderStats: async (_: unknown, __: Args, ctx: Context) =>
-      await ctx.clients.orderQueries.getOrderStats({}, ctx.read),
+      await ctx.clients.orderQueries.getOrderStats({}, ctx.state.read),
     sagaState: async (_: unknown, { orderId }: { orderId: string }, ctx: Context) =>
-      (await ctx.clients.orderQueries.getSagaState({ orderId }, ctx.read)).saga ?? null,
+      (await ctx.clients.orderQueries.getSagaState({ orderId }, ctx.state.read)).saga ?? null,
   },
 
   Mutation: {
@@ -69,6 +73,6 @@ export const orderResolvers = {
 
   Order: {
     saga: async (o: Order, _: Args, ctx: Context) =>
-      (await ctx.clients.orderQueries.getSagaState({ orderId: o.id }, ctx.read)).saga ?? null,
+      (await ctx.clients.orderQueries.getSagaState({ orderId: o.id }, ctx.state.read)).saga ?? null,
   },
 };

@@ -1,13 +1,14 @@
 import { GraphQLError } from "graphql";
+import { CATEGORIES, ORDERS, PRODUCTS, SAGAS } from "@shared/read_models/mod.ts";
 import type { Context } from "../context.ts";
 import type { FeedEvent } from "../feed.ts";
 
 /** Which projection's announcements feed each kind of subscription. */
 export const FEED_PROJECTIONS = {
-  categories: "categories",
-  products: "products",
-  orders: "orders",
-  sagas: "saga_states",
+  categories: CATEGORIES,
+  products: PRODUCTS,
+  orders: ORDERS,
+  sagas: SAGAS,
 } as const;
 
 type Filter = (e: FeedEvent) => boolean;

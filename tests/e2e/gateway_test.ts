@@ -1,0 +1,214 @@
+import assert from "node:assert/strict";
+import { createClient as createWsClient } from "graphql-ws";
+import { fileURLToPath } from "node:url";
+import { freePort } from "@shared/db/embedded.ts";
+import { startSystem } from "@shared/runtime/system.ts";
+import { createTestDatabases } from "@shared/testing/db.ts";
+import { gql } from "@shared/testing/graphql.ts";
+import { freeSystemPorts } from "@shared/testing/ports.ts";
+import { sseSubscribe } from "@shared/testing/sse.ts";
+import { startStack } from "./_stack.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+async function waitHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(`${url}/health`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became healthy`);
+}
+
+Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway replica", async () => {
+  const db = await createTestDatabases();
+  const ports = freeSystemPorts();
+  const env = { PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" };
+  const system = await startSystem({
+    eventStoreUrl: db.eventStoreUrl,
+    readModelUrl: db.readModelUrl,
+    ports,
+    output: "null",
+    env,
+  });
+  const secondPort = freePort();
+  const second = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--unstable-no-legacy-abort", "services/gateway/main.ts"],
+    cwd: root,
+    env: {
+      ...env,
+      GATEWAY_PORT: String(secondPort),
+      COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
+      QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
+      READ_MODEL_URL: db.readModelUrl,
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const secondUrl = `http://127.0.0.1:${secondPort}`;
+  const ws = createWsClient({
+    url: `ws://127.0.0.1:${secondPort}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+  });
+  const subscriptions: { close(): Promise<void> }[] = [];
+  try {
+    await waitHealthy(secondUrl);
+    // Over SSE on the first replica, over WebSocket on the second.
+    const sse = await sseSubscribe(
+      system.gatewayUrl,
+      `subscription { categoryCreated { id name } }`,
+    );
+    subscriptions.push(sse);
+    // A subscriber that never reads: it must not hold the others up.
+    const stalled = await sseSubscribe(secondUrl, `subscription { categoryCreated { id name } }`);
+    subscriptions.push(stalled);
+    const wsEvents: unknown[] = [];
+    let wsError: unknown;
+    const wsDone = ws.subscribe({ query: `subscription { categoryCreated { name } }` }, {
+      next: (value) => wsEvents.push(value.data),
+      error: (err) => (wsError = err),
+      complete: () => {},
+    });
+    // Give both subscriptions time to be registered before writing.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const names = ["Alpha", "Beta", "Gamma"];
+    for (const name of names) {
+      const res = await gql(
+        system.gatewayUrl,
+        `mutation { createCategory(input: {name: "${name}"}) { id } }`,
+      );
+      assert.equal(res.errors, undefined);
+    }
+    const seen: string[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const event = await sse.next() as { categoryCreated: { name: string } };
+      seen.push(event.categoryCreated.name);
+    }
+    assert.deepEqual(seen.sort(), names);
+    for (let i = 0; i < 100 && wsEvents.length < names.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(wsError, undefined);
+    assert.deepEqual(
+      (wsEvents as { categoryCreated: { name: string } }[]).map((e) => e.categoryCreated.name)
+        .sort(),
+      names,
+    );
+    wsDone();
+  } finally {
+    await ws.dispose();
+    for (const s of subscriptions) await s.close();
+    second.kill("SIGTERM");
+    const killer = setTimeout(() => second.kill("SIGKILL"), 10_000);
+    await second.status;
+    clearTimeout(killer);
+    await system.stop();
+    await db.drop();
+  }
+});
+
+Deno.test("the circuit opens when the query service is down and closes after it returns", async () => {
+  const stack = await startStack();
+  try {
+    const { gateway } = await stack.gateway({
+      resilience: { failureThreshold: 5, halfOpenAfterMs: 300, closeAfterSuccesses: 2, retries: 1 },
+      deadlines: { read: 1000, list: 1000 },
+      cache: false,
+    });
+    const ask = async () => {
+      const res = await gateway.fetch(
+        new Request("http://gateway/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: "{ categoryStatistics { totalCategories } }" }),
+        }),
+      );
+      return await res.json() as {
+        data?: unknown;
+        errors?: { message: string; extensions: { code: string } }[];
+      };
+    };
+    assert.equal((await ask()).errors, undefined);
+    await stack.stopQuery();
+    const failures: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await ask();
+      assert.equal(res.errors?.[0]?.extensions.code, "UNAVAILABLE");
+      failures.push(res.errors![0]!.message);
+    }
+    assert.equal(gateway.clients.policies.query.state, "open");
+    assert.match(failures.at(-1)!, /circuit is open/);
+    await stack.startQuery();
+    await new Promise((r) => setTimeout(r, 400));
+    for (let i = 0; i < 3; i++) {
+      const res = await ask();
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    }
+    assert.equal(gateway.clients.policies.query.state, "closed");
+  } finally {
+    await stack.stop();
+  }
+});
+
+Deno.test("the cache serves repeated reads and never a value older than a projected change", async () => {
+  const stack = await startStack();
+  try {
+    const namespace = `test-${crypto.randomUUID()}`;
+    const a = await stack.gateway({ cache: { redisUrl: "redis://127.0.0.1:6379", namespace } });
+    const b = await stack.gateway({ cache: { redisUrl: "redis://127.0.0.1:6379", namespace } });
+    const url = (g: typeof a) => `http://127.0.0.1:${g.port}`;
+    const created = await gql<{ createCategory: { id: string } }>(
+      url(a),
+      `mutation { createCategory(input: {name: "Cached"}) { id } }`,
+    );
+    const id = created.data!.createCategory.id;
+    const read = async (g: typeof a) =>
+      (await gql<{ category: { name: string } }>(url(g), `{ category(id: "${id}") { name } }`))
+        .data!.category.name;
+    // Wait until the projections behind category reads have all announced the create.
+    const settled = () => {
+      const positions = a.gateway.feed?.version(["categories", "products", "statistics"])
+        ?.split(",").map((part) => part.split("@")[1]);
+      return positions !== undefined && positions[0] !== "0" && new Set(positions).size === 1;
+    };
+    for (let i = 0; i < 200 && !settled(); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(settled(), "the change feed announced the create");
+    assert.equal(await read(a), "Cached");
+    const before = { ...a.gateway.cache!.stats };
+    assert.equal(await read(a), "Cached");
+    assert.equal(a.gateway.cache!.stats.hits, before.hits + 1);
+
+    // A change made elsewhere (another replica), announced to this one by the change feed.
+    const announced = new Promise<void>((resolve) => {
+      const off = a.gateway.feed!.onChange((n) => {
+        if (n.events.some((e) => e.id === id && e.type === "CategoryUpdated")) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const renamed = await gql(
+      url(b),
+      `mutation { updateCategory(input: {id: "${id}", name: "Renamed"}) { name } }`,
+    );
+    assert.equal(renamed.errors, undefined);
+    await announced;
+    assert.equal(await read(a), "Renamed");
+    // And through the gateway that made it, at once.
+    const again = await gql(
+      url(a),
+      `mutation { updateCategory(input: {id: "${id}", name: "Again"}) { name } }`,
+    );
+    assert.equal(again.errors, undefined);
+    assert.equal(await read(a), "Again");
+    assert.ok(a.gateway.cache!.stats.misses > 0);
+  } finally {
+    await stack.stop();
+  }
+});
