@@ -169,6 +169,11 @@ export const productQueries = defineService("cqrs.query.v1.ProductQueries", PROT
   ),
   listProductsPaginated: rpc("list", z.object(paging), ProductPage),
   getProductsByIds: rpc("list", IdsRequest, z.object({ products: z.array(ProductView) })),
+  getProductsByCategoryIds: rpc(
+    "list",
+    IdsRequest,
+    z.object({ products: z.array(ProductView) }),
+  ),
   searchProductsAdvanced: rpc(
     "list",
     z.object({
