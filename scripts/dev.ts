@@ -12,7 +12,7 @@ import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { withDatabase } from "@shared/db/connect.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "@shared/db/embedded.ts";
 import { migrateDatabase } from "@shared/db/migrate.ts";
-import { type RunningSystem, startSystem } from "@shared/runtime/system.ts";
+import { DEFAULT_PORTS, type RunningSystem, startSystem } from "@shared/runtime/system.ts";
 
 const config = loadConfig(
   z.object({
@@ -22,7 +22,10 @@ const config = loadConfig(
     GATEWAY_PORT: portVar.default(4000),
     COMMAND_PORT: portVar.default(50051),
     QUERY_PORT: portVar.default(50052),
-    PROJECTOR_HTTP_PORT: portVar.default(4100),
+    PROJECTOR_HTTP_PORT: portVar.default(DEFAULT_PORTS.projector),
+    SAGA_HTTP_PORT: portVar.default(DEFAULT_PORTS.saga),
+    COMMAND_METRICS_PORT: portVar.default(DEFAULT_PORTS.commandMetrics),
+    QUERY_METRICS_PORT: portVar.default(DEFAULT_PORTS.queryMetrics),
     DEV_DATA_DIR: z.string().default(".data/postgres"),
   }).refine((c) => Boolean(c.EVENT_STORE_URL) === Boolean(c.READ_MODEL_URL), {
     message: "set both EVENT_STORE_URL and READ_MODEL_URL, or neither",
@@ -73,6 +76,9 @@ try {
       command: config.COMMAND_PORT,
       query: config.QUERY_PORT,
       projector: config.PROJECTOR_HTTP_PORT,
+      saga: config.SAGA_HTTP_PORT,
+      commandMetrics: config.COMMAND_METRICS_PORT,
+      queryMetrics: config.QUERY_METRICS_PORT,
     },
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

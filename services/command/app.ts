@@ -2,7 +2,9 @@ import { connect } from "@shared/db/connect.ts";
 import type { SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
-import { startGrpcServer } from "@shared/grpc/server.ts";
+import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
+import { observeCommand } from "@shared/observability/mod.ts";
+import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { type CommandDeps, commandDeps } from "./deps.ts";
 import { categoryHandlers } from "./handlers/category.ts";
@@ -35,10 +37,10 @@ export interface CommandService {
 
 /** Starts the command service: the category, product and order command RPCs over the event store. */
 export async function startCommandService(options: CommandServiceOptions): Promise<CommandService> {
-  const sql = connect(options.eventStoreUrl, {
-    max: options.poolSize ?? 10,
-    applicationName: "command-service",
-  });
+  const applicationName = processApplicationName("command-service");
+  const max = options.poolSize ?? 10;
+  const sql = connect(options.eventStoreUrl, { max, applicationName });
+  const unobserve = observePool("event_store", sql, { max, applicationName });
   const store = new EventStore(sql, { upcasters });
   const deps = commandDeps(store, {
     ...(options.paymentGateway ? { paymentGateway: options.paymentGateway } : {}),
@@ -46,7 +48,9 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     ...(options.sagaOptions ? { sagaOptions: options.sagaOptions } : {}),
   });
   const server = await startGrpcServer(
-    [categoryHandlers(deps), productHandlers(deps), orderHandlers(deps)],
+    [categoryHandlers(deps), productHandlers(deps), orderHandlers(deps)].map((binding) =>
+      wrapBinding(binding, (method, call) => observeCommand(method, call))
+    ),
     {
       port: options.port,
       logger: options.logger,
@@ -58,6 +62,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     deps,
     async stop() {
       await server.shutdown();
+      unobserve();
       store.close();
       await sql.end({ timeout: 5 });
     },

@@ -1,3 +1,4 @@
+import { countEventsPublished } from "@shared/observability/mod.ts";
 import type { AppendEffects, AppendResult, EventStore } from "@shared/event_store/mod.ts";
 import type { DomainEvent } from "./aggregate.ts";
 import type { Envelope } from "./envelope.ts";
@@ -59,6 +60,7 @@ export async function commit(
       expectedVersion: expected(only),
       ...common,
     });
+    if (!result.duplicate) countEventsPublished(only.events.map((e) => e.type));
     return outcomeOf(primary, only.streamId === primary.streamId ? result : undefined);
   }
   const results = await store.appendMany(
@@ -70,6 +72,9 @@ export async function commit(
     })),
     common,
   );
+  if (!results.some((r) => r.duplicate)) {
+    countEventsPublished(changed.flatMap((w) => w.events.map((e) => e.type)));
+  }
   return outcomeOf(primary, results.find((r) => r.streamId === primary.streamId));
 }
 

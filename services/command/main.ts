@@ -1,22 +1,38 @@
 import { z } from "zod";
 import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
+import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startCommandService } from "./app.ts";
 
+const ms = z.coerce.number().int().min(1).max(86_400_000);
 const config = loadConfig(z.object({
   EVENT_STORE_URL: postgresUrlVar,
   COMMAND_PORT: portVar.default(50051),
   COMMAND_HOST: z.string().default("0.0.0.0"),
+  COMMAND_METRICS_PORT: portVar.default(9464),
   EVENT_STORE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  SAGA_STEP_TIMEOUT_MS: ms.default(30_000),
+  SAGA_TIMEOUT_MS: ms.default(300_000),
 }));
+await initTracing("command");
 const logger = createLogger("command");
 const service = await startCommandService({
   eventStoreUrl: config.EVENT_STORE_URL,
   port: config.COMMAND_PORT,
   host: config.COMMAND_HOST,
   poolSize: config.EVENT_STORE_POOL_SIZE,
+  // Recorded by sagas started through the startOrderSaga mutation.
+  sagaOptions: {
+    stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
+    sagaTimeoutMs: config.SAGA_TIMEOUT_MS,
+  },
   logger,
 });
-logger.info("listening", { port: service.port });
-runUntilSignal(logger, () => service.stop());
+const metrics = startMetricsServer(config.COMMAND_METRICS_PORT);
+logger.info("listening", { port: service.port, metricsPort: metrics.port });
+runUntilSignal(logger, async () => {
+  await service.stop();
+  await metrics.stop();
+  await shutdownTracing();
+});

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
+import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startQueryService } from "./app.ts";
 
@@ -8,9 +9,11 @@ const config = loadConfig(z.object({
   READ_MODEL_URL: postgresUrlVar,
   QUERY_PORT: portVar.default(50052),
   QUERY_HOST: z.string().default("0.0.0.0"),
+  QUERY_METRICS_PORT: portVar.default(9465),
   READ_MODEL_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   READ_CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
 }));
+await initTracing("query");
 const logger = createLogger("query");
 const service = await startQueryService({
   readModelUrl: config.READ_MODEL_URL,
@@ -20,5 +23,10 @@ const service = await startQueryService({
   consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
   logger,
 });
-logger.info("listening", { port: service.port });
-runUntilSignal(logger, () => service.stop());
+const metrics = startMetricsServer(config.QUERY_METRICS_PORT);
+logger.info("listening", { port: service.port, metricsPort: metrics.port });
+runUntilSignal(logger, async () => {
+  await service.stop();
+  await metrics.stop();
+  await shutdownTracing();
+});

@@ -129,3 +129,20 @@ export async function startGrpcServer(
       }),
   };
 }
+
+/**
+ * Wraps every handler of a binding, e.g. to time and count its calls:
+ * `around(method, call)` must run `call` and return its result.
+ */
+export function wrapBinding(
+  binding: ServiceBinding,
+  around: (method: string, call: () => Promise<unknown>) => Promise<unknown>,
+): ServiceBinding {
+  const handlers = binding.handlers as Record<string, Handlers<ServiceContract>[string]>;
+  const wrapped: Record<string, Handlers<ServiceContract>[string]> = {};
+  for (const [key, handler] of Object.entries(handlers)) {
+    wrapped[key] = (input, context) =>
+      around(protoMethodName(key), () => handler(input, context)) as ReturnType<typeof handler>;
+  }
+  return { contract: binding.contract, handlers: wrapped as Handlers<ServiceContract> };
+}

@@ -2,16 +2,38 @@ import { fileURLToPath } from "node:url";
 
 /** Ports of the services; 0 is not allowed here (the processes must know them up front). */
 export interface SystemPorts {
+  /** GraphQL, /health and /metrics. */
   gateway: number;
+  /** Command gRPC. */
   command: number;
+  /** Query gRPC. */
   query: number;
+  /** Projector /health and /metrics. */
   projector: number;
-  /** /health and /metrics of the order saga worker; default SAGA_HTTP_PORT, else 4101. */
-  saga?: number;
+  /** Saga worker /health and /metrics. */
+  saga: number;
+  /** Command service /metrics. */
+  commandMetrics: number;
+  /** Query service /metrics. */
+  queryMetrics: number;
 }
 
-/** The saga worker's HTTP port when neither {@link SystemPorts} nor SAGA_HTTP_PORT names one. */
-export const DEFAULT_SAGA_HTTP_PORT = 4101;
+/** The ports `deno task dev` and compose use. */
+export const DEFAULT_PORTS: SystemPorts = {
+  gateway: 4000,
+  command: 50051,
+  query: 50052,
+  projector: 4100,
+  saga: 4101,
+  commandMetrics: 9464,
+  queryMetrics: 9465,
+};
+
+/** The services of a system, in start order. */
+export const SERVICES = ["command", "query", "projector", "saga", "gateway"] as const;
+
+/** One of the services. */
+export type ServiceName = typeof SERVICES[number];
 
 /** Options of {@link startSystem}. */
 export interface SystemOptions {
@@ -32,11 +54,11 @@ export interface RunningSystem {
   /** Milliseconds from spawning to all healthy. */
   startupMs: number;
   /** Process ids by service. */
-  pids: Record<keyof SystemPorts, number>;
+  pids: Record<ServiceName, number>;
   /** Sends SIGTERM, waits up to 10 s, then SIGKILL; resolves when all have exited. */
   stop(): Promise<void>;
   /** Kills one service (for failure tests) and waits for it to exit. */
-  kill(service: keyof SystemPorts, signal?: Deno.Signal): Promise<void>;
+  kill(service: ServiceName, signal?: Deno.Signal): Promise<void>;
 }
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -50,9 +72,9 @@ function serviceEnv(options: SystemOptions): Record<string, string> {
     COMMAND_PORT: String(ports.command),
     QUERY_PORT: String(ports.query),
     PROJECTOR_HTTP_PORT: String(ports.projector),
-    SAGA_HTTP_PORT: String(
-      ports.saga ?? (Deno.env.get("SAGA_HTTP_PORT") || DEFAULT_SAGA_HTTP_PORT),
-    ),
+    SAGA_HTTP_PORT: String(ports.saga),
+    COMMAND_METRICS_PORT: String(ports.commandMetrics),
+    QUERY_METRICS_PORT: String(ports.queryMetrics),
     COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
     QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
     ...options.env,
@@ -77,9 +99,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const env = serviceEnv(options);
   const output = options.output ?? "inherit";
   const started = performance.now();
-  const children = {} as Record<keyof SystemPorts, Deno.ChildProcess>;
-  const exited = {} as Record<keyof SystemPorts, Promise<Deno.CommandStatus>>;
-  for (const service of ["command", "query", "projector", "saga", "gateway"] as const) {
+  const children = {} as Record<ServiceName, Deno.ChildProcess>;
+  const exited = {} as Record<ServiceName, Promise<Deno.CommandStatus>>;
+  for (const service of SERVICES) {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -100,7 +122,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   let stopping = false;
   const stop = async () => {
     stopping = true;
-    const all = Object.entries(children) as [keyof SystemPorts, Deno.ChildProcess][];
+    const all = Object.entries(children) as [ServiceName, Deno.ChildProcess][];
     for (const [, child] of all) {
       try {
         child.kill("SIGTERM");
@@ -122,10 +144,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const checks = [
     `${gatewayUrl}/health`,
     `http://127.0.0.1:${options.ports.projector}/health`,
-    `http://127.0.0.1:${env.SAGA_HTTP_PORT}/health`,
+    `http://127.0.0.1:${options.ports.saga}/health`,
   ];
   const early = Promise.race(
-    (Object.keys(exited) as (keyof SystemPorts)[]).map((name) =>
+    (Object.keys(exited) as (ServiceName)[]).map((name) =>
       exited[name].then((status) => ({ name, status }))
     ),
   );
@@ -152,7 +174,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     startupMs: Math.round(performance.now() - started),
     pids: Object.fromEntries(
       Object.entries(children).map(([k, c]) => [k, c.pid]),
-    ) as Record<keyof SystemPorts, number>,
+    ) as Record<ServiceName, number>,
     stop,
     async kill(service, signal = "SIGKILL") {
       try {

@@ -68,13 +68,18 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
     COMMAND_PORT: String(ports.command),
     QUERY_PORT: String(ports.query),
     PROJECTOR_HTTP_PORT: String(ports.projector),
+    SAGA_HTTP_PORT: String(ports.saga),
+    COMMAND_METRICS_PORT: String(ports.commandMetrics),
+    QUERY_METRICS_PORT: String(ports.queryMetrics),
     EVENT_STORE_URL: "",
     READ_MODEL_URL: "",
     DATABASE_URL: "",
   };
   const url = `http://127.0.0.1:${ports.gateway}`;
+  const started: Deno.ChildProcess[] = [];
   try {
     const first = await startDev(env);
+    started.push(first.process);
     assert.ok(first.lines.some((l) => l.includes("embedded PostgreSQL")));
     const created = await gql<{ createCategory: { id: string } }>(
       url,
@@ -89,6 +94,7 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
     assert.equal(postgresRunningIn(dataDir), false, "no postgres left running");
 
     const second = await startDev(env);
+    started.push(second.process);
     const read = await gql<{ categories: { id: string; name: string }[] }>(
       url,
       `{ categories { id name } }`,
@@ -101,6 +107,13 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
     assert.equal((await second.process.status).code, 0);
     assert.equal(postgresRunningIn(dataDir), false, "no postgres left running");
   } finally {
+    // After a failed assertion, stop what is still running (dev stops its children).
+    for (const process of started) {
+      try {
+        process.kill("SIGTERM");
+      } catch { /* already exited */ }
+      await process.status;
+    }
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
