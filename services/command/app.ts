@@ -4,6 +4,7 @@ import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
 import { observeCommand } from "@shared/observability/mod.ts";
+import { eventLogHandlers } from "./handlers/event_log.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { type CommandDeps, commandDeps } from "./deps.ts";
@@ -48,9 +49,12 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     ...(options.sagaOptions ? { sagaOptions: options.sagaOptions } : {}),
   });
   const server = await startGrpcServer(
-    [categoryHandlers(deps), productHandlers(deps), orderHandlers(deps)].map((binding) =>
-      wrapBinding(binding, (method, call) => observeCommand(method, call))
-    ),
+    [
+      ...[categoryHandlers(deps), productHandlers(deps), orderHandlers(deps)].map((binding) =>
+        wrapBinding(binding, (method, call) => observeCommand(method, call))
+      ),
+      eventLogHandlers(store),
+    ],
     {
       port: options.port,
       logger: options.logger,

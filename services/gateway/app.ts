@@ -20,6 +20,8 @@ import {
   noIntrospection,
   type QueryLimits,
 } from "./limits.ts";
+import { authenticate, type AuthOptions, DEVELOPMENT_SECRET, type Principal } from "./auth.ts";
+import { auditResolvers } from "./resolvers/audit.ts";
 import { catalogResolvers } from "./resolvers/catalog.ts";
 import { orderResolvers } from "./resolvers/orders.ts";
 import { subscriptionResolvers } from "./resolvers/subscriptions.ts";
@@ -44,6 +46,8 @@ export interface GatewayOptions {
   resilience?: ResilienceOptions;
   /** Read-through cache settings; `false` turns the cache off. */
   cache?: CacheOptions | false;
+  /** Bearer token checks; default: the development secret (refused in production mode). */
+  auth?: AuthOptions;
 }
 
 /** The gateway as a fetch handler, for Deno.serve or in-process tests. */
@@ -53,6 +57,12 @@ export interface Gateway {
   cache: QueryCache | undefined;
   feed: ChangeFeed | undefined;
   close(): Promise<void>;
+}
+
+function unauthenticated(err: unknown): Response {
+  return Response.json({
+    errors: [{ message: (err as Error).message, extensions: { code: "UNAUTHENTICATED" } }],
+  }, { status: 401, headers: { "www-authenticate": "Bearer" } });
 }
 
 /** Adds `extensions.consistencyToken` to the response of an operation that wrote events. */
@@ -72,6 +82,11 @@ const consistencyTokenPlugin: Plugin<Context> = {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const production = options.mode === "production";
+  if (production && (!options.auth || options.auth.secret === DEVELOPMENT_SECRET)) {
+    throw new Error("Production mode needs JWT_SECRET: refusing the development secret");
+  }
+  const auth = options.auth ?? { secret: DEVELOPMENT_SECRET };
+  const principals = new WeakMap<Request, Principal | undefined>();
   const limits = { ...defaultLimits, ...options.limits };
   const raw = createClients(options.commandAddress, options.queryAddress, {
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
@@ -104,7 +119,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const schema = createSchema<Context>({
     typeDefs,
-    resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers],
+    resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers, auditResolvers],
   });
   const plugins: Plugin[] = [consistencyTokenPlugin as Plugin, armorPlugin(limits)];
   if (production ? !options.introspection : options.introspection === false) {
@@ -119,10 +134,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     graphiql: production ? options.graphiql === true : options.graphiql !== false,
     plugins,
     context: ({ request }) => {
-      const metadata = requestMetadata(request);
+      const principal = principals.get(request);
+      const metadata = requestMetadata(request, principal, !production);
       const key = request.headers.get("idempotency-key")?.slice(0, 200);
       const state = { read: { metadata }, commandCount: 0 };
       const ctx = { clients, metadata, state, feed } as Context;
+      if (principal) ctx.principal = principal;
       if (key) ctx.idempotencyKey = key;
       ctx.loaders = createLoaders(clients, () => state.read);
       return ctx;
@@ -160,11 +177,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (request.method === "GET" && pathname === "/metrics") return await metricsHandler();
       if (request.method === "GET" && pathname === "/health") return await health();
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
-        return upgradeToGraphQLWs(request, yoga);
+        let principal: Principal | undefined;
+        try {
+          principal = await authenticate(request, auth);
+        } catch (err) {
+          return unauthenticated(err);
+        }
+        return upgradeToGraphQLWs(
+          request,
+          yoga,
+          (handshake) => principals.set(handshake, principal),
+        );
       }
       return await observeHttpRequest(request, async () => {
         const limited = await limitBody(request, limits.maxBodyBytes);
         if (limited instanceof Response) return limited;
+        try {
+          principals.set(limited, await authenticate(limited, auth));
+        } catch (err) {
+          return unauthenticated(err);
+        }
         return await yoga.fetch(limited);
       });
     },

@@ -1,4 +1,9 @@
-import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
+import {
+  categoryCommands,
+  eventLog,
+  orderCommands,
+  productCommands,
+} from "@proto/command/v1/contract.ts";
 import { categoryQueries, orderQueries, productQueries } from "@proto/query/v1/contract.ts";
 import {
   type Client,
@@ -14,6 +19,7 @@ export interface Clients {
   categoryCommands: Client<typeof categoryCommands>;
   productCommands: Client<typeof productCommands>;
   orderCommands: Client<typeof orderCommands>;
+  eventLog: Client<typeof eventLog>;
   categoryQueries: Client<typeof categoryQueries>;
   productQueries: Client<typeof productQueries>;
   orderQueries: Client<typeof orderQueries>;
@@ -44,6 +50,7 @@ export function createClients(
     categoryCommands: createClient(categoryCommands, commandAddress, command),
     productCommands: createClient(productCommands, commandAddress, command),
     orderCommands: createClient(orderCommands, commandAddress, command),
+    eventLog: createClient(eventLog, commandAddress, command),
     categoryQueries: createClient(categoryQueries, queryAddress, query),
     productQueries: createClient(productQueries, queryAddress, query),
     orderQueries: createClient(orderQueries, queryAddress, query),

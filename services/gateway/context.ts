@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { z } from "zod";
 import type { CategoryView, ProductView } from "@proto/query/v1/contract.ts";
 import type { CallMetadata, CallOptions } from "@shared/grpc/mod.ts";
+import type { Principal } from "./auth.ts";
 import type { Clients } from "./clients.ts";
 import type { ChangeFeed } from "./feed.ts";
 
@@ -30,6 +31,8 @@ export interface Context {
   metadata: CallMetadata;
   state: RequestState;
   loaders: Loaders;
+  /** The verified caller, when the request carried a bearer token. */
+  principal?: Principal;
   /** The Idempotency-Key header, from which the request's command ids derive. */
   idempotencyKey?: string;
   /** The read model's change feed, when the gateway follows one. */
@@ -78,13 +81,21 @@ export function createLoaders(clients: Clients, read: () => CallOptions): Loader
   };
 }
 
-/** The call metadata of an HTTP request: correlation id, user, trace context, consistency. */
-export function requestMetadata(request: Request): CallMetadata {
+/**
+ * The call metadata of an HTTP request: correlation id, user, trace context,
+ * consistency token. The user is the verified token's subject; without a
+ * token, development mode also trusts an X-User-Id header.
+ */
+export function requestMetadata(
+  request: Request,
+  principal: Principal | undefined,
+  trustUserHeader: boolean,
+): CallMetadata {
   const h = request.headers;
   const metadata: CallMetadata = {
     correlationId: h.get("x-correlation-id") ?? crypto.randomUUID(),
   };
-  const userId = h.get("x-user-id");
+  const userId = principal?.userId ?? (trustUserHeader ? h.get("x-user-id") : null);
   if (userId) metadata.userId = userId;
   const traceparent = h.get("traceparent");
   if (traceparent) metadata.traceparent = traceparent;

@@ -37,6 +37,8 @@ const config = loadConfig(z.object({
   GRAPHQL_MAX_ALIASES: count.default(15),
   GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
   GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
 }));
 await initTracing("gateway");
 const logger = createLogger("gateway");
@@ -77,6 +79,14 @@ const server = await startGateway({
     maxTokens: config.GRAPHQL_MAX_TOKENS,
     maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES,
   },
+  ...(config.JWT_SECRET
+    ? {
+      auth: {
+        secret: config.JWT_SECRET,
+        ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+      },
+    }
+    : {}),
   logger,
 });
 logger.info("listening", {

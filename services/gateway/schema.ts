@@ -172,6 +172,30 @@ export const typeDefs = /* GraphQL */ `
     ordersByStatus(status: String!, page: Int, perPage: Int): [Order!]!
     orderStats: OrderStats!
     sagaState(orderId: ID!): SagaState
+    "The audit trail, for admins: one aggregate's events, or the global order (of one type)."
+    events(aggregateId: ID, type: String, after: String, limit: Int): EventPage!
+  }
+
+  "A stored event with its metadata (command, correlation, causation, user, trace)."
+  type AuditEvent {
+    position: String!
+    eventId: ID!
+    aggregateId: ID!
+    aggregateType: String!
+    type: String!
+    version: Int!
+    schemaVersion: Int!
+    "The payload, as JSON text."
+    data: String!
+    "The metadata, as JSON text."
+    metadata: String!
+    createdAt: String!
+  }
+
+  type EventPage {
+    events: [AuditEvent!]!
+    "Pass as after to read on; null at the end."
+    nextAfter: String
   }
 
   input CreateCategoryInput {

@@ -18,10 +18,13 @@ type Enveloped = ReturnType<YogaServerInstance<{ request: Request }, Context>["g
 export function upgradeToGraphQLWs(
   request: Request,
   yoga: YogaServerInstance<{ request: Request }, Context>,
+  /** Called with the copy of the upgrade request that operations will see. */
+  onHandshake: (handshake: Request) => void,
 ): Response {
   // Read before upgrading: the request cannot be read afterwards. Operations
   // get a copy of its URL and headers (for their metadata).
   const handshake = new Request(request.url, { headers: new Headers(request.headers) });
+  onHandshake(handshake);
   const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) =>
     p.trim()
   );

@@ -123,5 +123,46 @@ export const orderCommands = defineService("cqrs.command.v1.OrderCommands", PROT
   startOrderSaga: rpc("command", z.object({ orderId: uuid }), CommandResult),
 });
 
+/** A stored event as the audit trail shows it. */
+export const StoredEvent = z.object({
+  position: z.string(),
+  transactionId: z.string(),
+  eventId: z.string(),
+  aggregateId: z.string(),
+  aggregateType: z.string(),
+  eventType: z.string(),
+  version: z.number().int(),
+  schemaVersion: z.number().int(),
+  data: z.string(),
+  metadata: z.string(),
+  createdAt: z.string(),
+});
+
+/** `cqrs.command.v1.EventLog`: the audit trail. */
+export const eventLog = defineService("cqrs.command.v1.EventLog", PROTO, {
+  listEvents: rpc(
+    "list",
+    z.object({
+      aggregateId: optional(uuid),
+      eventType: optional(z.string().trim().min(1).max(255, "must be at most 255 characters")),
+      after: optional(
+        z.string().regex(/^\d{1,20}:\d{1,20}$/, 'must be a position "<transaction>:<position>"'),
+      ),
+      limit: optional(
+        z.number().int("must be a whole number").min(1, "must be at least 1").max(
+          500,
+          "must be at most 500",
+        ),
+      ),
+    }),
+    z.object({ events: z.array(StoredEvent), nextAfter: optional(z.string()) }),
+  ),
+});
+
 /** Every command service contract. */
-export const commandContracts = [categoryCommands, productCommands, orderCommands] as const;
+export const commandContracts = [
+  categoryCommands,
+  productCommands,
+  orderCommands,
+  eventLog,
+] as const;

@@ -1,13 +1,6 @@
 import { z } from "zod";
 import { defineService, rpc } from "@shared/grpc/contract.ts";
-import {
-  money,
-  optional,
-  orderStatus,
-  page,
-  perPage,
-  uuid,
-} from "@shared/domain/shared/fields.ts";
+import { money, optional, orderStatus, page, perPage, uuid } from "@shared/domain/shared/fields.ts";
 
 const PROTO = "query/v1/query.proto";
 
@@ -98,7 +91,10 @@ const IdsRequest = z.object({
   ids: z.array(uuid).max(1000, "must have at most 1000 ids"),
 });
 const SearchRequest = z.object({
-  searchTerm: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  searchTerm: z.string().trim().min(1, "must not be empty").max(
+    200,
+    "must be at most 200 characters",
+  ),
   ...paging,
 });
 const Exists = z.object({ exists: z.boolean() });
