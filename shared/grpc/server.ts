@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import { HealthImplementation } from "grpc-health-check";
+import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { AppError } from "@shared/errors/mod.ts";
 import { injectTraceparent, observeServerCall } from "@shared/observability/mod.ts";
@@ -14,6 +15,14 @@ import { fromGrpcMetadata } from "./metadata.ts";
 import { loadProto, serviceDefinition } from "./proto.ts";
 import { toServiceError } from "./status.ts";
 import { parseWith } from "./validate.ts";
+
+let healthPackage: protoLoader.PackageDefinition | undefined;
+
+/** The standard health service's definition, so reflection lists it too. */
+function healthDefinition(): protoLoader.PackageDefinition {
+  healthPackage ??= protoLoader.loadSync(healthProtoPath);
+  return healthPackage;
+}
 
 /** A contract with the handlers that serve it. */
 export interface ServiceBinding<S extends ServiceContract = ServiceContract> {
@@ -104,7 +113,8 @@ export async function startGrpcServer(
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
   const definitions = [...protoFiles].map(loadProto);
-  new ReflectionService(Object.assign({}, ...definitions)).addToServer(server);
+  new ReflectionService(Object.assign({}, ...definitions, healthDefinition()))
+    .addToServer(server);
 
   const address = `${options.host ?? "0.0.0.0"}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
