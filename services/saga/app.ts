@@ -1,4 +1,5 @@
 import { connect } from "@shared/db/connect.ts";
+import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import { DEFAULT_SAGA_OPTIONS, type SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import {
@@ -64,10 +65,10 @@ export interface SagaWorker {
  */
 export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaWorker> {
   const { logger } = options;
-  const sql = connect(options.eventStoreUrl, {
-    max: options.poolSize ?? 10,
-    applicationName: "saga-worker",
-  });
+  const max = options.poolSize ?? 10;
+  const applicationName = processApplicationName("saga-worker");
+  const sql = connect(options.eventStoreUrl, { max, applicationName });
+  const unobserve = observePool("event_store", sql, { max, applicationName });
   const store = new EventStore(sql, { upcasters });
   const sagaOptions = { ...DEFAULT_SAGA_OPTIONS, ...options.sagaOptions };
   const deps = commandDeps(store, {
@@ -143,6 +144,7 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     }
   } catch (err) {
     clearInterval(timer);
+    unobserve();
     await subscription?.stop();
     await runner.stop();
     store.close();
@@ -158,6 +160,7 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     await runner.stop();
     await runner.flush().catch((err) => logger.warn("cannot record sagas", { error: err }));
     await http?.shutdown();
+    unobserve();
     store.close();
     await sql.end({ timeout: 5 });
   };

@@ -15,7 +15,8 @@ export function observePool(
   return observeDbPool(name, async () => {
     const rows = await sql<{ state: string | null; n: number }[]>`
       SELECT coalesce(state, 'unknown') AS state, count(*)::int AS n FROM pg_stat_activity
-      WHERE application_name = ${options.applicationName} AND pid <> pg_backend_pid()
+      WHERE application_name = ${options.applicationName} AND datname = current_database()
+        AND pid <> pg_backend_pid()
       GROUP BY 1`;
     const usage: Record<string, number> = { max: options.max };
     for (const row of rows) usage[row.state!.replaceAll(" ", "_")] = row.n;
