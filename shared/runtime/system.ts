@@ -103,13 +103,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const exited = {} as Record<ServiceName, Promise<Deno.CommandStatus>>;
   for (const service of SERVICES) {
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        // graphql-yoga follows request.signal; opt in to Deno's non-legacy abort semantics.
-        ...(service === "gateway" ? ["--unstable-no-legacy-abort"] : []),
-        `services/${service}/main.ts`,
-      ],
+      args: ["run", "--allow-all", `services/${service}/main.ts`],
       cwd: root,
       env,
       stdin: "null",

@@ -36,7 +36,7 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
   });
   const secondPort = freePort();
   const second = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--unstable-no-legacy-abort", "services/gateway/main.ts"],
+    args: ["run", "--allow-all", "services/gateway/main.ts"],
     cwd: root,
     env: {
       ...env,
