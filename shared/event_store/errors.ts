@@ -36,3 +36,8 @@ export class EventTooLargeError extends ValidationError {
 export class UnknownEventError extends Error {
   override readonly name: string = "UnknownEventError";
 }
+
+/** An append on an event store that was closed. */
+export class EventStoreClosedError extends Error {
+  override readonly name: string = "EventStoreClosedError";
+}

@@ -1,7 +1,22 @@
-import type { Sql, TxSql } from "@shared/db/connect.ts";
-import { ConcurrencyError, EventTooLargeError } from "./errors.ts";
-import type { AppendOptions, AppendResult, NewEvent, Position, RecordedEvent } from "./types.ts";
-import { upcast, type Upcasters } from "./upcast.ts";
+import type { Sql } from "@shared/db/connect.ts";
+import { prepareCommand, type PrepareContext } from "./_command.ts";
+import { GroupCommitter } from "./_group_commit.ts";
+import { fromStored, type StoredResult } from "./_statement.ts";
+import { EVENT_COLUMNS, type EventRow, SETTLED, toRecorded } from "./_rows.ts";
+import { EventStoreClosedError } from "./errors.ts";
+import type {
+  AppendManyOptions,
+  AppendOptions,
+  AppendResult,
+  NewEvent,
+  Position,
+  ReadPageOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamAppendResult,
+  StreamWrite,
+} from "./types.ts";
+import type { Upcasters } from "./upcast.ts";
 
 /** Options of an {@link EventStore}. */
 export interface EventStoreOptions {
@@ -9,160 +24,130 @@ export interface EventStoreOptions {
   maxEventBytes?: number;
   /** Upcasters applied to every event read. */
   upcasters?: Upcasters;
+  /** Refuse to read event types that no upcaster lists; default false (they pass through). */
+  rejectUnknownTypes?: boolean;
   /** Channel of the payload-free wake-up NOTIFY; default `events`. */
   notifyChannel?: string;
   /** At most one NOTIFY per this many milliseconds per process; default 5. */
   notifyIntervalMs?: number;
+  /** Most events one group-commit transaction carries; default 2000. */
+  maxBatchEvents?: number;
+  /** Group-commit transactions in flight at once; default 2. */
+  maxConcurrentBatches?: number;
 }
 
-interface EventRow {
-  id: string;
-  transaction_id: string;
-  event_id: string;
-  aggregate_id: string;
-  aggregate_type: string;
-  event_type: string;
-  event_data: Record<string, unknown>;
-  event_metadata: Record<string, unknown>;
-  event_version: number;
-  schema_version: number;
-  created_at: Date;
-}
-
-const columns =
-  "id::text, transaction_id::text, event_id, aggregate_id, aggregate_type, event_type, event_data, event_metadata, event_version, schema_version, created_at";
-
-/** Thrown inside the append transaction when a concurrent append used the same command id. */
-class DuplicateCommand extends Error {}
+const MAX_INT = 2147483647;
 
 /**
  * The PostgreSQL event store: appends with optimistic concurrency and command
- * idempotency, and reads streams and the gap-safe global order.
+ * idempotency, batched by group commit, and reads streams and the gap-safe
+ * global order.
  */
 export class EventStore {
+  /** The pool the store runs on; it belongs to the caller. */
   readonly sql: Sql;
-  readonly #maxEventBytes: number;
-  readonly #upcasters: Upcasters;
+  readonly #context: PrepareContext;
+  readonly #rejectUnknownTypes: boolean;
   readonly #channel: string;
   readonly #notifyIntervalMs: number;
+  readonly #committer: GroupCommitter;
   #notifyTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastNotify = -Infinity;
   #closed = false;
 
   constructor(sql: Sql, options: EventStoreOptions = {}) {
     this.sql = sql;
-    this.#maxEventBytes = options.maxEventBytes ?? 1024 * 1024;
-    this.#upcasters = options.upcasters ?? {};
+    this.#context = {
+      maxEventBytes: options.maxEventBytes ?? 1024 * 1024,
+      upcasters: options.upcasters ?? {},
+    };
+    this.#rejectUnknownTypes = options.rejectUnknownTypes ?? false;
     this.#channel = options.notifyChannel ?? "events";
     this.#notifyIntervalMs = options.notifyIntervalMs ?? 5;
+    this.#committer = new GroupCommitter(sql, {
+      maxBatchEvents: options.maxBatchEvents ?? 2000,
+      maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
+      wakeUp: () => this.#wakeUpDue() ? this.#channel : undefined,
+      onCommitted: (woke) => woke ? this.#woke() : this.#scheduleNotify(),
+    });
   }
 
-  /** Appends events to one stream atomically; see {@link AppendOptions}. */
+  /** Group-commit counters: batches run and commands carried. */
+  get stats(): { readonly batches: number; readonly commands: number } {
+    return this.#committer.stats;
+  }
+
+  /**
+   * Appends events to one stream atomically; see {@link AppendOptions}.
+   * Concurrent appends share transactions, each keeping its own check.
+   */
   async append(
     streamId: string,
     events: NewEvent[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    const payloads = events.map((e) => {
-      const json = JSON.stringify(e.data);
-      const bytes = new TextEncoder().encode(json).length;
-      if (bytes > this.#maxEventBytes) {
-        throw new EventTooLargeError(e.type, bytes, this.#maxEventBytes);
-      }
-      return json;
-    });
-    if (options.commandId) {
-      const previous = await this.#commandResult(options.commandId);
-      if (previous) return previous;
+    const write = {
+      streamId,
+      aggregateType: options.aggregateType,
+      events,
+      expectedVersion: options.expectedVersion,
+    };
+    const results = await this.#submit([write], options, options.effects);
+    const result = results.find((r) => r.streamId === streamId.toLowerCase()) ?? results[0];
+    if (!result) {
+      return { nextVersion: await this.streamVersion(streamId), positions: [], duplicate: false };
     }
-    if (events.length === 0) {
-      const version = await this.streamVersion(streamId);
-      return { nextVersion: version, positions: [], duplicate: false };
-    }
-    try {
-      const result = await this.sql.begin(async (tx) => {
-        const next = await this.#claimVersion(tx, streamId, events.length, options);
-        const first = next - events.length + 1;
-        const metadata = JSON.stringify({ ...options.metadata, commandId: options.commandId });
-        const rows = await tx.unsafe<{ id: string; transaction_id: string }[]>(
-          `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_data,
-              event_metadata, event_version, schema_version)
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[],
-              $6::jsonb[], $7::int[], $8::int[])
-           RETURNING id::text, transaction_id::text`,
-          [
-            events.map((e) => e.eventId ?? crypto.randomUUID()),
-            events.map(() => streamId),
-            events.map(() => options.aggregateType),
-            events.map((e) => e.type),
-            payloads,
-            events.map(() => metadata),
-            events.map((_, i) => first + i),
-            events.map((e) => e.schemaVersion ?? this.#upcasters[e.type]?.current ?? 1),
-          ],
-        );
-        const appended: AppendResult = {
-          nextVersion: next,
-          positions: rows.map((r) => ({ transactionId: r.transaction_id, id: r.id })),
-          duplicate: false,
-        };
-        if (options.commandId) {
-          const saved = await tx`
-            INSERT INTO command_results (command_id, result)
-            VALUES (${options.commandId}, ${tx.json(appended as never)})
-            ON CONFLICT DO NOTHING RETURNING 1`;
-          if (saved.length === 0) throw new DuplicateCommand();
+    return {
+      nextVersion: result.nextVersion,
+      positions: result.positions,
+      duplicate: result.duplicate,
+    };
+  }
+
+  /**
+   * Appends to several streams in one transaction: all or nothing, with one
+   * concurrency check per stream. Returns each stream's result, in order.
+   */
+  async appendMany(
+    writes: StreamWrite[],
+    options: AppendManyOptions = {},
+  ): Promise<StreamAppendResult[]> {
+    const results = await this.#submit(writes, options, options.effects);
+    // A write of no events appends nothing: it reports its stream as it is.
+    return await Promise.all(
+      writes.map(async (w) =>
+        results.find((r) => r.streamId === w.streamId.toLowerCase()) ?? {
+          streamId: w.streamId.toLowerCase(),
+          nextVersion: await this.streamVersion(w.streamId),
+          positions: [],
+          duplicate: results[0]?.duplicate ?? false,
         }
-        return appended;
-      });
-      this.#scheduleNotify();
-      return result;
-    } catch (err) {
-      if (err instanceof DuplicateCommand && options.commandId) {
-        const previous = await this.#commandResult(options.commandId);
-        if (previous) return previous;
-      }
-      throw err;
-    }
+      ),
+    );
   }
 
-  async #claimVersion(
-    tx: TxSql,
-    streamId: string,
-    count: number,
-    options: AppendOptions,
-  ): Promise<number> {
-    const { expectedVersion: expected, aggregateType } = options;
-    let rows: { version: number }[];
-    if (expected === "any") {
-      rows = await tx`
-        INSERT INTO streams (aggregate_id, aggregate_type, version)
-        VALUES (${streamId}, ${aggregateType}, ${count})
-        ON CONFLICT (aggregate_id) DO UPDATE SET version = streams.version + ${count}
-        RETURNING version`;
-    } else if (expected === "no_stream" || expected === 0) {
-      rows = await tx`
-        INSERT INTO streams (aggregate_id, aggregate_type, version)
-        VALUES (${streamId}, ${aggregateType}, ${count})
-        ON CONFLICT (aggregate_id) DO NOTHING
-        RETURNING version`;
-    } else {
-      rows = await tx`
-        UPDATE streams SET version = version + ${count}
-        WHERE aggregate_id = ${streamId} AND version = ${expected}
-        RETURNING version`;
-    }
-    const row = rows[0];
-    if (row) return row.version;
-    const actual = await tx<{ version: number }[]>`
-      SELECT version FROM streams WHERE aggregate_id = ${streamId}`;
-    throw new ConcurrencyError(streamId, expected, actual[0]?.version ?? 0);
+  async #submit(
+    writes: StreamWrite[],
+    options: AppendManyOptions,
+    effects: AppendManyOptions["effects"],
+  ): Promise<StreamAppendResult[]> {
+    if (this.#closed) throw new EventStoreClosedError("Cannot append: the event store is closed");
+    const command = prepareCommand(writes, options, effects, this.#context);
+    // Nothing to append and nothing to run: no transaction needed.
+    const nonEmpty = command.writes.filter((w) => w.events.length > 0);
+    if (nonEmpty.length === 0 && !effects) return [];
+    command.writes = nonEmpty;
+    return await this.#committer.submit(command);
   }
 
-  async #commandResult(commandId: string): Promise<AppendResult | undefined> {
-    const rows = await this.sql<{ result: AppendResult }[]>`
+  /**
+   * The first result of a command already handled, one entry per stream it
+   * wrote (marked `duplicate`); undefined when the command id is new.
+   */
+  async commandResult(commandId: string): Promise<StreamAppendResult[] | undefined> {
+    const rows = await this.sql<{ result: StoredResult[] }[]>`
       SELECT result FROM command_results WHERE command_id = ${commandId}`;
-    const row = rows[0];
-    return row ? { ...row.result, duplicate: true } : undefined;
+    return rows[0] ? fromStored(rows[0].result) : undefined;
   }
 
   /** The current version of a stream; 0 when it does not exist. */
@@ -173,17 +158,15 @@ export class EventStore {
   }
 
   /** Reads a stream from a version (inclusive), forward or backward. */
-  async readStream(
-    streamId: string,
-    options: { from?: number; direction?: "forward" | "backward"; limit?: number } = {},
-  ): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backward = options.direction === "backward";
-    const from = options.from ?? (backward ? 2147483647 : 1);
+    const from = options.from ?? (backward ? MAX_INT : 1);
     const rows = await this.sql.unsafe<EventRow[]>(
-      `SELECT ${columns} FROM events
+      `SELECT ${EVENT_COLUMNS} FROM events
        WHERE aggregate_id = $1 AND event_version ${backward ? "<=" : ">="} $2
        ORDER BY event_version ${backward ? "DESC" : "ASC"} LIMIT $3`,
-      [streamId, from, options.limit ?? 2147483647],
+      [streamId, from, options.limit ?? MAX_INT],
+      { prepare: true },
     );
     return rows.map((r) => this.#toRecorded(r));
   }
@@ -194,48 +177,88 @@ export class EventStore {
    * so an event that commits late is never skipped.
    */
   async readAll(after: Position, limit = 1000): Promise<RecordedEvent[]> {
+    return await this.#readPage("TRUE", [], { after, limit });
+  }
+
+  /** Reads events of some types in global order, gap-safely, after a position. */
+  async readByType(
+    types: string | string[],
+    options: ReadPageOptions = {},
+  ): Promise<RecordedEvent[]> {
+    const list = typeof types === "string" ? [types] : types;
+    return await this.#readPage("event_type = ANY($4::text[])", [list], options);
+  }
+
+  /**
+   * Reads events recorded in `[from, to)` in global order, gap-safely, after
+   * a position. The time is the appending transaction's start.
+   */
+  async readByTimeRange(
+    range: { from: Date; to: Date },
+    options: ReadPageOptions = {},
+  ): Promise<RecordedEvent[]> {
+    return await this.#readPage(
+      "created_at >= $4::timestamptz AND created_at < $5::timestamptz",
+      [range.from, range.to],
+      options,
+    );
+  }
+
+  async #readPage(
+    filter: string,
+    params: unknown[],
+    options: ReadPageOptions,
+  ): Promise<RecordedEvent[]> {
+    const after = options.after ?? { transactionId: "0", id: "0" };
     const rows = await this.sql.unsafe<EventRow[]>(
-      `SELECT ${columns} FROM events
-       WHERE (transaction_id, id) > ($1::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, id LIMIT $3`,
-      [after.transactionId, after.id, limit],
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE (transaction_id, id) > ($1::xid8, $2::bigint) AND ${SETTLED} AND ${filter}
+       ORDER BY events.transaction_id, events.id LIMIT $3`,
+      [after.transactionId, after.id, options.limit ?? 1000, ...params] as never[],
+      { prepare: true },
     );
     return rows.map((r) => this.#toRecorded(r));
   }
 
   #toRecorded(row: EventRow): RecordedEvent {
-    const lifted = upcast(this.#upcasters, {
-      type: row.event_type,
-      schemaVersion: row.schema_version,
-      data: row.event_data,
+    return toRecorded(row, this.#context.upcasters, {
+      rejectUnknownTypes: this.#rejectUnknownTypes,
     });
-    return {
-      position: { transactionId: row.transaction_id, id: row.id },
-      eventId: row.event_id,
-      aggregateId: row.aggregate_id,
-      aggregateType: row.aggregate_type,
-      type: lifted.type,
-      data: lifted.data,
-      metadata: row.event_metadata,
-      version: row.event_version,
-      schemaVersion: lifted.schemaVersion,
-      createdAt: row.created_at,
-    };
   }
 
+  /** A batch may carry the wake-up when none went out for an interval. */
+  #wakeUpDue(): boolean {
+    return !this.#closed && performance.now() - this.#lastNotify >= this.#notifyIntervalMs;
+  }
+
+  /** A batch's commit carried the wake-up: no separate one is needed. */
+  #woke(): void {
+    this.#lastNotify = performance.now();
+    if (this.#notifyTimer !== undefined) clearTimeout(this.#notifyTimer);
+    this.#notifyTimer = undefined;
+  }
+
+  /** Events committed without a wake-up: send one within the interval. */
   #scheduleNotify(): void {
     if (this.#notifyTimer !== undefined || this.#closed) return;
     this.#notifyTimer = setTimeout(() => {
       this.#notifyTimer = undefined;
       if (this.#closed) return;
-      this.sql`SELECT pg_notify(${this.#channel}, '')`.catch(() => {
-        // A lost wake-up only delays readers: they also poll.
-      });
+      this.#lastNotify = performance.now();
+      // A NOTIFY makes its transaction take an id and commit, which would wait for a WAL
+      // flush like an append; this one need not be durable, so it does not wait.
+      this
+        .sql`SELECT set_config('synchronous_commit', 'off', true), pg_notify(${this.#channel}, '')`
+        .catch(() => {
+          // A lost wake-up only delays readers: they also poll.
+        });
     }, this.#notifyIntervalMs);
   }
 
-  /** Stops pending wake-ups; the connection pool belongs to the caller. */
+  /**
+   * Stops pending wake-ups and refuses further appends; appends already
+   * queued still complete. The connection pool belongs to the caller.
+   */
   close(): void {
     this.#closed = true;
     if (this.#notifyTimer !== undefined) clearTimeout(this.#notifyTimer);

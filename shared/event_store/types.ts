@@ -1,3 +1,5 @@
+import type { TxSql } from "@shared/db/connect.ts";
+
 /** Metadata stored with every event: the audit trail of who caused it and why. */
 export interface EventMetadata {
   commandId?: string;
@@ -23,6 +25,14 @@ export interface NewEvent {
 /** What the stream's version must be for an append to go ahead. */
 export type ExpectedVersion = number | "no_stream" | "any";
 
+/**
+ * SQL run in the same transaction as a command's append, after its
+ * concurrency check passed: e.g. an insert into a unique lookup table that
+ * enforces an invariant across aggregates. If it throws, the command fails
+ * with that error and nothing of it is written.
+ */
+export type AppendEffects = (tx: TxSql) => Promise<void>;
+
 /** Options of an append. */
 export interface AppendOptions {
   aggregateType: string;
@@ -30,6 +40,25 @@ export interface AppendOptions {
   metadata?: EventMetadata;
   /** Makes the append idempotent: a repeated command id returns the first result. */
   commandId?: string;
+  /** SQL committed atomically with the append; see {@link AppendEffects}. */
+  effects?: AppendEffects;
+}
+
+/** One stream's part of a multi-stream command. */
+export interface StreamWrite {
+  streamId: string;
+  aggregateType: string;
+  events: NewEvent[];
+  expectedVersion: ExpectedVersion;
+}
+
+/** Options of a multi-stream append. */
+export interface AppendManyOptions {
+  metadata?: EventMetadata;
+  /** Makes the command idempotent: a repeated command id returns the first results. */
+  commandId?: string;
+  /** SQL committed atomically with the writes; see {@link AppendEffects}. */
+  effects?: AppendEffects;
 }
 
 /** Where an event sits in the global order: its transaction id, then its id. */
@@ -50,6 +79,11 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/** The result of one stream of a multi-stream append. */
+export interface StreamAppendResult extends AppendResult {
+  streamId: string;
+}
+
 /** An event as stored, after upcasting. */
 export interface RecordedEvent<D = Record<string, unknown>> {
   position: Position;
@@ -63,6 +97,22 @@ export interface RecordedEvent<D = Record<string, unknown>> {
   version: number;
   schemaVersion: number;
   createdAt: Date;
+}
+
+/** Options of a stream read. */
+export interface ReadStreamOptions {
+  /** First version to read (inclusive); default the start, or the end when backward. */
+  from?: number;
+  direction?: "forward" | "backward";
+  limit?: number;
+}
+
+/** Options of a paged read of the global order (by type, by time). */
+export interface ReadPageOptions {
+  /** Read events after this position; default the start. */
+  after?: Position;
+  /** At most this many events; default 1000. */
+  limit?: number;
 }
 
 /** The start of the global stream. */

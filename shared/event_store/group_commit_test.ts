@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import type { TxSql } from "@shared/db/connect.ts";
+import { ConflictError, PreconditionError } from "@shared/errors/mod.ts";
+import { newId, storeSuite } from "./_testing.ts";
+import { ConcurrencyError, ORIGIN } from "./mod.ts";
+
+const T = { aggregateType: "T" };
+
+storeSuite("EventStore group commit, effects and appendMany", {
+  "group commit: concurrent appends share transactions, each with its own check": async (store) => {
+    const existing = newId();
+    await store.append(existing, [{ type: "A", data: {} }], { ...T, expectedVersion: "no_stream" });
+    const before = store.stats.batches;
+    const fresh = Array.from({ length: 30 }, newId);
+    const results = await Promise.allSettled([
+      ...fresh.map((id, i) =>
+        store.append(id, [{ type: "N", data: { i } }], { ...T, expectedVersion: "no_stream" })
+      ),
+      // Stale: this one's conflict must not fail its neighbours.
+      store.append(existing, [{ type: "B", data: {} }], { ...T, expectedVersion: 5 }),
+    ]);
+    assert.ok(store.stats.batches - before < results.length, "appends were batched");
+    const failed = results.filter((r) => r.status === "rejected");
+    assert.equal(failed.length, 1);
+    assert.ok(failed[0]!.reason instanceof ConcurrencyError);
+    assert.equal(failed[0]!.reason.actual, 1);
+    for (const [i, id] of fresh.entries()) {
+      const result = results[i]!;
+      assert.equal(result.status, "fulfilled");
+      assert.equal(result.value.nextVersion, 1);
+      const [event] = await store.readStream(id);
+      assert.deepEqual(event!.data, { i });
+      assert.deepEqual(event!.position, result.value.positions[0]);
+    }
+    assert.equal(await store.streamVersion(existing), 1);
+  },
+  "group commit: appends to one stream in the same tick apply in turn": async (store) => {
+    const id = newId();
+    const results = await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, i) =>
+          store.append(id, [{ type: "N", data: { i } }, { type: "M", data: { i } }], {
+            ...T,
+            expectedVersion: "any",
+          }),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.nextVersion), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+    const all = await store.readAll(ORIGIN);
+    assert.deepEqual(all.map((e) => e.version), Array.from({ length: 20 }, (_, i) => i + 1));
+  },
+  "effects: one that throws fails only its own command, in the same batch": async (store, db) => {
+    await db.eventStore`CREATE TABLE skus (sku text PRIMARY KEY, product uuid NOT NULL)`;
+    const ids = Array.from({ length: 6 }, newId);
+    const claim = (sku: string, product: string) => async (tx: TxSql) =>
+      void await tx`INSERT INTO skus (sku, product) VALUES (${sku}, ${product})`;
+    const results = await Promise.allSettled(
+      ids.map((id, i) =>
+        store.append(id, [{ type: "ProductCreated", data: { i } }], {
+          ...T,
+          expectedVersion: "no_stream",
+          effects: i === 1
+            ? () => Promise.reject(new PreconditionError("Refused on purpose"))
+            // Products 2 and 3 claim the same SKU: exactly one may have it.
+            : claim(i === 2 || i === 3 ? "SKU-X" : `SKU-${i}`, id),
+        })
+      ),
+    );
+    const status = results.map((r) => r.status);
+    assert.deepEqual(status.filter((s) => s === "rejected").length, 2);
+    assert.ok(results[1]!.status === "rejected" && results[1]!.reason instanceof PreconditionError);
+    const loser = results[2]!.status === "rejected" ? 2 : 3;
+    const lost = results[loser]!;
+    assert.ok(lost.status === "rejected" && lost.reason instanceof ConflictError);
+    assert.match(lost.reason.message, /Unique constraint "skus_pkey"/);
+    for (const [i, id] of ids.entries()) {
+      const written = i !== 1 && i !== loser;
+      assert.equal(await store.streamVersion(id), written ? 1 : 0, `stream ${i}`);
+    }
+    const skus = await db.eventStore<{ sku: string }[]>`SELECT sku FROM skus ORDER BY sku`;
+    assert.deepEqual(skus.map((s) => s.sku), ["SKU-0", "SKU-4", "SKU-5", "SKU-X"]);
+  },
+  "effects: a conflicting append runs no effects": async (store) => {
+    const id = newId();
+    await store.append(id, [{ type: "A", data: {} }], { ...T, expectedVersion: "no_stream" });
+    let ran = false;
+    await assert.rejects(
+      store.append(id, [{ type: "B", data: {} }], {
+        ...T,
+        expectedVersion: "no_stream",
+        effects: () => {
+          ran = true;
+          return Promise.resolve();
+        },
+      }),
+      ConcurrencyError,
+    );
+    assert.equal(ran, false);
+  },
+  "appendMany() writes every stream or none": async (store) => {
+    const [a, b, c] = [newId(), newId(), newId()];
+    const first = await store.appendMany([
+      { streamId: a, ...T, events: [{ type: "A", data: {} }], expectedVersion: "no_stream" },
+      {
+        streamId: b,
+        ...T,
+        events: [{ type: "B", data: {} }, { type: "B", data: {} }],
+        expectedVersion: "no_stream",
+      },
+    ]);
+    assert.deepEqual(first.map((r) => [r.streamId, r.nextVersion, r.positions.length]), [
+      [a, 1, 1],
+      [
+        b,
+        2,
+        2,
+      ],
+    ]);
+    await assert.rejects(
+      store.appendMany([
+        { streamId: a, ...T, events: [{ type: "A", data: {} }], expectedVersion: 1 },
+        { streamId: c, ...T, events: [{ type: "C", data: {} }], expectedVersion: "no_stream" },
+        { streamId: b, ...T, events: [{ type: "B", data: {} }], expectedVersion: 1 },
+      ]),
+      (err: unknown) => err instanceof ConcurrencyError && err.streamId === b && err.actual === 2,
+    );
+    await assert.rejects(
+      store.appendMany([
+        { streamId: a, ...T, events: [{ type: "A", data: {} }], expectedVersion: 1 },
+        { streamId: c, ...T, events: [{ type: "C", data: {} }], expectedVersion: "no_stream" },
+      ], {
+        effects: () => Promise.reject(new PreconditionError("Refused on purpose")),
+      }),
+      PreconditionError,
+    );
+    assert.equal(await store.streamVersion(a), 1);
+    assert.equal(await store.streamVersion(b), 2);
+    assert.equal(await store.streamVersion(c), 0);
+    assert.equal((await store.readAll(ORIGIN)).length, 3);
+  },
+  "appendMany() commits its streams in one transaction, and replays by command id": async (
+    store,
+  ) => {
+    const [a, b] = [newId(), newId()];
+    const commandId = newId();
+    const writes = [
+      { streamId: a, ...T, events: [{ type: "A", data: {} }], expectedVersion: "any" as const },
+      { streamId: b, ...T, events: [{ type: "B", data: {} }], expectedVersion: "any" as const },
+    ];
+    const first = await store.appendMany(writes, { commandId });
+    assert.equal(first[0]!.positions[0]!.transactionId, first[1]!.positions[0]!.transactionId);
+    const again = await store.appendMany(writes, { commandId });
+    assert.deepEqual(again, first.map((r) => ({ ...r, duplicate: true })));
+    assert.equal((await store.readAll(ORIGIN)).length, 2);
+  },
+  "appendMany() refuses the same stream twice": async (store) => {
+    const a = newId();
+    const write = {
+      streamId: a,
+      ...T,
+      events: [{ type: "A", data: {} }],
+      expectedVersion: "any" as const,
+    };
+    await assert.rejects(store.appendMany([write, write]), /appears twice/);
+  },
+  "a command id sent many times at once appends once": async (store) => {
+    const id = newId();
+    const commandId = newId();
+    const results = await Promise.all(
+      Array.from(
+        { length: 12 },
+        () =>
+          store.append(id, [{ type: "A", data: {} }], { ...T, expectedVersion: "any", commandId }),
+      ),
+    );
+    assert.equal(results.filter((r) => !r.duplicate).length, 1);
+    for (const r of results) assert.deepEqual(r.positions, results[0]!.positions);
+    assert.equal(await store.streamVersion(id), 1);
+  },
+});
