@@ -23,96 +23,6 @@ async function waitHealthy(url: string): Promise<void> {
   throw new Error(`${url} never became healthy`);
 }
 
-Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway replica", async () => {
-  const db = await createTestDatabases();
-  const ports = freeSystemPorts();
-  const env = { PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" };
-  const system = await startSystem({
-    eventStoreUrl: db.eventStoreUrl,
-    readModelUrl: db.readModelUrl,
-    ports,
-    output: "null",
-    env,
-  });
-  const secondPort = freePort();
-  const second = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "services/gateway/main.ts"],
-    cwd: root,
-    env: {
-      ...env,
-      GATEWAY_PORT: String(secondPort),
-      COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
-      QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
-      READ_MODEL_URL: db.readModelUrl,
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const secondUrl = `http://127.0.0.1:${secondPort}`;
-  const ws = createWsClient({
-    url: `ws://127.0.0.1:${secondPort}/graphql`,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-  });
-  const subscriptions: { close(): Promise<void> }[] = [];
-  try {
-    await waitHealthy(secondUrl);
-    // Over SSE on the first replica, over WebSocket on the second.
-    const sse = await sseSubscribe(
-      system.gatewayUrl,
-      `subscription { categoryCreated { id name } }`,
-    );
-    subscriptions.push(sse);
-    // A subscriber that never reads: it must not hold the others up.
-    const stalled = await sseSubscribe(secondUrl, `subscription { categoryCreated { id name } }`);
-    subscriptions.push(stalled);
-    const wsEvents: unknown[] = [];
-    let wsError: unknown;
-    const wsDone = ws.subscribe({ query: `subscription { categoryCreated { name } }` }, {
-      next: (value) => wsEvents.push(value.data),
-      error: (err) => (wsError = err),
-      complete: () => {},
-    });
-    // Give both subscriptions time to be registered before writing.
-    await new Promise((r) => setTimeout(r, 500));
-
-    const names = ["Alpha", "Beta", "Gamma"];
-    for (const name of names) {
-      const res = await gql(
-        system.gatewayUrl,
-        `mutation { createCategory(input: {name: "${name}"}) { id } }`,
-      );
-      assert.equal(res.errors, undefined);
-    }
-    const seen: string[] = [];
-    for (let i = 0; i < names.length; i++) {
-      const event = await sse.next() as { categoryCreated: { name: string } };
-      seen.push(event.categoryCreated.name);
-    }
-    assert.deepEqual(seen.sort(), names);
-    for (let i = 0; i < 100 && wsEvents.length < names.length; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.equal(wsError, undefined);
-    assert.deepEqual(
-      (wsEvents as { categoryCreated: { name: string } }[]).map((e) => e.categoryCreated.name)
-        .sort(),
-      names,
-    );
-    wsDone();
-  } finally {
-    await ws.dispose();
-    for (const s of subscriptions) await s.close();
-    second.kill("SIGTERM");
-    const killer = setTimeout(() => second.kill("SIGKILL"), 10_000);
-    await second.status;
-    clearTimeout(killer);
-    await system.stop();
-    await db.drop();
-  }
-});
-
 Deno.test("the circuit opens when the query service is down and closes after it returns", async () => {
   const stack = await startStack();
   try {
@@ -210,5 +120,95 @@ Deno.test("the cache serves repeated reads and never a value older than a projec
     assert.ok(a.gateway.cache!.stats.misses > 0);
   } finally {
     await stack.stop();
+  }
+});
+
+Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway replica", async () => {
+  const db = await createTestDatabases();
+  const ports = freeSystemPorts();
+  const env = { PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" };
+  const system = await startSystem({
+    eventStoreUrl: db.eventStoreUrl,
+    readModelUrl: db.readModelUrl,
+    ports,
+    output: "null",
+    env,
+  });
+  const secondPort = freePort();
+  const second = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "services/gateway/main.ts"],
+    cwd: root,
+    env: {
+      ...env,
+      GATEWAY_PORT: String(secondPort),
+      COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
+      QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
+      READ_MODEL_URL: db.readModelUrl,
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const secondUrl = `http://127.0.0.1:${secondPort}`;
+  const ws = createWsClient({
+    url: `ws://127.0.0.1:${secondPort}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+  });
+  const subscriptions: { close(): Promise<void> }[] = [];
+  try {
+    await waitHealthy(secondUrl);
+    // Over SSE on the first replica, over WebSocket on the second.
+    const sse = await sseSubscribe(
+      system.gatewayUrl,
+      `subscription { categoryCreated { id name } }`,
+    );
+    subscriptions.push(sse);
+    // A subscriber that never reads: it must not hold the others up.
+    const stalled = await sseSubscribe(secondUrl, `subscription { categoryCreated { id name } }`);
+    subscriptions.push(stalled);
+    const wsEvents: unknown[] = [];
+    let wsError: unknown;
+    const wsDone = ws.subscribe({ query: `subscription { categoryCreated { name } }` }, {
+      next: (value) => wsEvents.push(value.data),
+      error: (err) => (wsError = err),
+      complete: () => {},
+    });
+    // Give both subscriptions time to be registered before writing.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const names = ["Alpha", "Beta", "Gamma"];
+    for (const name of names) {
+      const res = await gql(
+        system.gatewayUrl,
+        `mutation { createCategory(input: {name: "${name}"}) { id } }`,
+      );
+      assert.equal(res.errors, undefined);
+    }
+    const seen: string[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const event = await sse.next() as { categoryCreated: { name: string } };
+      seen.push(event.categoryCreated.name);
+    }
+    assert.deepEqual(seen.sort(), names);
+    for (let i = 0; i < 100 && wsEvents.length < names.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(wsError, undefined);
+    assert.deepEqual(
+      (wsEvents as { categoryCreated: { name: string } }[]).map((e) => e.categoryCreated.name)
+        .sort(),
+      names,
+    );
+    wsDone();
+  } finally {
+    await ws.dispose();
+    for (const s of subscriptions) await s.close();
+    second.kill("SIGTERM");
+    const killer = setTimeout(() => second.kill("SIGKILL"), 10_000);
+    await second.status;
+    clearTimeout(killer);
+    await system.stop();
+    await db.drop();
   }
 });
