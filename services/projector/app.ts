@@ -5,7 +5,13 @@ import {
   subscribe,
   type Subscription,
 } from "@shared/event_store/mod.ts";
-import { metricsHandler, withEventSpans } from "@shared/observability/mod.ts";
+import {
+  metricsHandler,
+  setProjectionDeadLetters,
+  setProjectionLag,
+  withEventSpans,
+} from "@shared/observability/mod.ts";
+import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { publishChanges } from "@shared/projection/change_feed.ts";
 import { readCheckpoint, writeCheckpoint } from "@shared/projection/checkpoint.ts";
@@ -39,13 +45,30 @@ export interface Projector {
  * its checkpoint advanced in one read-model transaction.
  */
 export async function startProjector(options: ProjectorOptions): Promise<Projector> {
-  const events = connect(options.eventStoreUrl, { max: 4, applicationName: "projector" });
-  const readModel = connect(options.readModelUrl, { max: 4, applicationName: "projector" });
+  const applicationName = processApplicationName("projector");
+  const events = connect(options.eventStoreUrl, { max: 4, applicationName });
+  const readModel = connect(options.readModelUrl, { max: 4, applicationName });
+  const unobserve = [
+    observePool("event_store", events, { max: 4, applicationName }),
+    observePool("read_model", readModel, { max: 4, applicationName }),
+  ];
+  /** Sets a projection's lag gauges: events appended after `position`, and the age of the oldest. */
+  const reportLag = async (name: string, position: RecordedEvent["position"]) => {
+    const [row] = await events<{ behind: number; oldest: Date | null }[]>`
+      SELECT count(*)::int AS behind, min(created_at) AS oldest FROM (
+        SELECT created_at FROM events WHERE id > ${position.id}::bigint LIMIT 100000) AS later`;
+    const behind = row?.behind ?? 0;
+    const seconds = behind > 0 && row?.oldest ? (Date.now() - row.oldest.getTime()) / 1000 : 0;
+    setProjectionLag(name, { events: behind, seconds: Math.max(0, seconds) });
+  };
   const store = new EventStore(events);
   const subscriptions: Subscription[] = [];
   for (const projection of projections) {
     const log = options.logger.child({ projection: projection.name });
     const from = await readCheckpoint(readModel, projection.name);
+    // Failed batches are retried, never skipped: nothing is dead-lettered.
+    setProjectionDeadLetters(projection.name, 0);
+    await reportLag(projection.name, from).catch(() => {});
     const applyBatch = async (batch: RecordedEvent[]): Promise<void> => {
       await readModel.begin(async (tx) => {
         await projection.apply(tx, batch);
@@ -54,6 +77,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
         await publishChanges(tx, projection.name, position, batch);
       });
       log.debug("applied", { events: batch.length, position: batch.at(-1)!.position.id });
+      await reportLag(projection.name, batch.at(-1)!.position).catch(() => {});
     };
     subscriptions.push(
       await subscribe(store, {
@@ -97,6 +121,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     async stop() {
       await Promise.all(subscriptions.map((s) => s.stop()));
       await http?.shutdown();
+      unobserve.forEach((stop) => stop());
       store.close();
       await Promise.all([events.end({ timeout: 5 }), readModel.end({ timeout: 5 })]);
     },
