@@ -59,6 +59,8 @@ export interface RunningSystem {
   stop(): Promise<void>;
   /** Kills one service (for failure tests) and waits for it to exit. */
   kill(service: ServiceName, signal?: Deno.Signal): Promise<void>;
+  /** Starts a killed service again, with the same ports and environment; does not wait for health. */
+  restart(service: ServiceName): void;
 }
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -101,7 +103,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const started = performance.now();
   const children = {} as Record<ServiceName, Deno.ChildProcess>;
   const exited = {} as Record<ServiceName, Promise<Deno.CommandStatus>>;
-  for (const service of SERVICES) {
+  const spawn = (service: ServiceName) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", `services/${service}/main.ts`],
       cwd: root,
@@ -112,7 +114,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }).spawn();
     children[service] = child;
     exited[service] = child.status;
-  }
+  };
+  for (const service of SERVICES) spawn(service);
   let stopping = false;
   const stop = async () => {
     stopping = true;
@@ -175,6 +178,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         children[service].kill(signal);
       } catch { /* already gone */ }
       await exited[service];
+    },
+    restart(service) {
+      if (stopping) throw new Error("the system is stopping");
+      spawn(service);
     },
   };
 }

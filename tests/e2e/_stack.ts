@@ -15,10 +15,6 @@ export interface Stack {
   db: TestDatabases;
   commandAddress: string;
   queryAddress: string;
-  queryPort: number;
-  /** Stops the query service (to test outages); `startQuery` brings it back on the same port. */
-  stopQuery(): Promise<void>;
-  startQuery(): Promise<void>;
   /** Starts one more gateway replica; stopped with the stack. */
   gateway(options?: Partial<GatewayOptions>): Promise<GatewayServer>;
   stop(): Promise<void>;
@@ -30,11 +26,7 @@ export async function startStack(): Promise<Stack> {
   const db = await createTestDatabases();
   const command = await startCommandService({ eventStoreUrl: db.eventStoreUrl, port: 0, logger });
   const queryPort = freePort();
-  let query: { stop(): Promise<void> } | undefined = await startQueryService({
-    readModelUrl: db.readModelUrl,
-    port: queryPort,
-    logger,
-  });
+  const query = await startQueryService({ readModelUrl: db.readModelUrl, port: queryPort, logger });
   const projector = await startProjector({
     eventStoreUrl: db.eventStoreUrl,
     readModelUrl: db.readModelUrl,
@@ -48,14 +40,6 @@ export async function startStack(): Promise<Stack> {
     db,
     commandAddress,
     queryAddress,
-    queryPort,
-    async stopQuery() {
-      await query?.stop();
-      query = undefined;
-    },
-    async startQuery() {
-      query = await startQueryService({ readModelUrl: db.readModelUrl, port: queryPort, logger });
-    },
     async gateway(options = {}) {
       const server = await startGateway({
         port: 0,
@@ -72,7 +56,7 @@ export async function startStack(): Promise<Stack> {
     async stop() {
       for (const g of gateways) await g.stop();
       await projector.stop();
-      await query?.stop();
+      await query.stop();
       await command.stop();
       await db.drop();
     },

@@ -23,46 +23,74 @@ async function waitHealthy(url: string): Promise<void> {
   throw new Error(`${url} never became healthy`);
 }
 
+interface Health {
+  dependencies: Record<string, { status: string; circuit?: string }>;
+}
+
+// The query service and the gateway run as real processes: the query service
+// is killed with SIGKILL, as a crash would stop it, and started again.
 Deno.test("the circuit opens when the query service is down and closes after it returns", async () => {
-  const stack = await startStack();
+  const db = await createTestDatabases();
+  const ports = freeSystemPorts();
+  const deadlineMs = 1000;
+  const system = await startSystem({
+    eventStoreUrl: db.eventStoreUrl,
+    readModelUrl: db.readModelUrl,
+    ports,
+    output: "null",
+    env: {
+      LOG_LEVEL: "warn",
+      CACHE_ENABLED: "false",
+      GRPC_READ_DEADLINE_MS: String(deadlineMs),
+      GRPC_LIST_DEADLINE_MS: String(deadlineMs),
+      GRPC_RETRIES: "1",
+      CIRCUIT_FAILURE_THRESHOLD: "5",
+      CIRCUIT_HALF_OPEN_MS: "300",
+      CIRCUIT_CLOSE_SUCCESSES: "2",
+    },
+  });
+  const ask = async () => {
+    const started = performance.now();
+    const res = await gql(system.gatewayUrl, "{ categoryStatistics { totalCategories } }");
+    return { ...res, ms: performance.now() - started };
+  };
+  const circuit = async () => {
+    const res = await fetch(`${system.gatewayUrl}/health`);
+    const health = await res.json() as Health;
+    return health.dependencies.query?.circuit;
+  };
   try {
-    const { gateway } = await stack.gateway({
-      resilience: { failureThreshold: 5, halfOpenAfterMs: 300, closeAfterSuccesses: 2, retries: 1 },
-      deadlines: { read: 1000, list: 1000 },
-      cache: false,
-    });
-    const ask = async () => {
-      const res = await gateway.fetch(
-        new Request("http://gateway/graphql", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ query: "{ categoryStatistics { totalCategories } }" }),
-        }),
-      );
-      return await res.json() as {
-        data?: unknown;
-        errors?: { message: string; extensions: { code: string } }[];
-      };
-    };
     assert.equal((await ask()).errors, undefined);
-    await stack.stopQuery();
-    const failures: string[] = [];
+    assert.equal(await circuit(), "closed");
+    await system.kill("query");
+    const failures: { message: string; ms: number }[] = [];
     for (let i = 0; i < 6; i++) {
       const res = await ask();
-      assert.equal(res.errors?.[0]?.extensions.code, "UNAVAILABLE");
-      failures.push(res.errors![0]!.message);
+      assert.equal(res.errors?.[0]?.extensions?.code, "UNAVAILABLE", JSON.stringify(res.errors));
+      failures.push({ message: res.errors![0]!.message, ms: res.ms });
     }
-    assert.equal(gateway.clients.policies.query.state, "open");
-    assert.match(failures.at(-1)!, /circuit is open/);
-    await stack.startQuery();
-    await new Promise((r) => setTimeout(r, 400));
-    for (let i = 0; i < 3; i++) {
+    // Each call gave up within its deadline (a retry included), none hung.
+    for (const failure of failures) {
+      assert.ok(failure.ms < 2 * deadlineMs + 1000, `a failed call took ${failure.ms} ms`);
+    }
+    assert.equal(await circuit(), "open");
+    assert.match(failures.at(-1)!.message, /circuit is open/);
+    // An open circuit refuses without waiting for a deadline.
+    assert.ok(failures.at(-1)!.ms < deadlineMs, `an open circuit took ${failures.at(-1)!.ms} ms`);
+
+    system.restart("query");
+    // Half-open after 300 ms, closed after 2 successes; the gateway is not restarted.
+    let recovered = 0;
+    for (let i = 0; i < 200 && recovered < 3; i++) {
       const res = await ask();
-      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      if (res.errors === undefined) recovered++;
+      else await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(gateway.clients.policies.query.state, "closed");
+    assert.equal(recovered, 3, "the gateway answered again once the query service was back");
+    assert.equal(await circuit(), "closed");
   } finally {
-    await stack.stop();
+    await system.stop();
+    await db.drop();
   }
 });
 
