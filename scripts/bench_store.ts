@@ -167,7 +167,7 @@ try {
   const summary = `append@32: ${Math.round(ours!.rates[2] ?? 0)}/s, ${x(vsRaw.rates[2])}x raw, ${
     x(vsEmmett.rates[2])
   }x Emmett`;
-  await writeSection(new URL("../docs/benchmarks.md", import.meta.url).pathname, [
+  await writeSection(new URL("../docs/benchmarks.md", import.meta.url).pathname, "Event store", [
     `Measured by \`deno task bench:store\` on ${new Date().toISOString().slice(0, 10)}: ` +
     `${seconds} s per cell, median of ${rounds} interleaved rounds (ratios: median of the ` +
     "per-round ratios, each of two cells measured seconds apart), tables truncated and a " +

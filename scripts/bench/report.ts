@@ -68,8 +68,11 @@ export function table(
   return [head, rule, ...lines, ...ratioLines];
 }
 
-/** Replaces (or adds) the `## Event store` section of docs/benchmarks.md. */
-export async function writeSection(path: string, body: string[]): Promise<void> {
+/**
+ * Replaces (or adds) one `## heading` section of docs/benchmarks.md, leaving
+ * the other sections as they are: each benchmark rewrites its own.
+ */
+export async function writeSection(path: string, heading: string, body: string[]): Promise<void> {
   let text = "";
   try {
     text = await Deno.readTextFile(path);
@@ -79,8 +82,9 @@ export async function writeSection(path: string, body: string[]): Promise<void> 
   if (!text.trim()) {
     text = "# Benchmarks\n\nOne section per benchmark, each rewritten by its own script.\n";
   }
-  const section = `## Event store\n\n${body.join("\n")}\n`;
-  const start = text.indexOf("\n## Event store\n");
+  const title = `## ${heading}`;
+  const section = `${title}\n\n${body.join("\n")}\n`;
+  const start = text.indexOf(`\n${title}\n`);
   if (start === -1) {
     text = `${text.trimEnd()}\n\n${section}`;
   } else {

@@ -1,21 +1,14 @@
 import { connect } from "@shared/db/connect.ts";
-import {
-  EventStore,
-  type RecordedEvent,
-  subscribe,
-  type Subscription,
-} from "@shared/event_store/mod.ts";
-import {
-  metricsHandler,
-  setProjectionDeadLetters,
-  setProjectionLag,
-  withEventSpans,
-} from "@shared/observability/mod.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
+import { upcasters } from "@shared/domain/upcasters.ts";
+import { EventStore } from "@shared/event_store/mod.ts";
+import { metricsHandler } from "@shared/observability/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { publishChanges } from "@shared/projection/change_feed.ts";
-import { readCheckpoint, writeCheckpoint } from "@shared/projection/checkpoint.ts";
+import { lockHolders } from "@shared/projection/lease.ts";
+import { SharedReader } from "@shared/projection/reader.ts";
 import type { Projection } from "@shared/projection/types.ts";
+import { startWakeup } from "@shared/projection/wakeup.ts";
+import { type ProjectionWorker, startProjectionWorker } from "@shared/projection/worker.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
 
 /** Every projection the projector runs. */
@@ -28,8 +21,13 @@ export interface ProjectorOptions {
   logger: Logger;
   /** Polling interval in milliseconds when no wake-up arrives; default 500. */
   pollMs?: number;
+  /** Events per batch (and per transaction); default 500. */
   batchSize?: number;
-  /** HTTP port of /health; 0 picks a free one, undefined serves none. */
+  /** How often a standby tries each lease and an owner checks it; default 1000 ms. */
+  leaseCheckMs?: number;
+  /** The projections to run; default every projection of the read model. */
+  projections?: readonly Projection[];
+  /** HTTP port of /health and /metrics; 0 picks a free one, undefined serves none. */
   httpPort?: number;
 }
 
@@ -37,61 +35,84 @@ export interface ProjectorOptions {
 export interface Projector {
   /** Port of the /health endpoint, when served. */
   httpPort: number | undefined;
+  /** The projections of this replica, owned or on standby. */
+  workers: readonly ProjectionWorker[];
   stop(): Promise<void>;
 }
 
 /**
- * Starts one gap-safe subscription per projection. Each batch is applied and
- * its checkpoint advanced in one read-model transaction.
+ * Starts a projector replica. Each projection is applied by the one replica
+ * that holds its lease (an advisory lock on a session of its own); the
+ * others stand by and take over when the owner goes away. Each batch, its
+ * checkpoint, its dead letters and its change-feed notice commit in one
+ * read-model transaction. One LISTEN connection, re-established by itself,
+ * wakes every projection; they also poll. Lag and dead-letter gauges are set
+ * after every batch and poll.
  */
 export async function startProjector(options: ProjectorOptions): Promise<Projector> {
   const applicationName = processApplicationName("projector");
   const events = connect(options.eventStoreUrl, { max: 4, applicationName });
-  const readModel = connect(options.readModelUrl, { max: 4, applicationName });
+  // Lag queries on a connection of their own, so that they never hold up a read.
+  const lag = connect(options.eventStoreUrl, { max: 1, applicationName });
+  const readModel = connect(options.readModelUrl, { max: 2, applicationName });
+  // Fail fast on a read model that is unreachable or not migrated.
+  try {
+    await readModel`SELECT 1 FROM projection_checkpoints, projection_dead_letters LIMIT 0`;
+  } catch (err) {
+    await Promise.all([events, lag, readModel].map((sql) => sql.end({ timeout: 1 })));
+    throw err;
+  }
   const unobserve = [
     observePool("event_store", events, { max: 4, applicationName }),
-    observePool("read_model", readModel, { max: 4, applicationName }),
+    observePool("read_model", readModel, { max: 2, applicationName }),
   ];
-  /** Sets a projection's lag gauges: events appended after `position`, and the age of the oldest. */
-  const reportLag = async (name: string, position: RecordedEvent["position"]) => {
-    const [row] = await events<{ behind: number; oldest: Date | null }[]>`
-      SELECT count(*)::int AS behind, min(created_at) AS oldest FROM (
-        SELECT created_at FROM events WHERE id > ${position.id}::bigint LIMIT 100000) AS later`;
-    const behind = row?.behind ?? 0;
-    const seconds = behind > 0 && row?.oldest ? (Date.now() - row.oldest.getTime()) / 1000 : 0;
-    setProjectionLag(name, { events: behind, seconds: Math.max(0, seconds) });
-  };
-  const store = new EventStore(events);
-  const subscriptions: Subscription[] = [];
-  for (const projection of projections) {
-    const log = options.logger.child({ projection: projection.name });
-    const from = await readCheckpoint(readModel, projection.name);
-    // Failed batches are retried, never skipped: nothing is dead-lettered.
-    setProjectionDeadLetters(projection.name, 0);
-    await reportLag(projection.name, from).catch(() => {});
-    const applyBatch = async (batch: RecordedEvent[]): Promise<void> => {
-      await readModel.begin(async (tx) => {
-        await projection.apply(tx, batch);
-        const position = batch.at(-1)!.position;
-        await writeCheckpoint(tx, projection.name, position);
-        await publishChanges(tx, projection.name, position, batch);
+  const store = new EventStore(events, { upcasters });
+  const reader = new SharedReader(store, { lagSql: lag });
+  const wakeup = startWakeup(options.eventStoreUrl, { logger: options.logger });
+  const leaseName = `projector/${Deno.hostname()}/${Deno.pid}`;
+  const workers = (options.projections ?? projections).map((projection) =>
+    startProjectionWorker({
+      projection,
+      readModelUrl: options.readModelUrl,
+      store,
+      reader,
+      readModel,
+      wakeup,
+      applicationName: leaseName,
+      batchSize: options.batchSize ?? 500,
+      pollMs: options.pollMs ?? 500,
+      leaseCheckMs: options.leaseCheckMs ?? 1000,
+      logger: options.logger.child({ projection: projection.name }),
+    })
+  );
+
+  const health = async (): Promise<Response> => {
+    try {
+      const holders = await lockHolders(readModel, workers.map((w) => w.projection.name));
+      const owners = new Map(
+        holders.filter((h) => h.kind === "lease").map((h) => [h.projection, h.applicationName]),
+      );
+      const report = Object.fromEntries(workers.map((w) => {
+        const s = w.state;
+        return [w.projection.name, {
+          owner: owners.get(w.projection.name) ?? null,
+          ownedHere: s.owned,
+          checkpoint: s.checkpoint ?? null,
+          lagEvents: s.lagEvents ?? null,
+          lagSeconds: s.lagSeconds ?? null,
+          deadLetters: s.deadLetters ?? null,
+        }];
+      }));
+      return Response.json({
+        status: "ok",
+        replica: leaseName,
+        listening: wakeup.listening,
+        projections: report,
       });
-      log.debug("applied", { events: batch.length, position: batch.at(-1)!.position.id });
-      await reportLag(projection.name, batch.at(-1)!.position).catch(() => {});
-    };
-    subscriptions.push(
-      await subscribe(store, {
-        from,
-        listen: events,
-        pollMs: options.pollMs ?? 500,
-        batchSize: options.batchSize ?? 500,
-        handle: (batch) =>
-          withEventSpans(`project ${projection.name}`, batch, () => applyBatch(batch)),
-        onError: (err) => log.error("batch failed; retrying", { error: err }),
-      }),
-    );
-    log.info("following", { from });
-  }
+    } catch (err) {
+      return Response.json({ status: "error", error: String(err) }, { status: 503 });
+    }
+  };
 
   let http: Deno.HttpServer | undefined;
   if (options.httpPort !== undefined) {
@@ -100,30 +121,22 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
       async (req) => {
         const { pathname } = new URL(req.url);
         if (pathname === "/metrics") return await metricsHandler();
-        if (pathname !== "/health") {
-          return new Response("Not found", { status: 404 });
-        }
-        try {
-          await readModel`SELECT 1`;
-          const checkpoints = Object.fromEntries(
-            subscriptions.map((s, i) => [projections[i]!.name, s.position]),
-          );
-          return Response.json({ status: "ok", checkpoints });
-        } catch (err) {
-          return Response.json({ status: "error", error: String(err) }, { status: 503 });
-        }
+        if (pathname === "/health") return await health();
+        return new Response("Not found", { status: 404 });
       },
     );
   }
 
   return {
     httpPort: http ? (http.addr as Deno.NetAddr).port : undefined,
+    workers,
     async stop() {
-      await Promise.all(subscriptions.map((s) => s.stop()));
       await http?.shutdown();
+      await Promise.all(workers.map((w) => w.stop()));
+      await wakeup.stop();
       unobserve.forEach((stop) => stop());
       store.close();
-      await Promise.all([events.end({ timeout: 5 }), readModel.end({ timeout: 5 })]);
+      await Promise.all([events, lag, readModel].map((sql) => sql.end({ timeout: 5 })));
     },
   };
 }

@@ -11,6 +11,7 @@ const config = loadConfig(z.object({
   PROJECTOR_HTTP_PORT: portVar.default(4100),
   PROJECTOR_POLL_MS: z.coerce.number().int().min(10).max(60000).default(500),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
+  PROJECTOR_LEASE_CHECK_MS: z.coerce.number().int().min(10).max(60000).default(1000),
 }));
 await initTracing("projector");
 const runtime = startRuntimeMetrics();
@@ -20,6 +21,7 @@ const projector = await startProjector({
   readModelUrl: config.READ_MODEL_URL,
   pollMs: config.PROJECTOR_POLL_MS,
   batchSize: config.PROJECTOR_BATCH_SIZE,
+  leaseCheckMs: config.PROJECTOR_LEASE_CHECK_MS,
   httpPort: config.PROJECTOR_HTTP_PORT,
   logger,
 });

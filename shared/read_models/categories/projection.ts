@@ -125,5 +125,7 @@ const handlers: EventHandlers = { ...categoryHandlers, ...productMembershipHandl
  */
 export const categoriesProjection: Projection = {
   name: CATEGORIES,
+  tables: ["categories", "category_products"],
+  eventTypes: Object.keys(handlers),
   apply: (tx, events) => applyBatch(tx, events, handlers),
 };

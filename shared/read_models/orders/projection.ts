@@ -80,5 +80,7 @@ const handlers: EventHandlers = {
 /** The orders read model: one row per order with its items, totals in cents and status. */
 export const ordersProjection: Projection = {
   name: ORDERS,
+  tables: ["orders"],
+  eventTypes: Object.keys(handlers),
   apply: (tx, events) => applyBatch(tx, events, handlers),
 };

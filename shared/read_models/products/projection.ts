@@ -143,5 +143,7 @@ const handlers: EventHandlers = { ...categoryNameHandlers, ...productHandlers, .
  */
 export const productsProjection: Projection = {
   name: PRODUCTS,
+  tables: ["products", "product_stock", "product_categories", "product_counts"],
+  eventTypes: Object.keys(handlers),
   apply: (tx, events) => applyBatch(tx, events, handlers),
 };

@@ -31,6 +31,8 @@ interface Folded {
  */
 export const sagasProjection: Projection = {
   name: SAGAS,
+  tables: ["saga_states"],
+  eventTypes: [...SAGA_EVENTS],
   async apply(tx, events) {
     const byStream = new Map<string, RecordedEvent[]>();
     for (const event of events) {

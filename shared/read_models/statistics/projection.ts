@@ -108,5 +108,13 @@ const handlers: EventHandlers = {
  */
 export const statisticsProjection: Projection = {
   name: STATISTICS,
+  tables: [
+    "stats_categories",
+    "stats_products",
+    "stats_category_products",
+    "stats_orders",
+    "stats_order_status",
+  ],
+  eventTypes: Object.keys(handlers),
   apply: (tx, events) => applyBatch(tx, events, handlers),
 };

@@ -1,0 +1,55 @@
+import { startEmbeddedPostgres } from "@shared/db/embedded.ts";
+
+/** The PostgreSQL servers a benchmark measures on. */
+export interface BenchServers {
+  eventStoreServer: string;
+  readModelServer: string;
+  /** How they were found, for the report. */
+  description: string;
+  /** Stops the embedded servers and removes their data (nothing for BENCH_DATABASE_URL). */
+  stop(): Promise<void>;
+}
+
+/**
+ * BENCH_DATABASE_URL when set (event store and read model on that one
+ * server); otherwise two embedded servers, as compose runs them: one for the
+ * event store, one for the read model. On one server, every transaction of
+ * the other database holds back the horizon of gap-safe reads, which is
+ * server-wide.
+ */
+export async function benchServers(): Promise<BenchServers> {
+  const given = Deno.env.get("BENCH_DATABASE_URL");
+  if (given) {
+    return {
+      eventStoreServer: given,
+      readModelServer: given,
+      description: "BENCH_DATABASE_URL: event store and read model on one server",
+      stop: async () => {},
+    };
+  }
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops) await s();
+  };
+  try {
+    const started: string[] = [];
+    for (const name of ["es", "rm"]) {
+      const dataDir = await Deno.makeTempDir({ prefix: `cqrs-bench-pg-${name}-` });
+      const embedded = await startEmbeddedPostgres({ dataDir });
+      stops.push(async () => {
+        await embedded.stop();
+        await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      });
+      started.push(embedded.url);
+    }
+    return {
+      eventStoreServer: started[0]!,
+      readModelServer: started[1]!,
+      description: "embedded: event store and read model on two servers, as in compose",
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

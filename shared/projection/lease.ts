@@ -1,0 +1,225 @@
+import postgres from "postgres";
+import type { Sql, TxSql } from "@shared/db/connect.ts";
+
+/**
+ * Advisory-lock namespaces, the first key of PostgreSQL's two-key form; the
+ * second is {@link projectionKey}. `lease`: the projection's owner, who alone
+ * writes its tables. `takeover`: held by an operation (rebuild, replay) that
+ * waits for the lease; the owner hands the lease over and replicas leave it
+ * alone while it is held. `rebuild`: one rebuild per projection at a time.
+ */
+export const LOCK_NAMESPACES = {
+  lease: 0x50524a4c,
+  takeover: 0x50524a54,
+  rebuild: 0x50524a52,
+} as const;
+
+/** One of the advisory locks a projection has. */
+export type LockKind = keyof typeof LOCK_NAMESPACES;
+
+/** The second advisory-lock key of a projection: FNV-1a of its name, as a signed int4. */
+export function projectionKey(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(name)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash | 0;
+}
+
+/** Raised when a session no longer holds the lease it needs. */
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+}
+
+/** Raised when a lease cannot be taken over in time. */
+export class LeaseTimeoutError extends Error {
+  override readonly name = "LeaseTimeoutError";
+}
+
+/**
+ * Opens a dedicated session for leases: one connection that is never closed
+ * for idleness or age (postgres.js would otherwise recycle it, and a session
+ * lock with it). If it drops anyway, the next query opens a new session that
+ * holds nothing, which {@link Lease.check} and the fence notice. `settings`
+ * are sent at every connection (startup parameters), so they outlive a
+ * reconnection.
+ */
+export function openLeaseSession(
+  url: string,
+  applicationName: string,
+  settings: Readonly<Record<string, string>> = {},
+): Sql {
+  return postgres(url, {
+    max: 1,
+    idle_timeout: 0,
+    max_lifetime: null,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: { ...settings, application_name: applicationName.slice(0, 63) },
+  });
+}
+
+/** A predicate on pg_locks: the advisory lock `kind` of the projection keyed `$1`, in this database. */
+function lockRow(kind: LockKind): string {
+  return `locktype = 'advisory' AND objsubid = 2 AND granted
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND classid = ${LOCK_NAMESPACES[kind]}::oid AND objid = $1::int4::oid`;
+}
+
+/**
+ * A projection's lease on a dedicated session (see {@link openLeaseSession}):
+ * a session-level advisory lock, so it is released the moment its holder's
+ * connection ends, whether the process stopped or was killed. The owner runs
+ * its batches on the same session, each fenced by {@link Lease.fence}.
+ */
+export class Lease {
+  /** The session the lease lives on; batches run here too. */
+  readonly sql: Sql;
+  /** The projection's name. */
+  readonly projection: string;
+  readonly #key: number;
+
+  constructor(sql: Sql, projection: string) {
+    this.sql = sql;
+    this.projection = projection;
+    this.#key = projectionKey(projection);
+  }
+
+  /**
+   * Takes the lease unless another session holds it or a takeover is
+   * pending; true when this session holds it afterwards.
+   */
+  async tryAcquire(): Promise<boolean> {
+    const [row] = await this.sql.unsafe<{ held: boolean }[]>(
+      `SELECT CASE
+         WHEN EXISTS (SELECT 1 FROM pg_locks WHERE ${lockRow("lease")} AND pid = pg_backend_pid())
+           THEN true
+         WHEN EXISTS (SELECT 1 FROM pg_locks WHERE ${lockRow("takeover")}) THEN false
+         ELSE pg_try_advisory_lock(${LOCK_NAMESPACES.lease}, $1::int4)
+       END AS held`,
+      [this.#key],
+    );
+    return row?.held === true;
+  }
+
+  /**
+   * Whether this session still holds the lease (false after its connection
+   * dropped and came back as a new session), and whether an operation waits
+   * to take it over.
+   */
+  async check(): Promise<{ held: boolean; takeover: boolean }> {
+    const [row] = await this.sql.unsafe<{ held: boolean; takeover: boolean }[]>(
+      `SELECT
+         EXISTS (SELECT 1 FROM pg_locks WHERE ${lockRow("lease")} AND pid = pg_backend_pid())
+           AS held,
+         EXISTS (SELECT 1 FROM pg_locks WHERE ${lockRow("takeover")}
+           AND pid <> pg_backend_pid()) AS takeover`,
+      [this.#key],
+    );
+    return { held: row?.held === true, takeover: row?.takeover === true };
+  }
+
+  /** Gives up locks of this projection held by this session: all of them unless named. */
+  async release(kinds: readonly LockKind[] = ["lease", "takeover", "rebuild"]): Promise<void> {
+    for (const kind of kinds) {
+      // A session lock taken twice is held until unlocked twice.
+      for (let i = 0; i < 16; i++) {
+        const [row] = await this.sql<{ ok: boolean }[]>`
+          SELECT pg_advisory_unlock(${LOCK_NAMESPACES[kind]}, ${this.#key}::int4) AS ok`;
+        if (!row?.ok) break;
+      }
+    }
+  }
+
+  /**
+   * The first statement of every write transaction of the owner: it goes on
+   * only while no other session holds the lease, and keeps it so until the
+   * transaction ends. A batch of an owner that lost its lease (its session
+   * dropped, a takeover came) thus never commits over the new owner's work.
+   * `settings` are set for the transaction in the same round trip.
+   */
+  async fence(tx: TxSql, settings: Readonly<Record<string, string>> = {}): Promise<void> {
+    const names = Object.keys(settings);
+    const [row] = await tx<{ ok: boolean }[]>`
+      SELECT pg_try_advisory_xact_lock(${LOCK_NAMESPACES.lease}, ${this.#key}::int4) AS ok,
+        (SELECT count(set_config(s.name, s.value, true))
+         FROM unnest(${names}::text[], ${names.map((n) => settings[n]!)}::text[]) AS s(name, value))
+          AS settings`;
+    if (!row?.ok) {
+      throw new LeaseLostError(`Lost the lease of projection "${this.projection}"`);
+    }
+  }
+
+  /**
+   * Takes the lease over from whoever owns it, for an operation that must
+   * write the projection's tables alone (rebuild, replay): it takes the
+   * takeover lock, so the owner hands over at its next check and replicas
+   * wait, then waits for the lease. Undo with {@link Lease.release}.
+   */
+  async takeOver(timeoutMs: number): Promise<void> {
+    const [row] = await this.sql<{ ok: boolean }[]>`
+      SELECT pg_try_advisory_lock(${LOCK_NAMESPACES.takeover}, ${this.#key}::int4) AS ok`;
+    if (!row?.ok) {
+      throw new LeaseTimeoutError(
+        `Cannot take over projection "${this.projection}": another operation is taking it over`,
+      );
+    }
+    try {
+      await this.sql.begin(async (tx) => {
+        await tx.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+        await tx`SELECT pg_advisory_lock(${LOCK_NAMESPACES.lease}, ${this.#key}::int4)`;
+      });
+    } catch (err) {
+      await this.release(["takeover"]).catch(() => {});
+      if ((err as { code?: string }).code === "55P03") {
+        throw new LeaseTimeoutError(
+          `Cannot take over projection "${this.projection}": its owner did not hand the lease over within ${timeoutMs} ms`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Takes another lock of this projection on this session; false when someone else holds it. */
+  async tryLock(kind: LockKind): Promise<boolean> {
+    const [row] = await this.sql<{ ok: boolean }[]>`
+      SELECT pg_try_advisory_lock(${LOCK_NAMESPACES[kind]}, ${this.#key}::int4) AS ok`;
+    return row?.ok === true;
+  }
+}
+
+/** Who holds a projection's locks, from pg_locks and pg_stat_activity of the read database. */
+export interface LockHolder {
+  projection: string;
+  kind: LockKind;
+  pid: number;
+  /** The holder's application name, e.g. `projector/host/1234`. */
+  applicationName: string;
+  /** When the holder's session started. */
+  since: Date;
+}
+
+/** Every holder of the leases, takeovers and rebuilds of the named projections. */
+export async function lockHolders(sql: Sql, projections: readonly string[]): Promise<LockHolder[]> {
+  const byKey = new Map(projections.map((p) => [projectionKey(p) >>> 0, p]));
+  const kinds = new Map<number, LockKind>(
+    Object.entries(LOCK_NAMESPACES).map(([k, v]) => [v, k as LockKind]),
+  );
+  const rows = await sql<
+    { classid: string; objid: string; pid: number; application_name: string; since: Date }[]
+  >`
+    SELECT l.classid::text, l.objid::text, l.pid, coalesce(a.application_name, '') AS application_name,
+      a.backend_start AS since
+    FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid = ANY(${[...kinds.keys()]}::oid[])`;
+  return rows.flatMap((r) => {
+    const projection = byKey.get(Number(r.objid));
+    const kind = kinds.get(Number(r.classid));
+    if (!projection || !kind) return [];
+    return [{ projection, kind, pid: r.pid, applicationName: r.application_name, since: r.since }];
+  });
+}

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { createTestDatabases } from "@shared/testing/db.ts";
+import { Lease, LeaseLostError, lockHolders, openLeaseSession } from "./lease.ts";
+
+Deno.test("projection leases", async (t) => {
+  const db = await createTestDatabases();
+  const a = openLeaseSession(db.readModelUrl, "replica-a");
+  const b = openLeaseSession(db.readModelUrl, "replica-b");
+  const op = openLeaseSession(db.readModelUrl, "rebuild");
+  const leaseA = new Lease(a, "products");
+  const leaseB = new Lease(b, "products");
+  const takeover = new Lease(op, "products");
+  try {
+    await t.step("one session at a time holds a projection's lease", async () => {
+      assert.equal(await leaseA.tryAcquire(), true);
+      assert.equal(await leaseA.tryAcquire(), true);
+      assert.equal(await leaseB.tryAcquire(), false);
+      assert.equal(await new Lease(b, "orders").tryAcquire(), true);
+      const holders = await lockHolders(db.readModel, ["products", "orders"]);
+      assert.deepEqual(
+        holders.map((h) => `${h.projection}:${h.kind}:${h.applicationName}`).sort(),
+        ["orders:lease:replica-b", "products:lease:replica-a"],
+      );
+    });
+
+    await t.step(
+      "the fence lets the owner's transactions through and stops the others",
+      async () => {
+        await a.begin((tx) => leaseA.fence(tx));
+        await assert.rejects(() => b.begin((tx) => leaseB.fence(tx)), LeaseLostError);
+      },
+    );
+
+    await t.step("a takeover waits for the owner to hand over, and replicas keep off", async () => {
+      const taking = takeover.takeOver(5000);
+      let taken = false;
+      taking.then(() => taken = true, () => {});
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(taken, false);
+      assert.deepEqual(await leaseA.check(), { held: true, takeover: true });
+      await leaseA.release(["lease"]);
+      await taking;
+      assert.equal(await leaseA.tryAcquire(), false);
+      assert.equal(await leaseB.tryAcquire(), false);
+      await takeover.release();
+      assert.equal(await leaseB.tryAcquire(), true);
+    });
+
+    await t.step("a takeover gives up when the owner does not hand over in time", async () => {
+      await assert.rejects(() => takeover.takeOver(100), /did not hand the lease over/);
+      assert.deepEqual(await leaseB.check(), { held: true, takeover: false });
+    });
+
+    await t.step("the lease goes with its session", async () => {
+      await b.end();
+      assert.equal(await leaseA.tryAcquire(), true);
+    });
+  } finally {
+    await Promise.all([a.end(), b.end(), op.end()]);
+    await db.drop();
+  }
+});

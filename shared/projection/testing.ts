@@ -1,0 +1,112 @@
+/**
+ * Test and benchmark helpers of the projector: a realistic stream of domain
+ * events (catalogue, stock, orders and their sagas) appended in bulk,
+ * projector processes, waits, and a table-by-table comparison of two read
+ * models.
+ */
+import type { Sql } from "@shared/db/connect.ts";
+import { type EventStore, ORIGIN, type Position } from "@shared/event_store/mod.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import { readCheckpoints } from "./change_feed.ts";
+import { writeCheckpoint } from "./checkpoint.ts";
+import { reached } from "./consistency.ts";
+import type { Projection } from "./types.ts";
+
+export {
+  appendWorkload,
+  buildWorkload,
+  seedEvents,
+  type SeedOptions,
+  waitSettled,
+  type WorkloadOptions,
+} from "./_workload.ts";
+export { type ProjectorHealth, type ProjectorProcess, spawnProjector } from "./_process.ts";
+
+/**
+ * The rows of every table of some projections and their checkpoints, in a
+ * stable order, one JSON text per table: equal texts mean equal read models.
+ */
+export async function readModelTables(
+  sql: Sql,
+  projections: readonly Projection[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const table of projections.flatMap((p) => p.tables)) {
+    const rows = await sql.unsafe<{ rows: string | null }[]>(
+      `SELECT string_agg(to_jsonb(t)::text, E'\\n' ORDER BY to_jsonb(t)::text) AS rows
+       FROM "${table}" t`,
+    );
+    out.set(table, rows[0]?.rows ?? "");
+  }
+  const checkpoints = await sql<{ projection: string; transaction_id: string; position: string }[]>`
+    SELECT projection, transaction_id::text, position::text FROM projection_checkpoints
+    WHERE projection = ANY(${projections.map((p) => p.name)}) ORDER BY projection`;
+  out.set("projection_checkpoints", JSON.stringify(checkpoints));
+  return out;
+}
+
+/**
+ * Waits until every named projection's checkpoint has reached the last
+ * event committed to the store when called; fails after `timeoutMs`.
+ */
+export async function waitForHead(
+  readModel: Sql,
+  eventStore: Sql,
+  projections: readonly string[],
+  timeoutMs = 30_000,
+): Promise<Position> {
+  const [last] = await eventStore<{ transaction_id: string; id: string }[]>`
+    SELECT transaction_id::text, id::text FROM events ORDER BY transaction_id DESC, id DESC LIMIT 1`;
+  const head = last ? { transactionId: last.transaction_id, id: last.id } : ORIGIN;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const checkpoints = await readCheckpoints(readModel);
+    const behind = projections.filter((p) => {
+      const at = checkpoints.get(p);
+      return head.id !== "0" && (!at || !reached(at, head));
+    });
+    if (behind.length === 0) return head;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Projections ${
+          behind.join(", ")
+        } did not reach ${head.transactionId}:${head.id} within ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Projects every event of the store into the empty read model `sql` (a fresh
+ * database), all projections side by side, in batches, each with its
+ * checkpoint: the read model a fresh rebuild makes, to compare another with.
+ */
+export async function projectFromScratch(
+  store: EventStore,
+  sql: Sql,
+  projections: readonly Projection[],
+  batchSize = 5000,
+): Promise<void> {
+  await Promise.all(projections.map(async (projection) => {
+    let position = ORIGIN;
+    for (;;) {
+      const batch = await store.readAll(position, batchSize);
+      if (batch.length === 0) return;
+      position = batch.at(-1)!.position;
+      await sql.begin(async (tx) => {
+        await projection.apply(tx, batch);
+        await writeCheckpoint(tx, projection.name, position);
+      });
+    }
+  }));
+}
+
+/** A logger that writes nothing, for tests whose failures are expected. */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silentLogger,
+};
