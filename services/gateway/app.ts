@@ -1,3 +1,4 @@
+import type { DefinitionNode } from "graphql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import { checkHealth, type Deadlines, type ResilienceOptions } from "@shared/grpc/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
@@ -16,10 +17,11 @@ import { type ChangeFeed, startChangeFeed } from "./feed.ts";
 import {
   armorPlugin,
   defaultLimits,
-  limitBody,
   noIntrospection,
   type QueryLimits,
+  readBody,
 } from "./limits.ts";
+import { ResponseCache } from "./response_cache.ts";
 import { authenticate, type AuthOptions, DEVELOPMENT_SECRET, type Principal } from "./auth.ts";
 import { auditResolvers } from "./resolvers/audit.ts";
 import { catalogResolvers } from "./resolvers/catalog.ts";
@@ -55,6 +57,8 @@ export interface Gateway {
   fetch(request: Request): Promise<Response>;
   clients: Clients;
   cache: QueryCache | undefined;
+  /** Whole answers of anonymous queries; off with the cache. */
+  responses: ResponseCache | undefined;
   feed: ChangeFeed | undefined;
   close(): Promise<void>;
 }
@@ -65,9 +69,20 @@ function unauthenticated(err: unknown): Response {
   }, { status: 401, headers: { "www-authenticate": "Bearer" } });
 }
 
-/** Adds `extensions.consistencyToken` to the response of an operation that wrote events. */
-const consistencyTokenPlugin: Plugin<Context> = {
-  onExecute() {
+/**
+ * Records the kind of operation executed, and adds `extensions.consistencyToken`
+ * to the response of an operation that wrote events.
+ */
+const operationPlugin: Plugin<Context> = {
+  onExecute({ args }) {
+    const state = (args.contextValue as Context).state;
+    if (state) {
+      const operation = args.document.definitions.find((d: DefinitionNode) =>
+        d.kind === "OperationDefinition" &&
+        (!args.operationName || d.name?.value === args.operationName)
+      );
+      if (operation?.kind === "OperationDefinition") state.operation = operation.operation;
+    }
     return {
       onExecuteDone({ args, result, setResult }) {
         const token = (args.contextValue as Context).state?.consistencyToken;
@@ -77,6 +92,8 @@ const consistencyTokenPlugin: Plugin<Context> = {
     };
   },
 };
+
+const decoder = new TextDecoder();
 
 /** Builds the gateway: GraphQL on /graphql (HTTP, SSE, WebSocket) and health on /health. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
@@ -98,6 +115,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const cache = feed && options.cache !== false
     ? createQueryCache(feed, logger, options.cache ?? {})
     : undefined;
+  const responseBytes = options.cache === false ? 0 : options.cache?.responseMaxBytes;
+  const responses = cache && responseBytes !== 0
+    ? new ResponseCache(feed!, {
+      ...(responseBytes !== undefined ? { maxBytes: responseBytes } : {}),
+      ...(options.cache && options.cache.ttlMs !== undefined ? { ttlMs: options.cache.ttlMs } : {}),
+    })
+    : undefined;
+  const states = new WeakMap<Request, Context["state"]>();
   const clients: Clients = cache
     ? {
       ...raw,
@@ -121,7 +146,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     typeDefs,
     resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers, auditResolvers],
   });
-  const plugins: Plugin[] = [consistencyTokenPlugin as Plugin, armorPlugin(limits)];
+  const plugins: Plugin[] = [operationPlugin as Plugin, armorPlugin(limits)];
   if (production ? !options.introspection : options.introspection === false) {
     plugins.push(noIntrospection);
   }
@@ -137,7 +162,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const principal = principals.get(request);
       const metadata = requestMetadata(request, principal, !production);
       const key = request.headers.get("idempotency-key")?.slice(0, 200);
-      const state = { read: { metadata }, commandCount: 0 };
+      const state: Context["state"] = { read: { metadata }, commandCount: 0 };
+      states.set(request, state);
       const ctx = { clients, metadata, state, feed } as Context;
       if (principal) ctx.principal = principal;
       if (key) ctx.idempotencyKey = key;
@@ -164,13 +190,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         query: { address: options.queryAddress, status: query, circuit: raw.policies.query.state },
         changeFeed: { status: feed ? (feed.version() ? "in_sync" : "syncing") : "off" },
       },
-      cache: cache?.stats ?? null,
+      cache: cache ? { ...cache.stats, responses: responses?.stats ?? null } : null,
     }, { status: ok ? 200 : 503 });
   }
 
   return {
     clients,
     cache,
+    responses,
     feed,
     async fetch(request) {
       const { pathname } = new URL(request.url);
@@ -190,20 +217,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         );
       }
       return await observeHttpRequest(request, async () => {
-        const limited = await limitBody(request, limits.maxBodyBytes);
-        if (limited instanceof Response) return limited;
+        const body = await readBody(request, limits.maxBodyBytes);
+        if (body instanceof Response) return body;
+        const cacheable = body && responses?.cacheable(request, decoder.decode(body));
+        if (cacheable) {
+          const hit = responses!.lookup(cacheable);
+          if (hit) return hit;
+        }
+        const buffered = body ? new Request(request, { body }) : request;
         try {
-          principals.set(limited, await authenticate(limited, auth));
+          principals.set(buffered, await authenticate(buffered, auth));
         } catch (err) {
           return unauthenticated(err);
         }
-        return await yoga.fetch(limited);
+        const response = await yoga.fetch(buffered);
+        const state = states.get(buffered);
+        if (cacheable && state?.operation === "query" && state.commandCount === 0) {
+          return await responses!.store(cacheable, response);
+        }
+        return response;
       });
     },
     async close() {
       runtime.stop();
       unwatch.forEach((stop) => stop());
       raw.close();
+      responses?.clear();
       await cache?.close();
       await feed?.stop();
     },
@@ -230,7 +269,15 @@ export async function startGateway(
       signal: abort.signal,
       onListen: () => {},
     },
-    (request) => gateway.fetch(request),
+    async (request) => {
+      try {
+        return await gateway.fetch(request);
+      } catch (err) {
+        // The client went away mid-request: nobody reads the answer, and it is no server error.
+        if (request.signal.aborted) return new Response(null, { status: 499 });
+        throw err;
+      }
+    },
   );
   return {
     port: (server.addr as Deno.NetAddr).port,

@@ -16,6 +16,8 @@ export interface CacheOptions {
   redisUrl?: string;
   /** Prefix of every key, so deployments sharing a Redis stay apart; default `cqrs`. */
   namespace?: string;
+  /** Bytes of whole GraphQL answers kept in process (see ResponseCache); default 64 MiB, 0 off. */
+  responseMaxBytes?: number;
 }
 
 /** Hit and miss counts since start. */

@@ -23,6 +23,8 @@ export interface RequestState {
   consistencyToken?: string;
   /** Commands sent so far by this request. */
   commandCount: number;
+  /** The kind of operation executed, once known. */
+  operation?: "query" | "mutation" | "subscription";
 }
 
 /** Per-request state of a GraphQL operation. */

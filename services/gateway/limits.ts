@@ -54,15 +54,24 @@ function tooLarge(limit: number): Response {
 }
 
 /**
- * Reads a request body up to `limit` bytes. Returns the request to go on with
- * (its body buffered), or a 413 response when the body is larger.
+ * Reads a request body up to `limit` bytes: the bytes (null without a body),
+ * or a 413 response when the body is larger. The declared Content-Length is
+ * checked before anything is read.
  */
-export async function limitBody(request: Request, limit: number): Promise<Request | Response> {
-  if (!request.body) return request;
+export async function readBody(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | null | Response> {
+  if (!request.body) return null;
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) {
     await request.body.cancel();
     return tooLarge(limit);
+  }
+  if (declared > 0) {
+    // The usual case: one read of a declared length (Deno enforces that the body matches it).
+    const body = new Uint8Array(await request.arrayBuffer());
+    return body.byteLength > limit ? tooLarge(limit) : body;
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -77,5 +86,5 @@ export async function limitBody(request: Request, limit: number): Promise<Reques
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new Request(request, { body });
+  return body;
 }

@@ -25,6 +25,7 @@ const config = loadConfig(z.object({
   CACHE_MAX_ENTRIES: count.default(10_000),
   CACHE_ENABLED: flag.default(true),
   CACHE_NAMESPACE: z.string().min(1).max(100).default("cqrs"),
+  CACHE_RESPONSE_MAX_BYTES: z.coerce.number().int().min(0).max(2 ** 40).default(64 * 1024 * 1024),
   GRPC_READ_DEADLINE_MS: ms.default(3000),
   GRPC_LIST_DEADLINE_MS: ms.default(10_000),
   GRPC_COMMAND_DEADLINE_MS: ms.default(5000),
@@ -58,6 +59,7 @@ const server = await startGateway({
       ttlMs: config.CACHE_TTL_MS,
       maxEntries: config.CACHE_MAX_ENTRIES,
       namespace: config.CACHE_NAMESPACE,
+      responseMaxBytes: config.CACHE_RESPONSE_MAX_BYTES,
       ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
     }
     : false,

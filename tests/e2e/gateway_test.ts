@@ -118,9 +118,29 @@ Deno.test("the cache serves repeated reads and never a value older than a projec
     for (let i = 0; i < 200 && !settled(); i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok(settled(), "the change feed announced the create");
     assert.equal(await read(a), "Cached");
-    const before = { ...a.gateway.cache!.stats };
+    // The same request again: its whole answer comes from the response cache.
+    const responsesBefore = { ...a.gateway.responses!.stats };
     assert.equal(await read(a), "Cached");
+    assert.equal(a.gateway.responses!.stats.hits, responsesBefore.hits + 1);
+    // Another request for the same data: a new answer, from the query results cache.
+    const before = { ...a.gateway.cache!.stats };
+    const other = await gql<{ c: { name: string } }>(
+      url(a),
+      `{ c: category(id: "${id}") { name } }`,
+    );
+    assert.equal(other.data!.c.name, "Cached");
     assert.equal(a.gateway.cache!.stats.hits, before.hits + 1);
+    assert.equal(a.gateway.responses!.stats.misses, responsesBefore.misses + 1);
+    // Credentials, a consistency token or an idempotency key bypass the response cache.
+    const hits = a.gateway.responses!.stats.hits;
+    const token = await gql<{ category: { name: string } }>(
+      url(a),
+      `{ category(id: "${id}") { name } }`,
+      {},
+      { "x-consistency-token": "1:1" },
+    );
+    assert.equal(token.data!.category.name, "Cached");
+    assert.equal(a.gateway.responses!.stats.hits, hits);
 
     // A change made elsewhere (another replica), announced to this one by the change feed.
     const announced = new Promise<void>((resolve) => {

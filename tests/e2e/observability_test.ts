@@ -140,13 +140,17 @@ Deno.test("every service's /metrics shows what a mutation and its saga moved", a
       const text = await scrape(local(ports.saga));
       return sampleValue(text, "saga_completed_total", { saga: "order" }) === 1 ? text : undefined;
     }, "the order's saga to complete");
-    // Plain reads (no consistency token) go through the gateway's cache: a miss, then hits.
+    // Plain reads (no consistency token) go through the gateway's caches: each new request
+    // misses the response cache and reads through the query results cache (a miss, then
+    // hits); a request sent again is a response cache hit.
+    let round = 0;
     const gatewayText = await waitFor(async () => {
-      await gql(system.gatewayUrl, `query($id: ID!) { category(id: $id) { id } }`, {
-        id: categoryId,
-      });
+      const read = `query($id: ID!) { c${round++}: category(id: $id) { id } }`;
+      await gql(system.gatewayUrl, read, { id: categoryId });
+      await gql(system.gatewayUrl, read, { id: categoryId });
       const text = await scrape(system.gatewayUrl);
-      return (sampleValue(text, "cache_hits_total", { cache: "category" }) ?? 0) > 0
+      return (sampleValue(text, "cache_hits_total", { cache: "category" }) ?? 0) > 0 &&
+          (sampleValue(text, "cache_hits_total", { cache: "response" }) ?? 0) > 0
         ? text
         : undefined;
     }, "a cache hit");
@@ -185,6 +189,8 @@ Deno.test("every service's /metrics shows what a mutation and its saga moved", a
     }, "moved");
     expect("gateway", "cache_misses_total", { cache: "category" }, "moved");
     expect("gateway", "cache_hits_total", { cache: "category" }, "moved");
+    expect("gateway", "cache_misses_total", { cache: "response" }, "moved");
+    expect("gateway", "cache_hits_total", { cache: "response" }, "moved");
     expect("gateway", "circuit_breaker_state", { service: "command" }, 0);
     for (const projection of ["categories", "products", "orders", "sagas", "statistics"]) {
       expect("projector", "projection_lag_events", { projection }, "present");

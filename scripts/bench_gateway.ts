@@ -1,0 +1,325 @@
+/**
+ * `deno task bench:gateway`: the gateway under load, with every service
+ * running as its own process on this machine, as `deno task dev` runs them.
+ *
+ * autocannon (in this process) drives, at rising numbers of connections:
+ * - `product(id)` and `productsPaginated`, through a gateway with its cache
+ *   (warmed first) and through a second gateway with the cache off, so every
+ *   request goes over gRPC to the query service and its database;
+ * - `createProduct`, end to end: gateway, command service, event store.
+ * Each request's GraphQL body is checked: a response with `errors` counts
+ * as an error, not as throughput.
+ *
+ * BENCH_DATABASE_URL: a server to measure on (scratch databases are created
+ * and dropped there); without it two embedded PostgreSQL servers are started.
+ * Options: --seconds N per measurement (default 8), --products N (200).
+ * Prints the results and rewrites the "Gateway" section of docs/benchmarks.md.
+ */
+import autocannon from "autocannon";
+import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
+import { freePort } from "@shared/db/embedded.ts";
+import { migrate } from "@shared/db/migrate.ts";
+import { startSystem } from "@shared/runtime/system.ts";
+import { gql } from "@shared/testing/graphql.ts";
+import { freeSystemPorts } from "@shared/testing/ports.ts";
+import { signToken } from "../services/gateway/auth.ts";
+import { describeMachine, writeSection } from "./bench/report.ts";
+import { benchServers } from "./bench/servers.ts";
+
+function flag(name: string, fallback: number): number {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
+}
+const SECONDS = flag("seconds", 8);
+const PRODUCTS = flag("products", 200);
+const READ_LOADS = [1, 10, 50, 100];
+const WRITE_LOADS = [1, 10, 50];
+const TARGETS = {
+  cached: { rate: 5000, p99: 10 },
+  mutation: { rate: 1000, p99: 50 },
+};
+const say = (line: string) => console.log(line);
+
+/** One measurement: a scenario at one number of connections. */
+interface Measurement {
+  scenario: string;
+  connections: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Transport errors, timeouts, non-2xx and GraphQL errors. */
+  errors: number;
+}
+
+interface Scenario {
+  name: string;
+  url: string;
+  /** The body of the n-th request. */
+  body(n: number): string;
+  headers?: Record<string, string>;
+}
+
+async function measure(
+  scenario: Scenario,
+  connections: number,
+  seconds: number,
+): Promise<Measurement> {
+  let n = 0;
+  let graphqlErrors = 0;
+  let firstError: string | undefined;
+  const result = await autocannon({
+    url: `${scenario.url}/graphql`,
+    connections,
+    duration: seconds,
+    requests: [{
+      method: "POST",
+      headers: { "content-type": "application/json", ...scenario.headers },
+      setupRequest: (request: Record<string, unknown>) => ({
+        ...request,
+        body: scenario.body(n++),
+      }),
+      onResponse: (_status: number, body: string) => {
+        if (body.includes('"errors"')) {
+          graphqlErrors++;
+          firstError ??= body.slice(0, 300);
+        }
+      },
+    }],
+  });
+  if (firstError) say(`    first GraphQL error: ${firstError}`);
+  const failed = result.errors + result.timeouts + result.non2xx + graphqlErrors;
+  const ok = result.requests.total - result.non2xx - graphqlErrors;
+  return {
+    scenario: scenario.name,
+    connections,
+    rate: ok / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: failed,
+  };
+}
+
+async function waitHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const res = await fetch(`${url}/health`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became healthy`);
+}
+
+const servers = await benchServers();
+const tag = `bench_gateway_${crypto.randomUUID().slice(0, 8)}`;
+const eventStoreUrl = withDatabase(servers.eventStoreServer, `${tag}_es`);
+const readModelUrl = withDatabase(servers.readModelServer, `${tag}_rm`);
+const secret = crypto.randomUUID() + crypto.randomUUID();
+let system: Awaited<ReturnType<typeof startSystem>> | undefined;
+let uncached: Deno.ChildProcess | undefined;
+try {
+  await ensureDatabase(eventStoreUrl);
+  await ensureDatabase(readModelUrl);
+  const es = connect(eventStoreUrl, { max: 1 });
+  const rm = connect(readModelUrl, { max: 1 });
+  await migrate(es, "event_store");
+  await migrate(rm, "read_model");
+  const described = await describeMachine(es, servers.description);
+  await Promise.all([es.end(), rm.end()]);
+
+  const ports = freeSystemPorts();
+  const env = {
+    LOG_LEVEL: "warn",
+    GATEWAY_MODE: "production",
+    JWT_SECRET: secret,
+  };
+  system = await startSystem({ eventStoreUrl, readModelUrl, ports, output: "null", env });
+  // A second gateway with the cache off, in front of the same services.
+  const uncachedPort = freePort();
+  uncached = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "services/gateway/main.ts"],
+    cwd: new URL("../", import.meta.url).pathname,
+    env: {
+      ...env,
+      GATEWAY_PORT: String(uncachedPort),
+      CACHE_ENABLED: "false",
+      COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
+      QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
+      READ_MODEL_URL: readModelUrl,
+    },
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const cachedUrl = system.gatewayUrl;
+  const uncachedUrl = `http://127.0.0.1:${uncachedPort}`;
+  await waitHealthy(uncachedUrl);
+  const token = await signToken({ sub: "bench", roles: ["admin"] }, { secret });
+  const auth = { authorization: `Bearer ${token}` };
+
+  // A catalogue to read: one category, PRODUCTS products, all projected.
+  const category = await gql<{ createCategory: { id: string } }>(
+    cachedUrl,
+    `mutation { createCategory(input: {name: "Benchmark"}) { id } }`,
+    {},
+    auth,
+  );
+  if (category.errors) throw new Error(JSON.stringify(category.errors));
+  const categoryId = category.data!.createCategory.id;
+  const createProduct =
+    `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name price } }`;
+  const ids: string[] = [];
+  for (let i = 0; i < PRODUCTS; i += 10) {
+    const batch = await Promise.all(
+      Array.from(
+        { length: Math.min(10, PRODUCTS - i) },
+        (_, k) =>
+          gql<{ createProduct: { id: string } }>(cachedUrl, createProduct, {
+            input: { name: `Seed ${i + k}`, price: "19.99", categoryId },
+          }, auth),
+      ),
+    );
+    for (const res of batch) {
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      ids.push(res.data!.createProduct.id);
+    }
+  }
+  for (let i = 0;; i++) {
+    const res = await gql<{ productsPaginated: { pageInfo: { totalCount: number } } }>(
+      uncachedUrl,
+      `{ productsPaginated(page: 1, perPage: 1) { pageInfo { totalCount } } }`,
+    );
+    if (res.data?.productsPaginated.pageInfo.totalCount === PRODUCTS) break;
+    if (i > 600) throw new Error("the seeded products were never projected");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say(`seeded ${PRODUCTS} products; ${SECONDS} s per measurement`);
+
+  const productQuery = (n: number) =>
+    JSON.stringify({
+      query: `query($id: ID!) { product(id: $id) { id name price stock category { name } } }`,
+      variables: { id: ids[n % ids.length] },
+    });
+  const pageQuery = (n: number) =>
+    JSON.stringify({
+      query:
+        `query($page: Int) { productsPaginated(page: $page, perPage: 20) { pageInfo { totalCount hasNext } products { id name price stock } } }`,
+      variables: { page: 1 + n % Math.ceil(PRODUCTS / 20) },
+    });
+  const reads: Scenario[] = [
+    { name: "product(id), cached", url: cachedUrl, body: productQuery },
+    { name: "product(id), uncached", url: uncachedUrl, body: productQuery },
+    { name: "productsPaginated, cached", url: cachedUrl, body: pageQuery },
+    { name: "productsPaginated, uncached", url: uncachedUrl, body: pageQuery },
+  ];
+  const run = crypto.randomUUID().slice(0, 8);
+  const write: Scenario = {
+    name: "createProduct",
+    url: cachedUrl,
+    headers: auth,
+    body: (n) =>
+      JSON.stringify({
+        query: createProduct,
+        variables: { input: { name: `Load ${run} ${n}`, price: "9.99", categoryId } },
+      }),
+  };
+
+  const loadBefore = Deno.loadavg();
+  const results: Measurement[] = [];
+  for (const scenario of reads) {
+    // Warm-up: fills the cache, and lets connections and JIT settle.
+    await measure(scenario, 10, 2);
+    for (const connections of READ_LOADS) {
+      const m = await measure(scenario, connections, SECONDS);
+      results.push(m);
+      say(
+        `${m.scenario} @${connections}: ${
+          Math.round(m.rate)
+        } req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`,
+      );
+    }
+  }
+  for (const connections of WRITE_LOADS) {
+    const m = await measure(write, connections, SECONDS);
+    results.push(m);
+    say(
+      `${m.scenario} @${connections}: ${
+        Math.round(m.rate)
+      } req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`,
+    );
+  }
+  const loadAfter = Deno.loadavg();
+
+  // The best rate each target's scenario reached within its p99 bound, else its best rate.
+  const verdict = (name: string, target: { rate: number; p99: number }) => {
+    const rows = results.filter((r) => r.scenario === name && r.errors === 0);
+    const within = rows.filter((r) => r.p99 <= target.p99);
+    const best = (within.length ? within : rows).reduce(
+      (a, b) => (b.rate > a.rate ? b : a),
+      rows[0]!,
+    );
+    const met = best.rate >= target.rate && best.p99 <= target.p99;
+    return {
+      best,
+      line: `${
+        Math.round(best.rate).toLocaleString("en-US")
+      } req/s at p99 ${best.p99} ms (${best.connections} connections), goal ≥ ${
+        target.rate.toLocaleString("en-US")
+      } req/s at p99 ≤ ${target.p99} ms: ${met ? "met" : "NOT met"}`,
+    };
+  };
+  const cached = verdict("product(id), cached", TARGETS.cached);
+  const mutation = verdict("createProduct", TARGETS.mutation);
+  const body = [
+    `Measured by \`deno task bench:gateway\` on ${
+      new Date().toISOString().slice(0, 10)
+    }. Load average (1, 5, 15 min) before: ${
+      loadBefore.map((l) => l.toFixed(1)).join(", ")
+    }; after: ${loadAfter.map((l) => l.toFixed(1)).join(", ")}.`,
+    "",
+    ...described,
+    "",
+    "Every service runs as its own process (gateway in production mode, command, query,",
+    "projector, saga), with both PostgreSQL servers and the load generator (autocannon, in",
+    "the benchmark's process) on the same two cores. Reads are anonymous; createProduct",
+    `carries a bearer token. ${PRODUCTS} products are read, ${SECONDS} s per row, after a 2 s`,
+    "warm-up per scenario (which fills the cache). A response with GraphQL `errors` counts as",
+    "an error, not as throughput.",
+    "",
+    "| scenario | connections | req/s | p50 (ms) | p99 (ms) | errors |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...results.map((r) =>
+      `| ${r.scenario} | ${r.connections} | ${
+        Math.round(r.rate).toLocaleString("en-US")
+      } | ${r.p50} | ${r.p99} | ${r.errors} |`
+    ),
+    "",
+    "Targets (issue 7), best row within the latency bound:",
+    "",
+    `- cached \`product(id)\`: ${cached.line}`,
+    `- \`createProduct\`: ${mutation.line}`,
+    "",
+    `Summary: \`cached product(id) ${
+      Math.round(cached.best.rate)
+    } req/s p99 ${cached.best.p99} ms; createProduct ${
+      Math.round(mutation.best.rate)
+    } req/s p99 ${mutation.best.p99} ms\``,
+  ];
+  await writeSection(new URL("../docs/benchmarks.md", import.meta.url).pathname, "Gateway", body);
+  say("");
+  say(body.join("\n"));
+} finally {
+  if (uncached) {
+    try {
+      uncached.kill("SIGTERM");
+    } catch { /* gone */ }
+    await uncached.status;
+  }
+  await system?.stop();
+  await dropDatabase(eventStoreUrl).catch(() => {});
+  await dropDatabase(readModelUrl).catch(() => {});
+  await servers.stop();
+}
