@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { createLogger } from "@shared/log/mod.ts";
+import { createGateway, type Gateway, type GatewayOptions } from "./app.ts";
+import { toGraphQLError } from "./errors.ts";
+
+// No service listens on these: every request below must be answered, or
+// refused, by the gateway itself.
+const base: GatewayOptions = {
+  commandAddress: "127.0.0.1:1",
+  queryAddress: "127.0.0.1:1",
+  logger: createLogger("test"),
+  cache: false,
+  deadlines: { read: 200, list: 200, command: 200 },
+  resilience: { retries: 0 },
+};
+const productionAuth = { secret: "a-production-secret-of-at-least-32-characters" };
+
+async function withGateway(
+  options: Partial<GatewayOptions>,
+  fn: (gateway: Gateway) => Promise<void>,
+): Promise<void> {
+  const gateway = await createGateway({ ...base, ...options });
+  try {
+    await fn(gateway);
+  } finally {
+    await gateway.close();
+  }
+}
+
+async function post(gateway: Gateway, query: string) {
+  const res = await gateway.fetch(
+    new Request("http://gateway/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query }),
+    }),
+  );
+  const body = await res.json() as {
+    data?: unknown;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+  return { status: res.status, ...body };
+}
+
+function nested(levels: number): string {
+  let selection = "id";
+  for (let i = 0; i < levels; i++) selection = `children { ${selection} }`;
+  return `{ categories { ${selection} } }`;
+}
+
+Deno.test("query limits refuse abusive documents before anything is executed", async (t) => {
+  await withGateway({ limits: { maxDepth: 6, maxAliases: 3, maxTokens: 200 } }, async (gw) => {
+    await t.step("depth", async () => {
+      const res = await post(gw, nested(8));
+      assert.equal(res.data, undefined);
+      assert.match(res.errors![0]!.message, /depth/i);
+    });
+    await t.step("aliases", async () => {
+      const res = await post(
+        gw,
+        `{ a: categoryExists(id: "x") b: categoryExists(id: "x")
+        c: categoryExists(id: "x") d: categoryExists(id: "x") }`,
+      );
+      assert.equal(res.data, undefined);
+      assert.match(res.errors![0]!.message, /aliases/i);
+    });
+    await t.step("tokens", async () => {
+      const res = await post(gw, `{ categories { ${"id name ".repeat(150)} } }`);
+      assert.equal(res.data, undefined);
+      assert.match(res.errors![0]!.message, /token/i);
+    });
+    await t.step(
+      "within the limits, the query runs (and meets the unreachable service)",
+      async () => {
+        const res = await post(gw, nested(3));
+        assert.equal(res.errors![0]!.extensions?.code, "UNAVAILABLE");
+      },
+    );
+  });
+  await withGateway({ limits: { maxCost: 50 } }, async (gw) => {
+    const res = await post(gw, nested(5));
+    assert.equal(res.data, undefined);
+    assert.match(res.errors![0]!.message, /cost/i);
+  });
+});
+
+Deno.test("production mode turns introspection and GraphiQL off unless configured", async () => {
+  const introspect = "{ __schema { queryType { name } } }";
+  const graphiql = (gw: Gateway) =>
+    gw.fetch(new Request("http://gateway/graphql", { headers: { accept: "text/html" } }));
+  await withGateway({ mode: "production", auth: productionAuth }, async (gw) => {
+    const res = await post(gw, introspect);
+    assert.equal(res.data, undefined);
+    assert.match(res.errors![0]!.message, /introspection/i);
+    const page = await graphiql(gw);
+    assert.ok(!(page.headers.get("content-type") ?? "").includes("text/html"));
+    await page.body?.cancel();
+  });
+  await withGateway(
+    { mode: "production", auth: productionAuth, introspection: true, graphiql: true },
+    async (gw) => {
+      const res = await post(gw, introspect);
+      assert.deepEqual(res.data, { __schema: { queryType: { name: "Query" } } });
+      const page = await graphiql(gw);
+      assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+      await page.body?.cancel();
+    },
+  );
+  await withGateway({}, async (gw) => {
+    const res = await post(gw, introspect);
+    assert.deepEqual(res.data, { __schema: { queryType: { name: "Query" } } });
+    const page = await graphiql(gw);
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    assert.match(await page.text(), /graphiql/i);
+  });
+});
+
+Deno.test("production mode refuses to start with the development secret", async () => {
+  await assert.rejects(() => createGateway({ ...base, mode: "production" }), /JWT_SECRET/);
+});
+
+Deno.test("an unexpected error is masked: no message, stack or internals reach the caller", () => {
+  const err = new Error("connect ECONNREFUSED postgres://admin:hunter2@db:5432");
+  const masked = toGraphQLError(err, createLogger("test"));
+  assert.equal(masked.message, "Internal error");
+  assert.deepEqual(masked.extensions, { code: "INTERNAL" });
+  assert.ok(!JSON.stringify(masked.toJSON()).includes("hunter2"));
+});
