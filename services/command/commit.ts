@@ -12,6 +12,8 @@ export interface CommandOutcome {
   /** Global position of its last event ("0" when it appended nothing). */
   transactionId: string;
   position: string;
+  /** The aggregate as the command left it, as JSON in the shape of its query view (see command.proto). */
+  state?: string;
 }
 
 /** What a command decided for one stream: its events, appended at the version they were decided on. */
@@ -32,7 +34,16 @@ export interface Write {
 export async function commit(
   store: EventStore,
   writes: Write[],
-  options: { envelope: Envelope; effects?: AppendEffects | undefined },
+  options: {
+    envelope: Envelope;
+    effects?: AppendEffects | undefined;
+    /**
+     * The primary aggregate as this command leaves it, in the shape of its
+     * query view: sent back as the outcome's `state` when this run appended
+     * (not when its command id had already been handled).
+     */
+    view?: () => unknown;
+  },
 ): Promise<CommandOutcome> {
   const primary = writes[0];
   if (!primary) throw new TypeError("commit() needs at least one write");
@@ -61,7 +72,9 @@ export async function commit(
       ...common,
     });
     if (!result.duplicate) countEventsPublished(only.events.map((e) => e.type));
-    return outcomeOf(primary, only.streamId === primary.streamId ? result : undefined);
+    const outcome = outcomeOf(primary, only.streamId === primary.streamId ? result : undefined);
+    const view = result.duplicate ? undefined : options.view?.();
+    return view === undefined ? outcome : { ...outcome, state: JSON.stringify(view) };
   }
   const results = await store.appendMany(
     changed.map((w) => ({

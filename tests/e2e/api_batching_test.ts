@@ -68,6 +68,32 @@ Deno.test("nested lists cost a bounded number of gRPC calls, whatever their size
     }
     // 2 categories with 4 products, then 8 categories with 16: the same three calls.
     assert.deepEqual(calls, [3, 3]);
+
+    // A product mutation answers from its command's result: no read of the read model,
+    // unless it asks for what the command does not know (the stock of an updated product).
+    const counts = countCalls(gateway.clients as unknown as Record<string, unknown>, [
+      "productQueries",
+    ]);
+    const category = (await run(`{ categories { id } }`) as { categories: { id: string }[] })
+      .categories[0]!.id;
+    const created = await run(
+      `mutation { createProduct(input: {name: "Direct", price: "2.50", categoryId: "${category}"}) { id name price stock } }`,
+    ) as { createProduct: { id: string; name: string; price: string; stock: number } };
+    assert.deepEqual({ ...created.createProduct, id: "" }, {
+      id: "",
+      name: "Direct",
+      price: "2.50",
+      stock: 0,
+    });
+    await run(
+      `mutation { updateProduct(input: {id: "${created.createProduct.id}", price: "3.00"}) { price } }`,
+    );
+    assert.equal(counts.size, 0, JSON.stringify([...counts]));
+    const updated = await run(
+      `mutation { updateProduct(input: {id: "${created.createProduct.id}", price: "3.50"}) { price stock } }`,
+    ) as { updateProduct: { price: string; stock: number } };
+    assert.deepEqual(updated.updateProduct, { price: "3.50", stock: 0 });
+    assert.deepEqual([...counts], [["productQueries.getProductsByIds", 1]]);
   } finally {
     await stack.stop();
   }

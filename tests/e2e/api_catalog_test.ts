@@ -234,6 +234,57 @@ Deno.test("the catalogue API: every category and product mutation and query thro
     });
 
     await t.step(
+      "a product mutation answers with exactly what a read at its position returns",
+      async () => {
+        const FULL = "id name description price stock createdAt updatedAt category { id name }";
+        const read = async (id: string) =>
+          ok(await run(`{ product(id: "${id}") { ${FULL} } }`)).product;
+        const created = ok(
+          await run(`mutation ($i: CreateProductInput!) { createProduct(input: $i) { ${FULL} } }`, {
+            i: { name: "Answered", price: "12.30", categoryId: trail.id },
+          }),
+        ).createProduct;
+        assert.deepEqual(created, await read(created.id));
+        assert.equal(created.stock, 0);
+        assert.equal(created.description, null);
+        // Timestamps are ISO 8601 in UTC.
+        assert.match(created.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+        assert.equal(created.updatedAt, created.createdAt);
+
+        ok(
+          await run(
+            `mutation { setStock(input: {productId: "${created.id}", quantity: 3}) { stock } }`,
+          ),
+        );
+        const updated = ok(
+          await run(
+            `mutation { updateProduct(input: {id: "${created.id}", name: "Answered again", price: "15.00", description: "New"}) { ${FULL} } }`,
+          ),
+        ).updateProduct;
+        // Stock and creation time, which the command does not know, come from the read model.
+        assert.equal(updated.stock, 3);
+        assert.equal(updated.createdAt, created.createdAt);
+        assert.deepEqual(updated, await read(created.id));
+
+        // A replayed request (same Idempotency-Key) appends nothing and answers the same.
+        const key = crypto.randomUUID();
+        const again = async () =>
+          ok(
+            await gql<Data>(
+              url,
+              `mutation ($i: CreateProductInput!) { createProduct(input: $i) { ${FULL} } }`,
+              { i: { name: "Once", price: "1.00", categoryId: trail.id } },
+              { "idempotency-key": key },
+            ),
+          ).createProduct;
+        const first = await again();
+        const events = await eventCount();
+        assert.deepEqual(await again(), first);
+        assert.equal(await eventCount(), events);
+      },
+    );
+
+    await t.step(
       "category queries: by name, search, pages, tree, statistics, existence",
       async () => {
         const reads = ok(

@@ -22,6 +22,8 @@ export const CommandResult = z.object({
   version: z.number().int(),
   transactionId: z.string(),
   position: z.string(),
+  /** The aggregate as the command left it, as JSON (see command.proto). */
+  state: optional(z.string()),
 });
 
 /** `cqrs.command.v1.CategoryCommands`. */

@@ -1,9 +1,10 @@
 import { productCommands } from "@proto/command/v1/contract.ts";
 import * as product from "@shared/domain/product/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
+import { formatCents } from "@shared/domain/shared/money.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
-import { categories, load, products, requireFreeId } from "../aggregate.ts";
+import { categories, fold, load, products, requireFreeId } from "../aggregate.ts";
 import { type CommandOutcome, commit, type Write } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type Envelope, envelopeOf } from "../envelope.ts";
@@ -66,6 +67,12 @@ export async function createProduct(
           });
           await insertProduct(tx, { id, categoryId });
         },
+        // A new product has no stock yet.
+        view: () =>
+          productView(fold(products, self.state, events), envelope.at, {
+            createdAt: envelope.at,
+            stock: 0,
+          }),
       });
     },
   });
@@ -101,6 +108,7 @@ export async function updateProduct(
       const movedTo = updated?.data.changes.categoryId;
       return await commit(store, [write(id, self.version, events)], {
         envelope,
+        view: () => productView(fold(products, self.state, events), envelope.at),
         effects: movedTo === undefined ? undefined : async (tx) => {
           await requireCategory(tx, { id: movedTo, role: "category" }, {
             text: `move product ${quote(self.state?.name ?? id)}`,
@@ -134,6 +142,29 @@ export async function deleteProduct(
       });
     },
   });
+}
+
+/**
+ * The product as a command left it, in the shape of the query view, with
+ * what the command knows (stock and creation time only when it creates):
+ * `updatedAt` is the command's time, since it appended.
+ */
+function productView(
+  state: product.ProductState | null,
+  at: string,
+  known: { createdAt?: string; stock?: number } = {},
+): Record<string, unknown> | undefined {
+  if (state === null || state.deleted) return undefined;
+  return {
+    id: state.id,
+    name: state.name,
+    description: state.description,
+    price: formatCents(state.price),
+    categoryId: state.categoryId,
+    version: state.version,
+    updatedAt: at,
+    ...known,
+  };
 }
 
 function write(streamId: string, loadedVersion: number, events: product.ProductEvent[]): Write {

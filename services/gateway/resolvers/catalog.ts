@@ -1,5 +1,5 @@
 import type { Category, Context, Product } from "../context.ts";
-import { found, runCommand } from "./_command.ts";
+import { found, productOf, runCommand } from "./_command.ts";
 
 type Args = Record<string, unknown>;
 type Paging = { page?: number | null; perPage?: number | null };
@@ -98,14 +98,14 @@ export const catalogResolvers = {
         ctx,
         (o) => ctx.clients.productCommands.createProduct(defined(input) as never, o),
       );
-      return found(await ctx.loaders.product.load(r.id), "Product", r.id);
+      return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
     },
     updateProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       const r = await runCommand(
         ctx,
         (o) => ctx.clients.productCommands.updateProduct(defined(input) as never, o),
       );
-      return found(await ctx.loaders.product.load(r.id), "Product", r.id);
+      return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
     },
     deleteProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       await runCommand(
@@ -134,5 +134,11 @@ export const catalogResolvers = {
 
   Product: {
     category: (p: Product, _: Args, ctx: Context) => ctx.loaders.category.load(p.categoryId),
+    // A product a mutation returned may lack what its command does not know: read
+    // those from the read model, at the mutation's position.
+    stock: async (p: Partial<Product> & { id: string }, _: Args, ctx: Context) =>
+      p.stock ?? found(await ctx.loaders.product.load(p.id), "Product", p.id).stock,
+    createdAt: async (p: Partial<Product> & { id: string }, _: Args, ctx: Context) =>
+      p.createdAt ?? found(await ctx.loaders.product.load(p.id), "Product", p.id).createdAt,
   },
 };
