@@ -19,11 +19,14 @@ import autocannon from "autocannon";
 import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
 import { freePort } from "@shared/db/embedded.ts";
 import { migrate } from "@shared/db/migrate.ts";
+import { categoryQueries } from "@proto/query/v1/contract.ts";
+import { createClient } from "@shared/grpc/mod.ts";
 import { startSystem } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
 import { signToken } from "../services/gateway/auth.ts";
 import { describeMachine, writeSection } from "./bench/report.ts";
+import { CpuMeter } from "./bench/cpu.ts";
 import { benchServers } from "./bench/servers.ts";
 
 function flag(name: string, fallback: number): number {
@@ -39,6 +42,7 @@ const TARGETS = {
   mutation: { rate: 1000, p99: 50 },
 };
 const say = (line: string) => console.log(line);
+const CPU_COLUMNS = ["gateway", "command", "query", "projector", "saga", "load", "other"];
 
 /** One measurement: a scenario at one number of connections. */
 interface Measurement {
@@ -50,6 +54,8 @@ interface Measurement {
   requests: number;
   /** Transport errors, timeouts, non-2xx and GraphQL errors. */
   errors: number;
+  /** CPU ms per answered request, by process (and `other`: PostgreSQL and the rest). */
+  cpuPerRequest?: Record<string, number>;
 }
 
 interface Scenario {
@@ -64,10 +70,12 @@ async function measure(
   scenario: Scenario,
   connections: number,
   seconds: number,
+  cpu?: CpuMeter,
 ): Promise<Measurement> {
   let n = 0;
   let graphqlErrors = 0;
   let firstError: string | undefined;
+  cpu?.start();
   const result = await autocannon({
     url: `${scenario.url}/graphql`,
     connections,
@@ -87,6 +95,7 @@ async function measure(
       },
     }],
   });
+  const used = cpu?.stop();
   if (firstError) say(`    first GraphQL error: ${firstError}`);
   const failed = result.errors + result.timeouts + result.non2xx + graphqlErrors;
   const ok = result.requests.total - result.non2xx - graphqlErrors;
@@ -98,7 +107,70 @@ async function measure(
     p99: result.latency.p99,
     requests: result.requests.total,
     errors: failed,
+    ...(used && ok > 0
+      ? {
+        cpuPerRequest: Object.fromEntries(
+          Object.entries(used).map(([name, ms]) => [name, ms / ok]),
+        ),
+      }
+      : {}),
   };
+}
+
+/** Reading of the CPU table: what caps each kind of request on this machine. */
+function whereTimeGoes(
+  results: Measurement[],
+  hop: { server: number | undefined; client: number | undefined },
+): string[] {
+  const last = (name: string) => results.filter((r) => r.scenario === name).at(-1);
+  const total = (m: Measurement | undefined) =>
+    m?.cpuPerRequest ? Object.values(m.cpuPerRequest).reduce((a, b) => a + b, 0) : undefined;
+  const cores = navigator.hardwareConcurrency;
+  const cap = (ms: number | undefined) =>
+    ms === undefined ? "–" : Math.round(cores * 1000 / ms).toLocaleString("en-US");
+  const write = last("createProduct");
+  const writeCpu = write?.cpuPerRequest;
+  const uncached = last("product(id), uncached");
+  const single = results.find((r) => r.scenario === "createProduct" && r.connections === 1);
+  if (!writeCpu || !uncached) return [];
+  const f = (n: number | undefined) => n?.toFixed(2) ?? "–";
+  return [
+    "Where the time goes:",
+    "",
+    `- Every request is CPU-bound: ${cores} cores fully busy cap a request kind at ${cores} s of CPU`,
+    `  per second divided by its CPU time. A cached read costs ${
+      f(total(last("product(id), cached")))
+    } ms in all`,
+    `  (the answer is kept whole: no parsing, validation or execution). An uncached product(id)`,
+    `  costs ${f(total(uncached))} ms (cap ≈ ${
+      cap(total(uncached))
+    }/s): GraphQL execution and two gRPC calls`,
+    "  (the product, then its category through the DataLoader) in the gateway, the query service,",
+    "  and PostgreSQL.",
+    `- createProduct costs ${f(total(write))} ms of CPU per mutation across the processes (cap ≈ ${
+      cap(total(write))
+    }/s):`,
+    `  PostgreSQL and the rest ${f(writeCpu.other)} ms (the append's transaction, the five`,
+    `  projections' batches and their checkpoints, the read-back), the gateway ${
+      f(writeCpu.gateway)
+    } ms,`,
+    `  the command service ${f(writeCpu.command)} ms, the query service ${
+      f(writeCpu.query)
+    } ms (the read-back),`,
+    `  the projector ${
+      f(writeCpu.projector)
+    } ms. 1,000 mutations/s on ${cores} cores would need all of it`,
+    `  under ${(cores * 1000 / 1000).toFixed(0)} ms. One gRPC hop alone costs ${
+      f(hop.server)
+    } ms in the server and ${f(hop.client)} ms in`,
+    "  the caller (grpc-js over Deno's node:http2), and a mutation makes two (the command, then",
+    "  the read-back).",
+    `- At one connection a mutation takes p50 ${
+      single?.p50 ?? "–"
+    } ms: the command (validate, load two`,
+    "  aggregates, append) and then the wait until the projections have passed its position, because",
+    "  the mutation answers with what the read model shows (read-your-writes).",
+  ];
 }
 
 async function waitHealthy(url: string): Promise<void> {
@@ -227,13 +299,26 @@ try {
       }),
   };
 
+  // CPU by process: the services, the gateway in front (cached or not), this process (the load).
+  const services = (gateway: number) => ({
+    gateway,
+    command: system!.pids.command,
+    query: system!.pids.query,
+    projector: system!.pids.projector,
+    saga: system!.pids.saga,
+    load: Deno.pid,
+  });
+  const meters = new Map([
+    [cachedUrl, new CpuMeter(services(system.pids.gateway))],
+    [uncachedUrl, new CpuMeter(services(uncached.pid))],
+  ]);
   const loadBefore = Deno.loadavg();
   const results: Measurement[] = [];
   for (const scenario of reads) {
     // Warm-up: fills the cache, and lets connections and JIT settle.
     await measure(scenario, 10, 2);
     for (const connections of READ_LOADS) {
-      const m = await measure(scenario, connections, SECONDS);
+      const m = await measure(scenario, connections, SECONDS, meters.get(scenario.url));
       results.push(m);
       say(
         `${m.scenario} @${connections}: ${
@@ -243,7 +328,7 @@ try {
     }
   }
   for (const connections of WRITE_LOADS) {
-    const m = await measure(write, connections, SECONDS);
+    const m = await measure(write, connections, SECONDS, meters.get(write.url));
     results.push(m);
     say(
       `${m.scenario} @${connections}: ${
@@ -251,6 +336,32 @@ try {
       } req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`,
     );
   }
+  // The cost of one gRPC hop alone: a trivial query (one indexed lookup) from this process.
+  const hop = await (async () => {
+    const client = createClient(categoryQueries, `127.0.0.1:${ports.query}`);
+    try {
+      const calls = 3000;
+      const id = crypto.randomUUID();
+      await client.categoryExists({ id });
+      const meter = new CpuMeter({ query: system!.pids.query, client: Deno.pid });
+      meter.start();
+      const started = performance.now();
+      let sent = 0;
+      await Promise.all(Array.from({ length: 20 }, async () => {
+        while (sent++ < calls) await client.categoryExists({ id });
+      }));
+      const rate = calls / (performance.now() - started) * 1000;
+      const used = meter.stop();
+      return { rate, server: used && used.query! / calls, client: used && used.client! / calls };
+    } finally {
+      client.close();
+    }
+  })();
+  say(
+    `gRPC hop: ${Math.round(hop.rate)} calls/s, server ${hop.server?.toFixed(2)} ms CPU, client ${
+      hop.client?.toFixed(2)
+    } ms CPU per call`,
+  );
   const loadAfter = Deno.loadavg();
 
   // The best rate each target's scenario reached within its p99 bound, else its best rate.
@@ -296,6 +407,31 @@ try {
         Math.round(r.rate).toLocaleString("en-US")
       } | ${r.p50} | ${r.p99} | ${r.errors} |`
     ),
+    "",
+    "CPU time per answered request, by process, at the highest load of each scenario (from",
+    "/proc: `load` is the benchmark's own process, autocannon; `other` is the rest of the",
+    "machine, mostly the two PostgreSQL servers):",
+    "",
+    `| scenario | connections | ${CPU_COLUMNS.join(" | ")} | total |`,
+    `|---|---:|${CPU_COLUMNS.map(() => "---:").join("|")}|---:|`,
+    ...[...new Set(results.map((r) => r.scenario))].map((name) => {
+      const r = results.filter((m) => m.scenario === name).at(-1)!;
+      const cpu = r.cpuPerRequest;
+      const cell = (v: number | undefined) => v === undefined ? "–" : v.toFixed(2);
+      const total = cpu ? Object.values(cpu).reduce((a, b) => a + b, 0) : undefined;
+      return `| ${name} | ${r.connections} | ${
+        CPU_COLUMNS.map((c) => cell(cpu?.[c])).join(" | ")
+      } | ${cell(total)} |`;
+    }),
+    "",
+    `One gRPC hop on its own (CategoryQueries.CategoryExists, 3,000 calls over 20 concurrent`,
+    `callers from the benchmark's process): ${
+      Math.round(hop.rate).toLocaleString("en-US")
+    } calls/s; ${hop.server?.toFixed(2) ?? "–"} ms of CPU in the query service and ${
+      hop.client?.toFixed(2) ?? "–"
+    } ms in the caller per call.`,
+    "",
+    ...whereTimeGoes(results, hop),
     "",
     "Targets (issue 7), best row within the latency bound:",
     "",

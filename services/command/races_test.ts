@@ -81,6 +81,35 @@ Deno.test("racing commands cannot break the cross-aggregate invariants", async (
       },
     );
 
+    await t.step(
+      "create-subcategory racing delete-category never leaves a live child under a deleted parent",
+      async () => {
+        for (let round = 0; round < 6; round++) {
+          const parent = (await create(`Parent ${round}`)).id;
+          const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+          const childAfter = async (i: number) => {
+            await later(i);
+            return await create(`Child ${round}.${i}`, parent);
+          };
+          const { refused } = await settle([
+            childAfter(0),
+            s.categories.deleteCategory({ id: parent }, commandMeta()),
+            ...Array.from({ length: 10 }, (_, i) => childAfter(i + 1)),
+          ]);
+          for (const err of refused) assert.match(err.code, /PRECONDITION|CONFLICT|NOT_FOUND/);
+          const deleted = (await load(deps.store, categories, parent)).state?.deleted;
+          const children = (await s.events()).filter((e) =>
+            e.type === "CategoryCreated" && e.data.parentId === parent
+          );
+          if (deleted) {
+            assert.equal(children.length, 0, `round ${round}: children under a deleted parent`);
+          } else {
+            assert.ok(children.length > 0, `round ${round}: the delete was refused for no child`);
+          }
+        }
+      },
+    );
+
     await t.step("two crossing moves never make a cycle", async () => {
       for (let round = 0; round < 4; round++) {
         const a = (await create(`A${round}`)).id;

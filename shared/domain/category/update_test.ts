@@ -57,6 +57,14 @@ Deno.test("decide() refuses a new name of 101 characters", () => {
   );
 });
 
+Deno.test("decide() refuses a new name that is blank after trimming", () => {
+  given.given([shoes]).when(update({ name: " \t " })).thenThrows(
+    ValidationError,
+    /must not be empty/,
+    { field: "name" },
+  );
+});
+
 Deno.test("decide() refuses a new name a sibling already has, whatever its case", () => {
   const siblings = [{ id: id(1), name: "Shoes" }, { id: id(3), name: "Boots" }];
   given.given([shoes]).when(update({ name: "BOOTS", siblings })).thenThrows(

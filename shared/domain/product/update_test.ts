@@ -91,6 +91,12 @@ Deno.test("decide() refuses an updated name of 201 characters and accepts 200", 
   );
 });
 
+Deno.test("decide() refuses an updated name that is blank after trimming", () => {
+  given.when(update({ name: "   " })).thenThrows(ValidationError, /must not be empty/, {
+    field: "name",
+  });
+});
+
 Deno.test("decide() moves a product to another live category", () => {
   const state = given.when(update({ categoryId: id(51), category: liveCategory(51, "Boots") }))
     .thenAssert(() => {});
