@@ -21,11 +21,11 @@ import { freePort } from "@shared/db/embedded.ts";
 import { migrate } from "@shared/db/migrate.ts";
 import { categoryQueries } from "@proto/query/v1/contract.ts";
 import { createClient } from "@shared/grpc/mod.ts";
-import { startSystem } from "@shared/runtime/system.ts";
+import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
 import { signToken } from "../services/gateway/auth.ts";
-import { describeMachine, writeSection } from "./bench/report.ts";
+import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
 import { CpuMeter } from "./bench/cpu.ts";
 import { benchServers } from "./bench/servers.ts";
 
@@ -151,38 +151,23 @@ function whereTimeGoes(
       cap(total(write))
     }/s):`,
     `  PostgreSQL and the rest ${f(writeCpu.other)} ms (the append's transaction, the five`,
-    `  projections' batches and their checkpoints, the read-back), the gateway ${
-      f(writeCpu.gateway)
-    } ms,`,
-    `  the command service ${f(writeCpu.command)} ms, the query service ${
-      f(writeCpu.query)
-    } ms (the read-back),`,
+    `  projections' batches and their checkpoints), the gateway ${f(writeCpu.gateway)} ms,`,
+    `  the command service ${f(writeCpu.command)} ms, the query service ${f(writeCpu.query)} ms,`,
     `  the projector ${
       f(writeCpu.projector)
     } ms. 1,000 mutations/s on ${cores} cores would need all of it`,
     `  under ${(cores * 1000 / 1000).toFixed(0)} ms. One gRPC hop alone costs ${
       f(hop.server)
     } ms in the server and ${f(hop.client)} ms in`,
-    "  the caller (grpc-js over Deno's node:http2), and a mutation makes two (the command, then",
-    "  the read-back).",
+    "  the caller (grpc-js over Deno's node:http2); createProduct makes one, the command, and",
+    "  answers from its result without reading the read model back.",
     `- At one connection a mutation takes p50 ${
       single?.p50 ?? "–"
-    } ms: the command (validate, load two`,
-    "  aggregates, append) and then the wait until the projections have passed its position, because",
-    "  the mutation answers with what the read model shows (read-your-writes).",
+    } ms: the gateway's GraphQL work, one`,
+    "  gRPC hop and the command (validate, load the product and its category, append with the",
+    "  category check in one transaction), while the projector and the saga worker apply each",
+    "  mutation on the same two cores.",
   ];
-}
-
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      const res = await fetch(`${url}/health`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became healthy`);
 }
 
 const servers = await benchServers();
@@ -327,15 +312,6 @@ try {
       );
     }
   }
-  for (const connections of WRITE_LOADS) {
-    const m = await measure(write, connections, SECONDS, meters.get(write.url));
-    results.push(m);
-    say(
-      `${m.scenario} @${connections}: ${
-        Math.round(m.rate)
-      } req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`,
-    );
-  }
   // The cost of one gRPC hop alone: a trivial query (one indexed lookup) from this process.
   const hop = await (async () => {
     const client = createClient(categoryQueries, `127.0.0.1:${ports.query}`);
@@ -362,6 +338,15 @@ try {
       hop.client?.toFixed(2)
     } ms CPU per call`,
   );
+  for (const connections of WRITE_LOADS) {
+    const m = await measure(write, connections, SECONDS, meters.get(write.url));
+    results.push(m);
+    say(
+      `${m.scenario} @${connections}: ${
+        Math.round(m.rate)
+      } req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`,
+    );
+  }
   const loadAfter = Deno.loadavg();
 
   // The best rate each target's scenario reached within its p99 bound, else its best rate.
@@ -385,11 +370,7 @@ try {
   const cached = verdict("product(id), cached", TARGETS.cached);
   const mutation = verdict("createProduct", TARGETS.mutation);
   const body = [
-    `Measured by \`deno task bench:gateway\` on ${
-      new Date().toISOString().slice(0, 10)
-    }. Load average (1, 5, 15 min) before: ${
-      loadBefore.map((l) => l.toFixed(1)).join(", ")
-    }; after: ${loadAfter.map((l) => l.toFixed(1)).join(", ")}.`,
+    measuredBy("bench:gateway", loadBefore, loadAfter),
     "",
     ...described,
     "",

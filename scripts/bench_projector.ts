@@ -31,7 +31,7 @@ import {
   waitForHead,
 } from "@shared/projection/testing.ts";
 import { productsProjection, readModelProjections } from "@shared/read_models/mod.ts";
-import { describeMachine, writeSection } from "./bench/report.ts";
+import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
 import { benchServers } from "./bench/servers.ts";
 import { measureLiveLag, quantile } from "./bench_projector/live.ts";
 
@@ -155,11 +155,7 @@ try {
     p50.toFixed(1)
   } ms, p99 ${p99.toFixed(1)} ms at ${Math.round(live.rate)} commands/s`;
   const body = [
-    `Measured by \`deno task bench:projector\` on ${
-      new Date().toISOString().slice(0, 10)
-    }. Load average (1, 5, 15 min) before: ${
-      loadBefore.map((l) => l.toFixed(1)).join(", ")
-    }; after: ${loadAfter.map((l) => l.toFixed(1)).join(", ")}.`,
+    measuredBy("bench:projector", loadBefore, loadAfter),
     "",
     ...described,
     "",

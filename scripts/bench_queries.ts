@@ -8,11 +8,14 @@
  * every SQL statement it issued (captured from the driver, so the plans are
  * those of the real queries). Uses BENCH_DATABASE_URL (a server URL; a
  * scratch database is created on it and dropped afterwards), else an
- * embedded PostgreSQL. Options: --products N, --runs N.
+ * embedded PostgreSQL. Options: --products N, --runs N. The timings, with
+ * the scans each query's plan uses, go to the "Read model queries" section
+ * of docs/benchmarks.md.
  */
 import postgres from "postgres";
 import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
 import { startEmbeddedPostgres } from "@shared/db/embedded.ts";
+import { describeMachine, writeSection } from "./bench/report.ts";
 import { migrate } from "@shared/db/migrate.ts";
 import { getProductsByCategoryIds } from "@shared/read_models/products/queries.ts";
 import { searchProducts } from "@shared/read_models/products/search.ts";
@@ -129,6 +132,9 @@ async function fill(): Promise<{ leaves: string[]; roots: string[] }> {
   return { leaves, roots };
 }
 
+/** One row of the report: a query, its times and the scans of its plans. */
+const rows: { label: string; median: number; p95: number; scans: string[] }[] = [];
+
 async function measure(label: string, run: () => Promise<unknown>): Promise<void> {
   for (let i = 0; i < 3; i++) await run();
   const times: number[] = [];
@@ -143,6 +149,7 @@ async function measure(label: string, run: () => Promise<unknown>): Promise<void
   captured.length = 0;
   await run();
   const statements = [...captured];
+  const scans = new Set<string>();
   console.log(`\n### ${label}\n`);
   console.log(`client time: median ${median.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms\n`);
   for (const { query, parameters } of statements) {
@@ -154,7 +161,15 @@ async function measure(label: string, run: () => Promise<unknown>): Promise<void
     console.log(query.replace(/\s+/g, " ").trim());
     for (const row of plan) console.log(Object.values(row)[0]);
     console.log("```");
+    for (const row of plan) {
+      const line = String(Object.values(row)[0]);
+      const scan =
+        /((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan)(?: Backward)?(?: using \S+)?(?: on \S+)?)/
+          .exec(line)?.[1];
+      if (scan) scans.add(scan);
+    }
   }
+  rows.push({ label, median, p95, scans: [...scans] });
 }
 
 try {
@@ -208,6 +223,34 @@ try {
   await measure("category product statistics", () => getCategoryProductStatistics(sql, leaf));
   await measure("category statistics", () => getCategoryStatistics(sql));
   void roots;
+  const machine = connect(url, { max: 1 });
+  const described = await describeMachine(
+    machine,
+    server === Deno.env.get("BENCH_DATABASE_URL") ? "BENCH_DATABASE_URL" : "embedded",
+  );
+  await machine.end();
+  await writeSection(
+    new URL("../docs/benchmarks.md", import.meta.url).pathname,
+    "Read model queries",
+    [
+      `Measured by \`deno task bench:queries\` on ${new Date().toISOString().slice(0, 10)}: ${
+        PRODUCTS.toLocaleString("en-US")
+      } products on ${leaves.length} leaf categories (a three-level tree), the query functions`,
+      `of the query service called directly, ${RUNS} runs each after 3 warm-ups; the client time`,
+      "includes the round trip. The scans are those of `EXPLAIN ANALYZE` of every statement the",
+      "query issued (the task prints the whole plans).",
+      "",
+      ...described,
+      "",
+      "| query | median (ms) | p95 (ms) | scans |",
+      "|---|---:|---:|---|",
+      ...rows.map((r) =>
+        `| ${r.label} | ${r.median.toFixed(2)} | ${r.p95.toFixed(2)} | ${
+          r.scans.map((x) => `\`${x}\``).join(", ")
+        } |`
+      ),
+    ],
+  );
 } finally {
   await sql.end();
   await dropDatabase(url);

@@ -8,6 +8,13 @@ export interface Row {
   note?: string;
 }
 
+/** The first line of a section: the task, the day, and the load averages around the run. */
+export function measuredBy(task: string, loadBefore: number[], loadAfter: number[]): string {
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(", ");
+  return `Measured by \`deno task ${task}\` on ${new Date().toISOString().slice(0, 10)}. ` +
+    `Load average (1, 5, 15 min) before: ${load(loadBefore)}; after: ${load(loadAfter)}.`;
+}
+
 /** The machine and server the numbers were measured on, as markdown bullets. */
 export async function describeMachine(sql: Sql, server: string): Promise<string[]> {
   let cpu = "unknown CPU";

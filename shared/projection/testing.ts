@@ -4,7 +4,14 @@
  * projector processes, waits, and a table-by-table comparison of two read
  * models.
  */
-import type { Sql } from "@shared/db/connect.ts";
+import {
+  connect,
+  dropDatabase,
+  ensureDatabase,
+  type Sql,
+  withDatabase,
+} from "@shared/db/connect.ts";
+import { migrate } from "@shared/db/migrate.ts";
 import { type EventStore, ORIGIN, type Position } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { readCheckpoints } from "./change_feed.ts";
@@ -100,6 +107,32 @@ export async function projectFromScratch(
       });
     }
   }));
+}
+
+/**
+ * The tables of the read model at `readModelUrl` that differ from a fresh
+ * projection of every stored event into a scratch database (made beside it
+ * and dropped after): none when nothing was lost or applied twice.
+ */
+export async function differencesFromFreshRebuild(
+  store: EventStore,
+  readModelUrl: string,
+  projections: readonly Projection[],
+): Promise<string[]> {
+  const freshUrl = withDatabase(readModelUrl, `${new URL(readModelUrl).pathname.slice(1)}_fresh`);
+  await ensureDatabase(freshUrl);
+  const fresh = connect(freshUrl, { max: 5 });
+  const live = connect(readModelUrl, { max: 1 });
+  try {
+    await migrate(fresh, "read_model");
+    await projectFromScratch(store, fresh, projections);
+    const actual = await readModelTables(live, projections);
+    const expected = await readModelTables(fresh, projections);
+    return [...expected].filter(([table, rows]) => actual.get(table) !== rows).map(([t]) => t);
+  } finally {
+    await Promise.all([fresh.end(), live.end()]);
+    await dropDatabase(freshUrl);
+  }
 }
 
 /** A logger that writes nothing, for tests whose failures are expected. */

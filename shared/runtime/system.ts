@@ -93,6 +93,15 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
+/** Waits until `GET <url>/health` answers 200; throws after `timeoutMs` (default 30 s). */
+export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await healthy(`${url}/health`))) {
+    if (Date.now() > deadline) throw new Error(`${url} was not healthy within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * Starts the command, query, projector, saga and gateway services as separate
  * Deno processes, as they run in production, and waits until all are healthy.

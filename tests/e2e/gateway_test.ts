@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createClient as createWsClient } from "graphql-ws";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@shared/db/embedded.ts";
-import { startSystem } from "@shared/runtime/system.ts";
+import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
@@ -10,18 +10,6 @@ import { sseSubscribe } from "@shared/testing/sse.ts";
 import { startStack } from "./_stack.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(`${url}/health`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became healthy`);
-}
 
 interface Health {
   dependencies: Record<string, { status: string; circuit?: string }>;

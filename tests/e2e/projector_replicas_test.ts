@@ -4,16 +4,13 @@
  * every projection over and carries on exactly where it stopped.
  */
 import assert from "node:assert/strict";
-import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
-import { migrate } from "@shared/db/migrate.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
 import { lockHolders } from "@shared/projection/lease.ts";
 import {
-  projectFromScratch,
+  differencesFromFreshRebuild,
   type ProjectorHealth,
   type ProjectorProcess,
-  readModelTables,
   seedEvents,
   spawnProjector,
   waitForHead,
@@ -89,23 +86,11 @@ Deno.test("two projector replicas: one owner per projection, and a takeover when
     await t.step(
       "the read model equals a fresh rebuild: nothing lost or applied twice",
       async () => {
-        const freshUrl = withDatabase(
-          db.readModelUrl,
-          `${new URL(db.readModelUrl).pathname.slice(1)}_fresh`,
+        assert.deepEqual(
+          await differencesFromFreshRebuild(store, db.readModelUrl, readModelProjections),
+          [],
+          "tables that differ from a fresh rebuild",
         );
-        await ensureDatabase(freshUrl);
-        const fresh = connect(freshUrl, { max: 5 });
-        try {
-          await migrate(fresh, "read_model");
-          await projectFromScratch(store, fresh, readModelProjections);
-          const live = await readModelTables(db.readModel, readModelProjections);
-          for (const [table, rows] of await readModelTables(fresh, readModelProjections)) {
-            assert.ok(live.get(table) === rows, `table ${table} differs from a fresh rebuild`);
-          }
-        } finally {
-          await fresh.end();
-          await dropDatabase(freshUrl);
-        }
       },
     );
   } finally {
