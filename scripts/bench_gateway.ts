@@ -153,10 +153,10 @@ function whereTimeGoes(
     `  PostgreSQL and the rest ${f(writeCpu.other)} ms (the append's transaction, the five`,
     `  projections' batches and their checkpoints), the gateway ${f(writeCpu.gateway)} ms,`,
     `  the command service ${f(writeCpu.command)} ms, the query service ${f(writeCpu.query)} ms,`,
-    `  the projector ${
-      f(writeCpu.projector)
-    } ms. 1,000 mutations/s on ${cores} cores would need all of it`,
-    `  under ${(cores * 1000 / 1000).toFixed(0)} ms. One gRPC hop alone costs ${
+    `  the projector ${f(writeCpu.projector)} ms. ${
+      TARGETS.mutation.rate.toLocaleString("en-US")
+    } mutations/s on ${cores} cores would need all of it`,
+    `  under ${cores * 1000 / TARGETS.mutation.rate} ms. One gRPC hop alone costs ${
       f(hop.server)
     } ms in the server and ${f(hop.client)} ms in`,
     "  the caller (grpc-js over Deno's node:http2); createProduct makes one, the command, and",

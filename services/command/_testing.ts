@@ -5,19 +5,13 @@ import { AppError, type ErrorCode, ValidationError } from "@shared/errors/mod.ts
 import { createClient } from "@shared/grpc/client.ts";
 import type { Client } from "@shared/grpc/contract.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
+import {
+  createTestDatabases,
+  type StoredEvent,
+  storedEvents,
+  type TestDatabases,
+} from "@shared/testing/db.ts";
 import { type CommandService, type CommandServiceOptions, startCommandService } from "./app.ts";
-
-/** An event as a test reads it back. */
-export interface StoredEvent {
-  aggregateId: string;
-  aggregateType: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  version: number;
-  transactionId: string;
-}
 
 /** A command service on fresh databases, with clients of its three services. */
 export interface TestService {
@@ -60,15 +54,7 @@ export async function startTestService(
     products,
     orders,
     internalErrors,
-    async events(streamId) {
-      const rows = await db.eventStore<StoredEvent[]>`
-        SELECT aggregate_id::text AS "aggregateId", aggregate_type AS "aggregateType",
-          event_type AS type, event_data AS data, event_metadata AS metadata,
-          event_version AS version, transaction_id::text AS "transactionId"
-        FROM events WHERE ${streamId ?? null}::uuid IS NULL OR aggregate_id = ${streamId ?? null}
-        ORDER BY transaction_id, id`;
-      return rows;
-    },
+    events: (streamId) => storedEvents(db.eventStore, streamId),
     async eventCount() {
       const [row] = await db.eventStore<{ n: number }[]>`SELECT count(*)::int AS n FROM events`;
       return row?.n ?? 0;

@@ -1,6 +1,6 @@
 import { DEFAULT_SAGA_OPTIONS, type SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import type { EventStore } from "@shared/event_store/mod.ts";
-import { KeyedLock } from "./_keyed_lock.ts";
+import { KeyedLock } from "@shared/runtime/keyed_lock.ts";
 import { approvingGateway, bookingCarrier, type Carrier, type PaymentGateway } from "./ports.ts";
 
 /** What every command function runs with. */

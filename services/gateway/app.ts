@@ -93,8 +93,6 @@ const operationPlugin: Plugin<Context> = {
   },
 };
 
-const decoder = new TextDecoder();
-
 /** Builds the gateway: GraphQL on /graphql (HTTP, SSE, WebSocket) and health on /health. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
@@ -115,12 +113,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const cache = feed && options.cache !== false
     ? createQueryCache(feed, logger, options.cache ?? {})
     : undefined;
-  const responseBytes = options.cache === false ? 0 : options.cache?.responseMaxBytes;
-  const responses = cache && responseBytes !== 0
-    ? new ResponseCache(feed!, {
-      ...(responseBytes !== undefined ? { maxBytes: responseBytes } : {}),
-      ...(options.cache && options.cache.ttlMs !== undefined ? { ttlMs: options.cache.ttlMs } : {}),
-    })
+  const responses = feed && options.cache !== false && options.cache?.responseMaxBytes !== 0
+    ? new ResponseCache(feed, options.cache)
     : undefined;
   const states = new WeakMap<Request, Context["state"]>();
   const clients: Clients = cache
@@ -219,7 +213,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return await observeHttpRequest(request, async () => {
         const body = await readBody(request, limits.maxBodyBytes);
         if (body instanceof Response) return body;
-        const cacheable = body && responses?.cacheable(request, decoder.decode(body));
+        const cacheable = body && responses?.cacheable(request, body);
         if (cacheable) {
           const hit = responses!.lookup(cacheable);
           if (hit) return hit;

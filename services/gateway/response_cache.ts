@@ -1,14 +1,9 @@
 import { LRUCache } from "lru-cache";
 import { countCacheLookup } from "@shared/observability/mod.ts";
+import type { CacheOptions } from "./cache.ts";
 import type { ChangeFeed } from "./feed.ts";
 
-/** Settings of the response cache. */
-export interface ResponseCacheOptions {
-  /** Bytes of response bodies kept; default 64 MiB. */
-  maxBytes?: number;
-  /** Time to live of an entry in ms; default 30 000. */
-  ttlMs?: number;
-}
+const decoder = new TextDecoder();
 
 /** Hit and miss counts since start. */
 export interface ResponseCacheStats {
@@ -44,10 +39,11 @@ export class ResponseCache {
   readonly #feed: ChangeFeed;
   readonly #entries: LRUCache<string, Entry>;
 
-  constructor(feed: ChangeFeed, options: ResponseCacheOptions = {}) {
+  /** Takes the cache's TTL and `responseMaxBytes` (default 64 MiB; the gateway makes none at 0). */
+  constructor(feed: ChangeFeed, options: CacheOptions = {}) {
     this.#feed = feed;
     this.#entries = new LRUCache<string, Entry>({
-      maxSize: options.maxBytes ?? 64 * 1024 * 1024,
+      maxSize: options.responseMaxBytes ?? 64 * 1024 * 1024,
       sizeCalculation: (entry, key) => entry.body.length + key.length + 64,
       ttl: options.ttlMs ?? 30_000,
     });
@@ -58,7 +54,7 @@ export class ResponseCache {
    * credentials, consistency token or idempotency key, while the change feed
    * is in sync. Returns its key and the version to check entries against.
    */
-  cacheable(request: Request, body: string): Cacheable | undefined {
+  cacheable(request: Request, body: Uint8Array): Cacheable | undefined {
     const h = request.headers;
     if (
       request.method !== "POST" || h.has("authorization") || h.has("x-consistency-token") ||
@@ -69,7 +65,7 @@ export class ResponseCache {
     }
     const version = this.#feed.version();
     if (!version) return undefined;
-    return { key: `${h.get("accept") ?? ""}\n${body}`, version };
+    return { key: `${h.get("accept") ?? ""}\n${decoder.decode(body)}`, version };
   }
 
   /** The cached answer, when one was computed at the current version. */

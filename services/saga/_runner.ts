@@ -22,7 +22,7 @@ import { countSaga } from "@shared/observability/mod.ts";
 import { load, sagas } from "../command/aggregate.ts";
 import type { CommandDeps } from "../command/deps.ts";
 import { Dispatcher } from "./_dispatcher.ts";
-import { KeyedLock } from "./_keyed_lock.ts";
+import { KeyedLock } from "@shared/runtime/keyed_lock.ts";
 import { metadataOf, observe } from "./_observe.ts";
 import { type InstanceRow, instanceRow } from "./_tables.ts";
 

@@ -14,7 +14,7 @@ import { metricsHandler, withEventSpans } from "@shared/observability/mod.ts";
 import { commandDeps } from "../command/deps.ts";
 import type { Carrier, PaymentGateway } from "../command/ports.ts";
 import { route, type Routed } from "./_inputs.ts";
-import { forEachLimit } from "./_keyed_lock.ts";
+import { forEachLimit } from "./_limit.ts";
 import { SagaRunner } from "./_runner.ts";
 import { commitBatch, readCheckpoint, saveInstances, unfinishedSagas } from "./_tables.ts";
 

@@ -81,7 +81,7 @@ export class SharedReader {
   measureLag(position: Position): Promise<ProjectionLag> {
     return this.#once(
       `lag:${position.transactionId}:${position.id}`,
-      () => measureLag(this.#store.sql, position),
+      () => measureLag(this.#lagSql, position),
     );
   }
 

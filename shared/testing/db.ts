@@ -51,3 +51,24 @@ export async function createTestDatabases(): Promise<TestDatabases> {
     },
   };
 }
+
+/** An event as a test reads it back. */
+export interface StoredEvent {
+  aggregateId: string;
+  aggregateType: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  version: number;
+  transactionId: string;
+}
+
+/** Every stored event in global order, or those of one stream. */
+export async function storedEvents(eventStore: Sql, streamId?: string): Promise<StoredEvent[]> {
+  return await eventStore<StoredEvent[]>`
+    SELECT aggregate_id::text AS "aggregateId", aggregate_type AS "aggregateType",
+      event_type AS type, event_data AS data, event_metadata AS metadata,
+      event_version AS version, transaction_id::text AS "transactionId"
+    FROM events WHERE ${streamId ?? null}::uuid IS NULL OR aggregate_id = ${streamId ?? null}
+    ORDER BY transaction_id, id`;
+}

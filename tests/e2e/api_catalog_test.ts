@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { createTestDatabases } from "@shared/testing/db.ts";
 import { gql, type GraphQLResponse } from "@shared/testing/graphql.ts";
-import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { startSystem } from "@shared/runtime/system.ts";
+import { startTestSystem } from "@shared/testing/system.ts";
 
 // deno-lint-ignore no-explicit-any
 type Data = Record<string, any>;
@@ -22,14 +20,8 @@ const CATEGORY = "id name description depth path { name } parent { id name } pro
 const PRODUCT = "id name description price stock category { id name }";
 
 Deno.test("the catalogue API: every category and product mutation and query through GraphQL", async (t) => {
-  const db = await createTestDatabases();
-  const system = await startSystem({
-    eventStoreUrl: db.eventStoreUrl,
-    readModelUrl: db.readModelUrl,
-    ports: freeSystemPorts(),
-    output: "null",
-    env: { PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" },
-  });
+  const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
+  const { db } = system;
   const url = system.gatewayUrl;
   // Like a client that reads its own writes: every request carries the last mutation's token.
   let token: string | undefined;
@@ -389,7 +381,6 @@ Deno.test("the catalogue API: every category and product mutation and query thro
       },
     );
   } finally {
-    await system.stop();
-    await db.drop();
+    await system.close();
   }
 });

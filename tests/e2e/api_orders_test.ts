@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { startSystem } from "@shared/runtime/system.ts";
-import { createTestDatabases } from "@shared/testing/db.ts";
+import { startTestSystem } from "@shared/testing/system.ts";
 import { gql, type GraphQLResponse } from "@shared/testing/graphql.ts";
-import { freeSystemPorts } from "@shared/testing/ports.ts";
 
 // deno-lint-ignore no-explicit-any
 type Data = Record<string, any>;
@@ -13,21 +11,14 @@ const ORDER = `id customerId status subtotal tax shipping total cancelReason
   saga { status completedSteps currentStep failureReason startedAt completedAt }`;
 
 Deno.test("the order API: orders, their saga and order queries through GraphQL", async (t) => {
-  const db = await createTestDatabases();
-  const system = await startSystem({
-    eventStoreUrl: db.eventStoreUrl,
-    readModelUrl: db.readModelUrl,
-    ports: freeSystemPorts(),
-    output: "null",
-    env: {
-      PROJECTOR_POLL_MS: "100",
-      SAGA_POLL_MS: "100",
-      SAGA_TIMER_MS: "200",
-      LOG_LEVEL: "warn",
-      // Payments above 1000.00 are declined by the simulated gateway.
-      PAYMENT_MODE: "fail_above",
-      PAYMENT_FAIL_ABOVE: "1000.00",
-    },
+  const system = await startTestSystem({
+    PROJECTOR_POLL_MS: "100",
+    SAGA_POLL_MS: "100",
+    SAGA_TIMER_MS: "200",
+    LOG_LEVEL: "warn",
+    // Payments above 1000.00 are declined by the simulated gateway.
+    PAYMENT_MODE: "fail_above",
+    PAYMENT_FAIL_ABOVE: "1000.00",
   });
   let token: string | undefined;
   const run = async (query: string, variables: Record<string, unknown> = {}) => {
@@ -232,7 +223,6 @@ Deno.test("the order API: orders, their saga and order queries through GraphQL",
       assert.equal(order.status, "confirmed");
     });
   } finally {
-    await system.stop();
-    await db.drop();
+    await system.close();
   }
 });

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { checkHealth } from "@shared/grpc/client.ts";
-import { createTestDatabases } from "@shared/testing/db.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { startSystem } from "@shared/runtime/system.ts";
+import { startTestSystem } from "@shared/testing/system.ts";
 
 const CREATE = `mutation ($input: CreateCategoryInput!) {
   createCategory(input: $input) { id name description depth path { id name } parent { id name } }
@@ -21,15 +19,8 @@ interface Created {
 }
 
 Deno.test("the category slice runs through every real process", async (t) => {
-  const db = await createTestDatabases();
-  const ports = freeSystemPorts();
-  const system = await startSystem({
-    eventStoreUrl: db.eventStoreUrl,
-    readModelUrl: db.readModelUrl,
-    ports,
-    output: "null",
-    env: { PROJECTOR_POLL_MS: "200", LOG_LEVEL: "warn" },
-  });
+  const system = await startTestSystem({ PROJECTOR_POLL_MS: "200", LOG_LEVEL: "warn" });
+  const { db, ports } = system;
   const url = system.gatewayUrl;
   const eventCount = async () =>
     Number((await db.eventStore`SELECT count(*)::int AS n FROM events`)[0]!.n);
@@ -137,7 +128,6 @@ Deno.test("the category slice runs through every real process", async (t) => {
       assert.equal((await health.json()).dependencies.command.status, "UNREACHABLE");
     });
   } finally {
-    await system.stop();
-    await db.drop();
+    await system.close();
   }
 });

@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { createClient as createWsClient } from "graphql-ws";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@shared/db/embedded.ts";
-import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
-import { createTestDatabases } from "@shared/testing/db.ts";
+import { waitHealthy } from "@shared/runtime/system.ts";
+import { startTestSystem } from "@shared/testing/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { freeSystemPorts } from "@shared/testing/ports.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
 import { startStack } from "./_stack.ts";
 
@@ -18,24 +17,16 @@ interface Health {
 // The query service and the gateway run as real processes: the query service
 // is killed with SIGKILL, as a crash would stop it, and started again.
 Deno.test("the circuit opens when the query service is down and closes after it returns", async () => {
-  const db = await createTestDatabases();
-  const ports = freeSystemPorts();
   const deadlineMs = 1000;
-  const system = await startSystem({
-    eventStoreUrl: db.eventStoreUrl,
-    readModelUrl: db.readModelUrl,
-    ports,
-    output: "null",
-    env: {
-      LOG_LEVEL: "warn",
-      CACHE_ENABLED: "false",
-      GRPC_READ_DEADLINE_MS: String(deadlineMs),
-      GRPC_LIST_DEADLINE_MS: String(deadlineMs),
-      GRPC_RETRIES: "1",
-      CIRCUIT_FAILURE_THRESHOLD: "5",
-      CIRCUIT_HALF_OPEN_MS: "300",
-      CIRCUIT_CLOSE_SUCCESSES: "2",
-    },
+  const system = await startTestSystem({
+    LOG_LEVEL: "warn",
+    CACHE_ENABLED: "false",
+    GRPC_READ_DEADLINE_MS: String(deadlineMs),
+    GRPC_LIST_DEADLINE_MS: String(deadlineMs),
+    GRPC_RETRIES: "1",
+    CIRCUIT_FAILURE_THRESHOLD: "5",
+    CIRCUIT_HALF_OPEN_MS: "300",
+    CIRCUIT_CLOSE_SUCCESSES: "2",
   });
   const ask = async () => {
     const started = performance.now();
@@ -77,8 +68,7 @@ Deno.test("the circuit opens when the query service is down and closes after it 
     assert.equal(recovered, 3, "the gateway answered again once the query service was back");
     assert.equal(await circuit(), "closed");
   } finally {
-    await system.stop();
-    await db.drop();
+    await system.close();
   }
 });
 
@@ -160,16 +150,9 @@ Deno.test("the cache serves repeated reads and never a value older than a projec
 });
 
 Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway replica", async () => {
-  const db = await createTestDatabases();
-  const ports = freeSystemPorts();
   const env = { PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" };
-  const system = await startSystem({
-    eventStoreUrl: db.eventStoreUrl,
-    readModelUrl: db.readModelUrl,
-    ports,
-    output: "null",
-    env,
-  });
+  const system = await startTestSystem(env);
+  const { db, ports } = system;
   const secondPort = freePort();
   const second = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "services/gateway/main.ts"],
@@ -244,7 +227,6 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
     const killer = setTimeout(() => second.kill("SIGKILL"), 10_000);
     await second.status;
     clearTimeout(killer);
-    await system.stop();
-    await db.drop();
+    await system.close();
   }
 });

@@ -10,10 +10,8 @@ import assert from "node:assert/strict";
 import { SpanKind } from "@opentelemetry/api";
 import { createLogger } from "@shared/log/mod.ts";
 import { installTestTracing, sampleValue } from "@shared/observability/testing.ts";
-import { startSystem } from "@shared/runtime/system.ts";
-import { createTestDatabases } from "@shared/testing/db.ts";
+import { startTestSystem } from "@shared/testing/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { freeSystemPorts } from "@shared/testing/ports.ts";
 import { startSagaWorker } from "../../services/saga/app.ts";
 import { startStack } from "./_stack.ts";
 import {
@@ -124,15 +122,13 @@ Deno.test("an order's saga continues the createOrder trace, step after step", as
 });
 
 Deno.test("every service's /metrics shows what a mutation and its saga moved", async () => {
-  const db = await createTestDatabases();
-  const ports = freeSystemPorts();
-  const system = await startSystem({
-    eventStoreUrl: db.eventStoreUrl,
-    readModelUrl: db.readModelUrl,
-    ports,
-    output: "null",
-    env: { LOG_LEVEL: "warn", PROJECTOR_POLL_MS: "100", SAGA_POLL_MS: "100", SAGA_TIMER_MS: "100" },
+  const system = await startTestSystem({
+    LOG_LEVEL: "warn",
+    PROJECTOR_POLL_MS: "100",
+    SAGA_POLL_MS: "100",
+    SAGA_TIMER_MS: "100",
   });
+  const { ports } = system;
   const local = (port: number) => `http://127.0.0.1:${port}`;
   try {
     const { categoryId } = await placeOrder(system.gatewayUrl);
@@ -208,8 +204,7 @@ Deno.test("every service's /metrics shows what a mutation and its saga moved", a
       expect(service, "event_loop_lag_seconds", {}, "present");
     }
   } finally {
-    await system.stop();
-    await db.drop();
+    await system.close();
   }
 });
 

@@ -18,7 +18,12 @@ import type { Client } from "@shared/grpc/contract.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { metricsText } from "@shared/observability/mod.ts";
 import { sampleValue } from "@shared/observability/testing.ts";
-import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
+import {
+  createTestDatabases,
+  type StoredEvent,
+  storedEvents,
+  type TestDatabases,
+} from "@shared/testing/db.ts";
 import { type CommandService, startCommandService } from "../../services/command/app.ts";
 import type { Carrier, PaymentGateway } from "../../services/command/ports.ts";
 import {
@@ -34,16 +39,6 @@ import {
 
 /** The address every test order ships to. */
 export const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
-
-/** An event as a test reads it back. */
-export interface StoredEvent {
-  aggregateId: string;
-  aggregateType: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  version: number;
-}
 
 /** A command service on fresh databases, clients, and the saga workers a test starts. */
 export interface SagaHarness {
@@ -116,13 +111,7 @@ export async function startSagaHarness(): Promise<SagaHarness> {
   const shop = (await categories.createCategory({ name: "Shop" })).id;
   let made = 0;
 
-  const events = async (streamId?: string): Promise<StoredEvent[]> =>
-    await db.eventStore<StoredEvent[]>`
-      SELECT aggregate_id::text AS "aggregateId", aggregate_type AS "aggregateType",
-        event_type AS type, event_data AS data, event_metadata AS metadata,
-        event_version AS version
-      FROM events WHERE ${streamId ?? null}::uuid IS NULL OR aggregate_id = ${streamId ?? null}
-      ORDER BY transaction_id, id`;
+  const events = (streamId?: string) => storedEvents(db.eventStore, streamId);
   const saga = async (orderId: string): Promise<OrderSagaState | null> =>
     (await events(sagaIdFor(orderId))).reduce<OrderSagaState | null>(
       (state, e) => evolve(state, e as unknown as OrderSagaEvent),

@@ -8,21 +8,16 @@ import { categoryCommands, orderCommands, productCommands } from "@proto/command
 import { sagaIdFor } from "@shared/domain/shared/ids.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import { sampleValue } from "@shared/observability/testing.ts";
-import { startSystem } from "@shared/runtime/system.ts";
-import { createTestDatabases } from "@shared/testing/db.ts";
-import { freeSystemPorts } from "@shared/testing/ports.ts";
+import { startTestSystem } from "@shared/testing/system.ts";
 import { ADDRESS } from "./saga_harness.ts";
 
 Deno.test("the system's saga process confirms an order and reports it on /metrics", async () => {
-  const db = await createTestDatabases();
-  const ports = freeSystemPorts();
-  const system = await startSystem({
-    eventStoreUrl: db.eventStoreUrl,
-    readModelUrl: db.readModelUrl,
-    ports,
-    output: "null",
-    env: { LOG_LEVEL: "warn", SAGA_POLL_MS: "100", SAGA_TIMER_MS: "100" },
+  const system = await startTestSystem({
+    LOG_LEVEL: "warn",
+    SAGA_POLL_MS: "100",
+    SAGA_TIMER_MS: "100",
   });
+  const { db, ports } = system;
   const address = `127.0.0.1:${ports.command}`;
   const categories = createClient(categoryCommands, address);
   const products = createClient(productCommands, address);
@@ -68,7 +63,6 @@ Deno.test("the system's saga process confirms an order and reports it on /metric
     categories.close();
     products.close();
     orders.close();
-    await system.stop();
-    await db.drop();
+    await system.close();
   }
 });

@@ -1,4 +1,5 @@
 import type { Sql } from "@shared/db/connect.ts";
+import type postgres from "postgres";
 import { likePattern, type Paged, paged, type PageRequest, pageWindow } from "../common/paging.ts";
 import {
   type CategoryRow,
@@ -39,17 +40,9 @@ export async function listCategories(
   sql: Sql,
   request: PageRequest & { parentId?: string | undefined },
 ): Promise<Paged<CategoryView>> {
-  const window = pageWindow(request);
   const parent = request.parentId;
   const where = parent ? sql`parent_id = ${parent} AND NOT deleted` : sql`NOT deleted`;
-  return await paged(
-    window,
-    sql<CategoryRow[]>`
-      SELECT * FROM categories WHERE ${where}
-      ORDER BY name, id LIMIT ${window.limit} OFFSET ${window.offset}`
-      .then((rows) => rows.map(toCategoryView)),
-    sql<{ count: string }[]>`SELECT count(*) FROM categories WHERE ${where}`,
-  );
+  return await pageOfCategories(sql, request, where);
 }
 
 /** A page of live categories whose name contains the term, case-insensitively, by name. */
@@ -57,8 +50,17 @@ export async function searchCategories(
   sql: Sql,
   request: PageRequest & { searchTerm: string },
 ): Promise<Paged<CategoryView>> {
-  const window = pageWindow(request);
   const where = sql`name ILIKE ${likePattern(request.searchTerm)} AND NOT deleted`;
+  return await pageOfCategories(sql, request, where);
+}
+
+/** A page of the categories matching `where`, by name, with their total count. */
+async function pageOfCategories(
+  sql: Sql,
+  request: PageRequest,
+  where: postgres.PendingQuery<postgres.Row[]>,
+): Promise<Paged<CategoryView>> {
+  const window = pageWindow(request);
   return await paged(
     window,
     sql<CategoryRow[]>`

@@ -85,3 +85,15 @@ export async function applyBatch(
 export function dataOf<D>(event: RecordedEvent): D {
   return event.data as D;
 }
+
+/**
+ * An `apply` that runs one statement per event, in order: for rare events,
+ * where a set-based statement is not worth its complexity.
+ */
+export function eachEvent<D>(
+  run: (tx: TxSql, data: D, event: RecordedEvent) => Promise<unknown>,
+): EventHandler["apply"] {
+  return async (tx, events) => {
+    for (const event of events) await run(tx, dataOf<D>(event), event);
+  };
+}

@@ -8,7 +8,7 @@ import type {
 } from "@shared/domain/category/types.ts";
 import type { RecordedEvent } from "@shared/event_store/mod.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { applyBatch, dataOf, type EventHandlers } from "../common/batch.ts";
+import { applyBatch, dataOf, eachEvent, type EventHandlers } from "../common/batch.ts";
 import { orderStatisticsHandlers } from "./_orders.ts";
 import { productStatisticsHandlers } from "./_products.ts";
 
@@ -21,60 +21,45 @@ const byCategory = (event: RecordedEvent) => String(event.data.id);
 const categoryHandlers: EventHandlers = {
   CategoryCreated: {
     key: byCategory,
-    async apply(tx, events) {
-      for (const event of events) {
-        const d = dataOf<CategoryCreated["data"]>(event);
-        await tx`
-          INSERT INTO stats_categories (id, name, parent_id, depth, version)
-          VALUES (${d.id}, ${d.name}, ${d.parentId}, ${d.depth}, ${event.version})
-          ON CONFLICT (id) DO NOTHING`;
-      }
-    },
+    apply: eachEvent<CategoryCreated["data"]>((tx, d, event) =>
+      tx`
+        INSERT INTO stats_categories (id, name, parent_id, depth, version)
+        VALUES (${d.id}, ${d.name}, ${d.parentId}, ${d.depth}, ${event.version})
+        ON CONFLICT (id) DO NOTHING`
+    ),
   },
   CategoryUpdated: {
     key: byCategory,
-    async apply(tx, events) {
-      for (const event of events) {
-        const d = dataOf<CategoryUpdated["data"]>(event);
-        await tx`
-          UPDATE stats_categories SET name = ${d.newName}, version = ${event.version}
-          WHERE id = ${d.id} AND version < ${event.version}`;
-      }
-    },
+    apply: eachEvent<CategoryUpdated["data"]>((tx, d, event) =>
+      tx`
+        UPDATE stats_categories SET name = ${d.newName}, version = ${event.version}
+        WHERE id = ${d.id} AND version < ${event.version}`
+    ),
   },
   CategoryMoved: {
     key: byCategory,
-    async apply(tx, events) {
-      for (const event of events) {
-        const d = dataOf<CategoryMoved["data"]>(event);
-        await tx`
-          UPDATE stats_categories SET parent_id = ${d.newParentId}, depth = ${d.newDepth},
-            version = ${event.version}
-          WHERE id = ${d.id} AND version < ${event.version}`;
-      }
-    },
+    apply: eachEvent<CategoryMoved["data"]>((tx, d, event) =>
+      tx`
+        UPDATE stats_categories SET parent_id = ${d.newParentId}, depth = ${d.newDepth},
+          version = ${event.version}
+        WHERE id = ${d.id} AND version < ${event.version}`
+    ),
   },
   CategoryPathChanged: {
     key: byCategory,
-    async apply(tx, events) {
-      for (const event of events) {
-        const d = dataOf<CategoryPathChanged["data"]>(event);
-        await tx`
-          UPDATE stats_categories SET depth = ${d.depth}, version = ${event.version}
-          WHERE id = ${d.id} AND version < ${event.version}`;
-      }
-    },
+    apply: eachEvent<CategoryPathChanged["data"]>((tx, d, event) =>
+      tx`
+        UPDATE stats_categories SET depth = ${d.depth}, version = ${event.version}
+        WHERE id = ${d.id} AND version < ${event.version}`
+    ),
   },
   CategoryDeleted: {
     key: byCategory,
-    async apply(tx, events) {
-      for (const event of events) {
-        const d = dataOf<CategoryDeleted["data"]>(event);
-        await tx`
-          UPDATE stats_categories SET deleted = true, version = ${event.version}
-          WHERE id = ${d.id} AND version < ${event.version}`;
-      }
-    },
+    apply: eachEvent<CategoryDeleted["data"]>((tx, d, event) =>
+      tx`
+        UPDATE stats_categories SET deleted = true, version = ${event.version}
+        WHERE id = ${d.id} AND version < ${event.version}`
+    ),
   },
   CategoryProductsReassigned: {
     async apply(tx, [event]) {

@@ -1,6 +1,8 @@
 /**
- * Runs tasks one at a time per key, within this process. Internal commands
- * on one stream queue here instead of failing each other's version checks.
+ * Runs tasks one at a time per key, within this process: the command
+ * service queues internal commands on one stream here instead of letting
+ * them fail each other's version checks; the saga worker decides the inputs
+ * of one saga one after another, each on the state the previous one left.
  */
 export class KeyedLock {
   readonly #tails = new Map<string, Promise<unknown>>();
