@@ -8,7 +8,7 @@ import {
   startRuntimeMetrics,
   watchCircuit,
 } from "@shared/observability/mod.ts";
-import { CATEGORIES, ORDERS, PRODUCTS, SAGAS, STATISTICS } from "@shared/read_models/mod.ts";
+import { CATEGORIES, ORDERS, PRODUCTS, STATISTICS } from "@shared/read_models/mod.ts";
 import { type CacheOptions, createQueryCache, type QueryCache } from "./cache.ts";
 import { type Clients, createClients } from "./clients.ts";
 import { type Context, createLoaders, requestMetadata } from "./context.ts";
@@ -126,7 +126,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         STATISTICS,
       ]),
       productQueries: cache.wrap("product", raw.productQueries, [PRODUCTS, CATEGORIES, STATISTICS]),
-      orderQueries: cache.wrap("order", raw.orderQueries, [ORDERS, SAGAS, STATISTICS]),
+      orderQueries: cache.wrap("order", raw.orderQueries, [ORDERS, STATISTICS]),
     }
     : raw;
 

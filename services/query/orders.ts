@@ -8,7 +8,6 @@ import {
   getOrdersByStatus,
   listOrders,
 } from "@shared/read_models/orders/queries.ts";
-import { SAGAS } from "@shared/read_models/sagas/projection.ts";
 import { getSagaState } from "@shared/read_models/sagas/queries.ts";
 import { STATISTICS } from "@shared/read_models/statistics/projection.ts";
 import { getOrderStats } from "@shared/read_models/statistics/queries.ts";
@@ -42,7 +41,8 @@ export function orderHandlers(sql: Sql, consistent: ConsistencyGuard): ServiceBi
       return await getOrderStats(sql);
     },
     async getSagaState({ orderId }, ctx) {
-      await consistent(ctx, [SAGAS]);
+      // Sagas are part of the orders projection.
+      await consistent(ctx, read);
       return { saga: await getSagaState(sql, orderId) };
     },
   }) as ServiceBinding;

@@ -155,6 +155,22 @@ export class ConsistencyWaiter {
     });
   }
 
+  /**
+   * Resolves once every named projection has reached the newest checkpoint
+   * among them, read afresh: a query that reads several projections then
+   * sees, in each, at least every event that any of them had applied when
+   * it was called. UNAVAILABLE past the timeout, as {@link wait}.
+   */
+  async align(projections: readonly string[], options: WaitOptions): Promise<void> {
+    await this.#refresh();
+    let newest: Position | undefined;
+    for (const name of projections) {
+      const at = this.#checkpoints.get(name);
+      if (at && (!newest || !reached(newest, at))) newest = at;
+    }
+    if (newest) await this.wait(projections, newest, options);
+  }
+
   /** Stops following the feed and polling; pending waits fail with UNAVAILABLE. */
   async close(): Promise<void> {
     this.#closed = true;

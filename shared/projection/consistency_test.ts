@@ -68,6 +68,30 @@ Deno.test("waiting for projections", async (t) => {
       }
     });
 
+    await t.step(
+      "align() waits until every projection read has the newest checkpoint among them",
+      async () => {
+        const waiter = new ConsistencyWaiter(sql, { listen: false, pollMs: 5 });
+        try {
+          await advance("c", "20");
+          await advance("d", "12");
+          let done = false;
+          const aligning = waiter.align(["c", "d"], { timeoutMs: 5000 }).then(() => done = true);
+          await advance("d", "19");
+          await new Promise((r) => setTimeout(r, 30));
+          assert.equal(done, false, "d is still behind c");
+          await advance("d", "20");
+          await aligning;
+          await assert.rejects(
+            () => waiter.align(["c", "e"], { timeoutMs: 30 }),
+            (err) => err instanceof UnavailableError && /e behind/.test(err.message),
+          );
+        } finally {
+          await waiter.close();
+        }
+      },
+    );
+
     await t.step("a closed ConsistencyWaiter ends the waits in progress", async () => {
       const waiter = new ConsistencyWaiter(sql, { listen: false });
       const waiting = waiter.wait(["a"], at("99"), { timeoutMs: 5000 });

@@ -72,3 +72,31 @@ export async function storedEvents(eventStore: Sql, streamId?: string): Promise<
     FROM events WHERE ${streamId ?? null}::uuid IS NULL OR aggregate_id = ${streamId ?? null}
     ORDER BY transaction_id, id`;
 }
+
+/**
+ * Resolves once every projection's checkpoint has reached the newest event
+ * committed when it was called: a sync point for a test that saw one
+ * projection change (an order's saga completed) and then asserts on another
+ * (the product's stock), which follows the store on its own checkpoint.
+ */
+export async function readModelCaughtUp(db: TestDatabases, timeoutMs = 15_000): Promise<void> {
+  const [head] = await db.eventStore<{ transactionId: string; id: string }[]>`
+    SELECT transaction_id::text AS "transactionId", id::text AS id FROM events
+    ORDER BY transaction_id DESC, id DESC LIMIT 1`;
+  if (!head) return;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const behind = await db.readModel<{ projection: string }[]>`
+      SELECT projection FROM projection_checkpoints
+      WHERE (transaction_id, position) < (${head.transactionId}::xid8, ${head.id}::bigint)`;
+    if (behind.length === 0) return;
+    if (Date.now() > until) {
+      throw new Error(
+        `the read model did not reach ${head.transactionId}:${head.id} within ${timeoutMs} ms: ${
+          behind.map((b) => b.projection).join(", ")
+        } behind`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

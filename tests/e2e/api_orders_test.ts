@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readModelCaughtUp } from "@shared/testing/db.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 import { gql, type GraphQLResponse } from "@shared/testing/graphql.ts";
 
@@ -88,6 +89,8 @@ Deno.test("the order API: orders, their saga and order queries through GraphQL",
         confirmed.saga.completedSteps.filter((s: string) => !s.startsWith("reserve")),
         ["process_payment", "arrange_shipping", "confirm_order"],
       );
+      // The stock is another projection's: let it catch up before asserting on it.
+      await readModelCaughtUp(system.db);
       const { product } = await ok(`{ product(id: "${lamp.id}") { stock } }`);
       assert.equal(product.stock, 7);
     });
@@ -107,6 +110,7 @@ Deno.test("the order API: orders, their saga and order queries through GraphQL",
       const order = await waitForSaga(createOrder.id, ["compensated"]);
       assert.equal(order.status, "cancelled");
       assert.match(order.saga.failureReason, /declined|payment/i);
+      await readModelCaughtUp(system.db);
       const { product } = await ok(`{ product(id: "${desk.id}") { stock } }`);
       assert.equal(product.stock, 5);
     });
@@ -138,11 +142,14 @@ Deno.test("the order API: orders, their saga and order queries through GraphQL",
       assert.equal(again.errors?.[0]?.extensions?.code, "PRECONDITION");
       const order = await waitForSaga(confirmed.id, ["compensated"]);
       assert.equal(order.saga.status, "compensated");
+      await readModelCaughtUp(system.db);
       const { product } = await ok(`{ product(id: "${lamp.id}") { stock } }`);
       assert.equal(product.stock, 10);
     });
 
     await t.step("order queries: by customer, by status, statistics, saga state", async () => {
+      // Statistics are a projection of their own.
+      await readModelCaughtUp(system.db);
       const data = await ok(`{
         userOrders(userId: "${customer}") { id status }
         ordersByStatus(status: "cancelled") { id }

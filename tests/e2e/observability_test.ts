@@ -188,7 +188,7 @@ Deno.test("every service's /metrics shows what a mutation and its saga moved", a
     expect("gateway", "cache_misses_total", { cache: "response" }, "moved");
     expect("gateway", "cache_hits_total", { cache: "response" }, "moved");
     expect("gateway", "circuit_breaker_state", { service: "command" }, 0);
-    for (const projection of ["categories", "products", "orders", "sagas", "statistics"]) {
+    for (const projection of ["categories", "products", "orders", "statistics"]) {
       expect("projector", "projection_lag_events", { projection }, "present");
       expect("projector", "projection_lag_seconds", { projection }, "present");
       expect("projector", "projection_dead_letters", { projection }, 0);

@@ -40,6 +40,18 @@ export const ProductView = z.object({
 
 const Address = z.object({ street: z.string(), city: z.string(), postalCode: z.string() });
 
+/** The state of an order's saga. */
+export const SagaStateView = z.object({
+  sagaId: z.string(),
+  orderId: z.string(),
+  status: z.string(),
+  completedSteps: z.array(z.string()),
+  currentStep: optional(z.string()),
+  failureReason: optional(z.string()),
+  startedAt: z.string(),
+  completedAt: optional(z.string()),
+});
+
 /** An order as the read model holds it; money as decimal strings. */
 export const OrderView = z.object({
   id: z.string(),
@@ -59,21 +71,11 @@ export const OrderView = z.object({
   total: z.string(),
   shippingAddress: Address,
   cancelReason: optional(z.string()),
+  /** The order's saga as of the same position as the order; absent before it starts. */
+  saga: optional(SagaStateView),
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
-});
-
-/** The state of an order's saga. */
-export const SagaStateView = z.object({
-  sagaId: z.string(),
-  orderId: z.string(),
-  status: z.string(),
-  completedSteps: z.array(z.string()),
-  currentStep: optional(z.string()),
-  failureReason: optional(z.string()),
-  startedAt: z.string(),
-  completedAt: optional(z.string()),
 });
 
 /** Where a page sits in its list. */

@@ -4,6 +4,8 @@ import type { Context } from "../context.ts";
 import { found, runCommand } from "./_command.ts";
 
 type Order = z.output<typeof OrderView>;
+/** An order whose saga was read with it: null when it has none. */
+type ReadOrder = Omit<Order, "saga"> & { saga: Order["saga"] | null };
 type Args = Record<string, unknown>;
 type Paging = { page?: number | null; perPage?: number | null };
 
@@ -14,29 +16,48 @@ function paging(args: Paging): { page?: number; perPage?: number } {
   };
 }
 
-async function readOrder(ctx: Context, id: string): Promise<Order> {
-  return found(
+/**
+ * An order as a query read it: its saga came in the same answer, as of the
+ * same read-model position, and is null when the order has none yet. Only
+ * an order that was not read (a mutation's answer) has its saga fetched.
+ */
+export function asRead(order: Order): ReadOrder {
+  return { ...order, saga: order.saga ?? null };
+}
+
+function readPage(page: { orders: Order[] }): ReadOrder[] {
+  return page.orders.map(asRead);
+}
+
+async function readOrder(ctx: Context, id: string): Promise<ReadOrder> {
+  return asRead(found(
     (await ctx.clients.orderQueries.getOrder({ id }, ctx.state.read)).order,
     "Order",
     id,
-  );
+  ));
 }
 
 /** Query, mutation and field resolvers of orders and their sagas. */
 export const orderResolvers = {
   Query: {
-    order: async (_: unknown, { id }: { id: string }, ctx: Context) =>
-      (await ctx.clients.orderQueries.getOrder({ id }, ctx.state.read)).order ?? null,
+    order: async (_: unknown, { id }: { id: string }, ctx: Context) => {
+      const { order } = await ctx.clients.orderQueries.getOrder({ id }, ctx.state.read);
+      return order ? asRead(order) : null;
+    },
     userOrders: async (_: unknown, args: Paging & { userId: string }, ctx: Context) =>
-      (await ctx.clients.orderQueries.getOrdersByCustomer(
-        { customerId: args.userId, ...paging(args) },
-        ctx.state.read,
-      )).orders,
+      readPage(
+        await ctx.clients.orderQueries.getOrdersByCustomer(
+          { customerId: args.userId, ...paging(args) },
+          ctx.state.read,
+        ),
+      ),
     ordersByStatus: async (_: unknown, args: Paging & { status: string }, ctx: Context) =>
-      (await ctx.clients.orderQueries.getOrdersByStatus(
-        { status: args.status as never, ...paging(args) },
-        ctx.state.read,
-      )).orders,
+      readPage(
+        await ctx.clients.orderQueries.getOrdersByStatus(
+          { status: args.status as never, ...paging(args) },
+          ctx.state.read,
+        ),
+      ),
     orderStats: async (_: unknown, __: Args, ctx: Context) =>
       await ctx.clients.orderQueries.getOrderStats({}, ctx.state.read),
     sagaState: async (_: unknown, { orderId }: { orderId: string }, ctx: Context) =>
@@ -72,7 +93,10 @@ export const orderResolvers = {
   },
 
   Order: {
-    saga: async (o: Order, _: Args, ctx: Context) =>
-      (await ctx.clients.orderQueries.getSagaState({ orderId: o.id }, ctx.state.read)).saga ?? null,
+    saga: async (o: Order | ReadOrder, _: Args, ctx: Context) =>
+      o.saga !== undefined
+        ? o.saga
+        : (await ctx.clients.orderQueries.getSagaState({ orderId: o.id }, ctx.state.read)).saga ??
+          null,
   },
 };

@@ -1,14 +1,16 @@
 import { GraphQLError } from "graphql";
-import { CATEGORIES, ORDERS, PRODUCTS, SAGAS } from "@shared/read_models/mod.ts";
+import { CATEGORIES, ORDERS, PRODUCTS } from "@shared/read_models/mod.ts";
 import type { Context } from "../context.ts";
 import type { FeedEvent } from "../feed.ts";
+import { asRead } from "./orders.ts";
 
 /** Which projection's announcements feed each kind of subscription. */
 export const FEED_PROJECTIONS = {
   categories: CATEGORIES,
   products: PRODUCTS,
   orders: ORDERS,
-  sagas: SAGAS,
+  // An order's saga is part of the orders projection.
+  sagas: ORDERS,
 } as const;
 
 type Filter = (e: FeedEvent) => boolean;
@@ -110,8 +112,10 @@ export const subscriptionResolvers = {
         stream(ctx, (e) =>
           e.projection === FEED_PROJECTIONS.orders && orderChanges.has(e.type) &&
           (!args.orderId || e.id === args.orderId)),
-      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await ctx.clients.orderQueries.getOrder({ id: e.id }, at(ctx, e))).order,
+      resolve: async (e: FeedEvent, _: unknown, ctx: Context) => {
+        const { order } = await ctx.clients.orderQueries.getOrder({ id: e.id }, at(ctx, e));
+        return order ? asRead(order) : null;
+      },
     },
     sagaProgress: {
       subscribe: (_: unknown, args: { orderId: string }, ctx: Context) =>

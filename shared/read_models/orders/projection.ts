@@ -8,6 +8,7 @@ import type { Projection } from "@shared/projection/types.ts";
 import { applyBatch, dataOf, type EventHandlers } from "../common/batch.ts";
 import { centsOf } from "../common/money.ts";
 import { records } from "../common/sql.ts";
+import { applySagaEvents, SAGA_EVENTS } from "../sagas/projection.ts";
 
 /** The checkpoint name of the orders projection. */
 export const ORDERS = "orders";
@@ -77,10 +78,20 @@ const handlers: EventHandlers = {
   },
 };
 
-/** The orders read model: one row per order with its items, totals in cents and status. */
+/**
+ * The orders read model: one row per order with its items, totals in cents
+ * and status, and where each order's saga stands (`saga_states`). Both
+ * tables move under one checkpoint, in one transaction per batch, so any
+ * read of an order beside its saga is as of one position of the event
+ * store: a completed saga is never seen beside an order that is not yet
+ * confirmed.
+ */
 export const ordersProjection: Projection = {
   name: ORDERS,
-  tables: ["orders"],
-  eventTypes: Object.keys(handlers),
-  apply: (tx, events) => applyBatch(tx, events, handlers),
+  tables: ["orders", "saga_states"],
+  eventTypes: [...Object.keys(handlers), ...SAGA_EVENTS],
+  async apply(tx, events) {
+    await applyBatch(tx, events, handlers);
+    await applySagaEvents(tx, events);
+  },
 };

@@ -1,11 +1,18 @@
 import type { Sql } from "@shared/db/connect.ts";
 import type postgres from "postgres";
 import { type Paged, paged, type PageRequest, pageWindow } from "../common/paging.ts";
-import { type OrderRow, type OrderView, toOrderView } from "./view.ts";
+import { ORDER_COLUMNS, type OrderRow, type OrderView, toOrderView } from "./view.ts";
 
-/** One order by id; undefined when there is none. */
+/**
+ * Orders with their sagas, read by one statement: both tables belong to the
+ * orders projection, so one snapshot shows them as of one checkpoint.
+ */
+const FROM_ORDERS =
+  `SELECT ${ORDER_COLUMNS} FROM orders o LEFT JOIN saga_states s ON s.order_id = o.id`;
+
+/** One order by id, with its saga; undefined when there is none. */
 export async function getOrder(sql: Sql, id: string): Promise<OrderView | undefined> {
-  const rows = await sql<OrderRow[]>`SELECT * FROM orders WHERE id = ${id}`;
+  const rows = await sql<OrderRow[]>`${sql.unsafe(FROM_ORDERS)} WHERE o.id = ${id}`;
   return rows[0] && toOrderView(rows[0]);
 }
 
@@ -18,10 +25,10 @@ async function listWhere(
   return await paged(
     window,
     sql<OrderRow[]>`
-      SELECT * FROM orders WHERE ${where}
-      ORDER BY created_at DESC, id DESC LIMIT ${window.limit} OFFSET ${window.offset}`
+      ${sql.unsafe(FROM_ORDERS)} WHERE ${where}
+      ORDER BY o.created_at DESC, o.id DESC LIMIT ${window.limit} OFFSET ${window.offset}`
       .then((rows) => rows.map(toOrderView)),
-    sql<{ count: string }[]>`SELECT count(*) FROM orders WHERE ${where}`,
+    sql<{ count: string }[]>`SELECT count(*) FROM orders o WHERE ${where}`,
   );
 }
 
@@ -35,7 +42,7 @@ export async function getOrdersByCustomer(
   sql: Sql,
   request: PageRequest & { customerId: string },
 ): Promise<Paged<OrderView>> {
-  return await listWhere(sql, sql`customer_id = ${request.customerId}`, request);
+  return await listWhere(sql, sql`o.customer_id = ${request.customerId}`, request);
 }
 
 /** A page of the orders in one status, newest first. */
@@ -43,5 +50,5 @@ export async function getOrdersByStatus(
   sql: Sql,
   request: PageRequest & { status: string },
 ): Promise<Paged<OrderView>> {
-  return await listWhere(sql, sql`status = ${request.status}`, request);
+  return await listWhere(sql, sql`o.status = ${request.status}`, request);
 }

@@ -1,4 +1,5 @@
 import { moneyText } from "../common/money.ts";
+import { type SagaRow, type SagaStateView, toSagaView } from "../sagas/queries.ts";
 
 /** One line of an order, money as decimal strings. */
 export interface OrderItemView {
@@ -22,12 +23,20 @@ export interface OrderView {
   total: string;
   shippingAddress: { street: string; city: string; postalCode: string };
   cancelReason?: string | undefined;
+  /** Where the order's saga stands, as of the same position as the order; unset before it starts. */
+  saga?: SagaStateView | undefined;
   version: number;
   createdAt: string;
   updatedAt: string;
 }
 
-/** An `orders` row (bigint columns arrive as strings). */
+/** The columns an {@link OrderRow} holds: `orders o` joined with its saga's `saga_states s`. */
+export const ORDER_COLUMNS = `o.*, s.saga_id, s.order_id AS saga_order_id, s.status AS saga_status,
+  s.completed_steps AS saga_completed_steps, s.current_step AS saga_current_step,
+  s.failure_reason AS saga_failure_reason, s.started_at AS saga_started_at,
+  s.completed_at AS saga_completed_at`;
+
+/** An `orders` row with its saga's columns (null without a saga; bigint columns arrive as strings). */
 export interface OrderRow {
   id: string;
   customer_id: string;
@@ -42,6 +51,29 @@ export interface OrderRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+  saga_id: string | null;
+  saga_order_id: string | null;
+  saga_status: string | null;
+  saga_completed_steps: string[] | null;
+  saga_current_step: string | null;
+  saga_failure_reason: string | null;
+  saga_started_at: Date | null;
+  saga_completed_at: Date | null;
+}
+
+function sagaOf(r: OrderRow): SagaStateView | undefined {
+  if (r.saga_id === null) return undefined;
+  const row: SagaRow = {
+    saga_id: r.saga_id,
+    order_id: r.saga_order_id!,
+    status: r.saga_status!,
+    completed_steps: r.saga_completed_steps!,
+    current_step: r.saga_current_step,
+    failure_reason: r.saga_failure_reason,
+    started_at: r.saga_started_at!,
+    completed_at: r.saga_completed_at,
+  };
+  return toSagaView(row);
 }
 
 /** Maps a row to its view: money as "19.99", absent optional fields unset, times ISO 8601. */
@@ -68,6 +100,7 @@ export function toOrderView(r: OrderRow): OrderView {
       postalCode: r.shipping_address.postalCode,
     },
     cancelReason: r.cancel_reason ?? undefined,
+    saga: sagaOf(r),
     version: r.version,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),

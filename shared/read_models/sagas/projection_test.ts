@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { project, resetReadModel, Scenario, snapshot } from "../common/testing.ts";
-import { sagasProjection } from "./projection.ts";
+import { ordersProjection } from "../orders/projection.ts";
 import { getSagaState } from "./queries.ts";
 
 const ORDER = { items: [], total: "55.00", shippingAddress: {} };
@@ -23,7 +23,7 @@ function complete(s: Scenario, orderId: string, step: string, productId: string 
   });
 }
 
-Deno.test("sagas projection", async (t) => {
+Deno.test("sagas in the orders projection", async (t) => {
   const db = await createTestDatabases();
   const sql = db.readModel;
   try {
@@ -32,7 +32,7 @@ Deno.test("sagas projection", async (t) => {
       const s = new Scenario();
       const order = crypto.randomUUID();
       start(s, order);
-      await project(sql, sagasProjection, s.events);
+      await project(sql, ordersProjection, s.events);
       let saga = await getSagaState(sql, order);
       assert.equal(saga?.status, "started");
       assert.equal(saga?.currentStep, "reserve_inventory");
@@ -41,7 +41,7 @@ Deno.test("sagas projection", async (t) => {
       complete(s, order, "reserve_inventory", crypto.randomUUID());
       complete(s, order, "reserve_inventory");
       complete(s, order, "process_payment");
-      await project(sql, sagasProjection, s.log.since(mark));
+      await project(sql, ordersProjection, s.log.since(mark));
       saga = await getSagaState(sql, order);
       assert.equal(saga?.status, "processing");
       assert.deepEqual(saga?.completedSteps, ["reserve_inventory", "process_payment"]);
@@ -50,7 +50,7 @@ Deno.test("sagas projection", async (t) => {
       complete(s, order, "arrange_shipping");
       complete(s, order, "confirm_order");
       s.saga(order, "SagaCompleted", { completedAt: "2026-01-01T10:00:05.000Z" });
-      await project(sql, sagasProjection, s.log.since(end));
+      await project(sql, ordersProjection, s.log.since(end));
       saga = await getSagaState(sql, order);
       assert.equal(saga?.status, "completed");
       assert.equal(saga?.currentStep, undefined);
@@ -75,7 +75,7 @@ Deno.test("sagas projection", async (t) => {
         cancelOrder: true,
         startedAt: "2026-01-01T10:00:02.000Z",
       });
-      await project(sql, sagasProjection, s.events);
+      await project(sql, ordersProjection, s.events);
       let saga = await getSagaState(sql, order);
       assert.equal(saga?.status, "compensating");
       assert.equal(saga?.currentStep, "reserve_inventory");
@@ -87,7 +87,7 @@ Deno.test("sagas projection", async (t) => {
         compensatedAt: "2026-01-01T10:00:03.000Z",
       });
       s.saga(order, "SagaCompensated", { compensatedAt: "2026-01-01T10:00:04.000Z" });
-      await project(sql, sagasProjection, s.log.since(mark));
+      await project(sql, ordersProjection, s.log.since(mark));
       saga = await getSagaState(sql, order);
       assert.equal(saga?.status, "compensated");
       assert.equal(saga?.completedAt, "2026-01-01T10:00:04.000Z");
@@ -100,10 +100,10 @@ Deno.test("sagas projection", async (t) => {
       const order = crypto.randomUUID();
       start(s, order);
       complete(s, order, "reserve_inventory");
-      await project(sql, sagasProjection, s.events);
+      await project(sql, ordersProjection, s.events);
       const once = await snapshot(sql, ["saga_states"]);
-      await project(sql, sagasProjection, s.events);
-      await project(sql, sagasProjection, s.events.slice(1));
+      await project(sql, ordersProjection, s.events);
+      await project(sql, ordersProjection, s.events.slice(1));
       assert.equal(await snapshot(sql, ["saga_states"]), once);
     });
   } finally {

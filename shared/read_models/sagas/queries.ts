@@ -12,7 +12,8 @@ export interface SagaStateView {
   completedAt?: string | undefined;
 }
 
-interface SagaRow {
+/** A `saga_states` row, as {@link SAGA_COLUMNS} selects it. */
+export interface SagaRow {
   saga_id: string;
   order_id: string;
   status: string;
@@ -23,17 +24,23 @@ interface SagaRow {
   completed_at: Date | null;
 }
 
+/** The columns of `saga_states` (aliased `s`) that a {@link SagaRow} holds. */
+export const SAGA_COLUMNS = `s.saga_id, s.order_id, s.status, s.completed_steps,
+  s.current_step, s.failure_reason, s.started_at, s.completed_at`;
+
 /** The saga of an order; undefined when it has none (yet). */
 export async function getSagaState(
   sql: Sql,
   orderId: string,
 ): Promise<SagaStateView | undefined> {
   const rows = await sql<SagaRow[]>`
-    SELECT saga_id, order_id, status, completed_steps, current_step, failure_reason,
-      started_at, completed_at
-    FROM saga_states WHERE order_id = ${orderId}`;
-  const r = rows[0];
-  return r && {
+    SELECT ${sql.unsafe(SAGA_COLUMNS)} FROM saga_states s WHERE s.order_id = ${orderId}`;
+  return rows[0] && toSagaView(rows[0]);
+}
+
+/** Maps a row to its view: absent optional fields unset, times ISO 8601. */
+export function toSagaView(r: SagaRow): SagaStateView {
+  return {
     sagaId: r.saga_id,
     orderId: r.order_id,
     status: r.status,
