@@ -6,6 +6,7 @@ import { freePort } from "@shared/db/embedded.ts";
 import { waitHealthy } from "@shared/runtime/system.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
+import { sampleValue } from "@shared/observability/testing.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
 import { startStack } from "./_stack.ts";
 
@@ -213,6 +214,17 @@ Deno.test("the cache serves repeated reads, shares them through Redis, and never
   }
 });
 
+/** Waits until a gateway reports `count` open subscriptions on /metrics. */
+async function waitForSubscriptions(baseUrl: string, count: number): Promise<void> {
+  let open: number | undefined;
+  for (let i = 0; i < 400 && open !== count; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 25));
+    const res = await fetch(`${baseUrl}/metrics`);
+    open = sampleValue(await res.text(), "gateway_subscriptions");
+  }
+  assert.equal(open, count, `subscriptions open on the gateway at ${baseUrl}`);
+}
+
 Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway replica", async () => {
   const env = { PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" };
   const system = await startTestSystem(env);
@@ -257,8 +269,9 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
       error: (err) => (wsError = err),
       complete: () => {},
     });
-    // Give both subscriptions time to be registered before writing.
-    await new Promise((r) => setTimeout(r, 500));
+    // Every subscription is registered with its gateway's change feed before anything is written.
+    await waitForSubscriptions(system.gatewayUrl, 1);
+    await waitForSubscriptions(secondUrl, 2);
 
     const names = ["Alpha", "Beta", "Gamma"];
     for (const name of names) {
@@ -284,6 +297,11 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
       names,
     );
     wsDone();
+    await ws.dispose();
+    for (const s of subscriptions.splice(0)) await s.close();
+    // Closed by their clients, they are closed on the gateways too.
+    await waitForSubscriptions(system.gatewayUrl, 0);
+    await waitForSubscriptions(secondUrl, 0);
   } finally {
     await ws.dispose();
     for (const s of subscriptions) await s.close();
