@@ -134,7 +134,7 @@ Deno.test("the cache serves repeated reads, shares them through Redis, and never
     const stored = async () =>
       (await redis.keys(`${namespace}|*`)).filter((k) => k.includes("getCategory"));
     let keys = await stored();
-    for (let i = 0; i < 100 && keys.length === 0; i++) {
+    for (let i = 0; i < 500 && keys.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
       keys = await stored();
     }
@@ -146,7 +146,7 @@ Deno.test("the cache serves repeated reads, shares them through Redis, and never
     // The second gateway has never read this category, so nothing of it is in its own memory:
     // once its feed is at the same version, its first read is a hit only if Redis answered it.
     const version = a.gateway.feed!.version(CATEGORY_READS);
-    for (let i = 0; i < 200 && b.gateway.feed?.version(CATEGORY_READS) !== version; i++) {
+    for (let i = 0; i < 500 && b.gateway.feed?.version(CATEGORY_READS) !== version; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(b.gateway.feed?.version(CATEGORY_READS), version, "both feeds at one version");
@@ -217,10 +217,10 @@ Deno.test("the cache serves repeated reads, shares them through Redis, and never
 /** Waits until a gateway reports `count` open subscriptions on /metrics. */
 async function waitForSubscriptions(baseUrl: string, count: number): Promise<void> {
   let open: number | undefined;
-  for (let i = 0; i < 400 && open !== count; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 25));
+  for (const deadline = Date.now() + 30_000; open !== count && Date.now() < deadline;) {
+    if (open !== undefined) await new Promise((r) => setTimeout(r, 25));
     const res = await fetch(`${baseUrl}/metrics`);
-    open = sampleValue(await res.text(), "gateway_subscriptions");
+    open = sampleValue(await res.text(), "gateway_subscriptions") ?? -1;
   }
   assert.equal(open, count, `subscriptions open on the gateway at ${baseUrl}`);
 }
