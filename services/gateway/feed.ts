@@ -1,6 +1,7 @@
 import { connect, type Sql } from "@shared/db/connect.ts";
 import type { Position } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
+import { trackSubscription } from "@shared/observability/mod.ts";
 import { reached } from "@shared/projection/consistency.ts";
 import {
   type ChangedEvent,
@@ -110,15 +111,18 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
             `Subscription ended: its consumer fell more than ${maxQueued} events behind`,
           );
           subscribers.delete(deliver);
+          untrack();
         } else {
           queue.push(event);
         }
         wake?.();
       };
       subscribers.add(deliver);
+      const untrack = trackSubscription();
       const finish = () => {
         done = true;
         subscribers.delete(deliver);
+        untrack();
         finishers.delete(finish);
         wake?.();
       };

@@ -1,14 +1,22 @@
 /**
- * Simulated adapters of the payment gateway and carrier ports, whose outcome
- * is configured (always succeed, always fail, fail above an amount, fail a
- * share of calls, answer after a delay), so every path of the order saga can
- * be exercised. Outcomes depend only on the request, never on chance: the
- * "share" is drawn from a hash of the idempotency key, so a retried call gets
- * the answer the first one got, as a real idempotent gateway would give.
+ * Adapters of the payment gateway and carrier ports.
+ *
+ * The simulated ones (the default, for development) answer as configured
+ * (always succeed, always fail, fail above an amount, fail a share of calls,
+ * answer after a delay), so every path of the order saga can be exercised.
+ * Outcomes depend only on the request, never on chance: the "share" is drawn
+ * from a hash of the idempotency key, so a retried call gets the answer the
+ * first one got, as a real idempotent gateway would give.
+ *
+ * The HTTP ones call an outside service (see {@link httpGateway}), which
+ * keeps its own record of charges and bookings: that record outlives a
+ * crash of the saga worker, as a real gateway's does.
  */
+import { z } from "zod";
 import type { Carrier, PaymentGateway } from "../command/ports.ts";
 import { uuidV5 } from "@shared/domain/shared/ids.ts";
 import { parseCents } from "@shared/domain/shared/money.ts";
+import { UnavailableError } from "@shared/errors/mod.ts";
 
 /** How the simulated gateway answers a charge. */
 export const PAYMENT_MODES = ["succeed", "fail", "fail_above", "fail_share", "delay"] as const;
@@ -145,6 +153,153 @@ export function simulatedCarrier(options: SimulatedCarrierOptions): Simulated<Ca
     async cancel() {
       stats.undone++;
       await sleep(delay);
+    },
+  };
+}
+
+/** Options of {@link httpGateway} and {@link httpCarrier}. */
+export interface HttpAdapterOptions {
+  /** Base URL of the outside service, e.g. `http://payments.internal:8080/v1`. */
+  url: string;
+  /** Gives up on a call after this many ms (the saga retries it); default 10 000. */
+  timeoutMs?: number | undefined;
+}
+
+/** The default of {@link HttpAdapterOptions.timeoutMs}. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
+
+/** Longest answer body read from an outside service. */
+const MAX_ANSWER_CHARS = 64 * 1024;
+
+const paymentOutcome = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("approved"), transactionRef: z.string().min(1).max(200) }),
+  z.object({ status: z.literal("declined"), reason: z.string().min(1).max(1000) }),
+]);
+
+const shippingOutcome = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("arranged"),
+    carrier: z.string().min(1).max(200),
+    trackingNumber: z.string().min(1).max(200),
+  }),
+  z.object({ status: z.literal("failed"), reason: z.string().min(1).max(1000) }),
+]);
+
+/**
+ * Posts `body` as JSON to `path` under `base`, with the idempotency key also
+ * in an `Idempotency-Key` header; returns the answer's text. Anything but a
+ * 2xx answer within the timeout is an UnavailableError: the saga retries the
+ * step under the same key, which the service must answer as it did the first
+ * time.
+ */
+async function post(
+  service: string,
+  base: URL,
+  path: string,
+  body: { idempotencyKey: string },
+  timeoutMs: number,
+): Promise<string> {
+  const target = new URL(path, base);
+  const unavailable = (why: string, cause?: unknown) =>
+    new UnavailableError(`The ${service} at ${target.href} ${why}`, { service }, { cause });
+  let text: string;
+  let status: number;
+  try {
+    const res = await fetch(target, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": body.idempotencyKey },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = res.status;
+    text = await res.text();
+  } catch (err) {
+    throw unavailable(
+      `did not answer within ${timeoutMs} ms: ${err instanceof Error ? err.message : String(err)}`,
+      err,
+    );
+  }
+  if (status < 200 || status > 299) {
+    throw unavailable(`answered HTTP ${status}: ${text.slice(0, 200)}`);
+  }
+  if (text.length > MAX_ANSWER_CHARS) {
+    throw unavailable(`answered more than ${MAX_ANSWER_CHARS} characters`);
+  }
+  return text;
+}
+
+/** Parses an outcome the service answered; an answer of another shape is an UnavailableError. */
+function outcomeOf<T>(service: string, schema: z.ZodType<T>, text: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new UnavailableError(
+      `The ${service} answered something that is not an outcome: ${text.slice(0, 200)}`,
+      { service },
+    );
+  }
+  return parsed.data;
+}
+
+/** The base URL with a trailing slash, so paths resolve below it; throws a RangeError when it is not http(s). */
+function baseOf(url: string): URL {
+  let base: URL;
+  try {
+    base = new URL(url.endsWith("/") ? url : `${url}/`);
+  } catch {
+    throw new RangeError(`"${url}" is not a URL`);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") {
+    throw new RangeError(`"${url}" is not an http(s) URL`);
+  }
+  return base;
+}
+
+/**
+ * A payment gateway reached over HTTP: `POST charges` with a ChargeRequest
+ * answers a PaymentOutcome (`{"status":"approved","transactionRef":…}` or
+ * `{"status":"declined","reason":…}`); `POST refunds` with a RefundRequest
+ * answers any 2xx. The service must charge or refund once per idempotency
+ * key, answering a repeated key as it did the first time.
+ */
+export function httpGateway(options: HttpAdapterOptions): PaymentGateway {
+  const base = baseOf(options.url);
+  const timeout = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  const service = "payment gateway";
+  return {
+    async charge(request) {
+      const text = await post(service, base, "charges", request, timeout);
+      return outcomeOf(service, paymentOutcome, text);
+    },
+    async refund(request) {
+      await post(service, base, "refunds", request, timeout);
+    },
+  };
+}
+
+/**
+ * A carrier reached over HTTP: `POST bookings` with a BookingRequest answers
+ * a ShippingOutcome (`{"status":"arranged","carrier":…,"trackingNumber":…}`
+ * or `{"status":"failed","reason":…}`); `POST cancellations` with a
+ * CancelBookingRequest answers any 2xx. Once per idempotency key, as for
+ * {@link httpGateway}.
+ */
+export function httpCarrier(options: HttpAdapterOptions): Carrier {
+  const base = baseOf(options.url);
+  const timeout = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  const service = "carrier";
+  return {
+    async book(request) {
+      const text = await post(service, base, "bookings", request, timeout);
+      return outcomeOf(service, shippingOutcome, text);
+    },
+    async cancel(request) {
+      await post(service, base, "cancellations", request, timeout);
     },
   };
 }

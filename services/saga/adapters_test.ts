@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "@shared/config/mod.ts";
+import { UnavailableError } from "@shared/errors/mod.ts";
 import type { ChargeRequest } from "../command/ports.ts";
-import { shareOf, simulatedCarrier, simulatedGateway } from "./adapters.ts";
+import {
+  httpCarrier,
+  httpGateway,
+  shareOf,
+  simulatedCarrier,
+  simulatedGateway,
+} from "./adapters.ts";
 import { adaptersOf, loadSagaConfig } from "./config.ts";
 
 const URL = "postgres://postgres@127.0.0.1:5432/event_store";
@@ -140,5 +147,157 @@ Deno.test("loadSagaConfig() names every bad variable", () => {
   assert.throws(
     () => loadSagaConfig({ EVENT_STORE_URL: URL, PAYMENT_FAIL_SHARE: "1.5" }),
     /PAYMENT_FAIL_SHARE="1.5": must be from 0 to 1/,
+  );
+});
+
+/** What an outside service received. */
+interface Received {
+  path: string;
+  key: string | null;
+  body: Record<string, unknown>;
+}
+
+/** An outside service on a free port answering with `answer`; stop it with `await using`. */
+function outsideService(answer: (path: string) => Response | Promise<Response>) {
+  const received: Received[] = [];
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
+    const path = new globalThis.URL(req.url).pathname;
+    received.push({ path, key: req.headers.get("idempotency-key"), body: await req.json() });
+    return await answer(path);
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/v1`,
+    received,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+const json = (body: unknown) => Response.json(body);
+
+Deno.test("httpGateway() posts charges and refunds under its URL, keyed, and returns the outcome", async () => {
+  const outcomes = [
+    { status: "approved", transactionRef: "tx-1", extra: "dropped" },
+    { status: "declined", reason: "Insufficient funds" },
+  ];
+  await using service = outsideService((path) =>
+    path === "/v1/charges" ? json(outcomes.shift()) : new Response(null, { status: 204 })
+  );
+  const gateway = httpGateway({ url: service.url });
+  const request = charge("55.00", "key-1");
+  assert.deepEqual(await gateway.charge(request), { status: "approved", transactionRef: "tx-1" });
+  assert.deepEqual(await gateway.charge(charge("9.00", "key-2")), {
+    status: "declined",
+    reason: "Insufficient funds",
+  });
+  await gateway.refund({ ...request, transactionRef: "tx-1", idempotencyKey: "key-3" });
+  assert.deepEqual(service.received.map((r) => [r.path, r.key]), [
+    ["/v1/charges", "key-1"],
+    ["/v1/charges", "key-2"],
+    ["/v1/refunds", "key-3"],
+  ]);
+  assert.deepEqual(service.received[0]!.body, { ...request });
+});
+
+Deno.test("httpCarrier() posts bookings and cancellations and returns the outcome", async () => {
+  await using service = outsideService((path) =>
+    path === "/v1/bookings"
+      ? json({ status: "arranged", carrier: "Parcel Co", trackingNumber: "PC-1" })
+      : json({})
+  );
+  const carrier = httpCarrier({ url: `${service.url}/` });
+  const request = booking("key-1");
+  assert.deepEqual(await carrier.book(request), {
+    status: "arranged",
+    carrier: "Parcel Co",
+    trackingNumber: "PC-1",
+  });
+  await carrier.cancel({
+    shipmentId: request.shipmentId,
+    orderId: request.orderId,
+    trackingNumber: "PC-1",
+    idempotencyKey: "key-2",
+  });
+  assert.deepEqual(service.received.map((r) => [r.path, r.key]), [
+    ["/v1/bookings", "key-1"],
+    ["/v1/cancellations", "key-2"],
+  ]);
+  assert.deepEqual(service.received[0]!.body, { ...request });
+});
+
+Deno.test("the HTTP adapters report an unusable answer as UnavailableError, so the step is retried", async () => {
+  const answers: (() => Response | Promise<Response>)[] = [
+    () => new Response("overloaded", { status: 503 }),
+    () => new Response("not json"),
+    () => json({ status: "approved" }),
+    () => json({ status: "refunded", transactionRef: "x" }),
+    () => json(null),
+  ];
+  await using service = outsideService(() => answers.shift()!());
+  const gateway = httpGateway({ url: service.url });
+  for (
+    const expected of [
+      /HTTP 503: overloaded/,
+      /not an outcome/,
+      /not an outcome/,
+      /not an outcome/,
+      /not an outcome/,
+    ]
+  ) {
+    await assert.rejects(gateway.charge(charge("1.00")), (err: unknown) => {
+      assert.ok(err instanceof UnavailableError, String(err));
+      assert.match(err.message, expected);
+      return true;
+    });
+  }
+  const carrier = httpCarrier({ url: service.url });
+  answers.push(() => json({ status: "arranged", carrier: "", trackingNumber: "T" }));
+  await assert.rejects(carrier.book(booking()), UnavailableError);
+});
+
+Deno.test("the HTTP adapters report an unreachable or silent service as UnavailableError", async () => {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await using silent = outsideService(async () => {
+    await held;
+    return json({ status: "approved", transactionRef: "late" });
+  });
+  await assert.rejects(
+    httpGateway({ url: silent.url, timeoutMs: 50 }).charge(charge("1.00")),
+    (err: unknown) =>
+      err instanceof UnavailableError && /did not answer within 50 ms/.test(err.message),
+  );
+  release();
+  const closed = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+  const port = closed.addr.port;
+  closed.close();
+  await assert.rejects(
+    httpCarrier({ url: `http://127.0.0.1:${port}` }).book(booking()),
+    UnavailableError,
+  );
+  assert.throws(() => httpGateway({ url: "not a url" }), RangeError);
+  assert.throws(() => httpCarrier({ url: "ftp://carrier.example" }), RangeError);
+});
+
+Deno.test("loadSagaConfig() builds HTTP adapters from PAYMENT_URL and CARRIER_URL", async () => {
+  await using service = outsideService((path) =>
+    path === "/v1/charges"
+      ? json({ status: "approved", transactionRef: "tx-http" })
+      : json({ status: "failed", reason: "No van" })
+  );
+  const config = loadSagaConfig({
+    EVENT_STORE_URL: URL,
+    PAYMENT_URL: service.url,
+    CARRIER_URL: service.url,
+    CARRIER_TIMEOUT_MS: "2000",
+  });
+  const { paymentGateway, carrier } = adaptersOf(config);
+  assert.deepEqual(await paymentGateway.charge(charge("1.00")), {
+    status: "approved",
+    transactionRef: "tx-http",
+  });
+  assert.deepEqual(await carrier.book(booking()), { status: "failed", reason: "No van" });
+  assert.throws(
+    () => loadSagaConfig({ EVENT_STORE_URL: URL, PAYMENT_URL: "payments:8080" }),
+    /PAYMENT_URL="payments:8080": must be an http:\/\/ or https:\/\/ URL/,
   );
 });

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import {
   CARRIER_MODES,
+  httpCarrier,
+  httpGateway,
   PAYMENT_MODES,
-  type Simulated,
   simulatedCarrier,
   simulatedGateway,
 } from "./adapters.ts";
@@ -12,6 +13,7 @@ import type { Carrier, PaymentGateway } from "../command/ports.ts";
 const millis = (max: number) => z.coerce.number().int().min(1).max(max);
 const share = z.coerce.number().min(0, "must be from 0 to 1").max(1, "must be from 0 to 1");
 const delay = z.coerce.number().int().min(0).max(600_000);
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http:// or https:// URL");
 
 /** The environment of the saga worker, validated at start. */
 export const sagaConfigSchema = z.object({
@@ -25,6 +27,9 @@ export const sagaConfigSchema = z.object({
   SAGA_TIMER_MS: millis(60_000).default(1000),
   SAGA_RETRY_MAX_MS: millis(3_600_000).default(30_000),
   SAGA_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  /** An HTTP payment gateway (see httpGateway); when set, PAYMENT_MODE and the rest are unused. */
+  PAYMENT_URL: httpUrl.optional(),
+  PAYMENT_TIMEOUT_MS: millis(600_000).optional(),
   PAYMENT_MODE: z.enum(PAYMENT_MODES).default("succeed"),
   PAYMENT_FAIL_ABOVE: z.string().regex(
     /^\d{1,9}(\.\d{1,2})?$/,
@@ -32,6 +37,9 @@ export const sagaConfigSchema = z.object({
   ).optional(),
   PAYMENT_FAIL_SHARE: share.optional(),
   PAYMENT_DELAY_MS: delay.optional(),
+  /** An HTTP carrier (see httpCarrier); when set, CARRIER_MODE and the rest are unused. */
+  CARRIER_URL: httpUrl.optional(),
+  CARRIER_TIMEOUT_MS: millis(600_000).optional(),
   CARRIER_MODE: z.enum(CARRIER_MODES).default("succeed"),
   CARRIER_FAIL_SHARE: share.optional(),
   CARRIER_DELAY_MS: delay.optional(),
@@ -66,21 +74,28 @@ export function loadSagaConfig(
   return loadConfig(sagaConfigSchema, env);
 }
 
-/** The simulated payment gateway and carrier the configuration describes. */
+/**
+ * The payment gateway and carrier the configuration describes: over HTTP
+ * when PAYMENT_URL / CARRIER_URL is set, else simulated in this process.
+ */
 export function adaptersOf(
   config: SagaConfig,
-): { paymentGateway: Simulated<PaymentGateway>; carrier: Simulated<Carrier> } {
+): { paymentGateway: PaymentGateway; carrier: Carrier } {
   return {
-    paymentGateway: simulatedGateway({
-      mode: config.PAYMENT_MODE,
-      failAbove: config.PAYMENT_FAIL_ABOVE,
-      failShare: config.PAYMENT_FAIL_SHARE,
-      delayMs: config.PAYMENT_DELAY_MS,
-    }),
-    carrier: simulatedCarrier({
-      mode: config.CARRIER_MODE,
-      failShare: config.CARRIER_FAIL_SHARE,
-      delayMs: config.CARRIER_DELAY_MS,
-    }),
+    paymentGateway: config.PAYMENT_URL
+      ? httpGateway({ url: config.PAYMENT_URL, timeoutMs: config.PAYMENT_TIMEOUT_MS })
+      : simulatedGateway({
+        mode: config.PAYMENT_MODE,
+        failAbove: config.PAYMENT_FAIL_ABOVE,
+        failShare: config.PAYMENT_FAIL_SHARE,
+        delayMs: config.PAYMENT_DELAY_MS,
+      }),
+    carrier: config.CARRIER_URL
+      ? httpCarrier({ url: config.CARRIER_URL, timeoutMs: config.CARRIER_TIMEOUT_MS })
+      : simulatedCarrier({
+        mode: config.CARRIER_MODE,
+        failShare: config.CARRIER_FAIL_SHARE,
+        delayMs: config.CARRIER_DELAY_MS,
+      }),
   };
 }

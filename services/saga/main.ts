@@ -26,8 +26,8 @@ const worker = await startSagaWorker({
 });
 logger.info("listening", {
   port: worker.httpPort,
-  payment: config.PAYMENT_MODE,
-  carrier: config.CARRIER_MODE,
+  payment: config.PAYMENT_URL ? "http" : config.PAYMENT_MODE,
+  carrier: config.CARRIER_URL ? "http" : config.CARRIER_MODE,
 });
 runUntilSignal(logger, async () => {
   await worker.stop();

@@ -59,6 +59,11 @@ const circuitState = gauge(
 );
 const cacheHits = counter("cache_hits_total", "Cache lookups answered from the cache", ["cache"]);
 const cacheMisses = counter("cache_misses_total", "Cache lookups that missed", ["cache"]);
+const subscriptionsOpen = gauge(
+  "gateway_subscriptions",
+  "GraphQL subscriptions open on this gateway, over SSE and WebSocket",
+  [],
+);
 
 /**
  * The outcome label of a failed command or call: the AppError code in lower
@@ -165,4 +170,18 @@ export function watchCircuit(service: string, policy: CircuitSource): () => void
 /** Counts one cache lookup in `cache_hits_total` or `cache_misses_total`. */
 export function countCacheLookup(cache: string, hit: boolean): void {
   (hit ? cacheHits : cacheMisses).inc({ cache });
+}
+
+/**
+ * Counts one open subscription in `gateway_subscriptions`; returns the
+ * function that counts it closed, which does so once however often called.
+ */
+export function trackSubscription(): () => void {
+  subscriptionsOpen.inc();
+  let open = true;
+  return () => {
+    if (!open) return;
+    open = false;
+    subscriptionsOpen.dec();
+  };
 }

@@ -10,6 +10,7 @@ import {
   setCircuitState,
   setProjectionDeadLetters,
   setProjectionLag,
+  trackSubscription,
   watchCircuit,
 } from "./app_metrics.ts";
 import { metricsHandler, metricsText, startMetricsServer } from "./metrics.ts";
@@ -38,6 +39,7 @@ const NAMES = [
   "circuit_breaker_state",
   "cache_hits_total",
   "cache_misses_total",
+  "gateway_subscriptions",
   "db_pool_connections",
   "process_resident_memory_bytes",
   "process_heap_used_bytes",
@@ -199,4 +201,16 @@ Deno.test("startMetricsServer() serves /metrics and nothing else", async () => {
   } finally {
     await server.stop();
   }
+});
+
+Deno.test("trackSubscription() counts a subscription open until it is closed, once", async () => {
+  const before = await sample("gateway_subscriptions");
+  const close = trackSubscription();
+  const other = trackSubscription();
+  assert.equal(await sample("gateway_subscriptions") - before, 2);
+  close();
+  close();
+  assert.equal(await sample("gateway_subscriptions") - before, 1);
+  other();
+  assert.equal(await sample("gateway_subscriptions"), before);
 });

@@ -126,6 +126,7 @@ export {
   setCircuitState,
   setProjectionDeadLetters,
   setProjectionLag,
+  trackSubscription,
   watchCircuit,
 } from "./app_metrics.ts";
 export {

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { createClient as createWsClient } from "graphql-ws";
+import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@shared/db/embedded.ts";
 import { waitHealthy } from "@shared/runtime/system.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
+import { sampleValue } from "@shared/observability/testing.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
 import { startStack } from "./_stack.ts";
 
@@ -72,12 +74,43 @@ Deno.test("the circuit opens when the query service is down and closes after it 
   }
 });
 
-Deno.test("the cache serves repeated reads and never a value older than a projected change", async () => {
-  const stack = await startStack();
+/** The Redis the cache tests use: the machine's, unless REDIS_URL names another. */
+const REDIS_URL = Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:6379";
+
+/** A client of {@link REDIS_URL}; fails the test, saying what is missing, when none answers. */
+async function connectRedis(): Promise<Redis> {
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: () => null,
+  });
+  // connect() below reports the failure; without a listener ioredis would print it too.
+  redis.on("error", () => {});
   try {
-    const namespace = `test-${crypto.randomUUID()}`;
-    const a = await stack.gateway({ cache: { redisUrl: "redis://127.0.0.1:6379", namespace } });
-    const b = await stack.gateway({ cache: { redisUrl: "redis://127.0.0.1:6379", namespace } });
+    await redis.connect();
+    assert.equal(await redis.ping(), "PONG");
+  } catch (err) {
+    redis.disconnect();
+    assert.fail(
+      `the Redis tier of the cache needs a Redis at ${REDIS_URL} (set REDIS_URL to another): ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+    );
+  }
+  return redis;
+}
+
+/** The projections whose positions key category reads. */
+const CATEGORY_READS = ["categories", "products", "statistics"];
+
+Deno.test("the cache serves repeated reads, shares them through Redis, and never a value older than a projected change", async () => {
+  const redis = await connectRedis();
+  const stack = await startStack();
+  const namespace = `test-${crypto.randomUUID()}`;
+  try {
+    const a = await stack.gateway({ cache: { redisUrl: REDIS_URL, namespace } });
+    const b = await stack.gateway({ cache: { redisUrl: REDIS_URL, namespace } });
     const url = (g: typeof a) => `http://127.0.0.1:${g.port}`;
     const created = await gql<{ createCategory: { id: string } }>(
       url(a),
@@ -89,13 +122,42 @@ Deno.test("the cache serves repeated reads and never a value older than a projec
         .data!.category.name;
     // Wait until the projections behind category reads have all announced the create.
     const settled = () => {
-      const positions = a.gateway.feed?.version(["categories", "products", "statistics"])
+      const positions = a.gateway.feed?.version(CATEGORY_READS)
         ?.split(",").map((part) => part.split("@")[1]);
       return positions !== undefined && positions[0] !== "0" && new Set(positions).size === 1;
     };
     for (let i = 0; i < 200 && !settled(); i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok(settled(), "the change feed announced the create");
     assert.equal(await read(a), "Cached");
+
+    // The first gateway wrote what it read to Redis (the write does not hold up the answer).
+    const stored = async () =>
+      (await redis.keys(`${namespace}|*`)).filter((k) => k.includes("getCategory"));
+    let keys = await stored();
+    for (let i = 0; i < 500 && keys.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      keys = await stored();
+    }
+    assert.equal(
+      keys.length,
+      1,
+      `the first gateway stored its category read in Redis at ${REDIS_URL}`,
+    );
+    // The second gateway has never read this category, so nothing of it is in its own memory:
+    // once its feed is at the same version, its first read is a hit only if Redis answered it.
+    const version = a.gateway.feed!.version(CATEGORY_READS);
+    for (let i = 0; i < 500 && b.gateway.feed?.version(CATEGORY_READS) !== version; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(b.gateway.feed?.version(CATEGORY_READS), version, "both feeds at one version");
+    const fromRedis = { ...b.gateway.cache!.stats };
+    assert.equal(await read(b), "Cached");
+    assert.deepEqual(
+      b.gateway.cache!.stats,
+      { ...fromRedis, hits: fromRedis.hits + 1 },
+      "the second gateway's first read came from Redis, without calling the query service",
+    );
+
     // The same request again: its whole answer comes from the response cache.
     const responsesBefore = { ...a.gateway.responses!.stats };
     assert.equal(await read(a), "Cached");
@@ -146,8 +208,22 @@ Deno.test("the cache serves repeated reads and never a value older than a projec
     assert.ok(a.gateway.cache!.stats.misses > 0);
   } finally {
     await stack.stop();
+    const left = await redis.keys(`${namespace}|*`);
+    if (left.length > 0) await redis.del(...left);
+    await redis.quit();
   }
 });
+
+/** Waits until a gateway reports `count` open subscriptions on /metrics. */
+async function waitForSubscriptions(baseUrl: string, count: number): Promise<void> {
+  let open: number | undefined;
+  for (const deadline = Date.now() + 30_000; open !== count && Date.now() < deadline;) {
+    if (open !== undefined) await new Promise((r) => setTimeout(r, 25));
+    const res = await fetch(`${baseUrl}/metrics`);
+    open = sampleValue(await res.text(), "gateway_subscriptions") ?? -1;
+  }
+  assert.equal(open, count, `subscriptions open on the gateway at ${baseUrl}`);
+}
 
 Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway replica", async () => {
   const env = { PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" };
@@ -193,8 +269,9 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
       error: (err) => (wsError = err),
       complete: () => {},
     });
-    // Give both subscriptions time to be registered before writing.
-    await new Promise((r) => setTimeout(r, 500));
+    // Every subscription is registered with its gateway's change feed before anything is written.
+    await waitForSubscriptions(system.gatewayUrl, 1);
+    await waitForSubscriptions(secondUrl, 2);
 
     const names = ["Alpha", "Beta", "Gamma"];
     for (const name of names) {
@@ -220,6 +297,11 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
       names,
     );
     wsDone();
+    await ws.dispose();
+    for (const s of subscriptions.splice(0)) await s.close();
+    // Closed by their clients, they are closed on the gateways too.
+    await waitForSubscriptions(system.gatewayUrl, 0);
+    await waitForSubscriptions(secondUrl, 0);
   } finally {
     await ws.dispose();
     for (const s of subscriptions) await s.close();

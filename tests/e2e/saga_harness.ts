@@ -25,7 +25,14 @@ import {
   type TestDatabases,
 } from "@shared/testing/db.ts";
 import { type CommandService, startCommandService } from "../../services/command/app.ts";
-import type { Carrier, PaymentGateway } from "../../services/command/ports.ts";
+import type {
+  BookingRequest,
+  Carrier,
+  ChargeRequest,
+  PaymentGateway,
+} from "../../services/command/ports.ts";
+import type { PaymentOutcome } from "@shared/domain/payment/mod.ts";
+import type { ShippingOutcome } from "@shared/domain/shipment/mod.ts";
 import {
   type Simulated,
   simulatedCarrier,
@@ -225,4 +232,103 @@ export async function assertAllFinished(h: SagaHarness): Promise<void> {
     SELECT saga_id FROM saga_instances WHERE status NOT IN ('completed', 'compensated')`;
   assert.equal(unfinished.length, 0, "every saga is recorded as finished");
   assert.deepEqual(h.errors, []);
+}
+
+/** One charge or booking an outside service made, with how often it was asked for. */
+export interface OutsideRecord<O> {
+  orderId: string;
+  outcome: O;
+  /** Requests under its idempotency key: a retry after a crash asks again. */
+  calls: number;
+  /** Answers sent (a request held until its worker was killed is answered to nobody). */
+  answered: number;
+}
+
+/**
+ * A payment gateway and a carrier served over HTTP by the test process, as
+ * httpGateway and httpCarrier expect: a saga worker in another process calls
+ * them, so their record outlives the worker when it is killed. Each charges
+ * or books once per idempotency key and answers a repeated key as it did the
+ * first time.
+ */
+export interface OutsideServices {
+  /** The base URL of both (PAYMENT_URL and CARRIER_URL). */
+  url: string;
+  /** Charges made, by idempotency key. */
+  charges: Map<string, OutsideRecord<PaymentOutcome>>;
+  /** Bookings made, by idempotency key. */
+  bookings: Map<string, OutsideRecord<ShippingOutcome>>;
+  /** Refunds and cancellations asked for, by idempotency key. */
+  undone: string[];
+  /**
+   * Awaited after a new charge or booking is made and before it is answered
+   * (not for a repeated key), so a test can act inside that window.
+   */
+  beforeAnswer: {
+    charge?: ((request: ChargeRequest) => Promise<void>) | undefined;
+    booking?: ((request: BookingRequest) => Promise<void>) | undefined;
+  };
+  close(): Promise<void>;
+}
+
+/** Starts {@link OutsideServices} on a free port. */
+export function startOutsideServices(): OutsideServices {
+  const charges = new Map<string, OutsideRecord<PaymentOutcome>>();
+  const bookings = new Map<string, OutsideRecord<ShippingOutcome>>();
+  const undone: string[] = [];
+  const beforeAnswer: OutsideServices["beforeAnswer"] = {};
+  let made = 0;
+
+  async function once<R extends { orderId: string; idempotencyKey: string }, O>(
+    records: Map<string, OutsideRecord<O>>,
+    request: R,
+    make: () => O,
+    hook: ((request: R) => Promise<void>) | undefined,
+  ): Promise<Response> {
+    let record = records.get(request.idempotencyKey);
+    if (record) {
+      record.calls++;
+    } else {
+      record = { orderId: request.orderId, outcome: make(), calls: 1, answered: 0 };
+      records.set(request.idempotencyKey, record);
+      await hook?.(request);
+    }
+    record.answered++;
+    return Response.json(record.outcome);
+  }
+
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+    async (req) => {
+      const path = new URL(req.url).pathname;
+      const body = await req.json();
+      switch (path) {
+        case "/charges":
+          return await once(charges, body as ChargeRequest, () => ({
+            status: "approved" as const,
+            transactionRef: `tx-${++made}`,
+          }), beforeAnswer.charge);
+        case "/bookings":
+          return await once(bookings, body as BookingRequest, () => ({
+            status: "arranged" as const,
+            carrier: "Outside Parcel",
+            trackingNumber: `OP-${++made}`,
+          }), beforeAnswer.booking);
+        case "/refunds":
+        case "/cancellations":
+          undone.push((body as { idempotencyKey: string }).idempotencyKey);
+          return new Response(null, { status: 204 });
+        default:
+          return new Response("not found", { status: 404 });
+      }
+    },
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    charges,
+    bookings,
+    undone,
+    beforeAnswer,
+    close: () => server.shutdown(),
+  };
 }

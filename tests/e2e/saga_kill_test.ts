@@ -1,6 +1,9 @@
 /**
- * The saga worker killed with SIGKILL between steps, twice, and restarted:
- * every saga still finishes, and every step took effect exactly once.
+ * The saga worker killed with SIGKILL inside its steps, twice, and restarted:
+ * every saga still finishes, and every step took effect exactly once. The
+ * payment gateway and carrier it calls run in this test process, outside
+ * the worker, so what they charged and booked survives the kill as it would
+ * at a real gateway.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -12,7 +15,13 @@ import {
   sagaIdFor,
   shipmentIdFor,
 } from "@shared/domain/shared/ids.ts";
-import { type SagaHarness, startSagaHarness } from "./saga_harness.ts";
+import {
+  type OutsideRecord,
+  type OutsideServices,
+  type SagaHarness,
+  startOutsideServices,
+  startSagaHarness,
+} from "./saga_harness.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -21,7 +30,7 @@ interface WorkerProcess {
   kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
-async function spawnWorker(h: SagaHarness): Promise<WorkerProcess> {
+async function spawnWorker(h: SagaHarness, outside: OutsideServices): Promise<WorkerProcess> {
   const port = freePort();
   const output = Deno.env.get("SAGA_TEST_LOGS") ? "inherit" : "null";
   const child = new Deno.Command(Deno.execPath(), {
@@ -32,11 +41,11 @@ async function spawnWorker(h: SagaHarness): Promise<WorkerProcess> {
       SAGA_HTTP_PORT: String(port),
       SAGA_POLL_MS: "50",
       SAGA_TIMER_MS: "50",
-      // Slow outside systems keep each saga inside a step long enough to kill the worker there.
-      PAYMENT_MODE: "delay",
-      PAYMENT_DELAY_MS: "1500",
-      CARRIER_MODE: "delay",
-      CARRIER_DELAY_MS: "1500",
+      PAYMENT_URL: outside.url,
+      CARRIER_URL: outside.url,
+      // Calls the test holds stay unanswered until the worker is killed: none may time out.
+      PAYMENT_TIMEOUT_MS: "120000",
+      CARRIER_TIMEOUT_MS: "120000",
       LOG_LEVEL: "warn",
     },
     stdin: "null",
@@ -75,15 +84,50 @@ async function waitForAll(
   await Promise.all(orderIds.map((orderId) => h.waitForSaga(orderId, done, 30_000)));
 }
 
+/** Polls `check` until it holds; fails with `what` after 30 s. */
+async function waitUntil(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 30_000; !(await check());) {
+    if (Date.now() > deadline) assert.fail(`still waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Statements of the event store waiting for a stream's advisory lock. */
+async function blockedAppends(h: SagaHarness): Promise<number> {
+  const [row] = await h.db.eventStore<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`;
+  return row!.n;
+}
+
+/** The idempotency keys an outside service saw for one order. */
+function keysOf<O>(records: Map<string, OutsideRecord<O>>, orderId: string): string[] {
+  return [...records].filter(([, r]) => r.orderId === orderId).map(([key]) => key);
+}
+
 const count = (types: string[], type: string) => types.filter((t) => t === type).length;
 
-Deno.test("the saga worker killed between steps and restarted finishes every saga exactly once", async () => {
+Deno.test("the saga worker killed right after a charge is acknowledged, and while booking, charges and books each order once", async () => {
   const h = await startSagaHarness();
+  const outside = startOutsideServices();
+  // A connection of the test's own, holding payment streams' advisory locks.
+  const locks = await h.db.eventStore.reserve();
   let worker: WorkerProcess | undefined;
+  let releaseBookings = () => {};
+  let allCharged = () => {};
   try {
     const a = await h.product("10.00", 10);
     const b = await h.product("20.00", 10);
-    worker = await spawnWorker(h);
+    // The gateway answers the charges together once all have come (before, a blocked append
+    // could hold up the steps of another saga), and takes each payment stream's lock before it
+    // acknowledges the charge: the worker gets the answer but cannot record it.
+    const charged = new Promise<void>((resolve) => (allCharged = resolve));
+    outside.beforeAnswer.charge = async (request) => {
+      if (outside.charges.size === 3) allCharged();
+      await charged;
+      await locks`SELECT pg_advisory_lock(hashtextextended(${request.paymentId}::uuid::text, 0))`;
+    };
+    worker = await spawnWorker(h, outside);
     const orderIds = await Promise.all(
       Array.from(
         { length: 3 },
@@ -91,21 +135,39 @@ Deno.test("the saga worker killed between steps and restarted finishes every sag
       ),
     );
 
-    // Every item reserved, every charge in flight: kill.
-    await waitForAll(h, orderIds, (s) => s.currentStep === "process_payment");
+    // Every order charged and the charge acknowledged, the worker recording it: kill.
+    await waitUntil(
+      "every order charged and acknowledged",
+      () => [...outside.charges.values()].filter((c) => c.answered > 0).length === 3,
+    );
+    await waitUntil(
+      "the worker recording an acknowledged charge",
+      async () => await blockedAppends(h) > 0,
+    );
     assert.equal((await worker.kill("SIGKILL")).signal, "SIGKILL");
+    // What the dead worker had sent must not commit once the locks go: end it first.
+    await h.db.eventStore`
+      SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`;
+    await locks`SELECT pg_advisory_unlock_all()`;
+    outside.beforeAnswer.charge = undefined;
     for (const orderId of orderIds) {
-      assert.deepEqual(await h.types(paymentIdFor(orderId)), [], "killed before any charge ended");
+      assert.deepEqual(await h.types(paymentIdFor(orderId)), [], "the charge is not recorded");
+      assert.equal(keysOf(outside.charges, orderId).length, 1, "charged once before the kill");
     }
-    worker = await spawnWorker(h);
 
-    // Every charge done, every booking in flight: kill again.
-    await waitForAll(h, orderIds, (s) => s.currentStep === "arrange_shipping");
+    // Bookings are made at the carrier but not answered: kill again.
+    const bookingsHeld = new Promise<void>((resolve) => (releaseBookings = resolve));
+    outside.beforeAnswer.booking = () => bookingsHeld;
+    worker = await spawnWorker(h, outside);
+    await waitUntil("every order booked", () => outside.bookings.size === 3);
     await worker.kill("SIGKILL");
+    releaseBookings();
+    outside.beforeAnswer.booking = undefined;
     for (const orderId of orderIds) {
-      assert.deepEqual(await h.types(shipmentIdFor(orderId)), [], "killed before any booking");
+      assert.deepEqual(await h.types(shipmentIdFor(orderId)), [], "the booking is not recorded");
     }
-    worker = await spawnWorker(h);
+    worker = await spawnWorker(h, outside);
 
     await waitForAll(h, orderIds, (s) => s.status === "completed");
     assert.equal((await worker.kill("SIGTERM")).code, 0, "a clean stop on SIGTERM");
@@ -114,16 +176,35 @@ Deno.test("the saga worker killed between steps and restarted finishes every sag
       a: (await h.events(inventoryIdFor(a))).filter((e) => e.type !== "StockSet"),
       b: (await h.events(inventoryIdFor(b))).filter((e) => e.type !== "StockSet"),
     };
+    assert.equal(outside.charges.size, 3, "one charge per order at the gateway");
+    assert.equal(outside.bookings.size, 3, "one booking per order at the carrier");
+    assert.deepEqual(outside.undone, [], "nothing refunded or cancelled");
     for (const orderId of orderIds) {
       for (const events of [stock.a, stock.b]) {
         const mine = events.filter((e) => e.data.orderId === orderId).map((e) => e.type);
         assert.deepEqual(mine, ["InventoryReserved"], "one reservation per item, none released");
       }
+      // The restarted worker asked again under the same key and recorded the first answer.
+      const [chargeKey, ...otherCharges] = keysOf(outside.charges, orderId);
+      assert.deepEqual(otherCharges, [], "one idempotency key per order's charge");
+      const charged = outside.charges.get(chargeKey!)!;
+      assert.ok(charged.calls >= 2, "the charge was asked for again after the kill");
       const payment = await h.events(paymentIdFor(orderId));
-      assert.deepEqual(payment.map((e) => [e.type, e.data.amount]), [
-        ["PaymentProcessed", "555.00"],
+      assert.deepEqual(payment.map((e) => [e.type, e.data.amount, e.data.transactionRef]), [
+        [
+          "PaymentProcessed",
+          "555.00",
+          (charged.outcome as { transactionRef: string }).transactionRef,
+        ],
       ]);
-      assert.deepEqual(await h.types(shipmentIdFor(orderId)), ["ShippingArranged"]);
+      const [bookingKey, ...otherBookings] = keysOf(outside.bookings, orderId);
+      assert.deepEqual(otherBookings, [], "one idempotency key per order's booking");
+      const booked = outside.bookings.get(bookingKey!)!;
+      assert.ok(booked.calls >= 2, "the booking was asked for again after the kill");
+      const shipment = await h.events(shipmentIdFor(orderId));
+      assert.deepEqual(shipment.map((e) => [e.type, e.data.trackingNumber]), [
+        ["ShippingArranged", (booked.outcome as { trackingNumber: string }).trackingNumber],
+      ]);
       const order = await h.events(orderId);
       assert.deepEqual(order.map((e) => [e.type, e.data.to]), [
         ["OrderCreated", undefined],
@@ -142,7 +223,12 @@ Deno.test("the saga worker killed between steps and restarted finishes every sag
     assert.deepEqual(instances.map((r) => r.status), ["completed", "completed", "completed"]);
     assert.deepEqual(h.errors, []);
   } finally {
+    allCharged();
+    releaseBookings();
     await worker?.kill("SIGKILL");
+    await locks`SELECT pg_advisory_unlock_all()`.catch(() => {});
+    locks.release();
+    await outside.close();
     await h.stop();
   }
 });
