@@ -23,9 +23,11 @@ export function loadConfig<S extends z.ZodType<Record<string, unknown>>>(
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => {
     const name = i.path.join(".");
-    return `  ${name}${describeValue(name, env[name] ?? "")}: ${i.message}`;
+    return `${name}${describeValue(name, env[name] ?? "")}: ${i.message}`;
   });
-  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  // One bad variable, one line; several, one line each.
+  const detail = lines.length === 1 ? ` ${lines[0]}` : `\n  ${lines.join("\n  ")}`;
+  throw new ConfigError(`Invalid configuration:${detail}`);
 }
 
 /**
