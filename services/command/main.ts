@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startCommandService } from "./app.ts";
 
 const ms = z.coerce.number().int().min(1).max(86_400_000);
-const config = loadConfig(z.object({
+const config = loadConfigOrExit(z.object({
   EVENT_STORE_URL: postgresUrlVar,
   COMMAND_PORT: portVar.default(50051),
   COMMAND_HOST: z.string().default("0.0.0.0"),

@@ -22,7 +22,7 @@ import {
   readBody,
 } from "./limits.ts";
 import { ResponseCache } from "./response_cache.ts";
-import { authenticate, type AuthOptions, DEVELOPMENT_SECRET, type Principal } from "./auth.ts";
+import { type AuthOptions, createAuthenticator, type Principal } from "./auth.ts";
 import { auditResolvers } from "./resolvers/audit.ts";
 import { catalogResolvers } from "./resolvers/catalog.ts";
 import { orderResolvers } from "./resolvers/orders.ts";
@@ -48,7 +48,7 @@ export interface GatewayOptions {
   resilience?: ResilienceOptions;
   /** Read-through cache settings; `false` turns the cache off. */
   cache?: CacheOptions | false;
-  /** Bearer token checks; default: the development secret (refused in production mode). */
+  /** Bearer token checks; default: the development secret (production needs a strong secret or a JWKS). */
   auth?: AuthOptions;
 }
 
@@ -97,10 +97,7 @@ const operationPlugin: Plugin<Context> = {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const production = options.mode === "production";
-  if (production && (!options.auth || options.auth.secret === DEVELOPMENT_SECRET)) {
-    throw new Error("Production mode needs JWT_SECRET: refusing the development secret");
-  }
-  const auth = options.auth ?? { secret: DEVELOPMENT_SECRET };
+  const authenticate = createAuthenticator(options.auth, production);
   const principals = new WeakMap<Request, Principal | undefined>();
   const limits = { ...defaultLimits, ...options.limits };
   const raw = createClients(options.commandAddress, options.queryAddress, {
@@ -154,7 +151,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins,
     context: ({ request }) => {
       const principal = principals.get(request);
-      const metadata = requestMetadata(request, principal, !production);
+      const metadata = requestMetadata(request, principal);
       const key = request.headers.get("idempotency-key")?.slice(0, 200);
       const state: Context["state"] = { read: { metadata }, commandCount: 0 };
       states.set(request, state);
@@ -200,7 +197,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
         let principal: Principal | undefined;
         try {
-          principal = await authenticate(request, auth);
+          principal = await authenticate(request);
         } catch (err) {
           return unauthenticated(err);
         }
@@ -220,7 +217,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         }
         const buffered = body ? new Request(request, { body }) : request;
         try {
-          principals.set(buffered, await authenticate(buffered, auth));
+          principals.set(buffered, await authenticate(buffered));
         } catch (err) {
           return unauthenticated(err);
         }

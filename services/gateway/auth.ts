@@ -1,68 +1,69 @@
-import { jwtVerify, SignJWT } from "jose";
+import {
+  assertStrongSecret,
+  createTokenVerifier,
+  DEVELOPMENT_SECRET,
+  type Principal,
+  type Role,
+  signServiceToken,
+  type VerifierOptions,
+} from "@shared/auth/mod.ts";
+import { ConfigError } from "@shared/config/mod.ts";
 import { UnauthenticatedError } from "@shared/errors/mod.ts";
 
-/** Who is calling, from a verified bearer token. */
-export interface Principal {
-  userId: string;
-  roles: string[];
-}
+export { DEVELOPMENT_SECRET, type Principal };
 
-/** How bearer tokens are checked: HS256 JWTs signed with `secret`. */
-export interface AuthOptions {
-  /** At least 32 characters. */
-  secret: string;
-  /** When set, tokens must carry this `iss`. */
-  issuer?: string;
-}
+/** How bearer tokens are checked: HS256 with `secret`, RS256/ES256 against `jwksUrl`. */
+export type AuthOptions = VerifierOptions;
+
+/** Who is calling: a verified principal, or undefined for an anonymous request. */
+export type Authenticator = (request: Request) => Promise<Principal | undefined>;
+
+/** Longer than any token a real identity provider issues; refused before any parsing. */
+const MAX_TOKEN_CHARS = 8192;
 
 /**
- * The secret `deno task dev` uses when JWT_SECRET is not set. Production
- * mode refuses to start without a real one.
+ * The gateway's authenticator. Without options, development mode verifies
+ * HS256 tokens signed with the development secret (`deno task token`);
+ * production mode needs a strong JWT_SECRET or a JWKS URL and refuses to
+ * start otherwise.
  */
-export const DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production";
-
-/**
- * Reads `Authorization: Bearer <jwt>`. No header: anonymous (undefined). A
- * header that is not a valid, unexpired token signed with the secret:
- * UnauthenticatedError, so a caller never runs with less than it thinks.
- */
-export async function authenticate(
-  request: Request,
-  options: AuthOptions,
-): Promise<Principal | undefined> {
-  const header = request.headers.get("authorization");
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
-  try {
-    const { payload } = await jwtVerify(match[1]!, new TextEncoder().encode(options.secret), {
-      algorithms: ["HS256"],
-      ...(options.issuer ? { issuer: options.issuer } : {}),
-    });
-    if (typeof payload.sub !== "string" || payload.sub.length === 0) {
-      throw new Error("no subject");
+export function createAuthenticator(
+  options: AuthOptions | undefined,
+  production: boolean,
+): Authenticator {
+  if (production) {
+    if (!options?.secret && !options?.jwksUrl) {
+      throw new ConfigError("Production mode needs JWT_SECRET or JWT_JWKS_URL");
     }
-    const roles = Array.isArray(payload.roles)
-      ? payload.roles.filter((r): r is string => typeof r === "string")
-      : [];
-    return { userId: payload.sub, roles };
-  } catch (err) {
-    throw new UnauthenticatedError(
-      `Bearer token refused: ${err instanceof Error ? err.message : "invalid"}`,
-    );
+    if (options.secret === DEVELOPMENT_SECRET) {
+      throw new ConfigError("JWT_SECRET is the development secret: refused in production");
+    }
+    if (options.secret) assertStrongSecret("JWT_SECRET", options.secret);
   }
+  const verifier = createTokenVerifier(
+    options?.secret || options?.jwksUrl ? options : { ...options, secret: DEVELOPMENT_SECRET },
+  );
+  return async (request) => {
+    const header = request.headers.get("authorization");
+    if (header === null) return undefined;
+    const match = /^Bearer +([A-Za-z0-9_.~+/=-]+)$/i.exec(header);
+    if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
+    if (match[1]!.length > MAX_TOKEN_CHARS) {
+      throw new UnauthenticatedError(
+        `Bearer token refused: it is longer than ${MAX_TOKEN_CHARS} characters`,
+      );
+    }
+    return await verifier.verify(match[1]!);
+  };
 }
 
-/** Signs a token for `sub` with `roles` (for operators and tests). */
+/** Signs an HS256 token for `sub` with `roles`, valid for `ttlSeconds` (default 1 h): for operators, tests and benchmarks. */
 export async function signToken(
-  claims: { sub: string; roles: string[] },
-  options: AuthOptions & { expiresIn?: string },
+  claims: { sub: string; roles: Role[] },
+  options: { secret: string; ttlSeconds?: number; issuer?: string; audience?: string },
 ): Promise<string> {
-  const jwt = new SignJWT({ roles: claims.roles })
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(claims.sub)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? "1h");
-  if (options.issuer) jwt.setIssuer(options.issuer);
-  return await jwt.sign(new TextEncoder().encode(options.secret));
+  return await signServiceToken({ subject: claims.sub, roles: claims.roles }, {
+    ttlSeconds: 3600,
+    ...options,
+  });
 }

@@ -85,20 +85,18 @@ export function createLoaders(clients: Clients, read: () => CallOptions): Loader
 
 /**
  * The call metadata of an HTTP request: correlation id, user, trace context,
- * consistency token. The user is the verified token's subject; without a
- * token, development mode also trusts an X-User-Id header.
+ * consistency token. The user is only ever the verified token's subject:
+ * a header naming a user is ignored, in every mode.
  */
 export function requestMetadata(
   request: Request,
   principal: Principal | undefined,
-  trustUserHeader: boolean,
 ): CallMetadata {
   const h = request.headers;
   const metadata: CallMetadata = {
     correlationId: h.get("x-correlation-id") ?? crypto.randomUUID(),
   };
-  const userId = principal?.userId ?? (trustUserHeader ? h.get("x-user-id") : null);
-  if (userId) metadata.userId = userId;
+  if (principal) metadata.userId = principal.subject;
   const traceparent = h.get("traceparent");
   if (traceparent) metadata.traceparent = traceparent;
   const token = h.get("x-consistency-token");

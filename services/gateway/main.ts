@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { addressVar, loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { secretWeakness } from "@shared/auth/mod.ts";
+import { addressVar, loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
@@ -11,36 +12,54 @@ const flag = z.enum(["true", "false"], { error: "must be true or false" }).trans
   v === "true"
 );
 
-const config = loadConfig(z.object({
-  GATEWAY_PORT: portVar.default(4000),
-  GATEWAY_HOST: z.string().default("0.0.0.0"),
-  GATEWAY_MODE: z.enum(["development", "production"]).default("development"),
-  GRAPHQL_INTROSPECTION: flag.optional(),
-  GRAPHIQL: flag.optional(),
-  COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
-  QUERY_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50052"),
-  READ_MODEL_URL: postgresUrlVar.optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional(),
-  CACHE_TTL_MS: ms.default(30_000),
-  CACHE_MAX_ENTRIES: count.default(10_000),
-  CACHE_ENABLED: flag.default(true),
-  CACHE_NAMESPACE: z.string().min(1).max(100).default("cqrs"),
-  CACHE_RESPONSE_MAX_BYTES: z.coerce.number().int().min(0).max(2 ** 40).default(64 * 1024 * 1024),
-  GRPC_READ_DEADLINE_MS: ms.default(3000),
-  GRPC_LIST_DEADLINE_MS: ms.default(10_000),
-  GRPC_COMMAND_DEADLINE_MS: ms.default(5000),
-  GRPC_RETRIES: count.max(10).default(2),
-  CIRCUIT_FAILURE_THRESHOLD: count.min(1).default(5),
-  CIRCUIT_HALF_OPEN_MS: ms.default(30_000),
-  CIRCUIT_CLOSE_SUCCESSES: count.min(1).default(2),
-  GRAPHQL_MAX_DEPTH: count.min(1).default(10),
-  GRAPHQL_MAX_COST: count.min(1).default(5000),
-  GRAPHQL_MAX_ALIASES: count.default(15),
-  GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
-  GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
-  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  JWT_ISSUER: z.string().min(1).optional(),
-}));
+const config = loadConfigOrExit(
+  z.object({
+    GATEWAY_PORT: portVar.default(4000),
+    GATEWAY_HOST: z.string().default("0.0.0.0"),
+    GATEWAY_MODE: z.enum(["development", "production"]).default("development"),
+    GRAPHQL_INTROSPECTION: flag.optional(),
+    GRAPHIQL: flag.optional(),
+    COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
+    QUERY_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50052"),
+    READ_MODEL_URL: postgresUrlVar.optional(),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional(),
+    CACHE_TTL_MS: ms.default(30_000),
+    CACHE_MAX_ENTRIES: count.default(10_000),
+    CACHE_ENABLED: flag.default(true),
+    CACHE_NAMESPACE: z.string().min(1).max(100).default("cqrs"),
+    CACHE_RESPONSE_MAX_BYTES: z.coerce.number().int().min(0).max(2 ** 40).default(64 * 1024 * 1024),
+    GRPC_READ_DEADLINE_MS: ms.default(3000),
+    GRPC_LIST_DEADLINE_MS: ms.default(10_000),
+    GRPC_COMMAND_DEADLINE_MS: ms.default(5000),
+    GRPC_RETRIES: count.max(10).default(2),
+    CIRCUIT_FAILURE_THRESHOLD: count.min(1).default(5),
+    CIRCUIT_HALF_OPEN_MS: ms.default(30_000),
+    CIRCUIT_CLOSE_SUCCESSES: count.min(1).default(2),
+    GRAPHQL_MAX_DEPTH: count.min(1).default(10),
+    GRAPHQL_MAX_COST: count.min(1).default(5000),
+    GRAPHQL_MAX_ALIASES: count.default(15),
+    GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
+    GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
+    JWT_ROLES_CLAIM: z.string().min(1).max(200).optional(),
+  }).superRefine((c, ctx) => {
+    if (c.GATEWAY_MODE !== "production") return;
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: "custom", path: [path], message });
+    if (!c.JWT_SECRET && !c.JWT_JWKS_URL) {
+      issue("JWT_SECRET", "is required in production (or set JWT_JWKS_URL)");
+    }
+    const weakness = c.JWT_SECRET ? secretWeakness(c.JWT_SECRET) : undefined;
+    if (weakness) issue("JWT_SECRET", weakness);
+    if (c.JWT_JWKS_URL && !c.JWT_JWKS_URL.startsWith("https://")) {
+      issue("JWT_JWKS_URL", "must be an https:// URL in production");
+    }
+  }),
+);
 await initTracing("gateway");
 const logger = createLogger("gateway");
 const server = await startGateway({
@@ -81,14 +100,15 @@ const server = await startGateway({
     maxTokens: config.GRAPHQL_MAX_TOKENS,
     maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES,
   },
-  ...(config.JWT_SECRET
-    ? {
-      auth: {
-        secret: config.JWT_SECRET,
-        ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
-      },
-    }
-    : {}),
+  // Without JWT_SECRET and JWT_JWKS_URL, development mode verifies with the development secret.
+  auth: {
+    ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
+    ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
+    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+    ...(config.JWT_ROLES_CLAIM ? { rolesClaim: config.JWT_ROLES_CLAIM } : {}),
+    maxLifetimeSeconds: config.JWT_MAX_LIFETIME_S,
+  },
   logger,
 });
 logger.info("listening", {

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startRuntimeMetrics } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startProjector } from "./app.ts";
 
-const config = loadConfig(z.object({
+const config = loadConfigOrExit(z.object({
   EVENT_STORE_URL: postgresUrlVar,
   READ_MODEL_URL: postgresUrlVar,
   PROJECTOR_HTTP_PORT: portVar.default(4100),

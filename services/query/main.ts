@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startQueryService } from "./app.ts";
 
-const config = loadConfig(z.object({
+const config = loadConfigOrExit(z.object({
   READ_MODEL_URL: postgresUrlVar,
   QUERY_PORT: portVar.default(50052),
   QUERY_HOST: z.string().default("0.0.0.0"),

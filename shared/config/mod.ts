@@ -1,14 +1,18 @@
 import { z } from "zod";
+import { describeValue } from "./_secrets.ts";
+
+export { isSecretVariable, maskUrlCredentials } from "./_secrets.ts";
 
 /** Thrown at start-up when environment variables are missing or malformed. */
 export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+  override readonly name: string = "ConfigError";
 }
 
 /**
  * Parses environment variables with a zod object schema. A variable set to
  * the empty string counts as unset. Every bad variable is named in one
- * error, so an operator fixes them all in one go.
+ * error, so an operator fixes them all in one go; the value is quoted only
+ * when it is no secret, and a URL's password is masked.
  */
 export function loadConfig<S extends z.ZodType<Record<string, unknown>>>(
   schema: S,
@@ -19,9 +23,28 @@ export function loadConfig<S extends z.ZodType<Record<string, unknown>>>(
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => {
     const name = i.path.join(".");
-    return `  ${name}=${JSON.stringify(env[name] ?? "")}: ${i.message}`;
+    return `${name}${describeValue(name, env[name] ?? "")}: ${i.message}`;
   });
-  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  // One bad variable, one line; several, one line each.
+  const detail = lines.length === 1 ? ` ${lines[0]}` : `\n  ${lines.join("\n  ")}`;
+  throw new ConfigError(`Invalid configuration:${detail}`);
+}
+
+/**
+ * {@link loadConfig} for a service's `main.ts`: a bad configuration prints
+ * its message (no stack trace, no secret) on stderr and exits with status 1.
+ */
+export function loadConfigOrExit<S extends z.ZodType<Record<string, unknown>>>(
+  schema: S,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): z.infer<S> {
+  try {
+    return loadConfig(schema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    Deno.exit(1);
+  }
 }
 
 /** A TCP port number given as a string. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { checkHealth } from "@shared/grpc/client.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 
@@ -45,7 +46,7 @@ Deno.test("the category slice runs through every real process", async (t) => {
       async () => {
         const res = await gql<Created>(url, CREATE, {
           input: { name: "  Shoes ", description: "Footwear" },
-        }, { "x-correlation-id": "corr-1", "x-user-id": "user-7" });
+        }, { "x-correlation-id": "corr-1", ...(await bearer("user-7", ["staff"])) });
         assert.equal(res.errors, undefined);
         const created = res.data!.createCategory;
         assert.equal(created.name, "Shoes");

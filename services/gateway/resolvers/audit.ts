@@ -19,7 +19,7 @@ export const auditResolvers = {
       }
       if (!ctx.principal.roles.includes("admin")) {
         throw new ForbiddenError(
-          `User "${ctx.principal.userId}" may not read the audit trail: it needs the admin role`,
+          `User "${ctx.principal.subject}" may not read the audit trail: it needs the admin role`,
         );
       }
       const page = await ctx.clients.eventLog.listEvents({
