@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
-import { checkDescription, checkName, invalid, quote } from "../shared/rules.ts";
+import { checkDescription, checkName, checkReason, invalid, quote } from "../shared/rules.ts";
 import { checkSiblings, live, samePath } from "./_rules.ts";
 import {
   type CategoryCommand,
@@ -159,7 +159,7 @@ function decideDelete(command: DeleteCategory, state: CategoryState): CategoryEv
   }
   events.push({
     type: "CategoryDeleted",
-    data: { id: state.id, reason: command.reason?.trim() || null, deletedAt: command.at },
+    data: { id: state.id, reason: checkReason(command.reason), deletedAt: command.at },
   });
   return events;
 }
