@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
+import { AlreadyExistsError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
 import { checkDescription, checkName, checkReason, invalid, quote } from "../shared/rules.ts";
 import { checkSiblings, live, samePath } from "./_rules.ts";
 import {
@@ -33,7 +33,7 @@ export function decide(command: CategoryCommand, state: CategoryState | null): C
 
 function decideCreate(command: CreateCategory, state: CategoryState | null): CategoryEvent[] {
   if (state) {
-    throw new ConflictError(`Cannot create category ${quote(command.id)}: it already exists`, {
+    throw new AlreadyExistsError(`Cannot create category ${quote(command.id)}: it already exists`, {
       field: "id",
     });
   }

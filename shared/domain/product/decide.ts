@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from "@shared/errors/mod.ts";
+import { AlreadyExistsError, NotFoundError } from "@shared/errors/mod.ts";
 import { formatCents } from "../shared/money.ts";
 import { checkDescription, checkName, checkReason, quote } from "../shared/rules.ts";
 import { checkCategory, checkPrice, isSignificantPriceChange, live } from "./_rules.ts";
@@ -35,7 +35,7 @@ export function decide(command: ProductCommand, state: ProductState | null): Pro
 
 function decideCreate(command: CreateProduct, state: ProductState | null): ProductEvent[] {
   if (state) {
-    throw new ConflictError(`Cannot create product ${quote(command.id)}: it already exists`, {
+    throw new AlreadyExistsError(`Cannot create product ${quote(command.id)}: it already exists`, {
       field: "id",
     });
   }
