@@ -1,6 +1,7 @@
 import type { DefinitionNode } from "graphql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import { checkHealth, type Deadlines, type ResilienceOptions } from "@shared/grpc/mod.ts";
+import type { ValidationError } from "@shared/errors/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import {
   metricsHandler,
@@ -11,7 +12,7 @@ import {
 import { CATEGORIES, ORDERS, PRODUCTS, STATISTICS } from "@shared/read_models/mod.ts";
 import { type CacheOptions, createQueryCache, type QueryCache } from "./cache.ts";
 import { type Clients, createClients } from "./clients.ts";
-import { type Context, createLoaders, requestMetadata } from "./context.ts";
+import { checkMetadataHeaders, type Context, createLoaders, requestMetadata } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
 import { type ChangeFeed, startChangeFeed } from "./feed.ts";
 import {
@@ -61,6 +62,12 @@ export interface Gateway {
   responses: ResponseCache | undefined;
   feed: ChangeFeed | undefined;
   close(): Promise<void>;
+}
+
+function badHeaders(err: ValidationError): Response {
+  return Response.json({
+    errors: [{ message: err.message, extensions: { code: err.code, fields: err.issues } }],
+  }, { status: 400 });
 }
 
 function unauthenticated(err: unknown): Response {
@@ -194,6 +201,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const { pathname } = new URL(request.url);
       if (request.method === "GET" && pathname === "/metrics") return await metricsHandler();
       if (request.method === "GET" && pathname === "/health") return await health();
+      const refused = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
+      if (refused) return badHeaders(refused);
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
         let principal: Principal | undefined;
         try {

@@ -1,7 +1,9 @@
 import DataLoader from "dataloader";
 import type { z } from "zod";
 import type { CategoryView, ProductView } from "@proto/query/v1/contract.ts";
+import { type FieldIssue, ValidationError } from "@shared/errors/mod.ts";
 import type { CallMetadata, CallOptions } from "@shared/grpc/mod.ts";
+import { parseConsistencyToken } from "@shared/projection/consistency.ts";
 import type { Principal } from "./auth.ts";
 import type { Clients } from "./clients.ts";
 import type { ChangeFeed } from "./feed.ts";
@@ -102,4 +104,36 @@ export function requestMetadata(
   const token = h.get("x-consistency-token");
   if (token) metadata.consistencyToken = token;
   return metadata;
+}
+
+/** The request headers that travel on as call metadata, by their documented names. */
+const METADATA_HEADERS = ["X-Correlation-Id", "X-User-Id", "traceparent", "X-Consistency-Token"];
+
+/** Longest metadata header value passed on, as the services accept it. */
+const MAX_HEADER_LENGTH = 512;
+
+/**
+ * Checks the headers that become call metadata, which gRPC carries only as
+ * printable ASCII: a ValidationError naming each header that is not, is too
+ * long, or (the consistency token) does not parse; null when all are fine.
+ */
+export function checkMetadataHeaders(request: Request): ValidationError | null {
+  const issues: FieldIssue[] = [];
+  for (const field of METADATA_HEADERS) {
+    const value = request.headers.get(field);
+    if (value === null) continue;
+    if (!/^[\x20-\x7e]*$/.test(value)) {
+      issues.push({ field, message: "must be printable ASCII" });
+    } else if (value.length > MAX_HEADER_LENGTH) {
+      issues.push({ field, message: `must be at most ${MAX_HEADER_LENGTH} characters` });
+    } else if (field === "X-Consistency-Token" && value !== "") {
+      try {
+        parseConsistencyToken(value);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        issues.push(...err.issues);
+      }
+    }
+  }
+  return issues.length > 0 ? new ValidationError(issues) : null;
 }

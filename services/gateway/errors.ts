@@ -31,7 +31,31 @@ export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
       extensions,
     });
   }
-  if (error instanceof GraphQLError && !error.originalError) return error;
+  if (error instanceof GraphQLError) {
+    const refused = variableError(error);
+    if (refused) return refused;
+    if (!error.originalError) return error;
+  }
   logger.error("unexpected error", { error });
   return new GraphQLError("Internal error", { extensions: { code: "INTERNAL" } });
+}
+
+const VARIABLE = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)"/;
+
+/**
+ * A variable GraphQL could not coerce to its type (a float or a string for
+ * an Int, an Int past 32 bits, a number for a String) is the caller's
+ * mistake: VALIDATION naming the variable, or the field inside it, with
+ * GraphQL's own words. Null for any other error.
+ */
+function variableError(error: GraphQLError): GraphQLError | null {
+  const fromGraphQL = !error.originalError || error.originalError instanceof GraphQLError;
+  const variable = VARIABLE.exec(error.message);
+  if (!fromGraphQL || error.path || !variable) return null;
+  const field = / at "([^"]+)"/.exec(error.message)?.[1] ?? variable[1]!;
+  const issue = { field, message: error.message.replace(/^[^;]*; /, "") };
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    extensions: { code: "VALIDATION", fields: [issue] },
+  });
 }

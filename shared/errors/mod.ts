@@ -58,6 +58,14 @@ export class ConflictError extends AppError {
   readonly code = "CONFLICT" as const;
 }
 
+/**
+ * A duplicate: the name or id is taken. Still a CONFLICT to GraphQL callers;
+ * over gRPC it is ALREADY_EXISTS, where a concurrent change is ABORTED.
+ */
+export class AlreadyExistsError extends ConflictError {
+  override readonly name: string = "AlreadyExistsError";
+}
+
 /** A rule of state refused the command (deleted, has children, illegal transition). */
 export class PreconditionError extends AppError {
   override readonly name: string = "PreconditionError";

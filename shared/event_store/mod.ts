@@ -4,6 +4,7 @@
  * upcasting.
  */
 export * from "./types.ts";
+export * from "./position.ts";
 export * from "./errors.ts";
 export * from "./store.ts";
 export * from "./upcast.ts";

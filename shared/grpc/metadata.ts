@@ -11,12 +11,19 @@ const keys: Record<keyof CallMetadata, string> = {
   consistencyToken: "x-consistency-token",
 };
 
-/** Encodes call metadata as gRPC metadata. */
+/** What gRPC accepts as a text metadata value: printable ASCII. */
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Encodes call metadata as gRPC metadata. A value gRPC cannot carry (not
+ * printable ASCII) is left out rather than thrown on: the edges refuse such
+ * values from callers, so this only guards against a bug.
+ */
 export function toGrpcMetadata(meta: CallMetadata = {}): grpc.Metadata {
   const out = new grpc.Metadata();
   for (const [field, key] of Object.entries(keys)) {
     const value = meta[field as keyof CallMetadata];
-    if (value) out.set(key, value);
+    if (typeof value === "string" && value && ASCII.test(value)) out.set(key, value);
   }
   return out;
 }

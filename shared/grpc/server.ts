@@ -1,8 +1,9 @@
+import type { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { AppError } from "@shared/errors/mod.ts";
+import { AppError, type FieldIssue, ValidationError } from "@shared/errors/mod.ts";
 import { injectTraceparent, observeServerCall } from "@shared/observability/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import {
@@ -13,8 +14,9 @@ import {
 } from "./contract.ts";
 import { fromGrpcMetadata } from "./metadata.ts";
 import { loadProto, serviceDefinition } from "./proto.ts";
-import { toServiceError } from "./status.ts";
+import { asAppError, toServiceError } from "./status.ts";
 import { parseWith } from "./validate.ts";
+import { checkWire, resolverOf } from "./wire.ts";
 
 let healthPackage: protoLoader.PackageDefinition | undefined;
 
@@ -47,6 +49,57 @@ export interface GrpcServer {
   shutdown(graceMs?: number): Promise<void>;
 }
 
+/** A request whose bytes were refused before decoding; the handler turns it into VALIDATION. */
+class RefusedRequest {
+  constructor(readonly issue: FieldIssue) {}
+}
+
+/**
+ * The service definition with request decoders that check the bytes first
+ * (see `checkWire`): a request they refuse, or one the decoder throws on,
+ * reaches the handler as a {@link RefusedRequest} instead of an INTERNAL
+ * status from grpc-js.
+ */
+function strictDefinition(protoFile: string, service: string): grpc.ServiceDefinition {
+  const definitions = loadProto(protoFile) as Record<string, unknown>;
+  const resolve = resolverOf(definitions);
+  const strict: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [key, method] of Object.entries(serviceDefinition(protoFile, service))) {
+    const requestType = (method as { requestType?: { type?: unknown } }).requestType;
+    const typeName = (requestType?.type as { name?: string } | undefined)?.name;
+    const request = typeName ? resolve(typeName, service) : undefined;
+    const decode = method.requestDeserialize;
+    strict[key] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          const issue = request ? checkWire(bytes, request.type, request.name, resolve) : null;
+          return issue ? new RefusedRequest(issue) : decode(bytes);
+        } catch {
+          return new RefusedRequest({
+            field: "input",
+            message: "is not a valid protobuf message",
+          });
+        }
+      },
+    };
+  }
+  return strict;
+}
+
+/** Sends an error status; never throws, falling back to a bare INTERNAL status. */
+function sendError(callback: grpc.sendUnaryData<unknown>, err: unknown): void {
+  try {
+    callback(toServiceError(err) as grpc.ServiceError);
+  } catch {
+    try {
+      callback({ code: grpc.status.INTERNAL, details: "Internal error" } as grpc.ServiceError);
+    } catch {
+      // The call is gone; nothing is left to tell.
+    }
+  }
+}
+
 function unaryHandler(
   binding: ServiceBinding,
   key: string,
@@ -72,20 +125,33 @@ function unaryHandler(
         const traced = traceparent
           ? { ...context, metadata: { ...context.metadata, traceparent } }
           : context;
-        return handler(parseWith(method.input, call.request), traced);
+        const request: unknown = call.request;
+        if (request instanceof RefusedRequest) throw new ValidationError([request.issue]);
+        return handler(parseWith(method.input, request), traced);
       },
     )
       .then(
         (output) => callback(null, output),
         (err: unknown) => {
-          if (!(err instanceof AppError) || err.code === "INTERNAL") {
-            logger.error("rpc failed", { rpc: rpcName, error: err, ...context.metadata });
-          } else {
-            logger.debug("rpc refused", { rpc: rpcName, code: err.code, message: err.message });
+          try {
+            const app = asAppError(err);
+            if (!(err instanceof AppError) || err.code === "INTERNAL") {
+              logger.error("rpc failed", {
+                rpc: rpcName,
+                code: app.code,
+                error: err,
+                ...context.metadata,
+              });
+            } else {
+              logger.debug("rpc refused", { rpc: rpcName, code: err.code, message: err.message });
+            }
+          } catch {
+            // Logging must not keep the caller from its answer.
           }
-          callback(toServiceError(err) as grpc.ServiceError);
+          sendError(callback, err);
         },
-      );
+      )
+      .catch((err: unknown) => sendError(callback, err));
   };
 }
 
@@ -107,7 +173,7 @@ export async function startGrpcServer(
     for (const key of Object.keys(methods)) {
       implementation[protoMethodName(key)] = unaryHandler(binding, key, options.logger);
     }
-    server.addService(serviceDefinition(protoFile, service), implementation);
+    server.addService(strictDefinition(protoFile, service), implementation);
     statuses[service] = "SERVING";
   }
   const health = new HealthImplementation(statuses);

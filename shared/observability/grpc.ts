@@ -1,5 +1,6 @@
 import { SpanKind } from "@opentelemetry/api";
-import { AppError, type ErrorCode } from "@shared/errors/mod.ts";
+import { isConnectionFailure } from "@shared/db/errors.ts";
+import { AlreadyExistsError, AppError, type ErrorCode } from "@shared/errors/mod.ts";
 import { counter, histogram, secondsSince } from "./_registry.ts";
 import { runSpan } from "./_span.ts";
 import { contextFromTraceparent, injectTraceparent } from "./tracing.ts";
@@ -46,7 +47,10 @@ export const grpcCodes = [
   "UNAUTHENTICATED",
 ] as const;
 
-/** Same mapping as shared/grpc/status.ts, which turns AppErrors into statuses. */
+/**
+ * Same mapping as shared/grpc/status.ts, which turns AppErrors into statuses
+ * (and a duplicate, AlreadyExistsError, into ALREADY_EXISTS).
+ */
 const byAppCode: Record<ErrorCode, string> = {
   VALIDATION: "INVALID_ARGUMENT",
   NOT_FOUND: "NOT_FOUND",
@@ -64,12 +68,14 @@ const byAppCode: Record<ErrorCode, string> = {
  * mapped as the server maps it; `fallback` for anything else.
  */
 export function grpcCodeOf(err: unknown, fallback = "UNKNOWN"): string {
+  if (err instanceof AlreadyExistsError) return "ALREADY_EXISTS";
   if (err instanceof AppError) {
     const grpcCode = err.details.grpcCode;
     return typeof grpcCode === "string" ? grpcCode : byAppCode[err.code];
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === "number" && grpcCodes[code]) return grpcCodes[code];
+  if (isConnectionFailure(err)) return "UNAVAILABLE";
   return fallback;
 }
 

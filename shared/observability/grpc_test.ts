@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import {
+  AlreadyExistsError,
+  ConflictError,
   InternalError,
   NotFoundError,
   UnavailableError,
@@ -30,6 +32,15 @@ Deno.test("grpcCodeOf() names the status of grpc-js errors, AppErrors and anythi
   assert.equal(grpcCodeOf(new Error("bug")), "UNKNOWN");
   assert.equal(grpcCodeOf(new Error("bug"), "INTERNAL"), "INTERNAL");
   assert.equal(grpcCodeOf(undefined), "UNKNOWN");
+});
+
+Deno.test("grpcCodeOf() names a duplicate and an unreachable database as the server sends them", () => {
+  assert.equal(grpcCodeOf(new AlreadyExistsError("taken")), "ALREADY_EXISTS");
+  assert.equal(grpcCodeOf(new ConflictError("raced")), "ABORTED");
+  assert.equal(
+    grpcCodeOf(Object.assign(new Error("refused"), { code: "ECONNREFUSED" })),
+    "UNAVAILABLE",
+  );
 });
 
 Deno.test("observeServerCall() counts by code and fails the span only for server faults", async () => {

@@ -1,20 +1,21 @@
 import type { Sql } from "@shared/db/connect.ts";
 import { UnavailableError, ValidationError } from "@shared/errors/mod.ts";
 import type { Position } from "@shared/event_store/mod.ts";
+import { parsePosition } from "@shared/event_store/position.ts";
 import { followChanges, readCheckpoints } from "./change_feed.ts";
 
 /** Parses a consistency token (`<transactionId>:<position>`, as mutations return it). */
 export function parseConsistencyToken(token: string): Position {
-  const match = /^(\d{1,20}):(\d{1,20})$/.exec(token.trim());
-  if (!match) {
+  const position = parsePosition(token.trim());
+  if (!position) {
     throw new ValidationError([{
       field: "X-Consistency-Token",
       message: `"${
-        token.slice(0, 50)
-      }" is not a consistency token: expected "<transaction>:<position>"`,
+        token.slice(0, 50).replace(/[^\x20-\x7e]/g, "?")
+      }" is not a consistency token: expected "<transaction>:<position>" of two whole numbers up to 9223372036854775807`,
     }]);
   }
-  return { transactionId: match[1]!, id: match[2]! };
+  return position;
 }
 
 /** Whether `a` is at or past `b` in the global order. */

@@ -7,10 +7,12 @@ import {
   optional,
   orderItems,
   orderStatus,
+  position,
   price,
   productName,
   reason,
   stockQuantity,
+  text,
   uuid,
 } from "@shared/domain/shared/fields.ts";
 
@@ -146,10 +148,8 @@ export const eventLog = defineService("cqrs.command.v1.EventLog", PROTO, {
     "list",
     z.object({
       aggregateId: optional(uuid),
-      eventType: optional(z.string().trim().min(1).max(255, "must be at most 255 characters")),
-      after: optional(
-        z.string().regex(/^\d{1,20}:\d{1,20}$/, 'must be a position "<transaction>:<position>"'),
-      ),
+      eventType: optional(text(255).min(1, "must not be empty")),
+      after: optional(position),
       limit: optional(
         z.number().int("must be a whole number").min(1, "must be at least 1").max(
           500,

@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { defineService, rpc } from "@shared/grpc/contract.ts";
-import { money, optional, orderStatus, page, perPage, uuid } from "@shared/domain/shared/fields.ts";
+import {
+  money,
+  optional,
+  orderStatus,
+  page,
+  perPage,
+  text,
+  uuid,
+} from "@shared/domain/shared/fields.ts";
 
 const PROTO = "query/v1/query.proto";
 
@@ -88,15 +96,12 @@ export const PageInfo = z.object({
 
 const Empty = z.object({});
 const IdRequest = z.object({ id: uuid });
-const NameRequest = z.object({ name: z.string().trim().min(1, "must not be empty") });
+const NameRequest = z.object({ name: text(1000).min(1, "must not be empty") });
 const IdsRequest = z.object({
   ids: z.array(uuid).max(1000, "must have at most 1000 ids"),
 });
 const SearchRequest = z.object({
-  searchTerm: z.string().trim().min(1, "must not be empty").max(
-    200,
-    "must be at most 200 characters",
-  ),
+  searchTerm: text(200).min(1, "must not be empty"),
   ...paging,
 });
 const Exists = z.object({ exists: z.boolean() });
@@ -175,7 +180,7 @@ export const productQueries = defineService("cqrs.query.v1.ProductQueries", PROT
   searchProductsAdvanced: rpc(
     "list",
     z.object({
-      text: optional(z.string().trim().max(200, "must be at most 200 characters")),
+      text: optional(text(200)),
       categoryId: optional(uuid),
       minPrice: optional(money),
       maxPrice: optional(money),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { serviceDefinition } from "@shared/grpc/proto.ts";
+import { decodeStatusDetails } from "@shared/grpc/status_details.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { assertRefused, commandMeta, startTestService } from "../_testing.ts";
 
@@ -96,7 +97,11 @@ Deno.test("category commands over gRPC", async (t) => {
             raw.CreateCategory!({ name: " ", parentId: "not-a-uuid" }, resolve)
           );
           assert.equal(err?.code, grpc.status.INVALID_ARGUMENT);
-          assert.equal(err?.metadata.get("x-error-code")[0], "VALIDATION");
+          const details = decodeStatusDetails(
+            err?.metadata.get("grpc-status-details-bin")[0] as Uint8Array,
+          );
+          assert.equal(details?.reason, "VALIDATION");
+          assert.deepEqual(details?.issues?.map((i) => i.field), ["name", "parentId"]);
           assert.match(err?.details ?? "", /name: must not be empty; parentId: must be a UUID/);
           assert.equal(await s.eventCount(), before);
         } finally {

@@ -11,7 +11,12 @@ import type { Sql, TxSql } from "@shared/db/connect.ts";
 export type Queryable = Sql | TxSql;
 import type { Sibling } from "@shared/domain/category/mod.ts";
 import { nameKey, quote } from "@shared/domain/shared/rules.ts";
-import { ConflictError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
+import {
+  AlreadyExistsError,
+  ConflictError,
+  NotFoundError,
+  PreconditionError,
+} from "@shared/errors/mod.ts";
 
 const ROOT = "00000000-0000-0000-0000-000000000000";
 const SIBLING_NAME = "category_lookup_sibling_name";
@@ -186,7 +191,7 @@ async function uniqueSiblingName(
     const e = err as { code?: string; constraint_name?: string };
     if (e.code !== "23505" || e.constraint_name !== SIBLING_NAME) throw err;
     const [clash] = await siblingsNamed(tx, row.parentId, row.name);
-    throw new ConflictError(
+    throw new AlreadyExistsError(
       clash
         ? `Cannot ${action.text}: a sibling named ${quote(clash.name)} already exists`
         : `Cannot ${action.text}: a sibling already has that name`,

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
+import { AlreadyExistsError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
 import { nameKey, quote } from "../shared/rules.ts";
 import type { CategoryState, PathSegment, Sibling } from "./types.ts";
 
@@ -27,7 +27,7 @@ export function checkSiblings(
   const key = nameKey(name);
   const clash = siblings?.find((s) => s.id !== self && nameKey(s.name) === key);
   if (clash) {
-    throw new ConflictError(
+    throw new AlreadyExistsError(
       `Cannot ${action} ${quote(name)}: a sibling named ${quote(clash.name)} already exists`,
       { field: "name" },
     );

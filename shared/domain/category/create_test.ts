@@ -124,3 +124,14 @@ Deno.test("decide() refuses to create a category whose id already exists", () =>
     { field: "id" },
   );
 });
+
+Deno.test("decide() accepts a name of 100 emoji: characters are counted in code points", () => {
+  given.when(create({ name: "😀".repeat(100) })).thenAssert((events) =>
+    assert.equal(events.length, 1)
+  );
+  given.when(create({ name: "😀".repeat(101) })).thenThrows(
+    ValidationError,
+    /name: must be at most 100 characters, got 101/,
+    { field: "name" },
+  );
+});

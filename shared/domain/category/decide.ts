@@ -1,5 +1,5 @@
-import { ConflictError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
-import { checkDescription, checkName, invalid, quote } from "../shared/rules.ts";
+import { AlreadyExistsError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
+import { checkDescription, checkName, checkReason, invalid, quote } from "../shared/rules.ts";
 import { checkSiblings, live, samePath } from "./_rules.ts";
 import {
   type CategoryCommand,
@@ -33,7 +33,7 @@ export function decide(command: CategoryCommand, state: CategoryState | null): C
 
 function decideCreate(command: CreateCategory, state: CategoryState | null): CategoryEvent[] {
   if (state) {
-    throw new ConflictError(`Cannot create category ${quote(command.id)}: it already exists`, {
+    throw new AlreadyExistsError(`Cannot create category ${quote(command.id)}: it already exists`, {
       field: "id",
     });
   }
@@ -159,7 +159,7 @@ function decideDelete(command: DeleteCategory, state: CategoryState): CategoryEv
   }
   events.push({
     type: "CategoryDeleted",
-    data: { id: state.id, reason: command.reason?.trim() || null, deletedAt: command.at },
+    data: { id: state.id, reason: checkReason(command.reason), deletedAt: command.at },
   });
   return events;
 }

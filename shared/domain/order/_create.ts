@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
+import { AlreadyExistsError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
 import { checkAddress } from "../shared/address.ts";
 import {
   compareDecimal,
@@ -33,7 +33,7 @@ function checkDiscount(value: string | number | undefined, field: string): Decim
 /** Decides a CreateOrder: names and prices come from the products loaded with it. */
 export function decideCreate(command: CreateOrder, state: OrderState | null): OrderEvent[] {
   if (state) {
-    throw new ConflictError(`Cannot create order ${quote(command.id)}: it already exists`, {
+    throw new AlreadyExistsError(`Cannot create order ${quote(command.id)}: it already exists`, {
       field: "id",
     });
   }

@@ -1,5 +1,5 @@
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
-import { quote } from "../shared/rules.ts";
+import { checkReason, quote } from "../shared/rules.ts";
 import { decideCreate } from "./_create.ts";
 import { canTransition } from "./status.ts";
 import type {
@@ -51,7 +51,7 @@ function decideStatus(command: UpdateOrderStatus, state: OrderState): OrderEvent
       id: state.id,
       from: state.status,
       to: command.status,
-      reason: command.reason?.trim() || null,
+      reason: checkReason(command.reason),
       changedAt: command.at,
     },
   }];
@@ -79,7 +79,7 @@ function decideCancel(command: CancelOrder, state: OrderState): OrderEvent[] {
     data: {
       id: state.id,
       from: state.status,
-      reason: command.reason.trim() || null,
+      reason: checkReason(command.reason),
       cancelledAt: command.at,
     },
   }];

@@ -1,6 +1,6 @@
-import { ConflictError, NotFoundError } from "@shared/errors/mod.ts";
+import { AlreadyExistsError, NotFoundError } from "@shared/errors/mod.ts";
 import { formatCents } from "../shared/money.ts";
-import { checkDescription, checkName, quote } from "../shared/rules.ts";
+import { checkDescription, checkName, checkReason, quote } from "../shared/rules.ts";
 import { checkCategory, checkPrice, isSignificantPriceChange, live } from "./_rules.ts";
 import {
   type CreateProduct,
@@ -23,7 +23,7 @@ export function decide(command: ProductCommand, state: ProductState | null): Pro
       const product = live(state, command.id, "delete");
       return [{
         type: "ProductDeleted",
-        data: { id: product.id, reason: command.reason?.trim() || null, deletedAt: command.at },
+        data: { id: product.id, reason: checkReason(command.reason), deletedAt: command.at },
       }];
     }
     default: {
@@ -35,7 +35,7 @@ export function decide(command: ProductCommand, state: ProductState | null): Pro
 
 function decideCreate(command: CreateProduct, state: ProductState | null): ProductEvent[] {
   if (state) {
-    throw new ConflictError(`Cannot create product ${quote(command.id)}: it already exists`, {
+    throw new AlreadyExistsError(`Cannot create product ${quote(command.id)}: it already exists`, {
       field: "id",
     });
   }
@@ -93,7 +93,7 @@ function decideUpdate(command: UpdateProduct, state: ProductState): ProductEvent
         id: state.id,
         oldPrice: formatCents(state.price),
         newPrice: formatCents(price),
-        changeReason: command.changeReason?.trim() || null,
+        changeReason: checkReason(command.changeReason, "changeReason"),
         changedAt: command.at,
       },
     });

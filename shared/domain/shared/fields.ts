@@ -19,7 +19,9 @@ import {
   parseCents,
   toDecimal,
 } from "./money.ts";
-import { MAX_DESCRIPTION } from "./rules.ts";
+import { parsePosition, POSITION_RULE } from "@shared/event_store/position.ts";
+import { MAX_DESCRIPTION, MAX_REASON } from "./rules.ts";
+import { textLength, type TextOptions, textProblem } from "./text.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,19 +36,28 @@ export function optional<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());
 }
 
-/** A trimmed name of 1 to `max` characters. */
+/**
+ * A trimmed text of at most `max` characters, counted in code points as the
+ * deciders count them, holding nothing the store would change (a lone
+ * surrogate, a NUL, a control character; see `textProblem`).
+ */
+export function text(max: number, options: TextOptions = {}, missing = "must be a string") {
+  return z.string({ error: missing }).trim().superRefine((value, ctx) => {
+    const problem = textProblem(value, options);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    else if (textLength(value) > max) {
+      ctx.addIssue({ code: "custom", message: `must be at most ${max} characters` });
+    }
+  });
+}
+
+/** A trimmed, one-line name of 1 to `max` characters. */
 export function name(max: number) {
-  return z.string({ error: "is required" }).trim().min(1, "must not be empty").max(
-    max,
-    `must be at most ${max} characters`,
-  );
+  return text(max, {}, "is required").min(1, "must not be empty");
 }
 
 /** A free-text description of at most 2000 characters. */
-export const description = z.string().trim().max(
-  MAX_DESCRIPTION,
-  `must be at most ${MAX_DESCRIPTION} characters`,
-);
+export const description = text(MAX_DESCRIPTION, { multiline: true });
 
 /** A category name: trimmed, 1 to 100 characters. */
 export const categoryName = name(MAX_CATEGORY_NAME);
@@ -126,7 +137,7 @@ export const sagaStatus = z.enum(SAGA_STATUSES, {
 });
 
 /** A free-text reason (cancellation, deletion, price change) of at most 500 characters. */
-export const reason = z.string().trim().max(500, "must be at most 500 characters");
+export const reason = text(MAX_REASON, { multiline: true });
 
 /** A page number, from 1. */
 export const page = z.number().int("must be a whole number").min(1, "must be at least 1");
@@ -135,3 +146,9 @@ export const page = z.number().int("must be a whole number").min(1, "must be at 
 export const perPage = z.number().int("must be a whole number")
   .min(1, "must be at least 1")
   .max(100, "must be at most 100");
+
+/** A position in the global order, `<transactionId>:<id>`, each a 64-bit whole number. */
+export const position = z.string({ error: POSITION_RULE }).refine(
+  (value) => parsePosition(value) !== null,
+  POSITION_RULE,
+);
