@@ -81,7 +81,7 @@ Deno.test("a variable of the wrong type is VALIDATION naming it, never INTERNAL"
 Deno.test("a position past 64 bits in events(after:) is VALIDATION naming after", async () => {
   const admin = await signToken({ sub: "admin", roles: ["admin"] }, {
     secret: DEVELOPMENT_SECRET,
-    expiresIn: "1h",
+    ttlSeconds: 3600,
   });
   await withGateway(async (gw) => {
     for (const after of ["1:99999999999999999999", "9223372036854775808:1"]) {

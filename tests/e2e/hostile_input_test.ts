@@ -153,7 +153,7 @@ Deno.test("hostile input is refused at the edges and the command service survive
     await t.step("positions past a 64-bit integer are VALIDATION", async () => {
       const admin = await signToken({ sub: "admin", roles: ["admin"] }, {
         secret: DEVELOPMENT_SECRET,
-        expiresIn: "1h",
+        ttlSeconds: 3600,
       });
       const events = `query ($after: String) { events(after: $after) { nextAfter } }`;
       for (const after of ["1:99999999999999999999", "9223372036854775808:1"]) {
