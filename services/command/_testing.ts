@@ -5,6 +5,7 @@ import { AppError, type ErrorCode, ValidationError } from "@shared/errors/mod.ts
 import { createClient } from "@shared/grpc/client.ts";
 import type { Client } from "@shared/grpc/contract.ts";
 import type { Logger } from "@shared/log/mod.ts";
+import { actingAs, bearer } from "@shared/testing/auth.ts";
 import {
   createTestDatabases,
   type StoredEvent,
@@ -13,7 +14,7 @@ import {
 } from "@shared/testing/db.ts";
 import { type CommandService, type CommandServiceOptions, startCommandService } from "./app.ts";
 
-/** A command service on fresh databases, with clients of its three services. */
+/** A command service on fresh databases, with admin clients of its three services. */
 export interface TestService {
   db: TestDatabases;
   service: CommandService;
@@ -44,9 +45,11 @@ export async function startTestService(
   });
   const address = `127.0.0.1:${service.port}`;
   const deadlines = { deadlines: { command: 20_000 } };
-  const categories = createClient(categoryCommands, address, deadlines);
-  const products = createClient(productCommands, address, deadlines);
-  const orders = createClient(orderCommands, address, deadlines);
+  // Acting as an admin: these tests are about the commands; access is tested on its own.
+  const { authorization } = await bearer("test-admin", ["admin"]);
+  const categories = actingAs(createClient(categoryCommands, address, deadlines), authorization);
+  const products = actingAs(createClient(productCommands, address, deadlines), authorization);
+  const orders = actingAs(createClient(orderCommands, address, deadlines), authorization);
   return {
     db,
     service,

@@ -2,6 +2,8 @@ import { connect } from "@shared/db/connect.ts";
 import type { SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
+import type { VerifierOptions } from "@shared/auth/mod.ts";
+import { createCallGuard } from "@shared/grpc/guard.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
 import { observeCommand } from "@shared/observability/mod.ts";
 import { eventLogHandlers } from "./handlers/event_log.ts";
@@ -19,6 +21,12 @@ export interface CommandServiceOptions {
   port: number;
   host?: string;
   logger: Logger;
+  /**
+   * How callers' bearer tokens are verified (the gateway's settings);
+   * default: the development secret. Every RPC is authorized by the
+   * access policy (shared/auth/policy.ts).
+   */
+  auth?: VerifierOptions;
   poolSize?: number;
   /** The payment gateway adapter; default: approves every charge. */
   paymentGateway?: PaymentGateway;
@@ -58,6 +66,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
     {
       port: options.port,
       logger: options.logger,
+      guard: createCallGuard(options.auth ? { auth: options.auth } : {}),
       ...(options.host ? { host: options.host } : {}),
     },
   );

@@ -1,3 +1,4 @@
+import { ANONYMOUS, auditOf, hasRole, type Principal, SAGA_PRINCIPAL } from "@shared/auth/mod.ts";
 import { ValidationError } from "@shared/errors/mod.ts";
 import type { EventMetadata } from "@shared/event_store/mod.ts";
 import type { CallContext } from "@shared/grpc/contract.ts";
@@ -13,6 +14,8 @@ export interface Envelope {
   at: string;
   /** Sent in-process (by the saga): retried on a concurrent write instead of refused. */
   internal: boolean;
+  /** Who sent it, verified: the handlers check ownership against it. */
+  actor: Principal;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,21 +23,34 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The envelope of a gRPC call: its x-command-id (a new one when the caller
  * sent none, so every event still names its command) and the rest of its
- * metadata. A consistency token is for reads and is dropped.
+ * metadata. The user, roles and tenant recorded come only from the verified
+ * caller. A causation id names the event that caused a command, which only
+ * a service (staff) sends; from anyone else it is dropped. A consistency
+ * token is for reads and is dropped.
  */
 export function envelopeOf(deps: CommandDeps, context: CallContext): Envelope {
-  const { commandId, consistencyToken: _, ...rest } = context.metadata;
+  const actor = context.principal ?? ANONYMOUS;
+  const {
+    commandId,
+    consistencyToken: _,
+    userId: _user,
+    tenantId: _tenant,
+    causationId,
+    ...rest
+  } = context.metadata;
   if (commandId !== undefined && !UUID.test(commandId)) {
     throw new ValidationError([{
       field: "x-command-id",
       message: `must be a UUID, got ${quote(commandId)}`,
     }]);
   }
+  const caused = hasRole(actor, "staff") && causationId ? { causationId } : {};
   return {
     commandId: (commandId ?? crypto.randomUUID()).toLowerCase(),
-    metadata: definedOnly(rest),
+    metadata: definedOnly({ ...rest, ...caused, ...auditOf(actor) }),
     at: deps.now(),
     internal: false,
+    actor,
   };
 }
 
@@ -46,7 +62,11 @@ export interface InternalCommandOptions {
   metadata?: EventMetadata;
 }
 
-/** The envelope of an in-process command. */
+/**
+ * The envelope of an in-process command: the saga's. Its events name the
+ * saga's service identity, whatever user the metadata passed in names; the
+ * tenant of the order it works on is kept.
+ */
 export function internalEnvelope(deps: CommandDeps, options: InternalCommandOptions): Envelope {
   if (!UUID.test(options.commandId)) {
     throw new ValidationError([{
@@ -54,12 +74,13 @@ export function internalEnvelope(deps: CommandDeps, options: InternalCommandOpti
       message: `must be a UUID, got ${quote(options.commandId)}`,
     }]);
   }
-  const { commandId: _, ...rest } = options.metadata ?? {};
+  const { commandId: _, userId: _user, roles: _roles, ...rest } = options.metadata ?? {};
   return {
     commandId: options.commandId.toLowerCase(),
-    metadata: definedOnly(rest),
+    metadata: definedOnly({ ...rest, ...auditOf(SAGA_PRINCIPAL) }),
     at: deps.now(),
     internal: true,
+    actor: SAGA_PRINCIPAL,
   };
 }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DEVELOPMENT_SECRET, signServiceToken } from "@shared/auth/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { commandMeta, startTestService } from "./_testing.ts";
 
@@ -49,32 +50,41 @@ Deno.test("command ids make commands idempotent and events carry the call's meta
       assert.equal(await s.eventCount(), count);
     });
 
-    await t.step("the call's metadata lands in every event's metadata", async () => {
-      const metadata = {
-        commandId: crypto.randomUUID(),
-        correlationId: "corr-42",
-        causationId: "cause-7",
-        userId: "user-9",
-        tenantId: "tenant-1",
-        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        consistencyToken: "1:1",
-      };
-      const root = await s.categories.createCategory({ name: "Audit" }, { metadata });
-      const child = await s.categories.createCategory(
-        { name: "Child", parentId: root.id },
-        commandMeta(),
-      );
-      const renamed = await s.categories.updateCategory({ id: root.id, name: "Audited" }, {
-        metadata: { ...metadata, commandId: crypto.randomUUID() },
-      });
-      const { consistencyToken: _, ...expected } = metadata;
-      assert.deepEqual((await s.events(root.id))[0]?.metadata, expected);
-      // Every stream a command writes carries its metadata.
-      const rebased = (await s.events(child.id)).at(-1)!;
-      assert.equal(rebased.transactionId, renamed.transactionId);
-      assert.equal(rebased.metadata.correlationId, "corr-42");
-      assert.equal(rebased.metadata.userId, "user-9");
-    });
+    await t.step(
+      "the call's metadata and verified caller land in every event's metadata",
+      async () => {
+        const token = await signServiceToken(
+          { subject: "user-9", roles: ["staff"], tenant: "tenant-1" },
+          { secret: DEVELOPMENT_SECRET },
+        );
+        const sent = {
+          commandId: crypto.randomUUID(),
+          correlationId: "corr-42",
+          causationId: "cause-7",
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        };
+        const metadata = { ...sent, consistencyToken: "1:1", authorization: `Bearer ${token}` };
+        const root = await s.categories.createCategory({ name: "Audit" }, { metadata });
+        const child = await s.categories.createCategory(
+          { name: "Child", parentId: root.id },
+          commandMeta(),
+        );
+        const renamed = await s.categories.updateCategory({ id: root.id, name: "Audited" }, {
+          metadata: { ...metadata, commandId: crypto.randomUUID() },
+        });
+        assert.deepEqual((await s.events(root.id))[0]?.metadata, {
+          ...sent,
+          userId: "user-9",
+          roles: ["staff"],
+          tenantId: "tenant-1",
+        });
+        // Every stream a command writes carries its metadata.
+        const rebased = (await s.events(child.id)).at(-1)!;
+        assert.equal(rebased.transactionId, renamed.transactionId);
+        assert.equal(rebased.metadata.correlationId, "corr-42");
+        assert.equal(rebased.metadata.userId, "user-9");
+      },
+    );
 
     await t.step("a command id that is not a UUID is refused", async () => {
       await assert.rejects(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { authVars, verifierOptionsOf } from "@shared/auth/config.ts";
 import { loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
@@ -7,6 +8,8 @@ import { startCommandService } from "./app.ts";
 
 const ms = z.coerce.number().int().min(1).max(86_400_000);
 const config = loadConfigOrExit(z.object({
+  // The same token settings as the gateway: this service verifies its callers' tokens itself.
+  ...authVars,
   EVENT_STORE_URL: postgresUrlVar,
   COMMAND_PORT: portVar.default(50051),
   COMMAND_HOST: z.string().default("0.0.0.0"),
@@ -27,6 +30,7 @@ const service = await startCommandService({
     stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
     sagaTimeoutMs: config.SAGA_TIMEOUT_MS,
   },
+  auth: verifierOptionsOf(config),
   logger,
 });
 const metrics = startMetricsServer(config.COMMAND_METRICS_PORT);

@@ -3,6 +3,7 @@ import { categoryCommands } from "@proto/command/v1/contract.ts";
 import { UnavailableError } from "@shared/errors/mod.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import { createLogger } from "@shared/log/mod.ts";
+import { actingAs, bearer } from "@shared/testing/auth.ts";
 import { startCommandService } from "./app.ts";
 
 Deno.test("a command while the event store cannot be reached is UNAVAILABLE, not INTERNAL", async () => {
@@ -16,9 +17,10 @@ Deno.test("a command while the event store cannot be reached is UNAVAILABLE, not
     logger: createLogger("test"),
     poolSize: 1,
   });
-  const client = createClient(categoryCommands, `127.0.0.1:${service.port}`, {
-    deadlines: { command: 10_000 },
-  });
+  const client = actingAs(
+    createClient(categoryCommands, `127.0.0.1:${service.port}`, { deadlines: { command: 10_000 } }),
+    (await bearer("test-staff", ["staff"])).authorization,
+  );
   try {
     const err = await client.createCategory({ name: "Shoes" }).then(
       () => assert.fail("the command should fail"),

@@ -9,10 +9,16 @@ import {
   startRuntimeMetrics,
   watchCircuit,
 } from "@shared/observability/mod.ts";
-import { CATEGORIES, ORDERS, PRODUCTS, STATISTICS } from "@shared/read_models/mod.ts";
+import { CATEGORIES, PRODUCTS, STATISTICS } from "@shared/read_models/mod.ts";
 import { type CacheOptions, createQueryCache, type QueryCache } from "./cache.ts";
 import { type Clients, createClients } from "./clients.ts";
-import { checkMetadataHeaders, type Context, createLoaders, requestMetadata } from "./context.ts";
+import {
+  type Caller,
+  checkMetadataHeaders,
+  type Context,
+  createLoaders,
+  requestMetadata,
+} from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
 import { type ChangeFeed, startChangeFeed } from "./feed.ts";
 import {
@@ -23,7 +29,7 @@ import {
   readBody,
 } from "./limits.ts";
 import { ResponseCache } from "./response_cache.ts";
-import { type AuthOptions, createAuthenticator, type Principal } from "./auth.ts";
+import { type AuthOptions, bearerRequest, createAuthenticator } from "./auth.ts";
 import { auditResolvers } from "./resolvers/audit.ts";
 import { catalogResolvers } from "./resolvers/catalog.ts";
 import { orderResolvers } from "./resolvers/orders.ts";
@@ -105,7 +111,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const production = options.mode === "production";
   const authenticate = createAuthenticator(options.auth, production);
-  const principals = new WeakMap<Request, Principal | undefined>();
+  const callers = new WeakMap<Request, Caller | undefined>();
+  /** The verified caller of a request: undefined without a token; UnauthenticatedError for a bad one. */
+  const callerOf = async (request: Request): Promise<Caller | undefined> => {
+    const principal = await authenticate(request);
+    if (!principal) return undefined;
+    const token = (request.headers.get("authorization") ?? "").trim().replace(/^bearer +/i, "");
+    return { principal, authorization: `Bearer ${token}` };
+  };
   const limits = { ...defaultLimits, ...options.limits };
   const raw = createClients(options.commandAddress, options.queryAddress, {
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
@@ -130,7 +143,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         STATISTICS,
       ]),
       productQueries: cache.wrap("product", raw.productQueries, [PRODUCTS, CATEGORIES, STATISTICS]),
-      orderQueries: cache.wrap("order", raw.orderQueries, [ORDERS, STATISTICS]),
+      // Not cached: an order answer depends on who asks (a customer sees only their own).
+      orderQueries: raw.orderQueries,
     }
     : raw;
 
@@ -157,8 +171,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     graphiql: production ? options.graphiql === true : options.graphiql !== false,
     plugins,
     context: ({ request }) => {
-      const principal = principals.get(request);
-      const metadata = requestMetadata(request, principal);
+      const caller = callers.get(request);
+      const principal = caller?.principal;
+      const metadata = requestMetadata(request, caller);
       const key = request.headers.get("idempotency-key")?.slice(0, 200);
       const state: Context["state"] = { read: { metadata }, commandCount: 0 };
       states.set(request, state);
@@ -204,16 +219,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const refused = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
       if (refused) return badHeaders(refused);
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
-        let principal: Principal | undefined;
+        let caller: Caller | undefined;
         try {
-          principal = await authenticate(request);
+          caller = await callerOf(request);
         } catch (err) {
           return unauthenticated(err);
         }
         return upgradeToGraphQLWs(
           request,
           yoga,
-          (handshake) => principals.set(handshake, principal),
+          (handshake) => callers.set(handshake, caller),
+          // A browser cannot set headers on a WebSocket: its token comes in connectionParams.
+          async (handshake, authorization) => {
+            callers.set(handshake, await callerOf(bearerRequest(handshake.url, authorization)));
+          },
         );
       }
       return await observeHttpRequest(request, async () => {
@@ -226,7 +245,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         }
         const buffered = body ? new Request(request, { body }) : request;
         try {
-          principals.set(buffered, await authenticate(buffered));
+          callers.set(buffered, await callerOf(buffered));
         } catch (err) {
           return unauthenticated(err);
         }

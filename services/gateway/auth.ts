@@ -57,6 +57,19 @@ export function createAuthenticator(
   };
 }
 
+/**
+ * A request carrying `authorization` as its Authorization header, for the
+ * authenticator: how a WebSocket client's `connectionParams.authorization`
+ * is checked by the same rules as an HTTP header. A value that is not a
+ * string, or not a valid header value, is an UnauthenticatedError.
+ */
+export function bearerRequest(url: string, authorization: unknown): Request {
+  if (typeof authorization !== "string" || !/^[\x20-\x7e]*$/.test(authorization)) {
+    throw new UnauthenticatedError('connectionParams.authorization must be "Bearer <token>"');
+  }
+  return new Request(url, { headers: { authorization } });
+}
+
 /** Signs an HS256 token for `sub` with `roles`, valid for `ttlSeconds` (default 1 h): for operators, tests and benchmarks. */
 export async function signToken(
   claims: { sub: string; roles: Role[] },

@@ -85,20 +85,28 @@ export function createLoaders(clients: Clients, read: () => CallOptions): Loader
   };
 }
 
+/** A verified caller: its principal and the bearer token it was verified from. */
+export interface Caller {
+  principal: Principal;
+  /** `Bearer <token>`, forwarded to the services, which verify it again. */
+  authorization: string;
+}
+
 /**
- * The call metadata of an HTTP request: correlation id, user, trace context,
- * consistency token. The user is only ever the verified token's subject:
- * a header naming a user is ignored, in every mode.
+ * The call metadata of an HTTP request: correlation id, the caller's bearer
+ * token, trace context, consistency token. The services know the caller
+ * only from that token: a header naming a user is ignored, in every mode,
+ * and an anonymous request sends no identity at all.
  */
 export function requestMetadata(
   request: Request,
-  principal: Principal | undefined,
+  caller: Caller | undefined,
 ): CallMetadata {
   const h = request.headers;
   const metadata: CallMetadata = {
     correlationId: h.get("x-correlation-id") ?? crypto.randomUUID(),
   };
-  if (principal) metadata.userId = principal.subject;
+  if (caller) metadata.authorization = caller.authorization;
   const traceparent = h.get("traceparent");
   if (traceparent) metadata.traceparent = traceparent;
   const token = h.get("x-consistency-token");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { secretWeakness } from "@shared/auth/mod.ts";
+import { authVars, verifierOptionsOf } from "@shared/auth/config.ts";
 import { addressVar, loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing } from "@shared/observability/mod.ts";
@@ -40,12 +41,7 @@ const config = loadConfigOrExit(
     GRAPHQL_MAX_ALIASES: count.default(15),
     GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
     GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
-    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-    JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-    JWT_ISSUER: z.string().min(1).optional(),
-    JWT_AUDIENCE: z.string().min(1).optional(),
-    JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
-    JWT_ROLES_CLAIM: z.string().min(1).max(200).optional(),
+    ...authVars,
   }).superRefine((c, ctx) => {
     if (c.GATEWAY_MODE !== "production") return;
     const issue = (path: string, message: string) =>
@@ -101,14 +97,7 @@ const server = await startGateway({
     maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES,
   },
   // Without JWT_SECRET and JWT_JWKS_URL, development mode verifies with the development secret.
-  auth: {
-    ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
-    ...(config.JWT_JWKS_URL ? { jwksUrl: config.JWT_JWKS_URL } : {}),
-    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
-    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
-    ...(config.JWT_ROLES_CLAIM ? { rolesClaim: config.JWT_ROLES_CLAIM } : {}),
-    maxLifetimeSeconds: config.JWT_MAX_LIFETIME_S,
-  },
+  auth: verifierOptionsOf(config),
   logger,
 });
 logger.info("listening", {

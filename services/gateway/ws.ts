@@ -6,6 +6,7 @@ import {
 } from "graphql-ws";
 import type { ExecutionArgs } from "graphql";
 import type { YogaServerInstance } from "graphql-yoga";
+import { AppError } from "@shared/errors/mod.ts";
 import type { Context } from "./context.ts";
 
 type Enveloped = ReturnType<YogaServerInstance<{ request: Request }, Context>["getEnveloped"]>;
@@ -20,6 +21,12 @@ export function upgradeToGraphQLWs(
   yoga: YogaServerInstance<{ request: Request }, Context>,
   /** Called with the copy of the upgrade request that operations will see. */
   onHandshake: (handshake: Request) => void,
+  /**
+   * Called with `connectionParams.authorization` when the client sends one,
+   * before the connection is acknowledged; an AppError it throws (a bad
+   * token) closes the socket with 4401 Unauthorized and its message.
+   */
+  onAuthorization?: (handshake: Request, authorization: unknown) => Promise<void>,
 ): Response {
   // Read before upgrading: the request cannot be read afterwards. Operations
   // get a copy of its URL and headers (for their metadata).
@@ -37,6 +44,20 @@ export function upgradeToGraphQLWs(
   });
   const server = makeServer(
     {
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const authorization = params.authorization ?? params.Authorization;
+        if (authorization === undefined || !onAuthorization) return true;
+        try {
+          await onAuthorization(handshake, authorization);
+          return true;
+        } catch (err) {
+          const reason = err instanceof AppError ? err.message : "Unauthorized";
+          // A close reason holds at most 123 bytes.
+          socket.close(CloseCode.Unauthorized, reason.slice(0, 120).replace(/[^\x20-\x7e]/g, "?"));
+          return false;
+        }
+      },
       execute: (args) =>
         (args.rootValue as { execute: Enveloped["execute"] }).execute(args as ExecutionArgs),
       subscribe: (args) =>

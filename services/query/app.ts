@@ -1,5 +1,7 @@
 import postgres from "postgres";
 import type { Sql } from "@shared/db/connect.ts";
+import type { VerifierOptions } from "@shared/auth/mod.ts";
+import { createCallGuard } from "@shared/grpc/guard.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
 import { observeQuery } from "@shared/observability/mod.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
@@ -16,6 +18,12 @@ export interface QueryServiceOptions {
   port: number;
   host?: string;
   logger: Logger;
+  /**
+   * How callers' bearer tokens are verified (the gateway's settings);
+   * default: the development secret. Every RPC is authorized by the
+   * access policy (shared/auth/policy.ts).
+   */
+  auth?: VerifierOptions;
   poolSize?: number;
   /** How long a call with a consistency token may wait for the projections; default 5000 ms. */
   consistencyTimeoutMs?: number;
@@ -66,6 +74,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     {
       port: options.port,
       logger: options.logger,
+      guard: createCallGuard(options.auth ? { auth: options.auth } : {}),
       ...(options.host ? { host: options.host } : {}),
     },
   );

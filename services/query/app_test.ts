@@ -4,6 +4,7 @@ import { UnavailableError, ValidationError } from "@shared/errors/mod.ts";
 import { type Client, createClient } from "@shared/grpc/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { Scenario } from "@shared/read_models/common/testing.ts";
+import { actingAs, bearer } from "@shared/testing/auth.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { Pipeline, tokenOf } from "./_testing.ts";
 import { startQueryService } from "./app.ts";
@@ -26,7 +27,12 @@ Deno.test("query service over gRPC", async (t) => {
   const address = `127.0.0.1:${service.port}`;
   const categories: Client<typeof categoryQueries> = createClient(categoryQueries, address);
   const products: Client<typeof productQueries> = createClient(productQueries, address);
-  const orders: Client<typeof orderQueries> = createClient(orderQueries, address);
+  // Staff may read every order; a customer's view is tested in access_test.ts.
+  const staff = (await bearer("test-staff", ["staff"])).authorization;
+  const orders: Client<typeof orderQueries> = actingAs(
+    createClient(orderQueries, address),
+    staff,
+  );
 
   const s = new Scenario();
   const shoes = s.createCategory("Shoes");
@@ -254,7 +260,7 @@ Deno.test("query service over gRPC", async (t) => {
         logger,
         consistencyTimeoutMs: 200,
       });
-      const client = createClient(orderQueries, `127.0.0.1:${impatient.port}`);
+      const client = actingAs(createClient(orderQueries, `127.0.0.1:${impatient.port}`), staff);
       try {
         s.cancelOrder(order, "pending", "too slow");
         const position = await pipe.append(s);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { authVars, verifierOptionsOf } from "@shared/auth/config.ts";
 import { loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
@@ -6,6 +7,8 @@ import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startQueryService } from "./app.ts";
 
 const config = loadConfigOrExit(z.object({
+  // The same token settings as the gateway: this service verifies its callers' tokens itself.
+  ...authVars,
   READ_MODEL_URL: postgresUrlVar,
   QUERY_PORT: portVar.default(50052),
   QUERY_HOST: z.string().default("0.0.0.0"),
@@ -21,6 +24,7 @@ const service = await startQueryService({
   host: config.QUERY_HOST,
   poolSize: config.READ_MODEL_POOL_SIZE,
   consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
+  auth: verifierOptionsOf(config),
   logger,
 });
 const metrics = startMetricsServer(config.QUERY_METRICS_PORT);

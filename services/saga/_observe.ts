@@ -1,3 +1,4 @@
+import { auditOf, SAGA_PRINCIPAL } from "@shared/auth/mod.ts";
 import { evolve, type OrderSagaEvent, type OrderSagaState } from "@shared/domain/order_saga/mod.ts";
 import type { EventMetadata, RecordedEvent } from "@shared/event_store/mod.ts";
 import { countSaga, injectTraceparent, recordSagaStep } from "@shared/observability/mod.ts";
@@ -36,14 +37,18 @@ export function observe(
   return current;
 }
 
-/** The audit trail of what the saga records and sends: the cause's correlation and trace. */
+/**
+ * The audit trail of what the saga records and sends: the cause's
+ * correlation, tenant and trace, and the saga's own identity as the user
+ * (it acts as itself, never in the name of the customer whose order it moves).
+ */
 export function metadataOf(orderId: string, event: RecordedEvent | undefined): EventMetadata {
   const cause = event?.metadata ?? {};
   const metadata: EventMetadata = {
     correlationId: typeof cause.correlationId === "string" ? cause.correlationId : orderId,
     causationId: event?.eventId,
-    userId: cause.userId,
     tenantId: cause.tenantId,
+    ...auditOf(SAGA_PRINCIPAL),
     traceparent: injectTraceparent() ?? cause.traceparent,
   };
   return Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined));

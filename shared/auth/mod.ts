@@ -4,6 +4,8 @@
  * service tokens, and the strength rule for production secrets.
  */
 export { ANONYMOUS, hasRole, isRole, type Principal, type Role, ROLES } from "./principal.ts";
+export { actsFor, POLICY, type Rule, RULE_ROLE, ruleOf } from "./policy.ts";
+export { auditOf, SAGA_PRINCIPAL } from "./service.ts";
 export {
   assertStrongSecret,
   MIN_SECRET_BITS,

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Principal } from "@shared/auth/principal.ts";
 
 /**
  * How an RPC may be retried and how long it may take: `read` for single
@@ -48,7 +49,14 @@ export interface CallMetadata {
   commandId?: string;
   correlationId?: string;
   causationId?: string;
+  /**
+   * The caller's `Bearer <token>`, sent as `authorization` metadata. The
+   * server verifies it and never passes it on to handlers.
+   */
+  authorization?: string;
+  /** On the server: the verified caller's subject. Never sent: no header can name a user. */
   userId?: string;
+  /** On the server: the verified caller's tenant. Never sent. */
   tenantId?: string;
   traceparent?: string;
   /** Ask the read side to wait until it has applied this position. */
@@ -58,6 +66,12 @@ export interface CallMetadata {
 /** What a server handler gets besides its input. */
 export interface CallContext {
   metadata: CallMetadata;
+  /**
+   * The caller, verified from its token and already let through by the
+   * access policy; absent on a server without a guard (tests), which
+   * handlers treat as anonymous.
+   */
+  principal?: Principal;
   /** Aborted when the caller cancels or the deadline passes. */
   signal: AbortSignal;
 }

@@ -12,7 +12,8 @@ import {
   protoMethodName,
   type ServiceContract,
 } from "./contract.ts";
-import { fromGrpcMetadata } from "./metadata.ts";
+import type { CallGuard } from "./guard.ts";
+import { AUTHORIZATION_KEY, fromGrpcMetadata } from "./metadata.ts";
 import { loadProto, serviceDefinition } from "./proto.ts";
 import { asAppError, toServiceError } from "./status.ts";
 import { parseWith } from "./validate.ts";
@@ -104,6 +105,7 @@ function unaryHandler(
   binding: ServiceBinding,
   key: string,
   logger: Logger,
+  guard: CallGuard | undefined,
 ): grpc.handleUnaryCall<unknown, unknown> {
   const method = binding.contract.methods[key]!;
   const handler = (binding.handlers as Record<string, Handlers<ServiceContract>[string]>)[key]!;
@@ -119,15 +121,20 @@ function unaryHandler(
     const methodName = protoMethodName(key);
     observeServerCall(
       { service, method: methodName, traceparent: context.metadata.traceparent },
-      () => {
+      async () => {
         // Handlers copy the metadata into events: let them point at this server span.
         const traceparent = injectTraceparent();
-        const traced = traceparent
+        // The caller is known and let through before its input is even looked at.
+        const principal = guard
+          ? await guard.authorize(rpcName, call.metadata.get(AUTHORIZATION_KEY))
+          : undefined;
+        const traced: CallContext = traceparent
           ? { ...context, metadata: { ...context.metadata, traceparent } }
-          : context;
+          : { ...context };
+        if (principal) traced.principal = principal;
         const request: unknown = call.request;
         if (request instanceof RefusedRequest) throw new ValidationError([request.issue]);
-        return handler(parseWith(method.input, request), traced);
+        return await handler(parseWith(method.input, request), traced);
       },
     )
       .then(
@@ -158,11 +165,23 @@ function unaryHandler(
 /**
  * Starts a gRPC server that serves the given contracts, the standard health
  * service and server reflection, on `host:port` (port 0 picks a free one).
+ * With a `guard`, every call is authorized by it before its handler runs,
+ * and the server refuses to start if any RPC it would serve has no rule.
  */
 export async function startGrpcServer(
   bindings: ServiceBinding[],
-  options: { host?: string; port: number; logger: Logger },
+  options: { host?: string; port: number; logger: Logger; guard?: CallGuard },
 ): Promise<GrpcServer> {
+  const { guard } = options;
+  if (guard) {
+    const rpcs = bindings.flatMap((b) =>
+      Object.keys(b.contract.methods).map((k) => `${b.contract.service}/${protoMethodName(k)}`)
+    );
+    const uncovered = guard.uncovered(rpcs);
+    if (uncovered.length > 0) {
+      throw new Error(`No access rule for ${uncovered.map((r) => `"${r}"`).join(", ")}`);
+    }
+  }
   const server = new grpc.Server();
   const statuses: Record<string, "SERVING"> = { "": "SERVING" };
   const protoFiles = new Set<string>();
@@ -171,7 +190,7 @@ export async function startGrpcServer(
     protoFiles.add(protoFile);
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const key of Object.keys(methods)) {
-      implementation[protoMethodName(key)] = unaryHandler(binding, key, options.logger);
+      implementation[protoMethodName(key)] = unaryHandler(binding, key, options.logger, guard);
     }
     server.addService(strictDefinition(protoFile, service), implementation);
     statuses[service] = "SERVING";

@@ -1,4 +1,5 @@
 import { DEVELOPMENT_SECRET, type Role, signServiceToken } from "@shared/auth/mod.ts";
+import type { CallOptions } from "@shared/grpc/contract.ts";
 
 /**
  * An `authorization` header carrying a token for `subject` with `roles`,
@@ -12,4 +13,21 @@ export async function bearer(
 ): Promise<{ authorization: string }> {
   const token = await signServiceToken({ subject, roles }, { secret, ttlSeconds: 3600 });
   return { authorization: `Bearer ${token}` };
+}
+
+/**
+ * `client` with every call carrying `authorization` (a `Bearer …` value)
+ * unless the call sets its own: a gRPC client that acts as one caller.
+ */
+export function actingAs<C extends { close(): void }>(client: C, authorization: string): C {
+  const wrapped: Record<string, unknown> = { close: () => client.close() };
+  for (const [key, call] of Object.entries(client) as [string, unknown][]) {
+    if (key === "close" || typeof call !== "function") continue;
+    wrapped[key] = (input: unknown, options: CallOptions = {}) =>
+      (call as (i: unknown, o: CallOptions) => unknown)(input, {
+        ...options,
+        metadata: { authorization, ...options.metadata },
+      });
+  }
+  return wrapped as C;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { serviceDefinition } from "@shared/grpc/proto.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { decodeStatusDetails } from "@shared/grpc/status_details.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { assertRefused, commandMeta, startTestService } from "../_testing.ts";
@@ -90,11 +91,16 @@ Deno.test("category commands over gRPC", async (t) => {
         );
         const raw = new Raw(`127.0.0.1:${s.service.port}`, grpc.credentials.createInsecure()) as
           & grpc.Client
-          & Record<string, (req: unknown, cb: (err: grpc.ServiceError | null) => void) => void>;
+          & Record<
+            string,
+            (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null) => void) => void
+          >;
         try {
           const before = await s.eventCount();
+          const metadata = new grpc.Metadata();
+          metadata.set("authorization", (await bearer("test-staff", ["staff"])).authorization);
           const err = await new Promise<grpc.ServiceError | null>((resolve) =>
-            raw.CreateCategory!({ name: " ", parentId: "not-a-uuid" }, resolve)
+            raw.CreateCategory!({ name: " ", parentId: "not-a-uuid" }, metadata, resolve)
           );
           assert.equal(err?.code, grpc.status.INVALID_ARGUMENT);
           const details = decodeStatusDetails(

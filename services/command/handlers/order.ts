@@ -1,4 +1,5 @@
 import { orderCommands } from "@proto/command/v1/contract.ts";
+import { requireOwner } from "../owner.ts";
 import * as order from "@shared/domain/order/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
@@ -32,6 +33,7 @@ export async function createOrder(
   envelope: Envelope,
 ): Promise<CommandOutcome> {
   const id = input.id ?? deriveId("order", envelope.commandId);
+  requireOwner(envelope.actor, input.customerId, "create an order for");
   return await runCommand(deps, envelope, {
     primaryId: id,
     attempt: async () => {
@@ -67,7 +69,7 @@ export async function cancelOrder(
   input: CancelOrderInput,
   envelope: Envelope,
 ): Promise<CommandOutcome> {
-  return await onOrder(deps, envelope, input.id, (at) => ({
+  return await onOrder(deps, envelope, input.id, "cancel", (at) => ({
     type: "CancelOrder",
     id: input.id,
     reason: input.reason,
@@ -84,7 +86,7 @@ export async function updateOrderStatus(
   input: UpdateOrderStatusInput,
   envelope: Envelope,
 ): Promise<CommandOutcome> {
-  return await onOrder(deps, envelope, input.id, (at) => ({
+  return await onOrder(deps, envelope, input.id, "update", (at) => ({
     type: "UpdateOrderStatus",
     id: input.id,
     status: input.status,
@@ -93,16 +95,19 @@ export async function updateOrderStatus(
   }));
 }
 
+/** Runs a command on an existing order; a customer may only touch their own orders. */
 async function onOrder(
   deps: CommandDeps,
   envelope: Envelope,
   id: string,
+  verb: string,
   command: (at: string) => order.OrderCommand,
 ): Promise<CommandOutcome> {
   return await runCommand(deps, envelope, {
     primaryId: id,
     attempt: async () => {
       const self = await load(deps.store, orders, id);
+      if (self.state) requireOwner(envelope.actor, self.state.customerId, `${verb} an order of`);
       const events = order.decide(command(envelope.at), self.state);
       return await commit(deps.store, [{
         streamId: id,

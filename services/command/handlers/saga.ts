@@ -3,6 +3,7 @@ import { load, orders, sagas } from "../aggregate.ts";
 import { type CommandOutcome, commit } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import type { Envelope } from "../envelope.ts";
+import { requireOwner } from "../owner.ts";
 import { runCommand } from "../run.ts";
 import type { StartOrderSagaInput } from "./_inputs.ts";
 
@@ -10,7 +11,8 @@ import type { StartOrderSagaInput } from "./_inputs.ts";
  * StartOrderSaga: records the saga's start decision (SagaStarted, with the
  * configured timeouts) on the stream `sagaIdFor(orderId)`; the outcome names
  * that stream. The order must exist and be pending; a saga that already
- * started is left as it is. Sending the steps is the saga runner's work: it
+ * started is left as it is. A customer may check out only their own
+ * order. Sending the steps is the saga runner's work: it
  * reacts to SagaStarted.
  */
 export async function startOrderSaga(
@@ -27,6 +29,9 @@ export async function startOrderSaga(
         load(deps.store, orders, orderId),
         load(deps.store, sagas, sagaId),
       ]);
+      if (placed.state) {
+        requireOwner(envelope.actor, placed.state.customerId, "check out an order of");
+      }
       const { events } = saga.decide(
         { type: "StartOrderSaga", orderId, order: placed.state ?? undefined, at: envelope.at },
         current.state,

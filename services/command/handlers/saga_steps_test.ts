@@ -166,12 +166,18 @@ Deno.test("the saga's step commands, in-process", async (t) => {
       const [reserve] = pendingCommands(saga.state);
       assert.equal(reserve?.commandId, sagaCommandId(orderId, `reserve-inventory/${pen}`));
       const metadata = { correlationId: orderId, causationId: crypto.randomUUID() };
-      await runSagaCommand(deps, reserve!, { metadata });
+      await runSagaCommand(deps, reserve!, { metadata: { ...metadata, userId: "mallory" } });
       await runSagaCommand(deps, reserve!, { metadata });
       const reserved = (await s.events(stream)).filter((e) => e.data.orderId === orderId);
       assert.equal(reserved.length, 1);
       assert.equal(reserved[0]?.type, "InventoryReserved");
-      assert.deepEqual(reserved[0]?.metadata, { ...metadata, commandId: reserve!.commandId });
+      // The saga acts as itself: its service identity, never a user named in the metadata.
+      assert.deepEqual(reserved[0]?.metadata, {
+        ...metadata,
+        commandId: reserve!.commandId,
+        userId: "saga",
+        roles: ["staff"],
+      });
       await runSagaCommand(deps, {
         commandId: sagaCommandId(orderId, "confirm-order"),
         aggregateType: "Order",

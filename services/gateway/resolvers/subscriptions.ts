@@ -3,6 +3,7 @@ import { CATEGORIES, ORDERS, PRODUCTS } from "@shared/read_models/mod.ts";
 import type { Context } from "../context.ts";
 import type { FeedEvent } from "../feed.ts";
 import { asRead } from "./orders.ts";
+import { requireSignedIn, seen, visibleTo } from "../visible.ts";
 
 /** Which projection's announcements feed each kind of subscription. */
 export const FEED_PROJECTIONS = {
@@ -107,23 +108,34 @@ export const subscriptionResolvers = {
         ),
       resolve: (e: FeedEvent) => e.id,
     },
+    // Each change is read with the subscriber's token: only orders it may read are sent.
     orderStatusChanged: {
-      subscribe: (_: unknown, args: { orderId?: string | null }, ctx: Context) =>
-        stream(ctx, (e) =>
-          e.projection === FEED_PROJECTIONS.orders && orderChanges.has(e.type) &&
-          (!args.orderId || e.id === args.orderId)),
-      resolve: async (e: FeedEvent, _: unknown, ctx: Context) => {
-        const { order } = await ctx.clients.orderQueries.getOrder({ id: e.id }, at(ctx, e));
-        return order ? asRead(order) : null;
+      subscribe: (_: unknown, args: { orderId?: string | null }, ctx: Context) => {
+        requireSignedIn(ctx, "orderStatusChanged");
+        return visibleTo(
+          stream(ctx, (e) =>
+            e.projection === FEED_PROJECTIONS.orders && orderChanges.has(e.type) &&
+            (!args.orderId || e.id === args.orderId)),
+          async (e) => {
+            const { order } = await ctx.clients.orderQueries.getOrder({ id: e.id }, at(ctx, e));
+            return order && asRead(order);
+          },
+        );
       },
+      resolve: seen,
     },
     sagaProgress: {
-      subscribe: (_: unknown, args: { orderId: string }, ctx: Context) =>
-        stream(ctx, (e) =>
-          e.projection === FEED_PROJECTIONS.sagas && e.type.startsWith("Saga") &&
-          e.orderId === args.orderId),
-      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await ctx.clients.orderQueries.getSagaState({ orderId: e.orderId! }, at(ctx, e))).saga,
+      subscribe: (_: unknown, args: { orderId: string }, ctx: Context) => {
+        requireSignedIn(ctx, "sagaProgress");
+        return visibleTo(
+          stream(ctx, (e) =>
+            e.projection === FEED_PROJECTIONS.sagas && e.type.startsWith("Saga") &&
+            e.orderId === args.orderId),
+          async (e) =>
+            (await ctx.clients.orderQueries.getSagaState({ orderId: e.orderId! }, at(ctx, e))).saga,
+        );
+      },
+      resolve: seen,
     },
   },
 };
