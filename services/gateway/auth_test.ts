@@ -58,14 +58,17 @@ function recordCommandMetadata(gateway: Gateway): CallMetadata[] {
   return seen;
 }
 
-Deno.test("development mode ignores X-User-Id: identity comes only from a verified token", async () => {
+Deno.test("the gateway forwards only the verified bearer token: X-User-Id is ignored", async () => {
   await withGateway({}, async (gw) => {
     const seen = recordCommandMetadata(gw);
     await post(gw, CREATE, { "x-user-id": "eve" });
-    await post(gw, CREATE, { "x-user-id": "eve", ...(await bearer("alice", ["staff"])) });
+    const alice = await bearer("alice", ["staff"]);
+    await post(gw, CREATE, { "x-user-id": "eve", ...alice });
     assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.authorization, undefined, "an anonymous request sends no identity");
     assert.equal(seen[0]!.userId, undefined);
-    assert.equal(seen[1]!.userId, "alice");
+    assert.equal(seen[1]!.authorization, alice.authorization);
+    assert.equal(seen[1]!.userId, undefined, "the services take the user from the token");
   });
 });
 

@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { loadProto } from "@shared/grpc/proto.ts";
+import { actsFor, POLICY, ruleOf } from "./policy.ts";
+import { ANONYMOUS } from "./principal.ts";
+
+/** Every RPC declared in proto/, as `<service>/<Method>`, read from the .proto files themselves. */
+function protoRpcs(): string[] {
+  const root = new URL("../../proto/", import.meta.url);
+  const files: string[] = [];
+  const walk = (dir: URL, prefix: string) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (entry.isDirectory) walk(new URL(`${entry.name}/`, dir), `${prefix}${entry.name}/`);
+      else if (entry.name.endsWith(".proto")) files.push(`${prefix}${entry.name}`);
+    }
+  };
+  walk(root, "");
+  return files.flatMap((file) =>
+    Object.values(loadProto(file)).flatMap((definition) =>
+      "format" in definition
+        ? []
+        : Object.values(definition as Record<string, { path: string }>).map((m) => m.path.slice(1))
+    )
+  );
+}
+
+Deno.test("the access policy has a rule for every RPC in the protos, and no other", () => {
+  const rpcs = protoRpcs();
+  assert.ok(rpcs.length >= 45, `only ${rpcs.length} RPCs found`);
+  const missing = rpcs.filter((rpc) => ruleOf(rpc) === undefined);
+  assert.deepEqual(missing, [], "RPCs without an access rule");
+  const stale = Object.keys(POLICY).filter((rpc) => !rpcs.includes(rpc));
+  assert.deepEqual(stale, [], "rules for RPCs the protos do not declare");
+});
+
+Deno.test("the policy mirrors docs/security.md: writes need staff, deletes and the audit trail admin", () => {
+  const rule = (rpc: string) => ruleOf(`cqrs.${rpc}`);
+  assert.equal(rule("command.v1.CategoryCommands/CreateCategory"), "staff");
+  assert.equal(rule("command.v1.ProductCommands/SetStock"), "staff");
+  assert.equal(rule("command.v1.CategoryCommands/DeleteCategory"), "admin");
+  assert.equal(rule("command.v1.ProductCommands/DeleteProduct"), "admin");
+  assert.equal(rule("command.v1.EventLog/ListEvents"), "admin");
+  assert.equal(rule("command.v1.OrderCommands/UpdateOrderStatus"), "staff");
+  assert.equal(rule("command.v1.OrderCommands/CreateOrder"), "customer-own");
+  assert.equal(rule("query.v1.OrderQueries/GetOrderStats"), "staff");
+  assert.equal(rule("query.v1.ProductQueries/SearchProductsAdvanced"), "anonymous");
+  // Prototype keys are not rules.
+  assert.equal(ruleOf("toString"), undefined);
+  assert.equal(ruleOf("__proto__"), undefined);
+});
+
+Deno.test("actsFor(): a customer acts only for themselves, staff for anyone, anonymous for nobody", () => {
+  const alice = { subject: "alice", roles: ["customer" as const] };
+  assert.ok(actsFor(alice, "alice"));
+  assert.ok(!actsFor(alice, "bob"));
+  assert.ok(actsFor({ subject: "s", roles: ["staff"] }, "bob"));
+  assert.ok(!actsFor(ANONYMOUS, "anonymous"));
+  assert.ok(!actsFor(undefined, "anonymous"));
+});
