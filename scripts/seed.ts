@@ -3,9 +3,14 @@
  * command service: 60 categories in a three-level tree and 1,200 products,
  * each with stock. Ids and command ids are derived from the names, so running
  * it again changes nothing (every command is answered from its first result).
+ * The command service lets only staff change the catalogue: the script acts
+ * as `seed` (staff) with a token it signs with JWT_SECRET (or the development
+ * secret), or with SEED_TOKEN when an identity provider issues the tokens.
  */
 import { z } from "zod";
 import { categoryCommands, productCommands } from "@proto/command/v1/contract.ts";
+import { DEVELOPMENT_SECRET, signServiceToken } from "@shared/auth/mod.ts";
+import { authVars } from "@shared/auth/config.ts";
 import { addressVar, loadConfig } from "@shared/config/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { createClient } from "@shared/grpc/mod.ts";
@@ -14,12 +19,24 @@ import { catalogue } from "./seed_catalogue.ts";
 const config = loadConfig(z.object({
   COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
   SEED_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  SEED_TOKEN: z.string().min(1).optional(),
+  ...authVars,
 }));
 
+const token = config.SEED_TOKEN ?? await signServiceToken({ subject: "seed", roles: ["staff"] }, {
+  secret: config.JWT_SECRET ?? DEVELOPMENT_SECRET,
+  ttlSeconds: Math.min(3600, config.JWT_MAX_LIFETIME_S),
+  ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+  ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+});
 const categories = createClient(categoryCommands, config.COMMAND_SERVICE_ADDRESS);
 const products = createClient(productCommands, config.COMMAND_SERVICE_ADDRESS);
 const meta = (what: string, ...ids: string[]) => ({
-  metadata: { commandId: deriveId("seed", what, ...ids), correlationId: "seed" },
+  metadata: {
+    commandId: deriveId("seed", what, ...ids),
+    correlationId: "seed",
+    authorization: `Bearer ${token}`,
+  },
 });
 
 /** Runs tasks with at most `limit` in flight. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { signToken } from "../../services/gateway/auth.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { startStack } from "./_stack.ts";
 
@@ -26,12 +27,13 @@ Deno.test("nested lists cost a bounded number of gRPC calls, whatever their size
     const { gateway, port } = await stack.gateway({ cache: false });
     const url = `http://127.0.0.1:${port}`;
     let token = "";
+    const staff = await bearer("clerk", ["staff"]);
     const run = async (query: string) => {
       const res = await gql<Record<string, unknown>>(
         url,
         query,
         {},
-        token ? { "x-consistency-token": token } : {},
+        { ...staff, ...(token ? { "x-consistency-token": token } : {}) },
       );
       assert.equal(res.errors, undefined, JSON.stringify(res.errors));
       if (typeof res.extensions?.consistencyToken === "string") {
@@ -109,7 +111,11 @@ Deno.test("the audit trail is for admins: UNAUTHENTICATED, FORBIDDEN, then the e
       url,
       `mutation { createCategory(input: {name: "Audited"}) { id } }`,
       {},
-      { "x-correlation-id": "audit-1" },
+      {
+        "x-correlation-id": "audit-1",
+        "x-user-id": "mallory",
+        ...(await bearer("clerk", ["staff"])),
+      },
     );
     const id = created.data!.createCategory.id;
     const query =
@@ -148,6 +154,9 @@ Deno.test("the audit trail is for admins: UNAUTHENTICATED, FORBIDDEN, then the e
     assert.equal(JSON.parse(event!.data).name, "Audited");
     const metadata = JSON.parse(event!.metadata);
     assert.equal(metadata.correlationId, "audit-1");
+    // Who did it comes from the verified token the gateway forwarded, never from a header.
+    assert.equal(metadata.userId, "clerk");
+    assert.deepEqual(metadata.roles, ["staff"]);
     assert.match(metadata.commandId, /^[0-9a-f-]{36}$/);
   } finally {
     await stack.stop();

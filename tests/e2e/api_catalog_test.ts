@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql, type GraphQLResponse } from "@shared/testing/graphql.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 
@@ -25,8 +26,13 @@ Deno.test("the catalogue API: every category and product mutation and query thro
   const url = system.gatewayUrl;
   // Like a client that reads its own writes: every request carries the last mutation's token.
   let token: string | undefined;
+  // An admin keeps the catalogue (deletes included); who may do what is tested in api_orders_test.
+  const admin = await bearer("catalogue-admin", ["admin"]);
   const run = async <D = Data>(query: string, variables: Record<string, unknown> = {}) => {
-    const res = await gql<D>(url, query, variables, token ? { "x-consistency-token": token } : {});
+    const res = await gql<D>(url, query, variables, {
+      ...admin,
+      ...(token ? { "x-consistency-token": token } : {}),
+    });
     const next = res.extensions?.consistencyToken;
     if (typeof next === "string") token = next;
     return res;
@@ -266,7 +272,7 @@ Deno.test("the catalogue API: every category and product mutation and query thro
               url,
               `mutation ($i: CreateProductInput!) { createProduct(input: $i) { ${FULL} } }`,
               { i: { name: "Once", price: "1.00", categoryId: trail.id } },
-              { "idempotency-key": key },
+              { "idempotency-key": key, ...admin },
             ),
           ).createProduct;
         const first = await again();
@@ -361,6 +367,8 @@ Deno.test("the catalogue API: every category and product mutation and query thro
         const res = await gql<Data>(
           url,
           `mutation { createCategory(input: {name: "Fresh"}) { id } }`,
+          {},
+          admin,
         );
         const token = res.extensions?.consistencyToken;
         assert.match(String(token), /^\d+:\d+$/);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readModelCaughtUp } from "@shared/testing/db.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql, type GraphQLResponse } from "@shared/testing/graphql.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -22,12 +23,18 @@ Deno.test("the order API: orders, their saga and order queries through GraphQL",
     PAYMENT_FAIL_ABOVE: "1000.00",
   });
   let token: string | undefined;
-  const run = async (query: string, variables: Record<string, unknown> = {}) => {
+  // Staff run the shop (catalogue, stock, any customer's order); customers are tested on their own.
+  const staff = await bearer("clerk", ["staff"]);
+  const run = async (
+    query: string,
+    variables: Record<string, unknown> = {},
+    as: Record<string, string> = staff,
+  ) => {
     const res: GraphQLResponse<Data> = await gql<Data>(
       system.gatewayUrl,
       query,
       variables,
-      token ? { "x-consistency-token": token } : {},
+      { ...as, ...(token ? { "x-consistency-token": token } : {}) },
     );
     if (typeof res.extensions?.consistencyToken === "string") {
       token = res.extensions.consistencyToken;
@@ -48,6 +55,8 @@ Deno.test("the order API: orders, their saga and order queries through GraphQL",
     throw new Error(`saga of ${orderId} never reached ${statuses.join("/")}`);
   };
   const customer = crypto.randomUUID();
+  const eventCount = async () =>
+    Number((await system.db.eventStore`SELECT count(*)::int AS n FROM events`)[0]!.n);
   const address = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
   try {
     const { createCategory } = await ok(
@@ -205,6 +214,43 @@ Deno.test("the order API: orders, their saga and order queries through GraphQL",
         },
       );
       assert.equal(missing.errors?.[0]?.extensions?.code, "NOT_FOUND");
+    });
+
+    await t.step("customers order, read and cancel only their own orders", async () => {
+      const other = crypto.randomUUID();
+      const asCustomer = await bearer(customer);
+      const asOther = await bearer(other, ["customer"]);
+      const create =
+        `mutation ($i: CreateOrderInput!) { createOrder(input: $i) { id customerId } }`;
+      const order = (customerId: string) => ({
+        i: { customerId, items: [{ productId: lamp.id, quantity: 1 }], shippingAddress: address },
+      });
+      const code = (res: GraphQLResponse) => res.errors?.[0]?.extensions?.code;
+      const before = await eventCount();
+      assert.equal(code(await run(create, order(customer), {})), "FORBIDDEN", "anonymous");
+      assert.equal(code(await run(create, order(customer), asOther)), "FORBIDDEN", "for another");
+      assert.equal(
+        code(await run(`mutation { createCategory(input: {name: "Nope"}) { id } }`, {}, asOther)),
+        "FORBIDDEN",
+      );
+      assert.equal(await eventCount(), before, "refused mutations write nothing");
+      const mine = (await run(create, order(customer), asCustomer)).data!.createOrder;
+      assert.equal(mine.customerId, customer);
+      const read = `{ order(id: "${mine.id}") { id } }`;
+      assert.equal((await run(read, {}, asCustomer)).data!.order.id, mine.id);
+      // Another customer's order reads as not found; a bad token is refused with 401.
+      assert.equal((await run(read, {}, asOther)).data!.order, null);
+      assert.equal(code(await run(read, {}, {})), "FORBIDDEN");
+      assert.equal(
+        code(await run(`{ userOrders(userId: "${customer}") { id } }`, {}, asOther)),
+        "FORBIDDEN",
+      );
+      const cancel = `mutation { cancelOrder(input: {id: "${mine.id}", reason: "x"}) { status } }`;
+      const count = await eventCount();
+      assert.equal(code(await run(cancel, {}, asOther)), "FORBIDDEN");
+      assert.equal(await eventCount(), count, "a refused cancel writes nothing");
+      const forged = await bearer(customer, [], "another-secret-of-forty-characters-long!");
+      assert.equal(code(await run(read, {}, forged)), "UNAUTHENTICATED");
     });
 
     await t.step("startOrderSaga starts the saga of a pending order once", async () => {

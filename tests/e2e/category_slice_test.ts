@@ -23,6 +23,7 @@ Deno.test("the category slice runs through every real process", async (t) => {
   const system = await startTestSystem({ PROJECTOR_POLL_MS: "200", LOG_LEVEL: "warn" });
   const { db, ports } = system;
   const url = system.gatewayUrl;
+  const staff = await bearer("clerk", ["staff"]);
   const eventCount = async () =>
     Number((await db.eventStore`SELECT count(*)::int AS n FROM events`)[0]!.n);
   try {
@@ -55,7 +56,7 @@ Deno.test("the category slice runs through every real process", async (t) => {
 
         const child = await gql<Created>(url, CREATE, {
           input: { name: "Running", parentId: rootId },
-        });
+        }, staff);
         assert.equal(child.errors, undefined);
         assert.equal(child.data!.createCategory.depth, 2);
         assert.deepEqual(child.data!.createCategory.path.map((p) => p.name), ["Shoes", "Running"]);
@@ -99,12 +100,17 @@ Deno.test("the category slice runs through every real process", async (t) => {
           [{ name: "Ok", id: "123" }, "id"],
         ];
         for (const [input, field] of cases) {
-          const res = await gql(url, CREATE, { input });
+          const res = await gql(url, CREATE, { input }, staff);
           const error = res.errors?.[0];
           assert.equal(error?.extensions?.code, "VALIDATION", JSON.stringify(res));
           assert.match(error!.message, new RegExp(`^${field}:`));
         }
-        const at100 = await gql<Created>(url, CREATE, { input: { name: "y".repeat(100) } });
+        const at100 = await gql<Created>(
+          url,
+          CREATE,
+          { input: { name: "y".repeat(100) } },
+          staff,
+        );
         assert.equal(at100.errors, undefined);
         assert.equal(await eventCount(), before + 1);
         const badId = await gql(url, `{ category(id: "nope") { id } }`);
@@ -115,14 +121,14 @@ Deno.test("the category slice runs through every real process", async (t) => {
     await t.step("a missing parent is NOT_FOUND", async () => {
       const res = await gql(url, CREATE, {
         input: { name: "Orphan", parentId: crypto.randomUUID() },
-      });
+      }, staff);
       assert.equal(res.errors?.[0]?.extensions?.code, "NOT_FOUND");
       assert.equal(res.errors?.[0]?.extensions?.field, "parentId");
     });
 
     await t.step("with the command service down, mutations fail with UNAVAILABLE", async () => {
       await system.kill("command");
-      const res = await gql(url, CREATE, { input: { name: "Later" } });
+      const res = await gql(url, CREATE, { input: { name: "Later" } }, staff);
       assert.equal(res.errors?.[0]?.extensions?.code, "UNAVAILABLE");
       const health = await fetch(`${url}/health`);
       assert.equal(health.status, 503);

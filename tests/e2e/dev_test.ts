@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
 
@@ -84,6 +85,8 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
     const created = await gql<{ createCategory: { id: string } }>(
       url,
       `mutation { createCategory(input: {name: "Kept"}) { id } }`,
+      {},
+      await bearer("clerk", ["staff"]),
     );
     assert.equal(created.errors, undefined);
     first.process.kill("SIGTERM");

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "@shared/db/embedded.ts";
 import { waitHealthy } from "@shared/runtime/system.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { sampleValue } from "@shared/observability/testing.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
@@ -112,9 +113,12 @@ Deno.test("the cache serves repeated reads, shares them through Redis, and never
     const a = await stack.gateway({ cache: { redisUrl: REDIS_URL, namespace } });
     const b = await stack.gateway({ cache: { redisUrl: REDIS_URL, namespace } });
     const url = (g: typeof a) => `http://127.0.0.1:${g.port}`;
+    const staff = await bearer("clerk", ["staff"]);
     const created = await gql<{ createCategory: { id: string } }>(
       url(a),
       `mutation { createCategory(input: {name: "Cached"}) { id } }`,
+      {},
+      staff,
     );
     const id = created.data!.createCategory.id;
     const read = async (g: typeof a) =>
@@ -194,6 +198,8 @@ Deno.test("the cache serves repeated reads, shares them through Redis, and never
     const renamed = await gql(
       url(b),
       `mutation { updateCategory(input: {id: "${id}", name: "Renamed"}) { name } }`,
+      {},
+      staff,
     );
     assert.equal(renamed.errors, undefined);
     await announced;
@@ -202,6 +208,8 @@ Deno.test("the cache serves repeated reads, shares them through Redis, and never
     const again = await gql(
       url(a),
       `mutation { updateCategory(input: {id: "${id}", name: "Again"}) { name } }`,
+      {},
+      staff,
     );
     assert.equal(again.errors, undefined);
     assert.equal(await read(a), "Again");
@@ -278,6 +286,8 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
       const res = await gql(
         system.gatewayUrl,
         `mutation { createCategory(input: {name: "${name}"}) { id } }`,
+        {},
+        await bearer("clerk", ["staff"]),
       );
       assert.equal(res.errors, undefined);
     }

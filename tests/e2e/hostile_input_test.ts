@@ -8,6 +8,7 @@ import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { DEVELOPMENT_SECRET, signToken } from "../../services/gateway/auth.ts";
 import { decodeStatusDetails } from "@shared/grpc/status_details.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql, type GraphQLResponse } from "@shared/testing/graphql.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 
@@ -18,15 +19,18 @@ function rawCall(
   address: string,
   path: string,
   bytes: Uint8Array,
+  authorization?: string,
 ): Promise<{ code: grpc.status; details: string; metadata: grpc.Metadata | undefined }> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  if (authorization) metadata.set("authorization", authorization);
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       path,
       (b: Buffer) => b,
       (b: Buffer) => b,
       Buffer.from(bytes),
-      new grpc.Metadata(),
+      metadata,
       { deadline: Date.now() + 10_000 },
       (err) => {
         client.close();
@@ -63,13 +67,14 @@ function validation(res: GraphQLResponse, field: RegExp): void {
 Deno.test("hostile input is refused at the edges and the command service survives it", async (t) => {
   const system = await startTestSystem({ LOG_LEVEL: "error" });
   const url = system.gatewayUrl;
+  const staff = await bearer("clerk", ["staff"]);
   const address = `127.0.0.1:${system.ports.command}`;
   const eventCount = async () =>
     Number((await system.db.eventStore`SELECT count(*)::int AS n FROM events`)[0]!.n);
   const answers = async () => {
     const res = await gql<{ createCategory: { id: string } }>(url, CREATE, {
       input: { name: `Still here ${crypto.randomUUID()}` },
-    });
+    }, staff);
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
   };
   try {
@@ -82,7 +87,12 @@ Deno.test("hostile input is refused at the edges and the command service survive
         ["a name of 101 emoji", field(2, utf8("😀".repeat(101)))],
       ];
       for (const [label, bytes] of cases) {
-        const status = await rawCall(address, CREATE_CATEGORY, new Uint8Array(bytes));
+        const status = await rawCall(
+          address,
+          CREATE_CATEGORY,
+          new Uint8Array(bytes),
+          staff.authorization,
+        );
         assert.equal(status.code, grpc.status.INVALID_ARGUMENT, `${label}: ${status.details}`);
         assert.match(status.details, /name/, label);
       }
@@ -94,9 +104,12 @@ Deno.test("hostile input is refused at the edges and the command service survive
       "a duplicate name is ALREADY_EXISTS, its details in google.rpc.Status",
       async () => {
         const bytes = new Uint8Array(field(2, utf8(`Dup ${crypto.randomUUID()}`)));
-        assert.equal((await rawCall(address, CREATE_CATEGORY, bytes)).code, grpc.status.OK);
+        assert.equal(
+          (await rawCall(address, CREATE_CATEGORY, bytes, staff.authorization)).code,
+          grpc.status.OK,
+        );
         const before = await eventCount();
-        const again = await rawCall(address, CREATE_CATEGORY, bytes);
+        const again = await rawCall(address, CREATE_CATEGORY, bytes, staff.authorization);
         assert.equal(again.code, grpc.status.ALREADY_EXISTS, again.details);
         const details = decodeStatusDetails(
           again.metadata?.get("grpc-status-details-bin")[0] as Uint8Array,
@@ -109,9 +122,14 @@ Deno.test("hostile input is refused at the edges and the command service survive
 
     await t.step("51 emoji make a valid name: one length rule on both sides", async () => {
       const name = "😀".repeat(51);
-      const res = await gql<{ createCategory: { id: string } }>(url, CREATE, { input: { name } });
+      const res = await gql<{ createCategory: { id: string } }>(
+        url,
+        CREATE,
+        { input: { name } },
+        staff,
+      );
       assert.equal(res.errors, undefined, JSON.stringify(res.errors));
-      const again = await gql(url, CREATE, { input: { name } });
+      const again = await gql(url, CREATE, { input: { name } }, staff);
       assert.equal(again.errors?.[0]?.extensions?.code, "CONFLICT", JSON.stringify(again));
       await answers();
     });
@@ -119,10 +137,10 @@ Deno.test("hostile input is refused at the edges and the command service survive
     await t.step("text the store would change is VALIDATION naming the field", async () => {
       const before = await eventCount();
       for (const name of ["\uD800", "A\u0000B", "\u0007bell", "ok\uDC00"]) {
-        validation(await gql(url, CREATE, { input: { name } }), /name/);
+        validation(await gql(url, CREATE, { input: { name } }, staff), /name/);
       }
       validation(
-        await gql(url, CREATE, { input: { name: "Fine", description: "a\u0000b" } }),
+        await gql(url, CREATE, { input: { name: "Fine", description: "a\u0000b" } }, staff),
         /description/,
       );
       assert.equal(await eventCount(), before);
@@ -135,7 +153,7 @@ Deno.test("hostile input is refused at the edges and the command service survive
         setStock(input: { productId: "${crypto.randomUUID()}", quantity: $q }) { id }
       }`;
       for (const q of [2 ** 31, 1.5, "10"]) {
-        const res = await gql(url, setStock, { q });
+        const res = await gql(url, setStock, { q }, staff);
         assert.equal(res.errors?.[0]?.extensions?.code, "VALIDATION", JSON.stringify(res));
         assert.match(res.errors![0]!.message, /\$q/);
       }
@@ -144,7 +162,7 @@ Deno.test("hostile input is refused at the edges and the command service survive
           id
         }
       }`;
-      const res = await gql(url, createProduct, { price: 5.5 });
+      const res = await gql(url, createProduct, { price: 5.5 }, staff);
       assert.equal(res.errors?.[0]?.extensions?.code, "VALIDATION", JSON.stringify(res));
       assert.match(res.errors![0]!.message, /\$price/);
       assert.equal(await eventCount(), before);
@@ -173,7 +191,7 @@ Deno.test("hostile input is refused at the edges and the command service survive
       ) {
         const res = await fetch(`${url}/graphql`, {
           method: "POST",
-          headers: { "content-type": "application/json", [header]: "caf\u00e9" },
+          headers: { "content-type": "application/json", ...staff, [header]: "caf\u00e9" },
           body: JSON.stringify({ query: CREATE, variables: { input: { name: "Header" } } }),
         });
         const body = await res.json() as GraphQLResponse;

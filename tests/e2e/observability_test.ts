@@ -11,6 +11,7 @@ import { SpanKind } from "@opentelemetry/api";
 import { createLogger } from "@shared/log/mod.ts";
 import { installTestTracing, sampleValue } from "@shared/observability/testing.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { startSagaWorker } from "../../services/saga/app.ts";
 import { startStack } from "./_stack.ts";
@@ -46,6 +47,7 @@ Deno.test("a createCategory mutation is one trace from the gateway to the projec
       base,
       `mutation($input: CreateCategoryInput!) { createCategory(input: $input) { id name } }`,
       { input: { name: "Traced" } },
+      await bearer("clerk", ["staff"]),
     );
     assert.equal(created.errors, undefined, JSON.stringify(created.errors));
     const categoryId = created.data!.createCategory.id;

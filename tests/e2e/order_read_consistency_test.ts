@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { startTestSystem } from "@shared/testing/system.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -30,8 +31,10 @@ Deno.test("every read of an order shows its status and its saga as of one positi
     PAYMENT_MODE: "fail_above",
     PAYMENT_FAIL_ABOVE: "1000.00",
   });
+  // Staff: the catalogue, stock and every customer's orders are theirs to handle and read.
+  const staff = await bearer("clerk", ["staff"]);
   const ok = async (query: string, variables: Record<string, unknown> = {}) => {
-    const res = await gql<Data>(system.gatewayUrl, query, variables);
+    const res = await gql<Data>(system.gatewayUrl, query, variables, staff);
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     return res.data!;
   };

@@ -4,6 +4,7 @@
  * with that token in X-Consistency-Token sees the write, every time.
  */
 import assert from "node:assert/strict";
+import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { startStack } from "./_stack.ts";
 
@@ -18,9 +19,12 @@ Deno.test("a read sent at once with a mutation's consistency token is never stal
   try {
     const gateway = await stack.gateway();
     const url = `http://127.0.0.1:${gateway.port}`;
+    const staff = await bearer("clerk", ["staff"]);
     const category = await gql<Data>(
       url,
       `mutation { createCategory(input: {name: "Fresh"}) { id } }`,
+      {},
+      staff,
     );
     assert.equal(category.errors, undefined, JSON.stringify(category.errors));
     const categoryId = category.data!.createCategory.id;
@@ -35,6 +39,7 @@ Deno.test("a read sent at once with a mutation's consistency token is never stal
           url,
           `mutation ($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
           { i: { name, price, categoryId } },
+          staff,
         );
         assert.equal(created.errors, undefined, JSON.stringify(created.errors));
         const token = created.extensions?.consistencyToken;

@@ -14,6 +14,7 @@ import {
 } from "@shared/domain/order_saga/mod.ts";
 import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
 import { createClient } from "@shared/grpc/client.ts";
+import { actingAs, bearer } from "@shared/testing/auth.ts";
 import type { Client } from "@shared/grpc/contract.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { metricsText } from "@shared/observability/mod.ts";
@@ -111,9 +112,11 @@ export async function startSagaHarness(): Promise<SagaHarness> {
   });
   const address = `127.0.0.1:${commands.port}`;
   const deadlines = { deadlines: { command: 20_000 } };
-  const categories = createClient(categoryCommands, address, deadlines);
-  const products = createClient(productCommands, address, deadlines);
-  const orders = createClient(orderCommands, address, deadlines);
+  // Staff keep the catalogue and may order for any customer.
+  const { authorization: staff } = await bearer("clerk", ["staff"]);
+  const categories = actingAs(createClient(categoryCommands, address, deadlines), staff);
+  const products = actingAs(createClient(productCommands, address, deadlines), staff);
+  const orders = actingAs(createClient(orderCommands, address, deadlines), staff);
   const workers: SagaWorker[] = [];
   const shop = (await categories.createCategory({ name: "Shop" })).id;
   let made = 0;

@@ -8,6 +8,7 @@ import { categoryCommands, orderCommands, productCommands } from "@proto/command
 import { sagaIdFor } from "@shared/domain/shared/ids.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import { sampleValue } from "@shared/observability/testing.ts";
+import { actingAs, bearer } from "@shared/testing/auth.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 import { ADDRESS } from "./saga_harness.ts";
 
@@ -19,9 +20,11 @@ Deno.test("the system's saga process confirms an order and reports it on /metric
   });
   const { db, ports } = system;
   const address = `127.0.0.1:${ports.command}`;
-  const categories = createClient(categoryCommands, address);
-  const products = createClient(productCommands, address);
-  const orders = createClient(orderCommands, address);
+  // Staff keep the catalogue and may order for any customer.
+  const { authorization: staff } = await bearer("clerk", ["staff"]);
+  const categories = actingAs(createClient(categoryCommands, address), staff);
+  const products = actingAs(createClient(productCommands, address), staff);
+  const orders = actingAs(createClient(orderCommands, address), staff);
   try {
     const health = await fetch(`http://127.0.0.1:${ports.saga}/health`);
     assert.equal((await health.json()).status, "ok");
