@@ -65,6 +65,13 @@ export interface RunningSystem {
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
+/**
+ * The environment of every service: this process's own (inherited, so the
+ * token settings JWT_SECRET, JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE,
+ * JWT_MAX_LIFETIME_S and JWT_ROLES_CLAIM reach the gateway and the command
+ * and query services alike: they must verify tokens the same way), then the
+ * addresses below, then `options.env`, also given to every service.
+ */
 function serviceEnv(options: SystemOptions): Record<string, string> {
   const { ports } = options;
   return {
