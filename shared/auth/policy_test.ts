@@ -1,26 +1,27 @@
 import assert from "node:assert/strict";
-import { loadProto } from "@shared/grpc/proto.ts";
 import { actsFor, POLICY, ruleOf } from "./policy.ts";
 import { ANONYMOUS } from "./principal.ts";
 
-/** Every RPC declared in proto/, as `<service>/<Method>`, read from the .proto files themselves. */
+/** Every RPC declared in proto/, as `<package>.<Service>/<Method>`, read from the .proto text. */
 function protoRpcs(): string[] {
-  const root = new URL("../../proto/", import.meta.url);
-  const files: string[] = [];
-  const walk = (dir: URL, prefix: string) => {
+  const rpcs: string[] = [];
+  const walk = (dir: URL) => {
     for (const entry of Deno.readDirSync(dir)) {
-      if (entry.isDirectory) walk(new URL(`${entry.name}/`, dir), `${prefix}${entry.name}/`);
-      else if (entry.name.endsWith(".proto")) files.push(`${prefix}${entry.name}`);
+      if (entry.isDirectory) walk(new URL(`${entry.name}/`, dir));
+      else if (entry.name.endsWith(".proto")) read(new URL(entry.name, dir));
     }
   };
-  walk(root, "");
-  return files.flatMap((file) =>
-    Object.values(loadProto(file)).flatMap((definition) =>
-      "format" in definition
-        ? []
-        : Object.values(definition as Record<string, { path: string }>).map((m) => m.path.slice(1))
-    )
-  );
+  const read = (file: URL) => {
+    const text = Deno.readTextFileSync(file).replace(/\/\/.*$/gm, "");
+    const pkg = /^\s*package\s+([\w.]+)\s*;/m.exec(text)?.[1];
+    for (const service of text.matchAll(/\bservice\s+(\w+)\s*\{([^}]*)\}/g)) {
+      for (const method of service[2]!.matchAll(/\brpc\s+(\w+)\s*\(/g)) {
+        rpcs.push(`${pkg}.${service[1]}/${method[1]}`);
+      }
+    }
+  };
+  walk(new URL("../../proto/", import.meta.url));
+  return rpcs;
 }
 
 Deno.test("the access policy has a rule for every RPC in the protos, and no other", () => {

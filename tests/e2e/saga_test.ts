@@ -47,6 +47,13 @@ Deno.test("the order saga runs every path end to end against PostgreSQL", async 
         const order = await h.events(orderId);
         assert.deepEqual(order.map((e) => e.type), ["OrderCreated", "OrderStatusChanged"]);
         assert.equal(order[1]?.data.to, "confirmed");
+        // The saga acts as its own service identity, not as the user who placed the order.
+        assert.equal(order[0]?.metadata.userId, "clerk");
+        const sagaEvents = await h.events(sagaIdFor(orderId));
+        for (const e of [order[1]!, ...sagaEvents.slice(1)]) {
+          assert.equal(e.metadata.userId, "saga", e.type);
+          assert.deepEqual(e.metadata.roles, ["staff"], e.type);
+        }
         // 25.00 + 10% tax + 500.00 shipping
         const payment = await h.events(paymentIdFor(orderId));
         assert.deepEqual(payment.map((e) => [e.type, e.data.amount]), [
