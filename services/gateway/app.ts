@@ -14,9 +14,10 @@ import { type Clients, createClients } from "./clients.ts";
 import { type Context, createLoaders, requestMetadata } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
 import { type ChangeFeed, startChangeFeed } from "./feed.ts";
+import { corsOptions, requestError } from "./http_errors.ts";
 import {
-  armorPlugin,
   defaultLimits,
+  limitPlugins,
   noIntrospection,
   type QueryLimits,
   readBody,
@@ -63,10 +64,11 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function unauthenticated(err: unknown): Response {
-  return Response.json({
-    errors: [{ message: (err as Error).message, extensions: { code: "UNAUTHENTICATED" } }],
-  }, { status: 401, headers: { "www-authenticate": "Bearer" } });
+function unauthenticated(request: Request, err: unknown): Response {
+  const message = err instanceof Error ? err.message : "Authentication failed";
+  return requestError(request, 401, { message, code: "UNAUTHENTICATED" }, {
+    "www-authenticate": "Bearer",
+  });
 }
 
 /**
@@ -140,7 +142,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     typeDefs,
     resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers, auditResolvers],
   });
-  const plugins: Plugin[] = [operationPlugin as Plugin, armorPlugin(limits)];
+  const plugins: Plugin[] = [operationPlugin as Plugin, ...limitPlugins(limits)];
   if (production ? !options.introspection : options.introspection === false) {
     plugins.push(noIntrospection);
   }
@@ -148,6 +150,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const yoga = createYoga<{ request: Request }, Context>({
     schema,
     graphqlEndpoint: "/graphql",
+    cors: corsOptions,
     landingPage: false,
     logging: false,
     graphiql: production ? options.graphiql === true : options.graphiql !== false,
@@ -202,7 +205,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         try {
           principal = await authenticate(request, auth);
         } catch (err) {
-          return unauthenticated(err);
+          return unauthenticated(request, err);
         }
         return upgradeToGraphQLWs(
           request,
@@ -222,7 +225,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         try {
           principals.set(buffered, await authenticate(buffered, auth));
         } catch (err) {
-          return unauthenticated(err);
+          return unauthenticated(buffered, err);
         }
         const response = await yoga.fetch(buffered);
         const state = states.get(buffered);

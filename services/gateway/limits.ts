@@ -1,13 +1,22 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { NoSchemaIntrospectionCustomRule } from "graphql";
-import type { Plugin } from "graphql-yoga";
+import { type ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule } from "graphql";
+import { handleStreamOrSingleExecutionResult, type Plugin } from "graphql-yoga";
+import { queryCost } from "./cost.ts";
+import { requestError } from "./http_errors.ts";
 
 /** Limits on what one GraphQL request may ask for. */
 export interface QueryLimits {
   /** Deepest selection nesting; default 10. */
   maxDepth: number;
-  /** Highest estimated cost (graphql-armor's cost model); default 5000. */
+  /**
+   * Highest estimated cost: how many values the answer can hold, each list
+   * counted at its page size or bound (see {@link queryCost}); default 20000.
+   */
   maxCost: number;
+  /** Items assumed in a list with no page size or known bound (every category); default 50. */
+  assumedListSize: number;
+  /** Largest answer (one result, or one event of a stream) in bytes of JSON; default 4 MiB. */
+  maxResponseBytes: number;
   /** Most aliases in one document; default 15. */
   maxAliases: number;
   /** Most tokens in one document; default 2000. */
@@ -19,22 +28,115 @@ export interface QueryLimits {
 /** The defaults of {@link QueryLimits}. */
 export const defaultLimits: QueryLimits = {
   maxDepth: 10,
-  maxCost: 5000,
+  maxCost: 20_000,
+  assumedListSize: 50,
+  maxResponseBytes: 4 * 1024 * 1024,
   maxAliases: 15,
   maxTokens: 2000,
   maxBodyBytes: 100 * 1024,
 };
 
-/** graphql-armor's depth, cost, alias and token limits, with field suggestions off. */
-export function armorPlugin(limits: QueryLimits): Plugin {
+/**
+ * The limits on documents and answers: graphql-armor's depth, alias and
+ * token limits (field suggestions off), the cost limit and the answer size cap.
+ */
+export function limitPlugins(limits: QueryLimits): Plugin[] {
+  return [armorPlugin(limits), costPlugin(limits), responseSizePlugin(limits.maxResponseBytes)];
+}
+
+function armorPlugin(limits: QueryLimits): Plugin {
+  // graphql-armor's cost limit counts a list field like any other: its own
+  // cost rule (costPlugin) multiplies by list sizes instead.
   return EnvelopArmorPlugin({
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
-    costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
+    costLimit: { enabled: false },
     maxAliases: { n: limits.maxAliases },
     maxTokens: { n: limits.maxTokens },
     maxDirectives: { n: 20 },
     blockFieldSuggestion: { enabled: true },
   }) as Plugin;
+}
+
+function costError(cost: number, limit: number): GraphQLError {
+  return new GraphQLError(
+    `Query cost of at least ${cost} is over the limit of ${limit}: ask for smaller pages (perPage) or fewer nested lists`,
+    { extensions: { code: "QUERY_TOO_COSTLY", limit } },
+  );
+}
+
+/**
+ * Refuses an operation whose {@link queryCost} is over `maxCost` before it
+ * runs. It runs at execution, not validation, because page sizes may come
+ * from variables (and Yoga caches validation by document).
+ */
+function costPlugin(limits: QueryLimits): Plugin {
+  const check = (
+    args: Parameters<typeof queryCost>[1] & { schema: Parameters<typeof queryCost>[0] },
+  ): GraphQLError | undefined => {
+    const cost = queryCost(args.schema, args, {
+      assumedListSize: limits.assumedListSize,
+      stopAbove: limits.maxCost,
+    });
+    return cost > limits.maxCost ? costError(cost, limits.maxCost) : undefined;
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = check({ ...args, variables: args.variableValues as Record<string, unknown> });
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const error = check({ ...args, variables: args.variableValues as Record<string, unknown> });
+      if (error) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
+
+/** The size in bytes of a result as JSON, or a number over `limit` once it is surely over it. */
+function jsonBytes(result: ExecutionResult, limit: number): number {
+  let text: string;
+  try {
+    text = JSON.stringify(result);
+  } catch {
+    return 0;
+  }
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: encode only when the length cannot decide.
+  if (text.length > limit || text.length * 3 <= limit) return text.length;
+  return new TextEncoder().encode(text).byteLength;
+}
+
+/**
+ * Replaces an answer larger than `limit` bytes (or one event of a stream) by
+ * a RESPONSE_TOO_LARGE error: a client gets a clear refusal, never a
+ * truncated body. The cost limit keeps what is built before this check small.
+ */
+function responseSizePlugin(limit: number): Plugin {
+  const tooLarge = (size: number) =>
+    new GraphQLError(
+      `Response of ${size} bytes is larger than the limit of ${limit} bytes: ask for fewer fields or smaller pages`,
+      { extensions: { code: "RESPONSE_TOO_LARGE", limit } },
+    );
+  return {
+    onExecute() {
+      return {
+        onExecuteDone(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
+            const size = jsonBytes(result, limit);
+            if (size > limit) setResult({ data: null, errors: [tooLarge(size)] });
+          });
+        },
+      };
+    },
+    onSubscribe() {
+      return {
+        onSubscribeResult(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
+            const size = jsonBytes(result, limit);
+            if (size > limit) setResult({ data: null, errors: [tooLarge(size)] });
+          });
+        },
+      };
+    },
+  };
 }
 
 /** Refuses introspection queries (production, unless configured otherwise). */
@@ -44,13 +146,11 @@ export const noIntrospection: Plugin = {
   },
 };
 
-function tooLarge(limit: number): Response {
-  return Response.json({
-    errors: [{
-      message: `Request body is larger than the limit of ${limit} bytes`,
-      extensions: { code: "VALIDATION" },
-    }],
-  }, { status: 413 });
+function tooLarge(request: Request, limit: number): Response {
+  return requestError(request, 413, {
+    message: `Request body is larger than the limit of ${limit} bytes`,
+    code: "VALIDATION",
+  });
 }
 
 /**
@@ -66,18 +166,18 @@ export async function readBody(
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) {
     await request.body.cancel();
-    return tooLarge(limit);
+    return tooLarge(request, limit);
   }
   if (declared > 0) {
     // The usual case: one read of a declared length (Deno enforces that the body matches it).
     const body = new Uint8Array(await request.arrayBuffer());
-    return body.byteLength > limit ? tooLarge(limit) : body;
+    return body.byteLength > limit ? tooLarge(request, limit) : body;
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of request.body) {
     size += chunk.byteLength;
-    if (size > limit) return tooLarge(limit);
+    if (size > limit) return tooLarge(request, limit);
     chunks.push(chunk);
   }
   const body = new Uint8Array(size);
