@@ -127,6 +127,7 @@ export {
   setProjectionDeadLetters,
   setProjectionLag,
   watchCircuit,
+  zeroSagaMetrics,
 } from "./app_metrics.ts";
 export {
   observeDbPool,
