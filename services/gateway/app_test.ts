@@ -229,3 +229,31 @@ Deno.test("the gateway's own 401 and 413 answers carry CORS headers and honour A
     }
   });
 });
+
+Deno.test("a list longer than assumed is stopped once the answer passes the cost limit", async () => {
+  await withGateway({ limits: { maxCost: 1000 } }, async (gw) => {
+    // The read model holds 2000 categories, where the cost estimate assumed 50.
+    const categories = Array.from({ length: 2000 }, (_, i) => ({ id: `c${i}`, name: `C${i}` }));
+    let pages = 0;
+    Object.assign(gw.clients.categoryQueries, {
+      listCategories: ({ page = 1 }: { page?: number }) => {
+        pages++;
+        return Promise.resolve({
+          categories: categories.slice((page - 1) * 100, page * 100),
+          pageInfo: { page, perPage: 100, totalCount: 2000, hasNext: page < 20 },
+        });
+      },
+    });
+    const res = await post(gw, `{ categories { id name } }`);
+    assert.ok(pages > 0, "the query ran");
+    assert.equal(res.data, null);
+    assert.equal(res.errors?.length, 1);
+    assert.equal(res.errors[0]!.extensions?.code, "RESPONSE_TOO_LARGE");
+    assert.match(res.errors[0]!.message, /more than 1000 values/);
+    // Within the limit, the same list is answered.
+    categories.length = 400;
+    const ok = await post(gw, `{ categories { id name } }`);
+    assert.equal(ok.errors, undefined);
+    assert.equal((ok.data as { categories: unknown[] }).categories.length, 400);
+  });
+});

@@ -1,5 +1,17 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { type ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule } from "graphql";
+import {
+  defaultFieldResolver,
+  type ExecutionResult,
+  type FieldNode,
+  getNullableType,
+  GraphQLError,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  isListType,
+  isObjectType,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+} from "graphql";
 import { handleStreamOrSingleExecutionResult, type Plugin } from "graphql-yoga";
 import { queryCost } from "./cost.ts";
 import { requestError } from "./http_errors.ts";
@@ -41,7 +53,12 @@ export const defaultLimits: QueryLimits = {
  * token limits (field suggestions off), the cost limit and the answer size cap.
  */
 export function limitPlugins(limits: QueryLimits): Plugin[] {
-  return [armorPlugin(limits), costPlugin(limits), responseSizePlugin(limits.maxResponseBytes)];
+  return [
+    armorPlugin(limits),
+    costPlugin(limits),
+    valueBudgetPlugin(limits.maxCost),
+    responseSizePlugin(limits.maxResponseBytes),
+  ];
 }
 
 function armorPlugin(limits: QueryLimits): Plugin {
@@ -87,6 +104,93 @@ function costPlugin(limits: QueryLimits): Plugin {
     onSubscribe({ args, setResultAndStopExecution }) {
       const error = check({ ...args, variables: args.variableValues as Record<string, unknown> });
       if (error) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
+
+/** Values an item of a list field holds: the fields selected on it (1 for a scalar). */
+function itemWidth(nodes: readonly FieldNode[]): number {
+  let width = 0;
+  for (const node of nodes) {
+    for (const selection of node.selectionSet?.selections ?? []) {
+      width += selection.kind === Kind.INLINE_FRAGMENT
+        ? selection.selectionSet.selections.length
+        : 1;
+    }
+  }
+  return Math.max(1, width);
+}
+
+interface Budget {
+  left: number;
+  exceeded?: GraphQLError;
+}
+
+/**
+ * Holds an operation to `maxCost` values as it runs, with the lists' real
+ * lengths: {@link queryCost} has to assume the length of a list with no page
+ * size (every category), and the read model may hold more. Each list field
+ * spends its length times the fields selected on an item; once over, every
+ * further list fails at once (no more reads), and the whole answer becomes
+ * one RESPONSE_TOO_LARGE error instead of partial data. The list fields'
+ * resolvers are wrapped once, when the schema is set; a subscription's
+ * events are single objects and are not counted.
+ */
+function valueBudgetPlugin(maxCost: number): Plugin {
+  const budgets = new WeakMap<object, Budget>();
+  const wrapped = new WeakSet<GraphQLFieldResolver<unknown, unknown>>();
+  const tooLarge = () =>
+    new GraphQLError(
+      `Response would hold more than ${maxCost} values: ask for fewer fields or smaller pages`,
+      { extensions: { code: "RESPONSE_TOO_LARGE", limit: maxCost } },
+    );
+  const spend = (context: unknown, amount: number) => {
+    const budget = typeof context === "object" && context ? budgets.get(context) : undefined;
+    if (!budget) return;
+    if (!budget.exceeded) {
+      budget.left -= amount;
+      if (budget.left < 0) budget.exceeded = tooLarge();
+    }
+    if (budget.exceeded) throw budget.exceeded;
+  };
+  const guard = (schema: GraphQLSchema) => {
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith("__")) continue;
+      for (const field of Object.values(type.getFields())) {
+        if (
+          !isListType(getNullableType(field.type)) || (field.resolve && wrapped.has(field.resolve))
+        ) continue;
+        const resolve = field.resolve ?? defaultFieldResolver;
+        const counted: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
+          spend(context, 0);
+          const count = (value: unknown) => {
+            if (Array.isArray(value)) spend(context, value.length * itemWidth(info.fieldNodes));
+            return value;
+          };
+          const value = resolve(source, args, context, info);
+          return value instanceof Promise ? value.then(count) : count(value);
+        };
+        wrapped.add(counted);
+        field.resolve = counted;
+      }
+    }
+  };
+  return {
+    onSchemaChange({ schema }) {
+      guard(schema);
+    },
+    onExecute({ args }) {
+      const context = args.contextValue;
+      if (typeof context !== "object" || !context) return;
+      const budget: Budget = { left: maxCost };
+      budgets.set(context, budget);
+      return {
+        onExecuteDone(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ setResult }) => {
+            if (budget.exceeded) setResult({ data: null, errors: [budget.exceeded] });
+          });
+        },
+      };
     },
   };
 }
