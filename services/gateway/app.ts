@@ -15,9 +15,10 @@ import { type Clients, createClients } from "./clients.ts";
 import { checkMetadataHeaders, type Context, createLoaders, requestMetadata } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
 import { type ChangeFeed, startChangeFeed } from "./feed.ts";
+import { corsOptions, requestError } from "./http_errors.ts";
 import {
-  armorPlugin,
   defaultLimits,
+  limitPlugins,
   noIntrospection,
   type QueryLimits,
   readBody,
@@ -64,16 +65,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function badHeaders(err: ValidationError): Response {
-  return Response.json({
-    errors: [{ message: err.message, extensions: { code: err.code, fields: err.issues } }],
-  }, { status: 400 });
+function badHeaders(request: Request, err: ValidationError): Response {
+  return requestError(request, 400, { message: err.message, code: err.code, fields: err.issues });
 }
 
-function unauthenticated(err: unknown): Response {
-  return Response.json({
-    errors: [{ message: (err as Error).message, extensions: { code: "UNAUTHENTICATED" } }],
-  }, { status: 401, headers: { "www-authenticate": "Bearer" } });
+function unauthenticated(request: Request, err: unknown): Response {
+  const message = err instanceof Error ? err.message : "Authentication failed";
+  return requestError(request, 401, { message, code: "UNAUTHENTICATED" }, {
+    "www-authenticate": "Bearer",
+  });
 }
 
 /**
@@ -144,7 +144,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     typeDefs,
     resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers, auditResolvers],
   });
-  const plugins: Plugin[] = [operationPlugin as Plugin, armorPlugin(limits)];
+  const plugins: Plugin[] = [operationPlugin as Plugin, ...limitPlugins(limits)];
   if (production ? !options.introspection : options.introspection === false) {
     plugins.push(noIntrospection);
   }
@@ -152,6 +152,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const yoga = createYoga<{ request: Request }, Context>({
     schema,
     graphqlEndpoint: "/graphql",
+    cors: corsOptions,
     landingPage: false,
     logging: false,
     graphiql: production ? options.graphiql === true : options.graphiql !== false,
@@ -202,13 +203,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (request.method === "GET" && pathname === "/metrics") return await metricsHandler();
       if (request.method === "GET" && pathname === "/health") return await health();
       const refused = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
-      if (refused) return badHeaders(refused);
+      if (refused) return badHeaders(request, refused);
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
         let principal: Principal | undefined;
         try {
           principal = await authenticate(request);
         } catch (err) {
-          return unauthenticated(err);
+          return unauthenticated(request, err);
         }
         return upgradeToGraphQLWs(
           request,
@@ -228,7 +229,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         try {
           principals.set(buffered, await authenticate(buffered));
         } catch (err) {
-          return unauthenticated(err);
+          return unauthenticated(buffered, err);
         }
         const response = await yoga.fetch(buffered);
         const state = states.get(buffered);

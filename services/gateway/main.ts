@@ -36,10 +36,11 @@ const config = loadConfigOrExit(
     CIRCUIT_HALF_OPEN_MS: ms.default(30_000),
     CIRCUIT_CLOSE_SUCCESSES: count.min(1).default(2),
     GRAPHQL_MAX_DEPTH: count.min(1).default(10),
-    GRAPHQL_MAX_COST: count.min(1).default(5000),
+    GRAPHQL_MAX_COST: count.min(1).default(20_000),
     GRAPHQL_MAX_ALIASES: count.default(15),
     GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
     GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
+    GRAPHQL_MAX_RESPONSE_BYTES: count.min(1).default(4 * 1024 * 1024),
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     JWT_ISSUER: z.string().min(1).optional(),
@@ -99,6 +100,7 @@ const server = await startGateway({
     maxAliases: config.GRAPHQL_MAX_ALIASES,
     maxTokens: config.GRAPHQL_MAX_TOKENS,
     maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES,
+    maxResponseBytes: config.GRAPHQL_MAX_RESPONSE_BYTES,
   },
   // Without JWT_SECRET and JWT_JWKS_URL, development mode verifies with the development secret.
   auth: {
