@@ -20,9 +20,10 @@ const CONFLICT_ATTEMPTS = 20;
 
 /**
  * Runs a command once per command id. A command id already handled returns
- * its first result before anything is loaded or decided, so a retry never
- * appends and is never refused by a state the first run created. A
- * concurrent duplicate that loses the race also ends with the first result.
+ * its first result (and answer) before anything is loaded or decided, so a
+ * retry never appends and is never refused by a state the first run
+ * created; sent with another input, it is refused (IDEMPOTENCY_KEY_REUSED).
+ * A concurrent duplicate that loses the race also ends with the first result.
  *
  * A concurrent write to the same stream is a CONFLICT for a caller over
  * gRPC; an internal command (the saga) queues per stream in this process and
@@ -33,7 +34,7 @@ export async function runCommand(
   envelope: Envelope,
   run: CommandRun,
 ): Promise<CommandOutcome> {
-  const first = () => storedOutcome(deps.store.sql, envelope.commandId, run.primaryId);
+  const first = () => storedOutcome(deps.store.sql, envelope, run.primaryId);
   const task = async (): Promise<CommandOutcome> => {
     const stored = await first();
     if (stored) return stored;

@@ -5,13 +5,14 @@ import type { CommandDeps } from "../deps.ts";
 import type { Envelope } from "../envelope.ts";
 import { runCommand } from "../run.ts";
 import type { StartOrderSagaInput } from "./_inputs.ts";
+import { orderView } from "./order_view.ts";
 
 /**
  * StartOrderSaga: records the saga's start decision (SagaStarted, with the
  * configured timeouts) on the stream `sagaIdFor(orderId)`; the outcome names
  * that stream. The order must exist and be pending; a saga that already
  * started is left as it is. Sending the steps is the saga runner's work: it
- * reacts to SagaStarted.
+ * reacts to SagaStarted. It answers with the order (unchanged by the start).
  */
 export async function startOrderSaga(
   deps: CommandDeps,
@@ -37,7 +38,7 @@ export async function startOrderSaga(
         aggregateType: sagas.type,
         events,
         loadedVersion: current.version,
-      }], { envelope });
+      }], { envelope, view: () => orderView(placed.state) });
     },
   });
 }
