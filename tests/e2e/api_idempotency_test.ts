@@ -39,7 +39,11 @@ Deno.test("an Idempotency-Key is scoped to its caller and mutation, and replays 
     })}`,
   });
   const admin = await bearer("admin-1");
-  const ok = async (query: string, variables: Record<string, unknown>, headers = admin) => {
+  const ok = async (
+    query: string,
+    variables: Record<string, unknown>,
+    headers: Record<string, string> = admin,
+  ) => {
     const res = await post(url, query, variables, headers);
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     return res;
@@ -127,30 +131,114 @@ Deno.test("an Idempotency-Key is scoped to its caller and mutation, and replays 
       assert.equal(await ordersOf(erin), 1);
     });
 
-    await t.step("with the query service down, a committed createOrder answers success once", async () => {
-      await system.kill("query");
-      const headers = { ...await bearer("fay"), "idempotency-key": crypto.randomUUID() };
-      const fay = crypto.randomUUID();
-      const first = await ok(CREATE_ORDER, orderInput(fay, "6 Fay Rd"), headers);
-      const order = first.data!.createOrder;
-      assert.equal(order.status, "pending");
-      assert.equal(order.total.length > 0, true);
-      assert.match(String(first.extensions?.consistencyToken), /^\d+:\d+$/);
-      // The client saw success, yet retries (say its connection dropped): nothing new.
-      const retry = await ok(CREATE_ORDER, orderInput(fay, "6 Fay Rd"), headers);
-      assert.deepEqual(retry.data, first.data);
-      assert.equal(await ordersOf(fay), 1);
-      assert.equal(await events(order.id, "OrderCreated"), 1);
+    await t.step(
+      "anonymous callers share a scope, so another input under their key is refused",
+      async () => {
+        const headers = { "idempotency-key": `anonymous-${crypto.randomUUID()}` };
+        const first = crypto.randomUUID();
+        await ok(CREATE_ORDER, orderInput(first, "7 Any Rd"), headers);
+        const second = crypto.randomUUID();
+        const reused = await post(url, CREATE_ORDER, orderInput(second, "8 Other Rd"), headers);
+        assert.equal(reused.status, 422);
+        assert.equal(reused.errors?.[0]?.extensions?.code, "IDEMPOTENCY_KEY_REUSED");
+        assert.equal(reused.errors?.[0]?.extensions?.field, "Idempotency-Key");
+        assert.equal(await ordersOf(second), 0);
+      },
+    );
 
-      system.restart("query");
-      let read: GraphQLResponse<Data> | undefined;
-      for (let i = 0; i < 600; i++) {
-        read = await post(url, `{ userOrders(userId: "${fay}") { id } }`, {}, admin);
-        if (read.errors === undefined && read.data?.userOrders.length > 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.deepEqual(read?.data?.userOrders, [{ id: order.id }]);
-    });
+    await t.step(
+      "with the query service down, a committed createOrder answers success once",
+      async () => {
+        await system.kill("query");
+        const headers = { ...await bearer("fay"), "idempotency-key": crypto.randomUUID() };
+        const fay = crypto.randomUUID();
+        const first = await ok(CREATE_ORDER, orderInput(fay, "6 Fay Rd"), headers);
+        const order = first.data!.createOrder;
+        assert.equal(order.status, "pending");
+        assert.equal(order.total.length > 0, true);
+        assert.match(String(first.extensions?.consistencyToken), /^\d+:\d+$/);
+        // The client saw success, yet retries (say its connection dropped): nothing new.
+        const retry = await ok(CREATE_ORDER, orderInput(fay, "6 Fay Rd"), headers);
+        assert.deepEqual(retry.data, first.data);
+        assert.equal(await ordersOf(fay), 1);
+        assert.equal(await events(order.id, "OrderCreated"), 1);
+
+        // Every other mutation answers from its command's result too.
+        const mutations: [string, Record<string, unknown>][] = [
+          [
+            `mutation ($i: StartOrderSagaInput!) { startOrderSaga(input: $i) { id status total } }`,
+            { i: { orderId: order.id } },
+          ],
+          [
+            `mutation ($i: UpdateOrderStatusInput!) { updateOrderStatus(input: $i) { id status } }`,
+            { i: { id: order.id, status: "confirmed" } },
+          ],
+          [
+            `mutation ($i: CancelOrderInput!) { cancelOrder(input: $i) { id status cancelReason } }`,
+            { i: { id: order.id, reason: "read side down" } },
+          ],
+          [
+            `mutation { createCategory(input: {name: "Offline"}) {
+            id name path { name } depth children { id } products { id } productCount createdAt } }`,
+            {},
+          ],
+          [
+            `mutation ($i: UpdateCategoryInput!) { updateCategory(input: $i) { id name path { name } } }`,
+            { i: { id: category, name: "Idem renamed" } },
+          ],
+          [
+            `mutation ($i: CreateProductInput!) { createProduct(input: $i) { id name price stock } }`,
+            { i: { name: "Offline kettle", price: "12.50", categoryId: category } },
+          ],
+          [
+            `mutation ($i: UpdateProductInput!) { updateProduct(input: $i) { id price } }`,
+            { i: { id: product, price: "11.00" } },
+          ],
+          [
+            `mutation ($i: SetStockInput!) { setStock(input: $i) { id name stock } }`,
+            { i: { productId: product, quantity: 7 } },
+          ],
+        ];
+        const answers = [];
+        for (const [query, variables] of mutations) {
+          const res = await ok(query, variables, await bearer("fay"));
+          assert.match(String(res.extensions?.consistencyToken), /^\d+:\d+$/);
+          answers.push(Object.values(res.data!)[0]);
+        }
+        assert.deepEqual(answers.slice(0, 3).map((o) => o.status), [
+          "pending",
+          "confirmed",
+          "cancelled",
+        ]);
+        assert.equal(answers[2].cancelReason, "read side down");
+        assert.deepEqual(
+          { ...answers[3], id: undefined, createdAt: undefined },
+          {
+            id: undefined,
+            name: "Offline",
+            path: [{ name: "Offline" }],
+            depth: 1,
+            children: [],
+            products: [],
+            productCount: 0,
+            createdAt: undefined,
+          },
+        );
+        assert.deepEqual(answers[4].path, [{ name: "Idem renamed" }]);
+        assert.equal(answers[5].stock, 0);
+        assert.equal(answers[6].price, "11.00");
+        assert.deepEqual(answers[7], { id: product, name: "Kettle", stock: 7 });
+
+        system.restart("query");
+        let read: GraphQLResponse<Data> | undefined;
+        for (let i = 0; i < 600; i++) {
+          read = await post(url, `{ userOrders(userId: "${fay}") { id } }`, {}, admin);
+          if (read.errors === undefined && read.data?.userOrders.length > 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.deepEqual(read?.data?.userOrders, [{ id: order.id }]);
+      },
+    );
   } finally {
     await system.close();
   }

@@ -146,7 +146,8 @@ export const catalogResolvers = {
         { parentId: c.id, perPage: 100 },
         ctx.state.read,
       )).categories,
-    products: (c: Category, _: Args, ctx: Context) => ctx.loaders.productsByCategory.load(c.id),
+    products: (c: Category, _: Args, ctx: Context) =>
+      c.productCount === 0 ? [] : ctx.loaders.productsByCategory.load(c.id),
   },
 
   Product: {
