@@ -11,6 +11,12 @@ export interface CommandRun {
   primaryId: string;
   /** Loads what the decider needs, decides and commits; may run more than once. */
   attempt: () => Promise<CommandOutcome>;
+  /**
+   * Runs again on the new state after a concurrent write to its stream, even
+   * for a caller over gRPC: for a command that a concurrent one can only have
+   * made a no-op (starting a saga the worker has just started).
+   */
+  rerunOnConflict?: boolean;
 }
 
 /** Runs after a deadlock or a serialisation failure, which PostgreSQL resolves by aborting one side. */
@@ -47,9 +53,9 @@ export async function runCommand(
           if (raced) return raced;
         }
         const transient = isTransient(err);
-        const again = transient
-          ? attempt < TRANSIENT_ATTEMPTS
-          : err instanceof ConcurrencyError && envelope.internal && attempt < CONFLICT_ATTEMPTS;
+        const again = transient ? attempt < TRANSIENT_ATTEMPTS : err instanceof ConcurrencyError &&
+          (envelope.internal || run.rerunOnConflict === true) &&
+          attempt < CONFLICT_ATTEMPTS;
         if (!again) {
           if (transient) {
             throw new ConflictError(

@@ -23,6 +23,8 @@ export async function startOrderSaga(
   const sagaId = saga.sagaIdFor(orderId);
   return await runCommand(deps, envelope, {
     primaryId: sagaId,
+    // The saga worker starts it on OrderCreated too: whoever loses sees it started.
+    rerunOnConflict: true,
     attempt: async () => {
       const [placed, current] = await Promise.all([
         load(deps.store, orders, orderId),
