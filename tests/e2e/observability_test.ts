@@ -32,7 +32,6 @@ import {
 } from "./observability_system.ts";
 
 const COMMANDS = "cqrs.command.v1.CategoryCommands";
-const QUERIES = "cqrs.query.v1.CategoryQueries";
 const show = Boolean(Deno.env.get("SHOW_TRACE"));
 
 Deno.test("a createCategory mutation is one trace from the gateway to the projector", async () => {
