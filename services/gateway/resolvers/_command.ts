@@ -27,8 +27,8 @@ const sent = new WeakMap<RequestState, Map<string, number>>();
  * development also a trusted X-User-Id). Anonymous callers share one scope:
  * that is safe because the command service also records a hash of each
  * command's input, so an anonymous key reused with another input is refused
- * (IDEMPOTENCY_KEY_REUSED), and the same input replays an answer made of what
- * that input already says.
+ * (IDEMPOTENCY_KEY_REUSED), and the same input replays the answer to that
+ * very input (its address, say, is the one the replaying caller sent).
  */
 function idempotentCommandId(ctx: Context, operation: string, key: string): string {
   const counts = sent.get(ctx.state) ?? new Map<string, number>();
