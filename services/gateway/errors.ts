@@ -20,6 +20,9 @@ export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
         }
       }
     }
+    // A key reused with another input is the caller's mistake, refused whole: 422, as
+    // the Idempotency-Key draft says (Yoga sets the status of a single operation).
+    if (original.code === "IDEMPOTENCY_KEY_REUSED") extensions.http = { status: 422 };
     if (original.code === "INTERNAL") {
       logger.error("internal error", { error: original });
       return new GraphQLError("Internal error", { extensions: { code: "INTERNAL" } });

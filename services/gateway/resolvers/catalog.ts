@@ -1,5 +1,5 @@
 import type { Category, Context, Product } from "../context.ts";
-import { found, productOf, runCommand } from "./_command.ts";
+import { categoryOf, found, productOf, runCommand } from "./_command.ts";
 
 type Args = Record<string, unknown>;
 type Paging = { page?: number | null; perPage?: number | null };
@@ -75,20 +75,23 @@ export const catalogResolvers = {
     createCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       const r = await runCommand(
         ctx,
+        "createCategory",
         (o) => ctx.clients.categoryCommands.createCategory(defined(input) as never, o),
       );
-      return found(await ctx.loaders.category.load(r.id), "Category", r.id);
+      return categoryOf(r) ?? found(await ctx.loaders.category.load(r.id), "Category", r.id);
     },
     updateCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       const r = await runCommand(
         ctx,
+        "updateCategory",
         (o) => ctx.clients.categoryCommands.updateCategory(defined(input) as never, o),
       );
-      return found(await ctx.loaders.category.load(r.id), "Category", r.id);
+      return categoryOf(r) ?? found(await ctx.loaders.category.load(r.id), "Category", r.id);
     },
     deleteCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       await runCommand(
         ctx,
+        "deleteCategory",
         (o) => ctx.clients.categoryCommands.deleteCategory(defined(input) as never, o),
       );
       return true;
@@ -96,6 +99,7 @@ export const catalogResolvers = {
     createProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       const r = await runCommand(
         ctx,
+        "createProduct",
         (o) => ctx.clients.productCommands.createProduct(defined(input) as never, o),
       );
       return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
@@ -103,6 +107,7 @@ export const catalogResolvers = {
     updateProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       const r = await runCommand(
         ctx,
+        "updateProduct",
         (o) => ctx.clients.productCommands.updateProduct(defined(input) as never, o),
       );
       return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
@@ -110,18 +115,30 @@ export const catalogResolvers = {
     deleteProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       await runCommand(
         ctx,
+        "deleteProduct",
         (o) => ctx.clients.productCommands.deleteProduct(defined(input) as never, o),
       );
       return true;
     },
     setStock: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
-      await runCommand(ctx, (o) => ctx.clients.productCommands.setStock(input as never, o));
+      const r = await runCommand(
+        ctx,
+        "setStock",
+        (o) => ctx.clients.productCommands.setStock(input as never, o),
+      );
       const id = String(input.productId);
-      return found(await ctx.loaders.product.load(id), "Product", id);
+      return productOf(r) ?? found(await ctx.loaders.product.load(id), "Product", id);
     },
   },
 
   Category: {
+    // A category a mutation returned may lack what its command does not know: read
+    // those from the read model, at the mutation's position.
+    createdAt: async (c: Partial<Category> & { id: string }, _: Args, ctx: Context) =>
+      c.createdAt ?? found(await ctx.loaders.category.load(c.id), "Category", c.id).createdAt,
+    productCount: async (c: Partial<Category> & { id: string }, _: Args, ctx: Context) =>
+      c.productCount ??
+        found(await ctx.loaders.category.load(c.id), "Category", c.id).productCount,
     parent: (c: Category, _: Args, ctx: Context) =>
       c.parentId ? ctx.loaders.category.load(c.parentId) : null,
     children: async (c: Category, _: Args, ctx: Context) =>
@@ -129,7 +146,8 @@ export const catalogResolvers = {
         { parentId: c.id, perPage: 100 },
         ctx.state.read,
       )).categories,
-    products: (c: Category, _: Args, ctx: Context) => ctx.loaders.productsByCategory.load(c.id),
+    products: (c: Category, _: Args, ctx: Context) =>
+      c.productCount === 0 ? [] : ctx.loaders.productsByCategory.load(c.id),
   },
 
   Product: {
@@ -140,5 +158,7 @@ export const catalogResolvers = {
       p.stock ?? found(await ctx.loaders.product.load(p.id), "Product", p.id).stock,
     createdAt: async (p: Partial<Product> & { id: string }, _: Args, ctx: Context) =>
       p.createdAt ?? found(await ctx.loaders.product.load(p.id), "Product", p.id).createdAt,
+    updatedAt: async (p: Partial<Product> & { id: string }, _: Args, ctx: Context) =>
+      p.updatedAt ?? found(await ctx.loaders.product.load(p.id), "Product", p.id).updatedAt,
   },
 };

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { OrderView } from "@proto/query/v1/contract.ts";
 import type { Context } from "../context.ts";
-import { found, runCommand } from "./_command.ts";
+import { found, orderOf, runCommand } from "./_command.ts";
 
 type Order = z.output<typeof OrderView>;
 /** An order whose saga was read with it: null when it has none. */
@@ -64,31 +64,41 @@ export const orderResolvers = {
       (await ctx.clients.orderQueries.getSagaState({ orderId }, ctx.state.read)).saga ?? null,
   },
 
+  // Each mutation answers from its command's result (the order as the command
+  // decided it), so a committed write answers success whatever the read side
+  // does; it reads the order only for a result without one (an older command).
   Mutation: {
     createOrder: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       const r = await runCommand(
         ctx,
+        "createOrder",
         (o) => ctx.clients.orderCommands.createOrder(input as never, o),
       );
-      return await readOrder(ctx, r.id);
+      return orderOf(r) ?? await readOrder(ctx, r.id);
     },
     cancelOrder: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       const r = await runCommand(
         ctx,
+        "cancelOrder",
         (o) => ctx.clients.orderCommands.cancelOrder(input as never, o),
       );
-      return await readOrder(ctx, r.id);
+      return orderOf(r) ?? await readOrder(ctx, r.id);
     },
     updateOrderStatus: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
       const r = await runCommand(
         ctx,
+        "updateOrderStatus",
         (o) => ctx.clients.orderCommands.updateOrderStatus(input as never, o),
       );
-      return await readOrder(ctx, r.id);
+      return orderOf(r) ?? await readOrder(ctx, r.id);
     },
     startOrderSaga: async (_: unknown, { input }: { input: { orderId: string } }, ctx: Context) => {
-      await runCommand(ctx, (o) => ctx.clients.orderCommands.startOrderSaga(input, o));
-      return await readOrder(ctx, input.orderId);
+      const r = await runCommand(
+        ctx,
+        "startOrderSaga",
+        (o) => ctx.clients.orderCommands.startOrderSaga(input, o),
+      );
+      return orderOf(r) ?? await readOrder(ctx, input.orderId);
     },
   },
 
