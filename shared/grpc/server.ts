@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
+import { asUnavailable } from "@shared/db/unavailable.ts";
 import { AppError } from "@shared/errors/mod.ts";
 import { injectTraceparent, observeServerCall } from "@shared/observability/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
@@ -79,7 +80,10 @@ function unaryHandler(
     )
       .then(
         (output) => callback(null, output),
-        (err: unknown) => {
+        (raised: unknown) => {
+          // A lost database connection is UNAVAILABLE (retry), not INTERNAL: the write may
+          // or may not have committed, and the caller must not be told it failed.
+          const err = asUnavailable(raised);
           if (!(err instanceof AppError) || err.code === "INTERNAL") {
             logger.error("rpc failed", { rpc: rpcName, error: err, ...context.metadata });
           } else {

@@ -39,7 +39,7 @@ async function startDev(env: Record<string, string>): Promise<Dev> {
     clearEnv: false,
     stdin: "null",
     stdout: "piped",
-    stderr: "null",
+    stderr: Deno.env.get("FAULT_TEST_VERBOSE") ? "inherit" : "null",
   }).spawn();
   const lines: string[] = [];
   const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -173,7 +173,7 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
     EVENT_STORE_URL: "",
     READ_MODEL_URL: "",
     DATABASE_URL: "",
-    LOG_LEVEL: "error",
+    LOG_LEVEL: Deno.env.get("FAULT_TEST_VERBOSE") ? "warn" : "error",
   };
   const url = `http://127.0.0.1:${ports.gateway}`;
   let dev: Dev | undefined;
@@ -257,18 +257,26 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
       };
       writes.push(probe);
       const token = await write(url, probe, productInput(-1));
+      const wroteMs = Date.now() - healthyAt;
       assert.ok(probe.acknowledged, `${label}: a write after recovery (${probe.lastCode})`);
       let read: Answer;
+      const readCodes: string[] = [];
       do {
+        if (readCodes.length) await new Promise((r) => setTimeout(r, 50));
         read = await post(url, `query ($id: ID!) { product(id: $id) { id } }`, { id: probe.id }, {
           "x-consistency-token": token,
         });
+        if (!read.ok) readCodes.push(read.code);
       } while (!read.ok && Date.now() - healthyAt < RECOVERY_LIMIT_MS * 2);
       assert.ok(read.ok, `${label}: a read after recovery (${!read.ok && read.code})`);
       recoveries[label] = { healthyMs: healthyAt - started, workingMs: Date.now() - healthyAt };
       assert.ok(
         Date.now() - healthyAt < RECOVERY_LIMIT_MS,
-        `${label}: writes and reads worked ${Date.now() - healthyAt} ms after healthy`,
+        `${label}: writes and reads worked ${
+          Date.now() - healthyAt
+        } ms after healthy (write ${wroteMs} ms in ${probe.attempts} attempts, last ${probe.lastCode}; reads failed ${
+          readCodes.join(",")
+        })\n${dev!.lines.slice(-15).join("\n")}`,
       );
       products.push(probe.id);
     };
@@ -323,6 +331,7 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
     loading = false;
     await Promise.allSettled(workers);
     await store?.end();
+    if (dev && Deno.env.get("FAULT_TEST_VERBOSE")) console.log(dev.lines.join("\n"));
     if (dev) {
       try {
         dev.process.kill("SIGTERM");
