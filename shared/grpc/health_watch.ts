@@ -19,15 +19,13 @@ export interface HealthWatchOptions {
   retryMs?: number;
 }
 
-// Keepalive pings find a server that stopped answering (a frozen process, a
-// dropped connection) within about three seconds, where TCP alone would wait
-// for minutes; the stream then breaks and the status becomes UNREACHABLE.
+// A process that dies closes its sockets, so the stream breaks at once and
+// the status becomes UNREACHABLE. No keepalive pings: servers may answer
+// frequent pings with GOAWAY, and a frozen process is left to the circuit's
+// half-open trial calls.
 const channelOptions: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 100,
   "grpc.max_reconnect_backoff_ms": 1000,
-  "grpc.keepalive_time_ms": 2000,
-  "grpc.keepalive_timeout_ms": 1000,
-  "grpc.keepalive_permit_without_calls": 1,
 };
 
 type WatchClient = grpc.Client & {

@@ -124,6 +124,17 @@ export function createServicePolicy(
   };
 }
 
+/** Options of {@link closeOnRecovery}. */
+export interface RecoveryOptions {
+  /**
+   * After the service reports SERVING again, the gateway's other channels to
+   * it can still be waiting out their reconnection back-off, and their calls
+   * fail for a moment. A circuit that opens within this window closes again
+   * when the window ends; default 3000 ms.
+   */
+  graceMs?: number;
+}
+
 /**
  * Closes the circuit of `policy` as soon as its service reports SERVING after
  * having been unreachable or not serving, instead of after the blind
@@ -131,10 +142,30 @@ export function createServicePolicy(
  * SERVING (it answers its health checks but its calls time out) is left to
  * the half-open trial calls. Returns an unsubscribe function.
  */
-export function closeOnRecovery(policy: ServicePolicy, health: HealthWatch): () => void {
-  return health.onChange((status, previous) => {
-    if (status === "SERVING" && previous !== "UNKNOWN" && policy.state !== "closed") {
-      policy.close();
-    }
+export function closeOnRecovery(
+  policy: ServicePolicy,
+  health: HealthWatch,
+  options: RecoveryOptions = {},
+): () => void {
+  const graceMs = options.graceMs ?? 3000;
+  let recoveredAt = Number.NEGATIVE_INFINITY;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const offHealth = health.onChange((status, previous) => {
+    if (status !== "SERVING" || previous === "UNKNOWN") return;
+    recoveredAt = Date.now();
+    if (policy.state !== "closed") policy.close();
   });
+  const offState = policy.onStateChange((state) => {
+    const left = recoveredAt + graceMs - Date.now();
+    if (state !== "open" || health.status !== "SERVING" || left <= 0) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (health.status === "SERVING") policy.close();
+    }, left);
+  });
+  return () => {
+    clearTimeout(timer);
+    offHealth();
+    offState();
+  };
 }

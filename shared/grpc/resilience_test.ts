@@ -51,6 +51,13 @@ Deno.test("an open circuit closes as soon as the service's health watch reports 
     server = await startGrpcServer([], { port, host: "127.0.0.1", logger });
     await until(() => policy.state === "closed", "the circuit closed once the service was back");
     assert.equal(await policy.execute(() => Promise.resolve("answer"), false), "answer");
+
+    // Calls on channels still reconnecting fail just after the recovery: the circuit
+    // they open closes again when the grace period ends.
+    await assert.rejects(policy.execute(outage, false));
+    await assert.rejects(policy.execute(outage, false));
+    assert.equal(policy.state, "open");
+    await until(() => policy.state === "closed", "the circuit closed after the grace period");
   } finally {
     stopFollowing();
     health.stop();
