@@ -128,11 +128,13 @@ export function createServicePolicy(
 export interface RecoveryOptions {
   /**
    * After the service reports SERVING again, the gateway's other channels to
-   * it can still be waiting out their reconnection back-off, and their calls
-   * fail for a moment. A circuit that opens within this window closes again
-   * when the window ends; default 3000 ms.
+   * it can still be waiting out their reconnection back-off (up to 2 s), and
+   * their calls fail for a moment. A circuit that opens within this window
+   * closes again after `retryMs`; default 3000 ms.
    */
   graceMs?: number;
+  /** How long a circuit opened within the grace window stays open; default 250 ms. */
+  retryMs?: number;
 }
 
 /**
@@ -148,6 +150,7 @@ export function closeOnRecovery(
   options: RecoveryOptions = {},
 ): () => void {
   const graceMs = options.graceMs ?? 3000;
+  const retryMs = options.retryMs ?? 250;
   let recoveredAt = Number.NEGATIVE_INFINITY;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const offHealth = health.onChange((status, previous) => {
@@ -156,12 +159,12 @@ export function closeOnRecovery(
     if (policy.state !== "closed") policy.close();
   });
   const offState = policy.onStateChange((state) => {
-    const left = recoveredAt + graceMs - Date.now();
-    if (state !== "open" || health.status !== "SERVING" || left <= 0) return;
+    const inGrace = Date.now() - recoveredAt < graceMs;
+    if (state !== "open" || health.status !== "SERVING" || !inGrace) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       if (health.status === "SERVING") policy.close();
-    }, left);
+    }, retryMs);
   });
   return () => {
     clearTimeout(timer);
