@@ -2,6 +2,7 @@ import { connect } from "@shared/db/connect.ts";
 import type { SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
+import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
 import { observeCommand } from "@shared/observability/mod.ts";
 import { eventLogHandlers } from "./handlers/event_log.ts";
@@ -61,10 +62,15 @@ export async function startCommandService(options: CommandServiceOptions): Promi
       ...(options.host ? { host: options.host } : {}),
     },
   );
+  const stopHealth = reportDatabaseHealth(server.health, sql, {
+    name: "event_store",
+    logger: options.logger,
+  });
   return {
     port: server.port,
     deps,
     async stop() {
+      stopHealth();
       await server.shutdown();
       unobserve();
       store.close();

@@ -48,6 +48,8 @@ export interface GatewayOptions {
   limits?: Partial<QueryLimits>;
   deadlines?: Partial<Deadlines>;
   resilience?: ResilienceOptions;
+  /** The query service's longest consistency wait; reads with a token get this much longer. */
+  consistencyTimeoutMs?: number;
   /** Read-through cache settings; `false` turns the cache off. */
   cache?: CacheOptions | false;
   /** Bearer token checks; default: the development secret (production needs a strong secret or a JWKS). */
@@ -110,6 +112,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const raw = createClients(options.commandAddress, options.queryAddress, {
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
     ...(options.resilience ? { resilience: options.resilience } : {}),
+    ...(options.consistencyTimeoutMs !== undefined
+      ? { consistencyTimeoutMs: options.consistencyTimeoutMs }
+      : {}),
   });
   const feed = options.readModelUrl
     ? await startChangeFeed(options.readModelUrl, logger)
@@ -172,12 +177,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maskedErrors: { maskError: (error) => toGraphQLError(error, logger) },
   });
 
+  /**
+   * 200 "ok" only when both services serve (each reports NOT_SERVING while
+   * its database is unreachable) and both circuits are closed; otherwise 503
+   * "degraded", since some calls are being refused.
+   */
   async function health(): Promise<Response> {
     const [command, query] = await Promise.all([
       checkHealth(options.commandAddress),
       checkHealth(options.queryAddress),
     ]);
-    const ok = command === "SERVING" && query === "SERVING";
+    const ok = command === "SERVING" && query === "SERVING" &&
+      raw.policies.command.state === "closed" && raw.policies.query.state === "closed";
     return Response.json({
       status: ok ? "ok" : "degraded",
       dependencies: {

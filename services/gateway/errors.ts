@@ -15,7 +15,10 @@ export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
       extensions.fields = original.issues;
     } else {
       for (const [k, v] of Object.entries(original.details)) {
-        if (k === "field" || k === "streamId" || k.endsWith("Version") || k === "service") {
+        if (
+          k === "field" || k === "streamId" || k.endsWith("Version") || k === "service" ||
+          k === "consistencyToken" || k === "projections"
+        ) {
           extensions[k] = v;
         }
       }

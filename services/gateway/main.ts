@@ -32,6 +32,7 @@ const config = loadConfigOrExit(
     GRPC_LIST_DEADLINE_MS: ms.default(10_000),
     GRPC_COMMAND_DEADLINE_MS: ms.default(5000),
     GRPC_RETRIES: count.max(10).default(2),
+    READ_CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     CIRCUIT_FAILURE_THRESHOLD: count.min(1).default(5),
     CIRCUIT_HALF_OPEN_MS: ms.default(30_000),
     CIRCUIT_CLOSE_SUCCESSES: count.min(1).default(2),
@@ -88,6 +89,7 @@ const server = await startGateway({
     list: config.GRPC_LIST_DEADLINE_MS,
     command: config.GRPC_COMMAND_DEADLINE_MS,
   },
+  consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
   resilience: {
     retries: config.GRPC_RETRIES,
     failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,

@@ -7,6 +7,7 @@ import { startQueryService } from "./app.ts";
 
 const config = loadConfigOrExit(z.object({
   READ_MODEL_URL: postgresUrlVar,
+  EVENT_STORE_URL: postgresUrlVar.optional(),
   QUERY_PORT: portVar.default(50052),
   QUERY_HOST: z.string().default("0.0.0.0"),
   QUERY_METRICS_PORT: portVar.default(9465),
@@ -17,6 +18,7 @@ await initTracing("query");
 const logger = createLogger("query");
 const service = await startQueryService({
   readModelUrl: config.READ_MODEL_URL,
+  ...(config.EVENT_STORE_URL ? { eventStoreUrl: config.EVENT_STORE_URL } : {}),
   port: config.QUERY_PORT,
   host: config.QUERY_HOST,
   poolSize: config.READ_MODEL_POOL_SIZE,

@@ -115,6 +115,8 @@ function unaryHandler(
       metadata: fromGrpcMetadata(call.metadata),
       signal: controller.signal,
     };
+    const deadline = Number(call.getDeadline());
+    if (Number.isFinite(deadline)) context.deadline = deadline;
     const service = binding.contract.service;
     const methodName = protoMethodName(key);
     observeServerCall(

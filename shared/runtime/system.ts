@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { RestartBackoff, type RestartBackoffOptions } from "./backoff.ts";
 
 /** Ports of the services; 0 is not allowed here (the processes must know them up front). */
 export interface SystemPorts {
@@ -46,6 +47,14 @@ export interface SystemOptions {
   output?: "inherit" | "null";
   /** How long to wait for every service to be healthy; default 60 s. */
   readyTimeoutMs?: number;
+  /**
+   * Once the system is up, start a service that dies again (crash, OOM kill,
+   * a signal from outside), with back-off; default true. A service stopped
+   * through {@link RunningSystem.kill} stays down until `restart()`.
+   */
+  supervise?: boolean | RestartBackoffOptions;
+  /** Where the supervisor's lines go; default console.log with a "[supervisor]" prefix. */
+  log?: (line: string) => void;
 }
 
 /** The running service processes. */
@@ -53,11 +62,13 @@ export interface RunningSystem {
   gatewayUrl: string;
   /** Milliseconds from spawning to all healthy. */
   startupMs: number;
-  /** Process ids by service. */
-  pids: Record<ServiceName, number>;
+  /** Process ids by service, current: a restarted service has a new one. */
+  readonly pids: Readonly<Record<ServiceName, number>>;
+  /** Restarts by the supervisor so far, by service. */
+  readonly restarts: Readonly<Record<ServiceName, number>>;
   /** Sends SIGTERM, waits up to 10 s, then SIGKILL; resolves when all have exited. */
   stop(): Promise<void>;
-  /** Kills one service (for failure tests) and waits for it to exit. */
+  /** Kills one service (for failure tests) and waits for it to exit; it is not restarted. */
   kill(service: ServiceName, signal?: Deno.Signal): Promise<void>;
   /** Starts a killed service again, with the same ports and environment; does not wait for health. */
   restart(service: ServiceName): void;
@@ -109,9 +120,19 @@ export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const env = serviceEnv(options);
   const output = options.output ?? "inherit";
+  const log = options.log ?? ((line: string) => console.log(`[supervisor] ${line}`));
   const started = performance.now();
   const children = {} as Record<ServiceName, Deno.ChildProcess>;
   const exited = {} as Record<ServiceName, Promise<Deno.CommandStatus>>;
+  const backoffOptions = typeof options.supervise === "object" ? options.supervise : {};
+  const backoffs = Object.fromEntries(
+    SERVICES.map((name) => [name, new RestartBackoff(backoffOptions)]),
+  ) as Record<ServiceName, RestartBackoff>;
+  const held = new Set<ServiceName>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let supervising = false;
+  let stopping = false;
+
   const spawn = (service: ServiceName) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", `services/${service}/main.ts`],
@@ -123,11 +144,29 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }).spawn();
     children[service] = child;
     exited[service] = child.status;
+    backoffs[service].started();
+    child.status.then((status) => {
+      if (!supervising || stopping || held.has(service) || children[service] !== child) return;
+      const delay = backoffs[service].next();
+      const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
+      log(
+        `service "${service}" (pid ${child.pid}) exited with ${how}; restarting in ${delay} ms (restart ${
+          backoffs[service].restarts
+        })`,
+      );
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (stopping || held.has(service) || children[service] !== child) return;
+        spawn(service);
+        log(`service "${service}" started again (pid ${children[service].pid})`);
+      }, delay);
+      timers.add(timer);
+    });
   };
   for (const service of SERVICES) spawn(service);
-  let stopping = false;
   const stop = async () => {
     stopping = true;
+    for (const timer of timers) clearTimeout(timer);
     const all = Object.entries(children) as [ServiceName, Deno.ChildProcess][];
     for (const [, child] of all) {
       try {
@@ -159,7 +198,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   );
   let failure: string | undefined;
   early.then(({ name, status }) => {
-    if (!stopping) failure = `service "${name}" exited with code ${status.code}`;
+    if (!stopping && !supervising) failure = `service "${name}" exited with code ${status.code}`;
   });
   for (;;) {
     if (failure) break;
@@ -175,14 +214,24 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await stop();
     throw new Error(`Cannot start the system: ${failure}`);
   }
+  supervising = options.supervise !== false;
+  const pids = {} as Record<ServiceName, number>;
+  const restarts = {} as Record<ServiceName, number>;
+  for (const service of SERVICES) {
+    Object.defineProperty(pids, service, { enumerable: true, get: () => children[service].pid });
+    Object.defineProperty(restarts, service, {
+      enumerable: true,
+      get: () => backoffs[service].restarts,
+    });
+  }
   return {
     gatewayUrl,
     startupMs: Math.round(performance.now() - started),
-    pids: Object.fromEntries(
-      Object.entries(children).map(([k, c]) => [k, c.pid]),
-    ) as Record<ServiceName, number>,
+    pids,
+    restarts,
     stop,
     async kill(service, signal = "SIGKILL") {
+      held.add(service);
       try {
         children[service].kill(signal);
       } catch { /* already gone */ }
@@ -190,6 +239,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     },
     restart(service) {
       if (stopping) throw new Error("the system is stopping");
+      held.delete(service);
       spawn(service);
     },
   };
