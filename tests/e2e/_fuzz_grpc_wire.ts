@@ -32,6 +32,8 @@ export interface Method {
   pkg: string;
   file: string;
   serialize(value: unknown): Buffer;
+  /** Existing entities valid messages refer to, once the setup made them. */
+  refs?: References;
 }
 
 interface DescribedType {
@@ -95,9 +97,30 @@ const STRING_DEFAULTS: Record<string, string> = {
   postalCode: "12345",
 };
 
+/** Existing entities that valid messages refer to, so that valid commands are accepted. */
+export interface References {
+  categoryId: string;
+  productId: string;
+  orderId: string;
+}
+
+/** The existing entity a field names: the target of an update, a product's category, and so on. */
+function referenceFor(m: Pick<Method, "path" | "refs">, field: string): string | undefined {
+  const { refs } = m;
+  if (!refs) return undefined;
+  if (field === "categoryId") return refs.categoryId;
+  if (field === "productId") return refs.productId;
+  if (field === "orderId") return refs.orderId;
+  if (field !== "id" || /\/Create/.test(m.path)) return undefined;
+  if (/Category/.test(m.path)) return refs.categoryId;
+  if (/Product/.test(m.path)) return refs.productId;
+  if (/Order/.test(m.path)) return refs.orderId;
+  return undefined;
+}
+
 /** A valid value for every field of a message (ids are fresh UUIDs, names unique). */
 export function validMessage(
-  m: Pick<Method, "file" | "pkg">,
+  m: Pick<Method, "file" | "pkg" | "path" | "refs">,
   fields: FieldInfo[],
   unique: string,
 ): Record<string, unknown> {
@@ -127,7 +150,9 @@ export function validMessage(
       default:
         value = undefined;
     }
-    if (f.name === "makeRoot") continue;
+    if (f.name === "makeRoot" || f.name === "parentId" || f.name === "reassignProductsTo") continue;
+    const ref = referenceFor(m, f.name);
+    if (ref !== undefined) value = ref;
     out[f.name] = f.repeated ? [value] : value;
   }
   return out;
@@ -217,7 +242,7 @@ export function rawMessage(m: Method, unique: () => string): fc.Arbitrary<RawMes
         } catch {
           bytes = Buffer.from([]);
         }
-        return { bytes, label: `= ${v.label}` };
+        return { bytes, label: `${f.type.slice(5).toLowerCase()} = ${v.label}`, field: f.name };
       })
     ),
     fc.constantFrom(...m.fields).chain((f) =>

@@ -50,7 +50,7 @@ import { CLEAN_KINDS, type Labeled, type TextKind } from "./_fuzz_values.ts";
 
 const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 10_000);
 const BATCH = 64;
-const IN_FLIGHT = 16;
+const IN_FLIGHT = Number(Deno.env.get("FUZZ_IN_FLIGHT") ?? 16);
 /** Check every process every this many batches (and at the end). */
 const LIVENESS_EVERY = 20;
 
@@ -68,6 +68,23 @@ interface GraphQLCase {
   headers: HeaderFuzz[];
   body?: BodyFuzz;
 }
+
+/** Hostile texts no write may accept as they are. */
+const UNSTORABLE_TEXT = new Set([
+  "NUL",
+  "NUL inside",
+  "lone high surrogate",
+  "lone low surrogate",
+  "lone surrogates inside",
+]);
+const UNSTORABLE_BODIES = new Set([
+  "invalid UTF-8 in a name",
+  "overlong UTF-8 NUL in a name",
+  "UTF-8 encoded lone surrogate in a name",
+  "raw NUL byte in a name",
+  "escaped lone surrogate in a name",
+  "escaped NUL in a name",
+]);
 
 /** Operations whose writes the ledger can follow without a correlation id: fresh ids only. */
 const FOLLOWABLE = new Set(["createCategory", "createProduct"]);
@@ -121,12 +138,29 @@ function describe(c: GraphQLCase): string {
   return [c.op.field, ...(parts.length ? parts : ["valid"]), ...headers].join(" | ");
 }
 
+/** Wrong-typed values share one cause: the type is what matters, not the value. */
+const WRONG_TYPE =
+  /^(float|int 2\^|int -2\^|string "10"|null|empty array|mixed array|empty object|nested object|boolean|-0)/;
+
+/** A header's value by what matters to a server: its bytes' range, then its length. */
+function headerClass(h: HeaderFuzz): string {
+  const name = h.name;
+  if (h.value.some((b) => b >= 0x80)) return `header ${name}: non-ASCII bytes`;
+  if (h.value.some((b) => b < 0x20 || b === 0x7f)) return `header ${name}: control bytes`;
+  if (h.value.length > 512) return `header ${name}: over 512 bytes`;
+  return `header ${h.label}`;
+}
+
 /** What about a case could cause a failure, independent of the operation: its hostile parts. */
 function causeOf(c: GraphQLCase): string {
   if (c.body) return `body: ${c.body.label}`;
   const causes = new Set([
-    ...c.changes.map((ch) => `${ch.kind} = ${ch.value.label}`),
-    ...c.headers.map((h) => `header ${h.label}`),
+    ...c.changes.filter((ch) => ch.kind !== "none").map((ch) =>
+      WRONG_TYPE.test(ch.value.label) && !ch.value.label.startsWith("int 2147483647")
+        ? `${ch.kind} = wrong-typed variable`
+        : `${ch.kind} = ${ch.value.label}`
+    ),
+    ...c.headers.map(headerClass),
   ]);
   return causes.size ? [...causes].sort().join(" & ") : "valid request";
 }
@@ -285,6 +319,20 @@ Deno.test({
               outcome: answer,
             });
           }
+        }
+        // Text that cannot be stored faithfully (NUL, unpaired surrogates, invalid UTF-8) is refused.
+        const unstorable = c.body
+          ? UNSTORABLE_BODIES.has(c.body.label)
+          : c.changes.length === 1 && only?.kind === "text" &&
+            UNSTORABLE_TEXT.has(only.value.label);
+        if (unstorable && result.wrote) {
+          tally.fail({
+            failure: "accepted text it cannot store",
+            cause,
+            where,
+            request,
+            outcome: answer,
+          });
         }
         const freshUnchanged = c.op.freshPath && !c.body &&
           getPath(variables, c.op.freshPath) === c.fresh;
