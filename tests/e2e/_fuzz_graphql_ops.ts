@@ -47,6 +47,7 @@ export type ArgKind =
   | { t: "money" }
   | { t: "discount" }
   | { t: "bool" }
+  | { t: "object" }
   | { t: "position" }
   | { t: "items" }
   | { t: "enum"; values: readonly string[] };
@@ -209,7 +210,7 @@ export const OPERATIONS: Operation[] = [
       },
       { path: ["input", "page"], kind: page },
       { path: ["input", "perPage"], kind: perPage },
-      { path: ["input"], kind: { t: "bool" } },
+      { path: ["input"], kind: { t: "object" } },
     ],
   },
   {
@@ -551,6 +552,7 @@ export function hostileValue(
         ...common,
       );
     case "bool":
+    case "object":
       return fc.oneof(...common);
     case "position":
       return fc.oneof({ weight: 3, arbitrary: positionText() as fc.Arbitrary<Labeled> }, ...common);

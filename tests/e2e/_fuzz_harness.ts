@@ -51,23 +51,24 @@ export class Tally {
    */
   groups(): FailureGroup[] {
     const by = new Map<string, FailureGroup>();
-    const add = (group: string, f: Failure) => {
+    const add = (group: string, f: Failure, single: boolean) => {
       const seen = by.get(group);
       if (!seen) by.set(group, { group, count: 1, where: new Set([f.where]), example: f });
       else {
         seen.count++;
         seen.where.add(f.where);
-        if (f.request.length < seen.example.request.length) seen.example = f;
+        // The example has one cause when the group has one: that is the minimal counterexample.
+        if (single && f.request.length < seen.example.request.length) seen.example = f;
       }
     };
     const combined: Failure[] = [];
     for (const f of this.failures) {
       if (f.cause.includes(" & ")) combined.push(f);
-      else add(`${f.failure}: ${f.cause}`, f);
+      else add(`${f.failure}: ${f.cause}`, f, true);
     }
     for (const f of combined) {
       const single = f.cause.split(" & ").map((c) => `${f.failure}: ${c}`).find((g) => by.has(g));
-      add(single ?? `${f.failure}: ${f.cause}`, f);
+      add(single ?? `${f.failure}: ${f.cause}`, f, false);
     }
     return [...by.values()].sort((a, b) => a.group.localeCompare(b.group));
   }

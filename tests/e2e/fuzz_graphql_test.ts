@@ -138,9 +138,22 @@ function describe(c: GraphQLCase): string {
   return [c.op.field, ...(parts.length ? parts : ["valid"]), ...headers].join(" | ");
 }
 
-/** Wrong-typed values share one cause: the type is what matters, not the value. */
-const WRONG_TYPE =
-  /^(float|int 2\^|int -2\^|string "10"|null|empty array|mixed array|empty object|nested object|boolean|-0)/;
+/** Whether a value is not of its argument's GraphQL type (so coercion, not the service, refuses it). */
+function wrongTyped(kind: string, value: unknown): boolean {
+  switch (kind) {
+    case "int":
+      return typeof value !== "number" || !Number.isInteger(value) || Math.abs(value) >= 2 ** 31 ||
+        Object.is(value, -0);
+    case "bool":
+      return typeof value !== "boolean";
+    case "object":
+      return value === null || typeof value !== "object" || Array.isArray(value);
+    case "items":
+      return !Array.isArray(value);
+    default:
+      return typeof value !== "string";
+  }
+}
 
 /** A header's value by what matters to a server: its bytes' range, then its length. */
 function headerClass(h: HeaderFuzz): string {
@@ -156,7 +169,7 @@ function causeOf(c: GraphQLCase): string {
   if (c.body) return `body: ${c.body.label}`;
   const causes = new Set([
     ...c.changes.filter((ch) => ch.kind !== "none").map((ch) =>
-      WRONG_TYPE.test(ch.value.label) && !ch.value.label.startsWith("int 2147483647")
+      wrongTyped(ch.kind, ch.value.value)
         ? `${ch.kind} = wrong-typed variable`
         : `${ch.kind} = ${ch.value.label}`
     ),
@@ -287,8 +300,10 @@ Deno.test({
         tally.count(outcome);
         const cause = causeOf(c);
         const where = c.body ? "body" : c.op.field;
-        const request = `${c.body ? c.body.label : documentOf(c.op).slice(0, 60)} ${
-          show(variables)
+        const request = `${
+          c.body
+            ? show(new TextDecoder().decode(c.body.body.subarray(0, 120)))
+            : `${documentOf(c.op).slice(0, 60)} ${show(variables)}`
         }${c.headers.length ? ` headers ${c.headers.map((h) => h.label).join(", ")}` : ""}`;
         const answer = `${status} ${outcome} ${show(result.errors[0]?.message ?? "")}`;
         if (result.failure) {
