@@ -262,7 +262,7 @@ for (const overlay of ["dev", "prod"] as const) {
         .map((e) => [e.name, e.value]),
     );
     const parsed = sagaConfigSchema.safeParse({ ...settings, EVENT_STORE_URL: "postgres://x" });
-    assert.ok(parsed.success, parsed.error?.message);
+    if (!parsed.success) assert.fail(`saga settings: ${parsed.error.message}`);
   });
 
   Deno.test(`${overlay}: the gRPC ports take connections from this namespace's pods only, the gateway from anyone`, async () => {
