@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import type { IDeployment } from "kubernetes-models/apps/v1";
 import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
@@ -9,7 +10,7 @@ import { sagaConfigSchema } from "../../services/saga/config.ts";
 import { type Manifest, parseManifests, render, validateManifest } from "./render.ts";
 import { serviceFacts } from "./service_facts.ts";
 
-const here = (path: string) => new URL(path, import.meta.url).pathname;
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const OVERLAYS = { base: here("base"), dev: here("overlays/dev"), prod: here("overlays/prod") };
 type Overlay = keyof typeof OVERLAYS;
 const renders = new Map<Overlay, Promise<Manifest[]>>();
