@@ -3,6 +3,7 @@ import type { SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
+import type { ServerTls } from "@shared/grpc/tls.ts";
 import { observeCommand } from "@shared/observability/mod.ts";
 import { eventLogHandlers } from "./handlers/event_log.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
@@ -17,7 +18,10 @@ import type { Carrier, PaymentGateway } from "./ports.ts";
 export interface CommandServiceOptions {
   eventStoreUrl: string;
   port: number;
+  /** Default `127.0.0.1`. */
   host?: string;
+  /** TLS (or mutual TLS) of the gRPC listener; default plaintext. */
+  tls?: ServerTls;
   logger: Logger;
   poolSize?: number;
   /** The payment gateway adapter; default: approves every charge. */
@@ -59,6 +63,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
       port: options.port,
       logger: options.logger,
       ...(options.host ? { host: options.host } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     },
   );
   return {

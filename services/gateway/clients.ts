@@ -7,6 +7,7 @@ import {
 import { categoryQueries, orderQueries, productQueries } from "@proto/query/v1/contract.ts";
 import {
   type Client,
+  type ClientTls,
   createClient,
   createServicePolicy,
   type Deadlines,
@@ -32,6 +33,8 @@ export interface Clients {
 export interface ClientsOptions {
   deadlines?: Partial<Deadlines>;
   resilience?: ResilienceOptions;
+  /** TLS to both services; default plaintext. */
+  tls?: ClientTls;
 }
 
 /** Connects to the command and query services. */
@@ -44,8 +47,9 @@ export function createClients(
     command: createServicePolicy("command", options.resilience),
     query: createServicePolicy("query", options.resilience),
   };
-  const command = { deadlines: options.deadlines ?? {}, policy: policies.command };
-  const query = { deadlines: options.deadlines ?? {}, policy: policies.query };
+  const tls = options.tls ? { tls: options.tls } : {};
+  const command = { deadlines: options.deadlines ?? {}, policy: policies.command, ...tls };
+  const query = { deadlines: options.deadlines ?? {}, policy: policies.query, ...tls };
   const clients = {
     categoryCommands: createClient(categoryCommands, commandAddress, command),
     productCommands: createClient(productCommands, commandAddress, command),

@@ -6,3 +6,4 @@ export * from "./status.ts";
 export * from "./validate.ts";
 export * from "./proto.ts";
 export * from "./resilience.ts";
+export * from "./tls.ts";
