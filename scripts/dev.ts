@@ -123,7 +123,7 @@ try {
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   say(`all services healthy in ${seconds} s`);
-  say(`GraphQL: http://localhost:${config.GATEWAY_PORT}/graphql`);
+  say(`GraphQL: ${system.gatewayUrl.replace("127.0.0.1", "localhost")}/graphql`);
 } catch (err) {
   console.error(`[dev] ${err instanceof Error ? err.message : String(err)}`);
   await shutdown(1);

@@ -4,6 +4,7 @@ import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
 import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
+import type { ServerTls } from "@shared/grpc/tls.ts";
 import { observeCommand } from "@shared/observability/mod.ts";
 import { eventLogHandlers } from "./handlers/event_log.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
@@ -18,7 +19,10 @@ import type { Carrier, PaymentGateway } from "./ports.ts";
 export interface CommandServiceOptions {
   eventStoreUrl: string;
   port: number;
+  /** Default `127.0.0.1`. */
   host?: string;
+  /** TLS (or mutual TLS) of the gRPC listener; default plaintext. */
+  tls?: ServerTls;
   logger: Logger;
   poolSize?: number;
   /** The payment gateway adapter; default: approves every charge. */
@@ -60,6 +64,7 @@ export async function startCommandService(options: CommandServiceOptions): Promi
       port: options.port,
       logger: options.logger,
       ...(options.host ? { host: options.host } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     },
   );
   const stopHealth = reportDatabaseHealth(server.health, sql, {

@@ -1,6 +1,11 @@
 import type { DefinitionNode } from "graphql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
-import { checkHealth, type Deadlines, type ResilienceOptions } from "@shared/grpc/mod.ts";
+import {
+  checkHealth,
+  type ClientTls,
+  type Deadlines,
+  type ResilienceOptions,
+} from "@shared/grpc/mod.ts";
 import type { ValidationError } from "@shared/errors/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import {
@@ -38,10 +43,15 @@ export interface GatewayOptions {
   commandAddress: string;
   /** host:port of the query service. */
   queryAddress: string;
+  /** TLS to the command and query services (mutual with a client certificate); default plaintext. */
+  grpcTls?: ClientTls;
   /** The read model database, whose change feed drives subscriptions and cache invalidation. */
   readModelUrl?: string;
   logger: Logger;
-  /** `production` masks internals and turns introspection and GraphiQL off unless enabled. */
+  /**
+   * `production` masks internals, turns introspection and GraphiQL off unless
+   * enabled, leaves /metrics to the metrics port and service addresses out of /health.
+   */
   mode?: "development" | "production";
   introspection?: boolean;
   graphiql?: boolean;
@@ -115,6 +125,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.consistencyTimeoutMs !== undefined
       ? { consistencyTimeoutMs: options.consistencyTimeoutMs }
       : {}),
+    ...(options.grpcTls ? { tls: options.grpcTls } : {}),
   });
   const feed = options.readModelUrl
     ? await startChangeFeed(options.readModelUrl, logger)
@@ -184,20 +195,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
    */
   async function health(): Promise<Response> {
     const [command, query] = await Promise.all([
-      checkHealth(options.commandAddress),
-      checkHealth(options.queryAddress),
+      checkHealth(options.commandAddress, 1000, "", options.grpcTls),
+      checkHealth(options.queryAddress, 1000, "", options.grpcTls),
     ]);
+    // Where the services live is for operators, not for whoever can reach a production gateway.
+    const at = (address: string) => production ? {} : { address };
     const ok = command === "SERVING" && query === "SERVING" &&
       raw.policies.command.state === "closed" && raw.policies.query.state === "closed";
     return Response.json({
       status: ok ? "ok" : "degraded",
       dependencies: {
         command: {
-          address: options.commandAddress,
+          ...at(options.commandAddress),
           status: command,
           circuit: raw.policies.command.state,
         },
-        query: { address: options.queryAddress, status: query, circuit: raw.policies.query.state },
+        query: {
+          ...at(options.queryAddress),
+          status: query,
+          circuit: raw.policies.query.state,
+        },
         changeFeed: { status: feed ? (feed.version() ? "in_sync" : "syncing") : "off" },
       },
       cache: cache ? { ...cache.stats, responses: responses?.stats ?? null } : null,
@@ -211,7 +228,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     feed,
     async fetch(request) {
       const { pathname } = new URL(request.url);
-      if (request.method === "GET" && pathname === "/metrics") return await metricsHandler();
+      // Production serves metrics on their own port only (startGateway's metricsPort).
+      if (!production && request.method === "GET" && pathname === "/metrics") {
+        return await metricsHandler();
+      }
       if (request.method === "GET" && pathname === "/health") return await health();
       const refused = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
       if (refused) return badHeaders(request, refused);
@@ -264,22 +284,50 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 /** A running gateway HTTP server. */
 export interface GatewayServer {
   port: number;
+  /** Port of the metrics listener, when one was asked for. */
+  metricsPort: number | undefined;
   gateway: Gateway;
   stop(): Promise<void>;
 }
 
-/** Serves the gateway on `port` (0 picks a free one). */
-export async function startGateway(
-  options: GatewayOptions & { port: number; host?: string },
-): Promise<GatewayServer> {
-  const gateway = await createGateway(options);
-  const abort = new AbortController();
-  const server = Deno.serve(
+/** Where and how the gateway listens. */
+export interface GatewayListenOptions {
+  /** 0 picks a free one. */
+  port: number;
+  /** Default `0.0.0.0`. */
+  host?: string;
+  /** HTTPS with this certificate (chain) and key, PEM text; default plain HTTP. */
+  tls?: { cert: string; key: string };
+  /** Serve `GET /metrics` on this port too (0 picks a free one); production serves it only here. */
+  metricsPort?: number;
+  /** Of the metrics listener; default `host`. */
+  metricsHost?: string;
+}
+
+/** Serves /metrics alone, so scrapes can stay on an internal network. */
+function serveMetrics(port: number, hostname: string, signal: AbortSignal): Deno.HttpServer {
+  return Deno.serve({ port, hostname, signal, onListen: () => {} }, (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname !== "/metrics") return new Response("Not found", { status: 404 });
+    if (request.method !== "GET") return new Response("Method not allowed", { status: 405 });
+    return metricsHandler();
+  });
+}
+
+/** The gateway's own listener: HTTP, or HTTPS with `options.tls`. */
+function serveGateway(
+  gateway: Gateway,
+  options: GatewayListenOptions,
+  hostname: string,
+  signal: AbortSignal,
+): Deno.HttpServer {
+  return Deno.serve(
     {
       port: options.port,
-      hostname: options.host ?? "0.0.0.0",
-      signal: abort.signal,
+      hostname,
+      signal,
       onListen: () => {},
+      ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
     },
     async (request) => {
       try {
@@ -291,8 +339,30 @@ export async function startGateway(
       }
     },
   );
+}
+
+/** Serves the gateway on `port` (0 picks a free one). */
+export async function startGateway(
+  options: GatewayOptions & GatewayListenOptions,
+): Promise<GatewayServer> {
+  const gateway = await createGateway(options);
+  const abort = new AbortController();
+  const hostname = options.host ?? "0.0.0.0";
+  let metrics: Deno.HttpServer | undefined;
+  let server: Deno.HttpServer;
+  try {
+    if (options.metricsPort !== undefined) {
+      metrics = serveMetrics(options.metricsPort, options.metricsHost ?? hostname, abort.signal);
+    }
+    server = serveGateway(gateway, options, hostname, abort.signal);
+  } catch (err) {
+    abort.abort();
+    await gateway.close();
+    throw err;
+  }
   return {
     port: (server.addr as Deno.NetAddr).port,
+    metricsPort: metrics ? (metrics.addr as Deno.NetAddr).port : undefined,
     gateway,
     async stop() {
       // Closing the gateway ends its subscriptions; then requests in flight get
@@ -305,6 +375,7 @@ export async function startGateway(
       ]);
       clearTimeout(timer);
       if (!drained) abort.abort();
+      await metrics?.shutdown();
       await server.finished;
       await closing;
     },

@@ -8,6 +8,7 @@ import { categoryQueries, orderQueries, productQueries } from "@proto/query/v1/c
 import {
   type CallOptions,
   type Client,
+  type ClientTls,
   closeOnRecovery,
   createClient,
   createServicePolicy,
@@ -47,6 +48,8 @@ export interface ClientsOptions {
    * answer arrives before the deadline, which would count as an outage.
    */
   consistencyTimeoutMs?: number;
+  /** TLS to both services; default plaintext. */
+  tls?: ClientTls;
 }
 
 /** A query client whose reads with a consistency token get a longer deadline. */
@@ -81,15 +84,19 @@ export function createClients(
     command: createServicePolicy("command", options.resilience),
     query: createServicePolicy("query", options.resilience),
   };
-  const health = { command: watchHealth(commandAddress), query: watchHealth(queryAddress) };
+  const tls = options.tls ? { tls: options.tls } : {};
+  const health = {
+    command: watchHealth(commandAddress, tls),
+    query: watchHealth(queryAddress, tls),
+  };
   const unfollow = [
     closeOnRecovery(policies.command, health.command),
     closeOnRecovery(policies.query, health.query),
   ];
   const deadlines = { ...defaultDeadlines, ...options.deadlines };
   const extraMs = options.consistencyTimeoutMs ?? 5000;
-  const command = { deadlines, policy: policies.command };
-  const query = { deadlines, policy: policies.query };
+  const command = { deadlines, policy: policies.command, ...tls };
+  const query = { deadlines, policy: policies.query, ...tls };
   const clients = {
     categoryCommands: createClient(categoryCommands, commandAddress, command),
     productCommands: createClient(productCommands, commandAddress, command),

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { secretWeakness } from "@shared/auth/mod.ts";
 import { addressVar, loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { certificateFileVar, checkKeyPair, privateKeyFileVar } from "@shared/config/tls.ts";
+import { checkClientTls, clientTlsOf, grpcTlsVars } from "@shared/grpc/tls.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
@@ -17,6 +19,10 @@ const config = loadConfigOrExit(
     GATEWAY_PORT: portVar.default(4000),
     GATEWAY_HOST: z.string().default("0.0.0.0"),
     GATEWAY_MODE: z.enum(["development", "production"]).default("development"),
+    GATEWAY_TLS_CERT: certificateFileVar.optional(),
+    GATEWAY_TLS_KEY: privateKeyFileVar.optional(),
+    GATEWAY_METRICS_PORT: portVar.optional(),
+    ...grpcTlsVars,
     GRAPHQL_INTROSPECTION: flag.optional(),
     GRAPHIQL: flag.optional(),
     COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
@@ -49,9 +55,11 @@ const config = loadConfigOrExit(
     JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(30 * 86_400).default(86_400),
     JWT_ROLES_CLAIM: z.string().min(1).max(200).optional(),
   }).superRefine((c, ctx) => {
-    if (c.GATEWAY_MODE !== "production") return;
     const issue = (path: string, message: string) =>
       ctx.addIssue({ code: "custom", path: [path], message });
+    checkKeyPair(c, "GATEWAY_TLS_CERT", "GATEWAY_TLS_KEY", issue);
+    checkClientTls(c, issue);
+    if (c.GATEWAY_MODE !== "production") return;
     if (!c.JWT_SECRET && !c.JWT_JWKS_URL) {
       issue("JWT_SECRET", "is required in production (or set JWT_JWKS_URL)");
     }
@@ -62,11 +70,19 @@ const config = loadConfigOrExit(
     }
   }),
 );
+const production = config.GATEWAY_MODE === "production";
+// Production keeps /metrics off the public port; development also serves it there.
+const metricsPort = config.GATEWAY_METRICS_PORT ?? (production ? 9466 : undefined);
+const grpcTls = clientTlsOf(config);
 await initTracing("gateway");
 const logger = createLogger("gateway");
 const server = await startGateway({
   port: config.GATEWAY_PORT,
   host: config.GATEWAY_HOST,
+  ...(config.GATEWAY_TLS_CERT && config.GATEWAY_TLS_KEY
+    ? { tls: { cert: config.GATEWAY_TLS_CERT, key: config.GATEWAY_TLS_KEY } }
+    : {}),
+  ...(metricsPort !== undefined ? { metricsPort } : {}),
   mode: config.GATEWAY_MODE,
   ...(config.GRAPHQL_INTROSPECTION !== undefined
     ? { introspection: config.GRAPHQL_INTROSPECTION }
@@ -74,6 +90,7 @@ const server = await startGateway({
   ...(config.GRAPHIQL !== undefined ? { graphiql: config.GRAPHIQL } : {}),
   commandAddress: config.COMMAND_SERVICE_ADDRESS,
   queryAddress: config.QUERY_SERVICE_ADDRESS,
+  ...(grpcTls ? { grpcTls } : {}),
   ...(config.READ_MODEL_URL ? { readModelUrl: config.READ_MODEL_URL } : {}),
   cache: config.CACHE_ENABLED
     ? {
@@ -118,7 +135,9 @@ const server = await startGateway({
 logger.info("listening", {
   port: server.port,
   mode: config.GATEWAY_MODE,
-  graphql: `http://localhost:${server.port}/graphql`,
+  graphql: `${config.GATEWAY_TLS_CERT ? "https" : "http"}://localhost:${server.port}/graphql`,
+  ...(server.metricsPort !== undefined ? { metricsPort: server.metricsPort } : {}),
+  grpcTls: grpcTls ? (grpcTls.cert ? "mutual" : "on") : "off",
 });
 runUntilSignal(logger, async () => {
   await server.stop();

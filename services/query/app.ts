@@ -2,6 +2,7 @@ import postgres from "postgres";
 import type { Sql } from "@shared/db/connect.ts";
 import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
+import type { ServerTls } from "@shared/grpc/tls.ts";
 import { observeQuery } from "@shared/observability/mod.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
@@ -20,7 +21,10 @@ export interface QueryServiceOptions {
    */
   eventStoreUrl?: string;
   port: number;
+  /** Default `127.0.0.1`. */
   host?: string;
+  /** TLS (or mutual TLS) of the gRPC listener; default plaintext. */
+  tls?: ServerTls;
   logger: Logger;
   poolSize?: number;
   /** How long a call with a consistency token may wait for the projections; default 5000 ms. */
@@ -85,6 +89,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
       port: options.port,
       logger: options.logger,
       ...(options.host ? { host: options.host } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     },
   );
   const stopHealth = reportDatabaseHealth(server.health, sql, {

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 import type { HealthStatus } from "./client.ts";
+import { clientChannel, type ClientTls } from "./tls.ts";
 
 /** A live view of a service's health, from the standard `grpc.health.v1.Health/Watch` stream. */
 export interface HealthWatch {
@@ -17,6 +18,8 @@ export interface HealthWatchOptions {
   service?: string;
   /** Delay before the first reconnection after the stream breaks; doubles up to 1 s. */
   retryMs?: number;
+  /** TLS to the server, as the service's other clients use; default plaintext. */
+  tls?: ClientTls | undefined;
 }
 
 // A process that dies closes its sockets, so the stream breaks at once and
@@ -40,10 +43,11 @@ type WatchClient = grpc.Client & {
  */
 export function watchHealth(address: string, options: HealthWatchOptions = {}): HealthWatch {
   const Ctor = grpc.makeGenericClientConstructor(healthService, "grpc.health.v1.Health");
+  const channel = clientChannel(address, options.tls);
   const client = new Ctor(
     address,
-    grpc.credentials.createInsecure(),
-    channelOptions,
+    channel.credentials,
+    { ...channel.options, ...channelOptions },
   ) as unknown as WatchClient;
   const listeners = new Set<(status: HealthStatus, previous: HealthStatus) => void>();
   const firstRetryMs = options.retryMs ?? 100;

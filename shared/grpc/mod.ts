@@ -8,3 +8,4 @@ export * from "./proto.ts";
 export * from "./resilience.ts";
 export * from "./health_watch.ts";
 export * from "./database_health.ts";
+export * from "./tls.ts";

@@ -15,6 +15,7 @@ import {
 import { fromGrpcMetadata } from "./metadata.ts";
 import { loadProto, serviceDefinition } from "./proto.ts";
 import { asAppError, toServiceError } from "./status.ts";
+import { serverCredentials, type ServerTls } from "./tls.ts";
 import { parseWith } from "./validate.ts";
 import { checkWire, resolverOf } from "./wire.ts";
 
@@ -157,13 +158,24 @@ function unaryHandler(
   };
 }
 
+/** Where and how a gRPC server listens. */
+export interface GrpcServerOptions {
+  /** Default `127.0.0.1`: reachable from this machine only unless a deployment opens it. */
+  host?: string;
+  /** 0 picks a free one. */
+  port: number;
+  /** TLS (and optionally mutual TLS); default plaintext. */
+  tls?: ServerTls;
+  logger: Logger;
+}
+
 /**
  * Starts a gRPC server that serves the given contracts, the standard health
  * service and server reflection, on `host:port` (port 0 picks a free one).
  */
 export async function startGrpcServer(
   bindings: ServiceBinding[],
-  options: { host?: string; port: number; logger: Logger },
+  options: GrpcServerOptions,
 ): Promise<GrpcServer> {
   const server = new grpc.Server();
   const statuses: Record<string, "SERVING"> = { "": "SERVING" };
@@ -184,9 +196,9 @@ export async function startGrpcServer(
   new ReflectionService(Object.assign({}, ...definitions, healthDefinition()))
     .addToServer(server);
 
-  const address = `${options.host ?? "0.0.0.0"}:${options.port}`;
+  const address = `${options.host ?? "127.0.0.1"}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    server.bindAsync(address, serverCredentials(options.tls), (err, bound) => {
       if (err) reject(new Error(`Cannot listen on ${address}: ${err.message}`, { cause: err }));
       else resolve(bound);
     })

@@ -55,10 +55,17 @@ export interface SystemOptions {
   supervise?: boolean | RestartBackoffOptions;
   /** Where the supervisor's lines go; default console.log with a "[supervisor]" prefix. */
   log?: (line: string) => void;
+  /**
+   * PEM of the CA that signed the gateway's certificate, trusted by the
+   * start-up checks when GATEWAY_TLS_CERT makes the gateway serve HTTPS;
+   * default the file in GRPC_TLS_CA (`deno task certs` signs both with one CA).
+   */
+  gatewayCa?: string;
 }
 
 /** The running service processes. */
 export interface RunningSystem {
+  /** `http://127.0.0.1:<port>`, or `https://` when GATEWAY_TLS_CERT is set. */
   gatewayUrl: string;
   /** Milliseconds from spawning to all healthy. */
   startupMs: number;
@@ -94,9 +101,12 @@ function serviceEnv(options: SystemOptions): Record<string, string> {
   };
 }
 
-async function healthy(url: string): Promise<boolean> {
+async function healthy(url: string, client?: Deno.HttpClient): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(2000),
+      ...(client ? { client } : {}),
+    });
     await res.body?.cancel();
     return res.ok;
   } catch {
@@ -119,6 +129,21 @@ export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const env = serviceEnv(options);
+  // The services inherit this process's environment, then get `env` on top.
+  const setting = (name: string) => env[name] || Deno.env.get(name) || undefined;
+  const https = Boolean(setting("GATEWAY_TLS_CERT"));
+  let client: Deno.HttpClient | undefined;
+  if (https) {
+    const caFile = setting("GRPC_TLS_CA");
+    const ca = options.gatewayCa ?? (caFile ? await Deno.readTextFile(caFile) : undefined);
+    if (!ca) {
+      throw new Error(
+        "Cannot start the system: GATEWAY_TLS_CERT is set but no CA to trust it; set GRPC_TLS_CA " +
+          "or pass gatewayCa",
+      );
+    }
+    client = Deno.createHttpClient({ caCerts: [ca] });
+  }
   const output = options.output ?? "inherit";
   const log = options.log ?? ((line: string) => console.log(`[supervisor] ${line}`));
   const started = performance.now();
@@ -185,11 +210,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  const gatewayUrl = `http://127.0.0.1:${options.ports.gateway}`;
+  const gatewayUrl = `${https ? "https" : "http"}://127.0.0.1:${options.ports.gateway}`;
   const checks = [
-    `${gatewayUrl}/health`,
-    `http://127.0.0.1:${options.ports.projector}/health`,
-    `http://127.0.0.1:${options.ports.saga}/health`,
+    { url: `${gatewayUrl}/health`, client },
+    { url: `http://127.0.0.1:${options.ports.projector}/health` },
+    { url: `http://127.0.0.1:${options.ports.saga}/health` },
   ];
   const early = Promise.race(
     (Object.keys(exited) as (ServiceName)[]).map((name) =>
@@ -202,7 +227,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   });
   for (;;) {
     if (failure) break;
-    const results = await Promise.all(checks.map(healthy));
+    const results = await Promise.all(checks.map((check) => healthy(check.url, check.client)));
     if (results.every(Boolean)) break;
     if (Date.now() > deadline) {
       failure = "services were not healthy within the start-up timeout";
@@ -210,6 +235,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  client?.close();
   if (failure) {
     await stop();
     throw new Error(`Cannot start the system: ${failure}`);
