@@ -18,6 +18,7 @@ import { CATEGORIES, ORDERS, PRODUCTS, STATISTICS } from "@shared/read_models/mo
 import { type CacheOptions, createQueryCache, type QueryCache } from "./cache.ts";
 import { type Clients, createClients } from "./clients.ts";
 import { checkMetadataHeaders, type Context, createLoaders, requestMetadata } from "./context.ts";
+import { checkEncoding } from "./encoding.ts";
 import { toGraphQLError } from "./errors.ts";
 import { type ChangeFeed, startChangeFeed } from "./feed.ts";
 import { corsOptions, requestError } from "./http_errors.ts";
@@ -77,7 +78,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function badHeaders(request: Request, err: ValidationError): Response {
+function refused(request: Request, err: ValidationError): Response {
   return requestError(request, 400, { message: err.message, code: err.code, fields: err.issues });
 }
 
@@ -233,8 +234,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         return await metricsHandler();
       }
       if (request.method === "GET" && pathname === "/health") return await health();
-      const refused = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
-      if (refused) return badHeaders(request, refused);
+      const badHeaders = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
+      if (badHeaders) return refused(request, badHeaders);
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
         let principal: Principal | undefined;
         try {
@@ -251,6 +252,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return await observeHttpRequest(request, async () => {
         const body = await readBody(request, limits.maxBodyBytes);
         if (body instanceof Response) return body;
+        const malformed = checkEncoding(request, body);
+        if (malformed) return refused(request, malformed);
         const cacheable = body && responses?.cacheable(request, body);
         if (cacheable) {
           const hit = responses!.lookup(cacheable);
