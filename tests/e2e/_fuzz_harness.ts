@@ -211,6 +211,8 @@ export interface WriteRecord {
 export class WriteLedger {
   readonly records = new Map<string, WriteRecord>();
   readonly #freshAccepted = new Set<string>();
+  /** Aggregates of attributed events: the saga correlates what it writes with them. */
+  readonly #attributed = new Set<string>();
   readonly #freshRefused = new Map<string, WriteRecord>();
   #checkedUpTo = 0n;
   /** Correlation ids of the setup's own writes. */
@@ -222,6 +224,9 @@ export class WriteLedger {
     const [row] = await system.db.eventStore<{ max: string | null }[]>`
       SELECT max(id)::text AS max FROM events`;
     this.#checkedUpTo = BigInt(row?.max ?? "0");
+    const seeded = await system.db.eventStore<{ id: string }[]>`
+      SELECT DISTINCT aggregate_id::text AS id FROM events`;
+    for (const { id } of seeded) this.#attributed.add(id);
   }
 
   /** Records one answered request. */
@@ -253,7 +258,8 @@ export class WriteLedger {
         !byCorrelation && !this.#freshAccepted.has(row.aggregate) &&
         !(row.correlation && this.setup.has(row.correlation)) &&
         // The saga correlates its own events with the order when their cause had no correlation id.
-        !(row.correlation && this.#freshAccepted.has(row.correlation))
+        !(row.correlation && this.#freshAccepted.has(row.correlation)) &&
+        !(row.correlation && this.#attributed.has(row.correlation))
       ) {
         this.unattributed++;
         tally.fail({
@@ -263,6 +269,8 @@ export class WriteLedger {
           request: `correlation ${show(row.correlation)}`,
           outcome: "written",
         });
+      } else {
+        this.#attributed.add(row.aggregate);
       }
     }
   }
