@@ -2,12 +2,19 @@ import type { z } from "zod";
 import type { CommandResult } from "@proto/command/v1/contract.ts";
 import { IdempotencyKeyReusedError, NotFoundError } from "@shared/errors/mod.ts";
 import { DOMAIN_NAMESPACE, uuidV5 } from "@shared/domain/shared/ids.ts";
-import type { CallOptions } from "@shared/grpc/mod.ts";
+import type { CallOptions, RpcContract } from "@shared/grpc/mod.ts";
 import { CategoryView, OrderView, ProductView } from "@proto/query/v1/contract.ts";
 import { parseConsistencyToken } from "@shared/projection/consistency.ts";
 import type { Category, Context, Product, RequestState } from "../context.ts";
 
 type Result = z.output<typeof CommandResult>;
+
+/**
+ * What an RPC's typed client takes, as the type of the GraphQL arguments or
+ * input object that mirror it (schema_contract_test.ts holds the two to the
+ * same fields, nullability and scalar kinds).
+ */
+export type ContractInput<M extends RpcContract> = z.input<M["input"]>;
 
 /** The consistency token of a command result: its last event's global position. */
 export function consistencyToken(result: Result): string {
