@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { z } from "zod";
+import { core, def } from "./zod_shape.ts";
 import { commandContracts } from "./command/v1/contract.ts";
 import { queryContracts } from "./query/v1/contract.ts";
 import { loadProto, protoMethodName, type ServiceContract } from "@shared/grpc/mod.ts";
@@ -21,38 +22,6 @@ interface MessageType {
 interface MethodDefinition {
   requestType: MessageType;
   responseType: MessageType;
-}
-
-interface ZodDef {
-  type: string;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  out?: z.ZodType;
-  element?: z.ZodType;
-  getter?: () => z.ZodType;
-  options?: z.ZodType[];
-}
-
-function def(schema: z.ZodType): ZodDef {
-  return (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
-}
-
-/** The zod type under wrappers: optional, default, preprocess/transform pipes, lazy. */
-function core(schema: z.ZodType): z.ZodType {
-  const d = def(schema);
-  switch (d.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-      return core(d.innerType!);
-    case "pipe":
-      // A preprocess pipe puts the real schema in `out`; a transform pipe in `in`.
-      return core(def(d.in!).type === "transform" ? d.out! : d.in!);
-    case "lazy":
-      return core(d.getter!());
-    default:
-      return schema;
-  }
 }
 
 const scalar: Record<string, string[]> = {

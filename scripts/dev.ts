@@ -6,12 +6,18 @@
  * databases, migrates them and starts the four services as separate
  * processes. With EVENT_STORE_URL and READ_MODEL_URL (or one DATABASE_URL) it
  * uses those servers instead. Ctrl-C or SIGTERM stops everything.
+ *
+ * It also supervises: a service that dies is started again with back-off
+ * (shared/runtime/system.ts), and so is the embedded PostgreSQL, on the same
+ * port and data, so the services' pools reconnect to it. Each restart is
+ * logged.
  */
 import { z } from "zod";
 import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { withDatabase } from "@shared/db/connect.ts";
 import { type EmbeddedServer, startEmbeddedPostgres } from "@shared/db/embedded.ts";
 import { migrateDatabase } from "@shared/db/migrate.ts";
+import { RestartBackoff } from "@shared/runtime/backoff.ts";
 import { DEFAULT_PORTS, type RunningSystem, startSystem } from "@shared/runtime/system.ts";
 
 const config = loadConfig(
@@ -52,6 +58,38 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => void shutdown(0));
 }
 
+/**
+ * Starts the embedded PostgreSQL again whenever it exits on its own. A first
+ * attempt can fail while the old server's backends are still exiting; it is
+ * retried with back-off.
+ */
+function superviseEmbedded(server: EmbeddedServer, dataDir: string): void {
+  const backoff = new RestartBackoff();
+  const onExit = async (dead: EmbeddedServer) => {
+    await dead.exited;
+    while (!stopping) {
+      const delay = backoff.next();
+      say(
+        `embedded PostgreSQL (pid ${dead.pid}) exited; restarting in ${delay} ms (restart ${backoff.restarts})`,
+      );
+      await new Promise((r) => setTimeout(r, delay));
+      if (stopping) return;
+      try {
+        const next = await startEmbeddedPostgres({ dataDir, port: dead.port });
+        backoff.started();
+        embedded = next;
+        say(`embedded PostgreSQL started again (pid ${next.pid}) on port ${next.port}`);
+        if (stopping) await next.stop();
+        else void onExit(next);
+        return;
+      } catch (err) {
+        say(`embedded PostgreSQL did not start: ${err instanceof Error ? err.message : err}`);
+      }
+    }
+  };
+  void onExit(server);
+}
+
 try {
   let eventStoreUrl = config.EVENT_STORE_URL ?? config.DATABASE_URL;
   let readModelUrl = config.READ_MODEL_URL ?? config.DATABASE_URL;
@@ -59,6 +97,7 @@ try {
     await Deno.mkdir(config.DEV_DATA_DIR, { recursive: true });
     embedded = await startEmbeddedPostgres({ dataDir: config.DEV_DATA_DIR });
     say(`embedded PostgreSQL on port ${embedded.port} (data in ${config.DEV_DATA_DIR})`);
+    superviseEmbedded(embedded, config.DEV_DATA_DIR);
     eventStoreUrl = withDatabase(embedded.url, "event_store");
     readModelUrl = withDatabase(embedded.url, "read_model");
   }
@@ -69,6 +108,7 @@ try {
     if (applied.length) say(`${set}: applied ${applied.join(", ")}`);
   }
   system = await startSystem({
+    log: (line) => say(line),
     eventStoreUrl,
     readModelUrl,
     ports: {
@@ -83,7 +123,7 @@ try {
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   say(`all services healthy in ${seconds} s`);
-  say(`GraphQL: http://localhost:${config.GATEWAY_PORT}/graphql`);
+  say(`GraphQL: ${system.gatewayUrl.replace("127.0.0.1", "localhost")}/graphql`);
 } catch (err) {
   console.error(`[dev] ${err instanceof Error ? err.message : String(err)}`);
   await shutdown(1);

@@ -4,7 +4,9 @@ import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
 import type { VerifierOptions } from "@shared/auth/mod.ts";
 import { createCallGuard } from "@shared/grpc/guard.ts";
+import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
+import type { ServerTls } from "@shared/grpc/tls.ts";
 import { observeCommand } from "@shared/observability/mod.ts";
 import { eventLogHandlers } from "./handlers/event_log.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
@@ -19,7 +21,10 @@ import type { Carrier, PaymentGateway } from "./ports.ts";
 export interface CommandServiceOptions {
   eventStoreUrl: string;
   port: number;
+  /** Default `127.0.0.1`. */
   host?: string;
+  /** TLS (or mutual TLS) of the gRPC listener; default plaintext. */
+  tls?: ServerTls;
   logger: Logger;
   /**
    * How callers' bearer tokens are verified (the gateway's settings);
@@ -68,12 +73,18 @@ export async function startCommandService(options: CommandServiceOptions): Promi
       logger: options.logger,
       guard: createCallGuard(options.auth ? { auth: options.auth } : {}),
       ...(options.host ? { host: options.host } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     },
   );
+  const stopHealth = reportDatabaseHealth(server.health, sql, {
+    name: "event_store",
+    logger: options.logger,
+  });
   return {
     port: server.port,
     deps,
     async stop() {
+      stopHealth();
       await server.shutdown();
       unobserve();
       store.close();

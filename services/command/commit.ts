@@ -1,7 +1,8 @@
 import { countEventsPublished } from "@shared/observability/mod.ts";
 import type { AppendEffects, AppendResult, EventStore } from "@shared/event_store/mod.ts";
 import type { DomainEvent } from "./aggregate.ts";
-import type { Envelope } from "./envelope.ts";
+import { storedOutcome } from "./command_results.ts";
+import { canonicalJson, type Envelope } from "./envelope.ts";
 
 /** The outcome of a command, as the command RPCs return it. */
 export interface CommandOutcome {
@@ -12,7 +13,7 @@ export interface CommandOutcome {
   /** Global position of its last event ("0" when it appended nothing). */
   transactionId: string;
   position: string;
-  /** The aggregate as the command left it, as JSON in the shape of its query view (see command.proto). */
+  /** What the mutation answers with, as JSON in the shape of a query view (see command.proto). */
   state?: string;
 }
 
@@ -30,6 +31,10 @@ export interface Write {
  * transaction. Each stream must still be at its loaded version; `effects`
  * runs in the same transaction (the lookup tables). The outcome is the first
  * write's; a command that decided nothing appends nothing.
+ *
+ * The view the command answers with travels in its events' metadata
+ * (`answer`), next to the hash of its input, so a retried command id answers
+ * what the first run answered, whatever happened since (see storedOutcome).
  */
 export async function commit(
   store: EventStore,
@@ -38,9 +43,9 @@ export async function commit(
     envelope: Envelope;
     effects?: AppendEffects | undefined;
     /**
-     * The primary aggregate as this command leaves it, in the shape of its
-     * query view: sent back as the outcome's `state` when this run appended
-     * (not when its command id had already been handled).
+     * What the command answers with: the aggregate as this command leaves it
+     * (or, for a command on another stream, the one it is about), in the
+     * shape of its query view; sent back as the outcome's `state`.
      */
     view?: () => unknown;
   },
@@ -48,15 +53,23 @@ export async function commit(
   const primary = writes[0];
   if (!primary) throw new TypeError("commit() needs at least one write");
   const changed = writes.filter((w) => w.events.length > 0);
+  const view = options.view?.();
+  const answer = view === undefined ? {} : { state: canonicalJson(view) };
   if (changed.length === 0) {
     return {
       id: primary.streamId,
       version: primary.loadedVersion,
       transactionId: "0",
       position: "0",
+      ...answer,
     };
   }
-  const { commandId, metadata } = options.envelope;
+  const { envelope } = options;
+  const { commandId } = envelope;
+  const metadata = view === undefined ? envelope.metadata : { ...envelope.metadata, answer: view };
+  // A duplicate command id that raced this run: the first run's result and answer.
+  const first = async (outcome: CommandOutcome) =>
+    await storedOutcome(store.sql, envelope, primary.streamId) ?? outcome;
   const common = {
     commandId,
     metadata,
@@ -71,10 +84,10 @@ export async function commit(
       expectedVersion: expected(only),
       ...common,
     });
-    if (!result.duplicate) countEventsPublished(only.events.map((e) => e.type));
     const outcome = outcomeOf(primary, only.streamId === primary.streamId ? result : undefined);
-    const view = result.duplicate ? undefined : options.view?.();
-    return view === undefined ? outcome : { ...outcome, state: JSON.stringify(view) };
+    if (result.duplicate) return await first(outcome);
+    countEventsPublished(only.events.map((e) => e.type));
+    return { ...outcome, ...answer };
   }
   const results = await store.appendMany(
     changed.map((w) => ({
@@ -85,10 +98,10 @@ export async function commit(
     })),
     common,
   );
-  if (!results.some((r) => r.duplicate)) {
-    countEventsPublished(changed.flatMap((w) => w.events.map((e) => e.type)));
-  }
-  return outcomeOf(primary, results.find((r) => r.streamId === primary.streamId));
+  const outcome = outcomeOf(primary, results.find((r) => r.streamId === primary.streamId));
+  if (results.some((r) => r.duplicate)) return await first(outcome);
+  countEventsPublished(changed.flatMap((w) => w.events.map((e) => e.type)));
+  return { ...outcome, ...answer };
 }
 
 function outcomeOf(primary: Write, result: AppendResult | undefined): CommandOutcome {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ANONYMOUS, auditOf, hasRole, type Principal, SAGA_PRINCIPAL } from "@shared/auth/mod.ts";
 import { ValidationError } from "@shared/errors/mod.ts";
 import type { EventMetadata } from "@shared/event_store/mod.ts";
@@ -16,19 +17,32 @@ export interface Envelope {
   internal: boolean;
   /** Who sent it, verified: the handlers check ownership against it. */
   actor: Principal;
+  /**
+   * The hash of the RPC and its validated input (see {@link inputHash}), also
+   * in `metadata.inputHash`: a command id sent again with another input is
+   * refused instead of answered with the first result. In-process commands
+   * have none: their ids derive from what they do.
+   */
+  inputHash?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The envelope of a gRPC call: its x-command-id (a new one when the caller
- * sent none, so every event still names its command) and the rest of its
+ * The envelope of a gRPC call to `rpc` with `input` (as its contract parsed
+ * it): its x-command-id (a new one when the caller sent none, so every event
+ * still names its command), the hash of the call and the rest of its
  * metadata. The user, roles and tenant recorded come only from the verified
  * caller. A causation id names the event that caused a command, which only
  * a service (staff) sends; from anyone else it is dropped. A consistency
  * token is for reads and is dropped.
  */
-export function envelopeOf(deps: CommandDeps, context: CallContext): Envelope {
+export function envelopeOf(
+  deps: CommandDeps,
+  context: CallContext,
+  rpc: string,
+  input: unknown,
+): Envelope {
   const actor = context.principal ?? ANONYMOUS;
   const {
     commandId,
@@ -44,14 +58,41 @@ export function envelopeOf(deps: CommandDeps, context: CallContext): Envelope {
       message: `must be a UUID, got ${quote(commandId)}`,
     }]);
   }
+  const hash = inputHash(rpc, input);
   const caused = hasRole(actor, "staff") && causationId ? { causationId } : {};
   return {
     commandId: (commandId ?? crypto.randomUUID()).toLowerCase(),
-    metadata: definedOnly({ ...rest, ...caused, ...auditOf(actor) }),
+    metadata: { ...definedOnly({ ...rest, ...caused, ...auditOf(actor) }), inputHash: hash },
     at: deps.now(),
     internal: false,
     actor,
+    inputHash: hash,
   };
+}
+
+/**
+ * SHA-256 (hex) of an RPC's name and its input as canonical JSON (keys
+ * sorted, absent fields left out), so the same request always hashes alike
+ * whatever order its fields came in.
+ */
+export function inputHash(rpc: string, input: unknown): string {
+  return createHash("sha256").update(canonicalJson([rpc, input])).digest("hex");
+}
+
+/**
+ * JSON with every object's keys sorted: the same value always gives the same
+ * text, whichever order it was built in (or PostgreSQL's JSONB stored it in).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_, v: unknown) =>
+      v !== null && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(
+          Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+        : v,
+  );
 }
 
 /** Options of an in-process command (the saga's steps). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEVELOPMENT_SECRET, signServiceToken } from "@shared/auth/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
-import { commandMeta, startTestService } from "./_testing.ts";
+import { assertRefused, commandMeta, startTestService } from "./_testing.ts";
 
 Deno.test("command ids make commands idempotent and events carry the call's metadata", async (t) => {
   const s = await startTestService();
@@ -10,13 +10,40 @@ Deno.test("command ids make commands idempotent and events carry the call's meta
       const commandId = crypto.randomUUID();
       const first = await s.categories.createCategory({ name: "Garden" }, commandMeta(commandId));
       const count = await s.eventCount();
-      // The decider would now refuse it (the name is taken), and the input even differs.
+      // The decider would now refuse it (the name is taken): the retry never reaches it.
       const again = await s.categories.createCategory({ name: "Garden" }, commandMeta(commandId));
-      const changed = await s.categories.createCategory({ name: "Other" }, commandMeta(commandId));
       assert.deepEqual(again, first);
-      assert.deepEqual(changed, first);
       assert.equal(first.id, deriveId("category", commandId));
       assert.equal(await s.eventCount(), count);
+    });
+
+    await t.step("a command id sent again with another input is refused", async () => {
+      const commandId = crypto.randomUUID();
+      await s.categories.createCategory({ name: "Patio" }, commandMeta(commandId));
+      const count = await s.eventCount();
+      await assertRefused(
+        s.categories.createCategory({ name: "Other" }, commandMeta(commandId)),
+        { code: "IDEMPOTENCY_KEY_REUSED", message: /another input/, field: "x-command-id" },
+      );
+      // Another RPC under the same command id is another input too.
+      await assertRefused(
+        s.categories.deleteCategory(
+          { id: deriveId("category", commandId) },
+          commandMeta(commandId),
+        ),
+        { code: "IDEMPOTENCY_KEY_REUSED", message: /another input/, field: "x-command-id" },
+      );
+      assert.equal(await s.eventCount(), count);
+    });
+
+    await t.step("a retry answers what the first run answered, not the current state", async () => {
+      const category = (await s.categories.createCategory({ name: "Lamps" }, commandMeta())).id;
+      const commandId = crypto.randomUUID();
+      const input = { name: "Desk lamp", price: "20.00", categoryId: category };
+      const first = await s.products.createProduct(input, commandMeta(commandId));
+      assert.equal(JSON.parse(first.state!).price, "20.00");
+      await s.products.updateProduct({ id: first.id, price: "25.00" }, commandMeta());
+      assert.deepEqual(await s.products.createProduct(input, commandMeta(commandId)), first);
     });
 
     await t.step("concurrent copies of one command id take effect once", async () => {
@@ -27,11 +54,10 @@ Deno.test("command ids make commands idempotent and events carry the call's meta
           { name: "Saw", price: "12.00", categoryId: category },
           commandMeta(commandId),
         )));
-      // The same id, version and position for all; only the run that appended carries the
-      // product's state (a replay answers from the stored result, which has none).
-      const outcome = ({ state: _, ...rest }: (typeof results)[number]) => rest;
-      for (const result of results) assert.deepEqual(outcome(result), outcome(results[0]!));
-      assert.equal(results.filter((r) => r.state !== undefined).length, 1);
+      // The same answer for all, the product's state included (a replay answers from the
+      // stored result).
+      for (const result of results) assert.deepEqual(result, results[0]);
+      assert.notEqual(results[0]!.state, undefined);
       assert.equal((await s.events(results[0]!.id)).length, 1);
     });
 
@@ -72,12 +98,16 @@ Deno.test("command ids make commands idempotent and events carry the call's meta
         const renamed = await s.categories.updateCategory({ id: root.id, name: "Audited" }, {
           metadata: { ...metadata, commandId: crypto.randomUUID() },
         });
-        assert.deepEqual((await s.events(root.id))[0]?.metadata, {
+        // Besides the call's metadata and caller: the hash of its input and its answer, for retries.
+        const { inputHash, answer, ...stored } = (await s.events(root.id))[0]!.metadata;
+        assert.deepEqual(stored, {
           ...sent,
           userId: "user-9",
           roles: ["staff"],
           tenantId: "tenant-1",
         });
+        assert.match(String(inputHash), /^[0-9a-f]{64}$/);
+        assert.equal((answer as { name?: string }).name, "Audit");
         // Every stream a command writes carries its metadata.
         const rebased = (await s.events(child.id)).at(-1)!;
         assert.equal(rebased.transactionId, renamed.transactionId);

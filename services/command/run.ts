@@ -11,6 +11,12 @@ export interface CommandRun {
   primaryId: string;
   /** Loads what the decider needs, decides and commits; may run more than once. */
   attempt: () => Promise<CommandOutcome>;
+  /**
+   * Runs again on the new state after a concurrent write to its stream, even
+   * for a caller over gRPC: for a command that a concurrent one can only have
+   * made a no-op (starting a saga the worker has just started).
+   */
+  rerunOnConflict?: boolean;
 }
 
 /** Runs after a deadlock or a serialisation failure, which PostgreSQL resolves by aborting one side. */
@@ -20,9 +26,10 @@ const CONFLICT_ATTEMPTS = 20;
 
 /**
  * Runs a command once per command id. A command id already handled returns
- * its first result before anything is loaded or decided, so a retry never
- * appends and is never refused by a state the first run created. A
- * concurrent duplicate that loses the race also ends with the first result.
+ * its first result (and answer) before anything is loaded or decided, so a
+ * retry never appends and is never refused by a state the first run
+ * created; sent with another input, it is refused (IDEMPOTENCY_KEY_REUSED).
+ * A concurrent duplicate that loses the race also ends with the first result.
  *
  * A concurrent write to the same stream is a CONFLICT for a caller over
  * gRPC; an internal command (the saga) queues per stream in this process and
@@ -33,7 +40,7 @@ export async function runCommand(
   envelope: Envelope,
   run: CommandRun,
 ): Promise<CommandOutcome> {
-  const first = () => storedOutcome(deps.store.sql, envelope.commandId, run.primaryId);
+  const first = () => storedOutcome(deps.store.sql, envelope, run.primaryId);
   const task = async (): Promise<CommandOutcome> => {
     const stored = await first();
     if (stored) return stored;
@@ -46,9 +53,9 @@ export async function runCommand(
           if (raced) return raced;
         }
         const transient = isTransient(err);
-        const again = transient
-          ? attempt < TRANSIENT_ATTEMPTS
-          : err instanceof ConcurrencyError && envelope.internal && attempt < CONFLICT_ATTEMPTS;
+        const again = transient ? attempt < TRANSIENT_ATTEMPTS : err instanceof ConcurrencyError &&
+          (envelope.internal || run.rerunOnConflict === true) &&
+          attempt < CONFLICT_ATTEMPTS;
         if (!again) {
           if (transient) {
             throw new ConflictError(

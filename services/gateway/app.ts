@@ -1,6 +1,11 @@
 import type { DefinitionNode } from "graphql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
-import { checkHealth, type Deadlines, type ResilienceOptions } from "@shared/grpc/mod.ts";
+import {
+  checkHealth,
+  type ClientTls,
+  type Deadlines,
+  type ResilienceOptions,
+} from "@shared/grpc/mod.ts";
 import type { ValidationError } from "@shared/errors/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import {
@@ -19,11 +24,13 @@ import {
   createLoaders,
   requestMetadata,
 } from "./context.ts";
+import { checkEncoding } from "./encoding.ts";
 import { toGraphQLError } from "./errors.ts";
 import { type ChangeFeed, startChangeFeed } from "./feed.ts";
+import { corsOptions, requestError } from "./http_errors.ts";
 import {
-  armorPlugin,
   defaultLimits,
+  limitPlugins,
   noIntrospection,
   type QueryLimits,
   readBody,
@@ -43,16 +50,23 @@ export interface GatewayOptions {
   commandAddress: string;
   /** host:port of the query service. */
   queryAddress: string;
+  /** TLS to the command and query services (mutual with a client certificate); default plaintext. */
+  grpcTls?: ClientTls;
   /** The read model database, whose change feed drives subscriptions and cache invalidation. */
   readModelUrl?: string;
   logger: Logger;
-  /** `production` masks internals and turns introspection and GraphiQL off unless enabled. */
+  /**
+   * `production` masks internals, turns introspection and GraphiQL off unless
+   * enabled, leaves /metrics to the metrics port and service addresses out of /health.
+   */
   mode?: "development" | "production";
   introspection?: boolean;
   graphiql?: boolean;
   limits?: Partial<QueryLimits>;
   deadlines?: Partial<Deadlines>;
   resilience?: ResilienceOptions;
+  /** The query service's longest consistency wait; reads with a token get this much longer. */
+  consistencyTimeoutMs?: number;
   /** Read-through cache settings; `false` turns the cache off. */
   cache?: CacheOptions | false;
   /** Bearer token checks; default: the development secret (production needs a strong secret or a JWKS). */
@@ -70,16 +84,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function badHeaders(err: ValidationError): Response {
-  return Response.json({
-    errors: [{ message: err.message, extensions: { code: err.code, fields: err.issues } }],
-  }, { status: 400 });
+function refused(request: Request, err: ValidationError): Response {
+  return requestError(request, 400, { message: err.message, code: err.code, fields: err.issues });
 }
 
-function unauthenticated(err: unknown): Response {
-  return Response.json({
-    errors: [{ message: (err as Error).message, extensions: { code: "UNAUTHENTICATED" } }],
-  }, { status: 401, headers: { "www-authenticate": "Bearer" } });
+function unauthenticated(request: Request, err: unknown): Response {
+  const message = err instanceof Error ? err.message : "Authentication failed";
+  return requestError(request, 401, { message, code: "UNAUTHENTICATED" }, {
+    "www-authenticate": "Bearer",
+  });
 }
 
 /**
@@ -123,6 +136,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const raw = createClients(options.commandAddress, options.queryAddress, {
     ...(options.deadlines ? { deadlines: options.deadlines } : {}),
     ...(options.resilience ? { resilience: options.resilience } : {}),
+    ...(options.consistencyTimeoutMs !== undefined
+      ? { consistencyTimeoutMs: options.consistencyTimeoutMs }
+      : {}),
+    ...(options.grpcTls ? { tls: options.grpcTls } : {}),
   });
   const feed = options.readModelUrl
     ? await startChangeFeed(options.readModelUrl, logger)
@@ -158,7 +175,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     typeDefs,
     resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers, auditResolvers],
   });
-  const plugins: Plugin[] = [operationPlugin as Plugin, armorPlugin(limits)];
+  const plugins: Plugin[] = [operationPlugin as Plugin, ...limitPlugins(limits)];
   if (production ? !options.introspection : options.introspection === false) {
     plugins.push(noIntrospection);
   }
@@ -166,6 +183,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const yoga = createYoga<{ request: Request }, Context>({
     schema,
     graphqlEndpoint: "/graphql",
+    cors: corsOptions,
     landingPage: false,
     logging: false,
     graphiql: production ? options.graphiql === true : options.graphiql !== false,
@@ -186,21 +204,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maskedErrors: { maskError: (error) => toGraphQLError(error, logger) },
   });
 
+  /**
+   * 200 "ok" only when both services serve (each reports NOT_SERVING while
+   * its database is unreachable) and both circuits are closed; otherwise 503
+   * "degraded", since some calls are being refused.
+   */
   async function health(): Promise<Response> {
     const [command, query] = await Promise.all([
-      checkHealth(options.commandAddress),
-      checkHealth(options.queryAddress),
+      checkHealth(options.commandAddress, 1000, "", options.grpcTls),
+      checkHealth(options.queryAddress, 1000, "", options.grpcTls),
     ]);
-    const ok = command === "SERVING" && query === "SERVING";
+    // Where the services live is for operators, not for whoever can reach a production gateway.
+    const at = (address: string) => production ? {} : { address };
+    const ok = command === "SERVING" && query === "SERVING" &&
+      raw.policies.command.state === "closed" && raw.policies.query.state === "closed";
     return Response.json({
       status: ok ? "ok" : "degraded",
       dependencies: {
         command: {
-          address: options.commandAddress,
+          ...at(options.commandAddress),
           status: command,
           circuit: raw.policies.command.state,
         },
-        query: { address: options.queryAddress, status: query, circuit: raw.policies.query.state },
+        query: {
+          ...at(options.queryAddress),
+          status: query,
+          circuit: raw.policies.query.state,
+        },
         changeFeed: { status: feed ? (feed.version() ? "in_sync" : "syncing") : "off" },
       },
       cache: cache ? { ...cache.stats, responses: responses?.stats ?? null } : null,
@@ -214,16 +244,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     feed,
     async fetch(request) {
       const { pathname } = new URL(request.url);
-      if (request.method === "GET" && pathname === "/metrics") return await metricsHandler();
+      // Production serves metrics on their own port only (startGateway's metricsPort).
+      if (!production && request.method === "GET" && pathname === "/metrics") {
+        return await metricsHandler();
+      }
       if (request.method === "GET" && pathname === "/health") return await health();
-      const refused = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
-      if (refused) return badHeaders(refused);
+      const badHeaders = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
+      if (badHeaders) return refused(request, badHeaders);
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
         let caller: Caller | undefined;
         try {
           caller = await callerOf(request);
         } catch (err) {
-          return unauthenticated(err);
+          return unauthenticated(request, err);
         }
         return upgradeToGraphQLWs(
           request,
@@ -238,6 +271,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return await observeHttpRequest(request, async () => {
         const body = await readBody(request, limits.maxBodyBytes);
         if (body instanceof Response) return body;
+        const malformed = checkEncoding(request, body);
+        if (malformed) return refused(request, malformed);
         const cacheable = body && responses?.cacheable(request, body);
         if (cacheable) {
           const hit = responses!.lookup(cacheable);
@@ -247,7 +282,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         try {
           callers.set(buffered, await callerOf(buffered));
         } catch (err) {
-          return unauthenticated(err);
+          return unauthenticated(buffered, err);
         }
         const response = await yoga.fetch(buffered);
         const state = states.get(buffered);
@@ -271,22 +306,50 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 /** A running gateway HTTP server. */
 export interface GatewayServer {
   port: number;
+  /** Port of the metrics listener, when one was asked for. */
+  metricsPort: number | undefined;
   gateway: Gateway;
   stop(): Promise<void>;
 }
 
-/** Serves the gateway on `port` (0 picks a free one). */
-export async function startGateway(
-  options: GatewayOptions & { port: number; host?: string },
-): Promise<GatewayServer> {
-  const gateway = await createGateway(options);
-  const abort = new AbortController();
-  const server = Deno.serve(
+/** Where and how the gateway listens. */
+export interface GatewayListenOptions {
+  /** 0 picks a free one. */
+  port: number;
+  /** Default `0.0.0.0`. */
+  host?: string;
+  /** HTTPS with this certificate (chain) and key, PEM text; default plain HTTP. */
+  tls?: { cert: string; key: string };
+  /** Serve `GET /metrics` on this port too (0 picks a free one); production serves it only here. */
+  metricsPort?: number;
+  /** Of the metrics listener; default `host`. */
+  metricsHost?: string;
+}
+
+/** Serves /metrics alone, so scrapes can stay on an internal network. */
+function serveMetrics(port: number, hostname: string, signal: AbortSignal): Deno.HttpServer {
+  return Deno.serve({ port, hostname, signal, onListen: () => {} }, (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname !== "/metrics") return new Response("Not found", { status: 404 });
+    if (request.method !== "GET") return new Response("Method not allowed", { status: 405 });
+    return metricsHandler();
+  });
+}
+
+/** The gateway's own listener: HTTP, or HTTPS with `options.tls`. */
+function serveGateway(
+  gateway: Gateway,
+  options: GatewayListenOptions,
+  hostname: string,
+  signal: AbortSignal,
+): Deno.HttpServer {
+  return Deno.serve(
     {
       port: options.port,
-      hostname: options.host ?? "0.0.0.0",
-      signal: abort.signal,
+      hostname,
+      signal,
       onListen: () => {},
+      ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
     },
     async (request) => {
       try {
@@ -298,8 +361,30 @@ export async function startGateway(
       }
     },
   );
+}
+
+/** Serves the gateway on `port` (0 picks a free one). */
+export async function startGateway(
+  options: GatewayOptions & GatewayListenOptions,
+): Promise<GatewayServer> {
+  const gateway = await createGateway(options);
+  const abort = new AbortController();
+  const hostname = options.host ?? "0.0.0.0";
+  let metrics: Deno.HttpServer | undefined;
+  let server: Deno.HttpServer;
+  try {
+    if (options.metricsPort !== undefined) {
+      metrics = serveMetrics(options.metricsPort, options.metricsHost ?? hostname, abort.signal);
+    }
+    server = serveGateway(gateway, options, hostname, abort.signal);
+  } catch (err) {
+    abort.abort();
+    await gateway.close();
+    throw err;
+  }
   return {
     port: (server.addr as Deno.NetAddr).port,
+    metricsPort: metrics ? (metrics.addr as Deno.NetAddr).port : undefined,
     gateway,
     async stop() {
       // Closing the gateway ends its subscriptions; then requests in flight get
@@ -312,6 +397,7 @@ export async function startGateway(
       ]);
       clearTimeout(timer);
       if (!drained) abort.abort();
+      await metrics?.shutdown();
       await server.finished;
       await closing;
     },

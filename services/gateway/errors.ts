@@ -15,11 +15,17 @@ export function toGraphQLError(error: unknown, logger: Logger): GraphQLError {
       extensions.fields = original.issues;
     } else {
       for (const [k, v] of Object.entries(original.details)) {
-        if (k === "field" || k === "streamId" || k.endsWith("Version") || k === "service") {
+        if (
+          k === "field" || k === "streamId" || k.endsWith("Version") || k === "service" ||
+          k === "consistencyToken" || k === "projections"
+        ) {
           extensions[k] = v;
         }
       }
     }
+    // A key reused with another input is the caller's mistake, refused whole: 422, as
+    // the Idempotency-Key draft says (Yoga sets the status of a single operation).
+    if (original.code === "IDEMPOTENCY_KEY_REUSED") extensions.http = { status: 422 };
     if (original.code === "INTERNAL") {
       logger.error("internal error", { error: original });
       return new GraphQLError("Internal error", { extensions: { code: "INTERNAL" } });

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { secretWeakness } from "@shared/auth/mod.ts";
 import { authVars, verifierOptionsOf } from "@shared/auth/config.ts";
 import { addressVar, loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { certificateFileVar, checkKeyPair, privateKeyFileVar } from "@shared/config/tls.ts";
+import { checkClientTls, clientTlsOf, grpcTlsVars } from "@shared/grpc/tls.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
@@ -18,6 +20,10 @@ const config = loadConfigOrExit(
     GATEWAY_PORT: portVar.default(4000),
     GATEWAY_HOST: z.string().default("0.0.0.0"),
     GATEWAY_MODE: z.enum(["development", "production"]).default("development"),
+    GATEWAY_TLS_CERT: certificateFileVar.optional(),
+    GATEWAY_TLS_KEY: privateKeyFileVar.optional(),
+    GATEWAY_METRICS_PORT: portVar.optional(),
+    ...grpcTlsVars,
     GRAPHQL_INTROSPECTION: flag.optional(),
     GRAPHIQL: flag.optional(),
     COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
@@ -33,19 +39,23 @@ const config = loadConfigOrExit(
     GRPC_LIST_DEADLINE_MS: ms.default(10_000),
     GRPC_COMMAND_DEADLINE_MS: ms.default(5000),
     GRPC_RETRIES: count.max(10).default(2),
+    READ_CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
     CIRCUIT_FAILURE_THRESHOLD: count.min(1).default(5),
     CIRCUIT_HALF_OPEN_MS: ms.default(30_000),
     CIRCUIT_CLOSE_SUCCESSES: count.min(1).default(2),
     GRAPHQL_MAX_DEPTH: count.min(1).default(10),
-    GRAPHQL_MAX_COST: count.min(1).default(5000),
+    GRAPHQL_MAX_COST: count.min(1).default(20_000),
     GRAPHQL_MAX_ALIASES: count.default(15),
     GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
     GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
+    GRAPHQL_MAX_RESPONSE_BYTES: count.min(1).default(4 * 1024 * 1024),
     ...authVars,
   }).superRefine((c, ctx) => {
-    if (c.GATEWAY_MODE !== "production") return;
     const issue = (path: string, message: string) =>
       ctx.addIssue({ code: "custom", path: [path], message });
+    checkKeyPair(c, "GATEWAY_TLS_CERT", "GATEWAY_TLS_KEY", issue);
+    checkClientTls(c, issue);
+    if (c.GATEWAY_MODE !== "production") return;
     if (!c.JWT_SECRET && !c.JWT_JWKS_URL) {
       issue("JWT_SECRET", "is required in production (or set JWT_JWKS_URL)");
     }
@@ -56,11 +66,19 @@ const config = loadConfigOrExit(
     }
   }),
 );
+const production = config.GATEWAY_MODE === "production";
+// Production keeps /metrics off the public port; development also serves it there.
+const metricsPort = config.GATEWAY_METRICS_PORT ?? (production ? 9466 : undefined);
+const grpcTls = clientTlsOf(config);
 await initTracing("gateway");
 const logger = createLogger("gateway");
 const server = await startGateway({
   port: config.GATEWAY_PORT,
   host: config.GATEWAY_HOST,
+  ...(config.GATEWAY_TLS_CERT && config.GATEWAY_TLS_KEY
+    ? { tls: { cert: config.GATEWAY_TLS_CERT, key: config.GATEWAY_TLS_KEY } }
+    : {}),
+  ...(metricsPort !== undefined ? { metricsPort } : {}),
   mode: config.GATEWAY_MODE,
   ...(config.GRAPHQL_INTROSPECTION !== undefined
     ? { introspection: config.GRAPHQL_INTROSPECTION }
@@ -68,6 +86,7 @@ const server = await startGateway({
   ...(config.GRAPHIQL !== undefined ? { graphiql: config.GRAPHIQL } : {}),
   commandAddress: config.COMMAND_SERVICE_ADDRESS,
   queryAddress: config.QUERY_SERVICE_ADDRESS,
+  ...(grpcTls ? { grpcTls } : {}),
   ...(config.READ_MODEL_URL ? { readModelUrl: config.READ_MODEL_URL } : {}),
   cache: config.CACHE_ENABLED
     ? {
@@ -83,6 +102,7 @@ const server = await startGateway({
     list: config.GRPC_LIST_DEADLINE_MS,
     command: config.GRPC_COMMAND_DEADLINE_MS,
   },
+  consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
   resilience: {
     retries: config.GRPC_RETRIES,
     failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
@@ -95,6 +115,7 @@ const server = await startGateway({
     maxAliases: config.GRAPHQL_MAX_ALIASES,
     maxTokens: config.GRAPHQL_MAX_TOKENS,
     maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES,
+    maxResponseBytes: config.GRAPHQL_MAX_RESPONSE_BYTES,
   },
   // Without JWT_SECRET and JWT_JWKS_URL, development mode verifies with the development secret.
   auth: verifierOptionsOf(config),
@@ -103,7 +124,9 @@ const server = await startGateway({
 logger.info("listening", {
   port: server.port,
   mode: config.GATEWAY_MODE,
-  graphql: `http://localhost:${server.port}/graphql`,
+  graphql: `${config.GATEWAY_TLS_CERT ? "https" : "http"}://localhost:${server.port}/graphql`,
+  ...(server.metricsPort !== undefined ? { metricsPort: server.metricsPort } : {}),
+  grpcTls: grpcTls ? (grpcTls.cert ? "mutual" : "on") : "off",
 });
 runUntilSignal(logger, async () => {
   await server.stop();

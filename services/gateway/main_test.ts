@@ -33,3 +33,19 @@ Deno.test("a malformed URL is reported with its password masked", async () => {
   assert.ok(!output.includes("hunter2"), output);
   assert.ok(!output.includes("    at "), "no stack trace");
 });
+
+Deno.test("a TLS file that is not there stops start-up in one line naming the variable and the fix", async () => {
+  const { code, output } = await start({
+    GATEWAY_TLS_CERT: "/nonexistent/server.crt",
+    GATEWAY_TLS_KEY: "/nonexistent/server.key",
+  });
+  assert.equal(code, 1);
+  assert.equal(
+    output.trim(),
+    "Invalid configuration:\n" +
+      '  GATEWAY_TLS_CERT="/nonexistent/server.crt": no such file; set it to the path of a PEM ' +
+      "file (`deno task certs` makes development ones)\n" +
+      "  GATEWAY_TLS_KEY (value hidden): no such file; set it to the path of a PEM file " +
+      "(`deno task certs` makes development ones)",
+  );
+});

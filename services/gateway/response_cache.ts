@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import { countCacheLookup } from "@shared/observability/mod.ts";
 import type { CacheOptions } from "./cache.ts";
 import type { ChangeFeed } from "./feed.ts";
+import { withCors } from "./http_errors.ts";
 
 const decoder = new TextDecoder();
 
@@ -22,6 +23,8 @@ interface Entry {
 export interface Cacheable {
   key: string;
   version: string;
+  /** The request itself: a hit gets the CORS headers of its origin. */
+  request: Request;
 }
 
 /**
@@ -65,10 +68,13 @@ export class ResponseCache {
     }
     const version = this.#feed.version();
     if (!version) return undefined;
-    return { key: `${h.get("accept") ?? ""}\n${decoder.decode(body)}`, version };
+    return { key: `${h.get("accept") ?? ""}\n${decoder.decode(body)}`, version, request };
   }
 
-  /** The cached answer, when one was computed at the current version. */
+  /**
+   * The cached answer, when one was computed at the current version, with
+   * the CORS headers of this request (an entry is shared across origins).
+   */
   lookup(request: Cacheable): Response | undefined {
     const entry = this.#entries.get(request.key);
     const hit = entry !== undefined && entry.version === request.version;
@@ -78,10 +84,10 @@ export class ResponseCache {
       return undefined;
     }
     this.stats.hits++;
-    return new Response(entry.body, {
-      status: 200,
-      headers: { "content-type": entry.contentType },
-    });
+    return withCors(
+      request.request,
+      new Response(entry.body, { status: 200, headers: { "content-type": entry.contentType } }),
+    );
   }
 
   /**

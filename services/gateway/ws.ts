@@ -4,7 +4,7 @@ import {
   makeServer,
   type ServerOptions,
 } from "graphql-ws";
-import type { ExecutionArgs } from "graphql";
+import { type ExecutionArgs, GraphQLError } from "graphql";
 import type { YogaServerInstance } from "graphql-yoga";
 import { AppError } from "@shared/errors/mod.ts";
 import type { Context } from "./context.ts";
@@ -38,8 +38,10 @@ export function upgradeToGraphQLWs(
   const protocol = offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)
     ? GRAPHQL_TRANSPORT_WS_PROTOCOL
     : "";
+  // Deno refuses to answer with a subprotocol the client did not offer; without
+  // one, the socket opens and graphql-ws closes it with 4406 (not acceptable).
   const { socket, response } = Deno.upgradeWebSocket(request, {
-    protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    ...(protocol ? { protocol } : {}),
     idleTimeout: 30,
   });
   const server = makeServer(
@@ -67,7 +69,16 @@ export function upgradeToGraphQLWs(
           request: handshake,
           params: payload,
         });
-        const document = parse(payload.query);
+        // A document that does not parse fails its own operation (an Error
+        // message), not the whole socket.
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [
+            err instanceof GraphQLError ? err : new GraphQLError("The query could not be parsed"),
+          ];
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         return {

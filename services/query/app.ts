@@ -2,11 +2,13 @@ import postgres from "postgres";
 import type { Sql } from "@shared/db/connect.ts";
 import type { VerifierOptions } from "@shared/auth/mod.ts";
 import { createCallGuard } from "@shared/grpc/guard.ts";
+import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
 import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
+import type { ServerTls } from "@shared/grpc/tls.ts";
 import { observeQuery } from "@shared/observability/mod.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { ConsistencyWaiter } from "@shared/projection/consistency.ts";
+import { ConsistencyWaiter, readStoreHead } from "@shared/projection/consistency.ts";
 import { categoryHandlers } from "./categories.ts";
 import { consistencyGuard } from "./consistency.ts";
 import { orderHandlers } from "./orders.ts";
@@ -15,8 +17,16 @@ import { productHandlers } from "./products.ts";
 /** Options of the query service. */
 export interface QueryServiceOptions {
   readModelUrl: string;
+  /**
+   * The event store, read only for its head, so a consistency token beyond
+   * it is refused at once; without it such a token waits out the timeout.
+   */
+  eventStoreUrl?: string;
   port: number;
+  /** Default `127.0.0.1`. */
   host?: string;
+  /** TLS (or mutual TLS) of the gRPC listener; default plaintext. */
+  tls?: ServerTls;
   logger: Logger;
   /**
    * How callers' bearer tokens are verified (the gateway's settings);
@@ -63,7 +73,19 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
   const max = options.poolSize ?? 10;
   const sql = readModelPool(options.readModelUrl, max, applicationName);
   const unobserve = observePool("read_model", sql, { max, applicationName });
-  const waiter = new ConsistencyWaiter(sql, { listen: options.listenForChanges ?? true });
+  const eventStore = options.eventStoreUrl
+    ? postgres(options.eventStoreUrl, {
+      max: 2,
+      onnotice: () => {},
+      connection: { application_name: applicationName, default_transaction_read_only: true },
+      idle_timeout: 30,
+      connect_timeout: 2,
+    })
+    : undefined;
+  const waiter = new ConsistencyWaiter(sql, {
+    listen: options.listenForChanges ?? true,
+    ...(eventStore ? { head: () => readStoreHead(eventStore) } : {}),
+  });
   const consistent = consistencyGuard(waiter, options.consistencyTimeoutMs ?? 5000);
   const server = await startGrpcServer(
     [
@@ -76,15 +98,22 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
       logger: options.logger,
       guard: createCallGuard(options.auth ? { auth: options.auth } : {}),
       ...(options.host ? { host: options.host } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
     },
   );
+  const stopHealth = reportDatabaseHealth(server.health, sql, {
+    name: "read_model",
+    logger: options.logger,
+  });
   return {
     port: server.port,
     async stop() {
+      stopHealth();
       await server.shutdown();
       unobserve();
       await waiter.close();
       await sql.end({ timeout: 5 });
+      await eventStore?.end({ timeout: 5 });
     },
   };
 }

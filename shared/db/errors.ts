@@ -37,5 +37,8 @@ export function isConnectionFailure(err: unknown, depth = 0): boolean {
     return true;
   }
   if (Array.isArray(errors) && errors.some((e) => isConnectionFailure(e, depth + 1))) return true;
+  // A connection the server closed under a running statement.
+  const { message } = err as { message?: unknown };
+  if (typeof message === "string" && message.includes("socket has been ended")) return true;
   return isConnectionFailure(cause, depth + 1);
 }

@@ -29,3 +29,15 @@ Deno.test("errors of the statement itself are not connection failures", () => {
   assert.equal(isConnectionFailure({ code: "08006" }), true);
   assert.equal(isConnectionFailure(new Error("x", { cause: { code: "CONNECTION_CLOSED" } })), true);
 });
+
+Deno.test("a dropped connection or a server starting up is a connection failure", () => {
+  assert.equal(
+    isConnectionFailure(new Error("This socket has been ended by the other party")),
+    true,
+  );
+  assert.equal(
+    isConnectionFailure({ code: "57P03", message: "the database system is starting up" }),
+    true,
+  );
+  assert.equal(isConnectionFailure({ code: "CONNECT_TIMEOUT" }), true);
+});

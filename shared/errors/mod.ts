@@ -9,6 +9,7 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "CONFLICT"
   | "PRECONDITION"
+  | "IDEMPOTENCY_KEY_REUSED"
   | "UNAUTHENTICATED"
   | "FORBIDDEN"
   | "UNAVAILABLE"
@@ -72,6 +73,15 @@ export class PreconditionError extends AppError {
   readonly code = "PRECONDITION" as const;
 }
 
+/**
+ * A command id (an Idempotency-Key) was sent again with another input or for
+ * another operation: the first command stands and nothing is written.
+ */
+export class IdempotencyKeyReusedError extends AppError {
+  override readonly name: string = "IdempotencyKeyReusedError";
+  readonly code = "IDEMPOTENCY_KEY_REUSED" as const;
+}
+
 /** A service the caller depends on did not answer. */
 export class UnavailableError extends AppError {
   override readonly name: string = "UnavailableError";
@@ -102,6 +112,8 @@ const byCode = {
   NOT_FOUND: (m: string, d: Record<string, unknown>) => new NotFoundError(m, d),
   CONFLICT: (m: string, d: Record<string, unknown>) => new ConflictError(m, d),
   PRECONDITION: (m: string, d: Record<string, unknown>) => new PreconditionError(m, d),
+  IDEMPOTENCY_KEY_REUSED: (m: string, d: Record<string, unknown>) =>
+    new IdempotencyKeyReusedError(m, d),
   UNAUTHENTICATED: (m: string, d: Record<string, unknown>) => new UnauthenticatedError(m, d),
   FORBIDDEN: (m: string, d: Record<string, unknown>) => new ForbiddenError(m, d),
   UNAVAILABLE: (m: string, d: Record<string, unknown>) => new UnavailableError(m, d),

@@ -12,6 +12,7 @@ import { toGrpcMetadata } from "./metadata.ts";
 import { serviceDefinition } from "./proto.ts";
 import { fromServiceError } from "./status.ts";
 import type { ServicePolicy } from "./resilience.ts";
+import { clientChannel, type ClientTls } from "./tls.ts";
 import { parseWith } from "./validate.ts";
 
 /** Default deadlines by kind of call, in milliseconds. */
@@ -29,6 +30,8 @@ export interface ClientOptions {
   deadlines?: Partial<Deadlines>;
   /** Retries and circuit breaking, shared by every client of the same service. */
   policy?: ServicePolicy;
+  /** TLS (with a client certificate for mutual TLS); default plaintext. */
+  tls?: ClientTls;
 }
 
 /** Reconnect quickly after a service restarts, instead of grpc-js's default two-minute back-off. */
@@ -52,10 +55,11 @@ export function createClient<S extends ServiceContract>(
     serviceDefinition(contract.protoFile, contract.service),
     contract.service,
   );
+  const channel = clientChannel(address, options.tls);
   const raw = new Ctor(
     address,
-    grpc.credentials.createInsecure(),
-    channelOptions,
+    channel.credentials,
+    { ...channelOptions, ...channel.options },
   ) as unknown as Record<
     string,
     (
@@ -107,20 +111,28 @@ export function createClient<S extends ServiceContract>(
 /** Serving status of a gRPC service, by the standard health protocol. */
 export type HealthStatus = "SERVING" | "NOT_SERVING" | "UNKNOWN" | "UNREACHABLE";
 
-/** Asks a server's standard health service how it is; never throws. */
+/**
+ * Asks a server's standard health service how it is; never throws. A server
+ * that refuses the connection (plaintext against TLS, no client certificate
+ * under mutual TLS) is UNREACHABLE.
+ */
 export function checkHealth(
   address: string,
   timeoutMs = 1000,
   service = "",
+  tls?: ClientTls,
 ): Promise<HealthStatus> {
   const Ctor = grpc.makeGenericClientConstructor(healthService, "grpc.health.v1.Health");
-  const client = new Ctor(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    check(
-      req: { service: string },
-      opts: grpc.CallOptions,
-      cb: (err: grpc.ServiceError | null, res: { status: string }) => void,
-    ): void;
-  };
+  const channel = clientChannel(address, tls);
+  const client = new Ctor(address, channel.credentials, channel.options) as unknown as
+    & grpc.Client
+    & {
+      check(
+        req: { service: string },
+        opts: grpc.CallOptions,
+        cb: (err: grpc.ServiceError | null, res: { status: string }) => void,
+      ): void;
+    };
   return new Promise<HealthStatus>((resolve) => {
     client.check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
       client.close();

@@ -74,6 +74,8 @@ export interface CallContext {
   principal?: Principal;
   /** Aborted when the caller cancels or the deadline passes. */
   signal: AbortSignal;
+  /** The caller's deadline (ms since the epoch), when it set one. */
+  deadline?: number;
 }
 
 /** Server handlers for a contract, typed from its schemas. */

@@ -6,4 +6,7 @@ export * from "./status.ts";
 export * from "./validate.ts";
 export * from "./proto.ts";
 export * from "./resilience.ts";
+export * from "./health_watch.ts";
+export * from "./database_health.ts";
+export * from "./tls.ts";
 export * from "./guard.ts";

@@ -10,6 +10,7 @@ import {
   wrap,
 } from "cockatiel";
 import { AppError, UnavailableError } from "@shared/errors/mod.ts";
+import type { HealthWatch } from "./health_watch.ts";
 
 /** How calls to one service are retried and when its circuit opens. */
 export interface ResilienceOptions {
@@ -21,7 +22,11 @@ export interface ResilienceOptions {
   maxBackoffMs?: number;
   /** Consecutive failures that open the circuit; default 5. */
   failureThreshold?: number;
-  /** How long the circuit stays open before trial calls; default 30 000 ms. */
+  /**
+   * How long the circuit stays open before trial calls; default 30 000 ms. A
+   * service followed by {@link closeOnRecovery} closes sooner, as soon as it
+   * reports SERVING again.
+   */
   halfOpenAfterMs?: number;
   /** Successful trial calls that close the circuit again; default 2. */
   closeAfterSuccesses?: number;
@@ -38,6 +43,8 @@ export interface ServicePolicy {
   readonly state: CircuitStateName;
   /** Subscribes to circuit state changes; returns an unsubscribe function. */
   onStateChange(listener: (state: CircuitStateName) => void): () => void;
+  /** Closes an open or half-open circuit at once, with its failure count reset. */
+  close(): void;
 }
 
 const names: Record<CircuitState, CircuitStateName> = {
@@ -49,10 +56,12 @@ const names: Record<CircuitState, CircuitStateName> = {
 
 /**
  * A failure that says the service could not be reached or did not answer in
- * time. An UNAVAILABLE the service itself returned (a read model that has not
- * caught up) is an answer, not an outage.
+ * time: only those count towards opening the circuit. An UNAVAILABLE the
+ * service itself returned (a read model that has not caught up with a
+ * consistency token, a service shutting down) carries no transport code: it is
+ * an answer about one request, and must never refuse everyone else's reads.
  */
-function isOutage(err: unknown): boolean {
+export function isOutage(err: unknown): boolean {
   return err instanceof UnavailableError && "grpcCode" in err.details;
 }
 
@@ -73,8 +82,9 @@ export function createServicePolicy(
   service: string,
   options: ResilienceOptions = {},
 ): ServicePolicy {
+  const consecutive = new ConsecutiveBreaker(options.failureThreshold ?? 5);
   const breaker = circuitBreaker(handleWhen(isOutage), {
-    breaker: new ConsecutiveBreaker(options.failureThreshold ?? 5),
+    breaker: consecutive,
     halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
     halfOpenSampling: { calls: options.closeAfterSuccesses ?? 2, threshold: 0 },
   });
@@ -105,5 +115,60 @@ export function createServicePolicy(
       const sub = breaker.onStateChange((s) => listener(names[s]));
       return () => sub.dispose();
     },
+    close() {
+      if (breaker.state !== CircuitState.Open && breaker.state !== CircuitState.HalfOpen) return;
+      // cockatiel has no "close now": holding the circuit isolated and letting go closes it.
+      breaker.isolate().dispose();
+      consecutive.success();
+    },
+  };
+}
+
+/** Options of {@link closeOnRecovery}. */
+export interface RecoveryOptions {
+  /**
+   * After the service reports SERVING again, the gateway's other channels to
+   * it can still be waiting out their reconnection back-off (up to 2 s), and
+   * their calls fail for a moment. A circuit that opens within this window
+   * closes again after `retryMs`; default 3000 ms.
+   */
+  graceMs?: number;
+  /** How long a circuit opened within the grace window stays open; default 250 ms. */
+  retryMs?: number;
+}
+
+/**
+ * Closes the circuit of `policy` as soon as its service reports SERVING after
+ * having been unreachable or not serving, instead of after the blind
+ * half-open delay. A circuit that opened while the service kept reporting
+ * SERVING (it answers its health checks but its calls time out) is left to
+ * the half-open trial calls. Returns an unsubscribe function.
+ */
+export function closeOnRecovery(
+  policy: ServicePolicy,
+  health: HealthWatch,
+  options: RecoveryOptions = {},
+): () => void {
+  const graceMs = options.graceMs ?? 3000;
+  const retryMs = options.retryMs ?? 250;
+  let recoveredAt = Number.NEGATIVE_INFINITY;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const offHealth = health.onChange((status, previous) => {
+    if (status !== "SERVING" || previous === "UNKNOWN") return;
+    recoveredAt = Date.now();
+    if (policy.state !== "closed") policy.close();
+  });
+  const offState = policy.onStateChange((state) => {
+    const inGrace = Date.now() - recoveredAt < graceMs;
+    if (state !== "open" || health.status !== "SERVING" || !inGrace) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (health.status === "SERVING") policy.close();
+    }, retryMs);
+  });
+  return () => {
+    clearTimeout(timer);
+    offHealth();
+    offState();
   };
 }

@@ -16,6 +16,7 @@ import type { CallGuard } from "./guard.ts";
 import { AUTHORIZATION_KEY, fromGrpcMetadata } from "./metadata.ts";
 import { loadProto, serviceDefinition } from "./proto.ts";
 import { asAppError, toServiceError } from "./status.ts";
+import { serverCredentials, type ServerTls } from "./tls.ts";
 import { parseWith } from "./validate.ts";
 import { checkWire, resolverOf } from "./wire.ts";
 
@@ -117,6 +118,8 @@ function unaryHandler(
       metadata: fromGrpcMetadata(call.metadata),
       signal: controller.signal,
     };
+    const deadline = Number(call.getDeadline());
+    if (Number.isFinite(deadline)) context.deadline = deadline;
     const service = binding.contract.service;
     const methodName = protoMethodName(key);
     observeServerCall(
@@ -162,6 +165,19 @@ function unaryHandler(
   };
 }
 
+/** Where and how a gRPC server listens. */
+export interface GrpcServerOptions {
+  /** Default `127.0.0.1`: reachable from this machine only unless a deployment opens it. */
+  host?: string;
+  /** 0 picks a free one. */
+  port: number;
+  /** TLS (and optionally mutual TLS); default plaintext. */
+  tls?: ServerTls;
+  logger: Logger;
+  /** Authorizes every call before its handler runs (the command and query services). */
+  guard?: CallGuard;
+}
+
 /**
  * Starts a gRPC server that serves the given contracts, the standard health
  * service and server reflection, on `host:port` (port 0 picks a free one).
@@ -170,7 +186,7 @@ function unaryHandler(
  */
 export async function startGrpcServer(
   bindings: ServiceBinding[],
-  options: { host?: string; port: number; logger: Logger; guard?: CallGuard },
+  options: GrpcServerOptions,
 ): Promise<GrpcServer> {
   const { guard } = options;
   if (guard) {
@@ -201,9 +217,9 @@ export async function startGrpcServer(
   new ReflectionService(Object.assign({}, ...definitions, healthDefinition()))
     .addToServer(server);
 
-  const address = `${options.host ?? "0.0.0.0"}:${options.port}`;
+  const address = `${options.host ?? "127.0.0.1"}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    server.bindAsync(address, serverCredentials(options.tls), (err, bound) => {
       if (err) reject(new Error(`Cannot listen on ${address}: ${err.message}`, { cause: err }));
       else resolve(bound);
     })

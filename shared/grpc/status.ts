@@ -17,6 +17,7 @@ const toStatus: Record<ErrorCode, grpc.status> = {
   NOT_FOUND: grpc.status.NOT_FOUND,
   CONFLICT: grpc.status.ABORTED,
   PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  IDEMPOTENCY_KEY_REUSED: grpc.status.FAILED_PRECONDITION,
   UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
   FORBIDDEN: grpc.status.PERMISSION_DENIED,
   UNAVAILABLE: grpc.status.UNAVAILABLE,

@@ -135,6 +135,16 @@ export function countSaga(saga: string, transition: SagaTransition): void {
   sagaCounters[transition].inc({ saga });
 }
 
+/**
+ * Creates a saga's series at zero: its transition counters and the duration
+ * of each of its steps, so that a scrape shows them (and `rate()` works)
+ * before the first saga runs.
+ */
+export function zeroSagaMetrics(saga: string, steps: readonly string[]): void {
+  for (const counter of Object.values(sagaCounters)) counter.inc({ saga }, 0);
+  for (const step of steps) sagaStepDuration.zero({ step });
+}
+
 /** Records how long one saga step took, in `saga_step_duration_seconds`. */
 export function recordSagaStep(step: string, seconds: number): void {
   sagaStepDuration.observe({ step }, seconds);

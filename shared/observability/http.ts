@@ -9,6 +9,14 @@ const requestSeconds = histogram(
   ["method", "route", "status"],
 );
 
+/** Methods that get their own label; any other is `other`, so a scanner cannot add series. */
+const METHODS = new Set(["GET", "POST", "OPTIONS", "HEAD"]);
+
+/** The method label of a request: GET, POST, OPTIONS, HEAD or `other`. */
+function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : "other";
+}
+
 /** Options of {@link observeHttpRequest}. */
 export interface HttpObserveOptions {
   /** The route label; default the path of a request that was not a 404, else `unmatched`. */
@@ -30,18 +38,23 @@ export function observeHttpRequest(
   options: HttpObserveOptions = {},
 ): Promise<Response> {
   const url = new URL(request.url);
+  const method = methodLabel(request.method);
   const start = performance.now();
   const record = (status: number) => {
     // Paths of unknown routes are not labels: a scanner would make them unbounded.
     const route = options.route ?? (status === 404 ? "unmatched" : url.pathname);
     requestSeconds.observe(
-      { method: request.method, route, status: String(status) },
+      { method, route, status: String(status) },
       secondsSince(start),
     );
   };
-  return runSpan(`${request.method} ${options.route ?? url.pathname}`, {
+  // OpenTelemetry's conventions name an unknown method `_OTHER` and keep the original aside.
+  const attributes: Record<string, string> = method === "other"
+    ? { "http.request.method": "_OTHER", "http.request.method_original": request.method }
+    : { "http.request.method": method };
+  return runSpan(`${method === "other" ? "HTTP" : method} ${options.route ?? url.pathname}`, {
     kind: SpanKind.SERVER,
-    attributes: { "http.request.method": request.method, "url.path": url.pathname },
+    attributes: { ...attributes, "url.path": url.pathname },
     parent: contextFromTraceparent(request.headers.get("traceparent") ?? undefined),
   }, async (span) => {
     let response: Response;

@@ -54,3 +54,19 @@ Deno.test("observeHttpRequest() labels unknown paths as unmatched and fails the 
   assert.equal(unavailable?.status.code, SpanStatusCode.ERROR);
   assert.equal(crashed?.status.code, SpanStatusCode.ERROR);
 });
+
+Deno.test("observeHttpRequest() labels methods from a fixed set, so a scanner cannot grow the series", async () => {
+  const count = async (method: string) =>
+    sampleValue(await metricsText(), metric, { method, route: "/graphql", status: "405" }) ?? 0;
+  const before = { other: await count("other"), head: await count("HEAD") };
+  for (const method of ["PROPFIND", "FOO-1", "get2", "HEAD"]) {
+    await observeHttpRequest(
+      new Request("http://gateway.test/graphql", { method }),
+      () => new Response(null, { status: 405 }),
+    );
+  }
+  assert.equal(await count("other") - before.other, 3);
+  assert.equal(await count("HEAD") - before.head, 1);
+  assert.equal(await count("PROPFIND"), 0);
+  assert.ok(!(await metricsText()).includes('method="FOO-1"'));
+});

@@ -128,6 +128,7 @@ export {
   setProjectionLag,
   trackSubscription,
   watchCircuit,
+  zeroSagaMetrics,
 } from "./app_metrics.ts";
 export {
   observeDbPool,

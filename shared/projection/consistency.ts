@@ -43,13 +43,46 @@ function behind(
   });
 }
 
-function timeoutError(projections: string[], timeoutMs: number): UnavailableError {
+/** The token of a position, as mutations return it and X-Consistency-Token carries it. */
+export function formatConsistencyToken(position: Position): string {
+  return `${position.transactionId}:${position.id}`;
+}
+
+function timeoutError(
+  projections: string[],
+  target: Position,
+  timeoutMs: number,
+): UnavailableError {
+  const token = formatConsistencyToken(target);
   return new UnavailableError(
-    `The read model has not caught up with the requested position within ${timeoutMs} ms: ${
+    `The read model has not caught up with position "${token}" within ${timeoutMs} ms: ${
       projections.join(", ")
     } behind`,
-    { projections },
+    { projections, consistencyToken: token },
   );
+}
+
+function beyondHeadError(target: Position, head: Position | undefined): ValidationError {
+  return new ValidationError([{
+    field: "X-Consistency-Token",
+    message: `"${formatConsistencyToken(target)}" is beyond the event store's last position ${
+      head ? `"${formatConsistencyToken(head)}"` : "(the store is empty)"
+    }: a token must come from a write's answer`,
+  }]);
+}
+
+/**
+ * Reads the head of the event store: the greatest committed position in the
+ * global order, or undefined when the store is empty. Every token a client
+ * was given came from a committed write, so it is at or before the head of
+ * any later snapshot; a token past it names nothing that exists. One
+ * backward step on the (transaction_id, id) index.
+ */
+export async function readStoreHead(eventStore: Sql): Promise<Position | undefined> {
+  const [row] = await eventStore<{ transactionId: string; id: string }[]>`
+    SELECT transaction_id::text AS "transactionId", id::text AS id FROM events
+    ORDER BY transaction_id DESC, id DESC LIMIT 1`;
+  return row ? { transactionId: row.transactionId, id: row.id } : undefined;
 }
 
 /**
@@ -70,7 +103,7 @@ export async function waitForProjections(
     const late = behind(await readCheckpoints(sql), projections, target);
     if (late.length === 0) return;
     if (Date.now() + delay > until || options.signal?.aborted) {
-      throw timeoutError(late, options.timeoutMs);
+      throw timeoutError(late, target, options.timeoutMs);
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 25);
@@ -93,6 +126,14 @@ export interface ConsistencyWaiterOptions {
   listen?: boolean;
   /** How often to read the checkpoints while someone waits; default 100 ms when listening, else 5 ms. */
   pollMs?: number;
+  /**
+   * Reads the event store's head (see {@link readStoreHead}); with it, a
+   * token beyond the head is refused at once as VALIDATION instead of being
+   * waited for until the timeout. When it fails, the wait goes on.
+   */
+  head?: () => Promise<Position | undefined>;
+  /** How long a head read may take before the wait goes on without it; default 1000 ms. */
+  headTimeoutMs?: number;
 }
 
 /**
@@ -106,6 +147,9 @@ export class ConsistencyWaiter {
   readonly #sql: Sql;
   readonly #pollMs: number;
   readonly #listen: boolean;
+  readonly #head: (() => Promise<Position | undefined>) | undefined;
+  readonly #headTimeoutMs: number;
+  #knownHead: Position | undefined;
   readonly #waiters = new Set<Waiter>();
   #checkpoints = new Map<string, Position>();
   #feed: Promise<{ stop(): Promise<void> }> | undefined;
@@ -116,9 +160,15 @@ export class ConsistencyWaiter {
     this.#sql = sql;
     this.#listen = options.listen ?? true;
     this.#pollMs = options.pollMs ?? (this.#listen ? 100 : 5);
+    this.#head = options.head;
+    this.#headTimeoutMs = options.headTimeoutMs ?? 1000;
   }
 
-  /** Resolves once every named projection has reached `target`; UNAVAILABLE past the timeout. */
+  /**
+   * Resolves once every named projection has reached `target`; VALIDATION
+   * when `target` is beyond the event store's head (with a `head` reader),
+   * UNAVAILABLE past the timeout.
+   */
   async wait(
     projections: readonly string[],
     target: Position,
@@ -128,14 +178,20 @@ export class ConsistencyWaiter {
     if (this.#listen && !this.#feed) this.#startFeed();
     await this.#refresh();
     if (behind(this.#checkpoints, projections, target).length === 0) return;
+    await this.#checkHead(target);
     if (options.signal?.aborted || options.timeoutMs <= 0) {
-      throw timeoutError(behind(this.#checkpoints, projections, target), options.timeoutMs);
+      throw timeoutError(
+        behind(this.#checkpoints, projections, target),
+        target,
+        options.timeoutMs,
+      );
     }
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => waiter.settle(timeoutError([...projections], options.timeoutMs));
+      const onAbort = () =>
+        waiter.settle(timeoutError([...projections], target, options.timeoutMs));
       const timer = setTimeout(() => {
         waiter.settle(
-          timeoutError(behind(this.#checkpoints, projections, target), options.timeoutMs),
+          timeoutError(behind(this.#checkpoints, projections, target), target, options.timeoutMs),
         );
       }, options.timeoutMs);
       const waiter: Waiter = {
@@ -181,6 +237,24 @@ export class ConsistencyWaiter {
     }
     const feed = await this.#feed?.catch(() => undefined);
     await feed?.stop();
+  }
+
+  /** Refuses a target beyond the store's head; a head that cannot be read refuses nothing. */
+  async #checkHead(target: Position): Promise<void> {
+    if (!this.#head || (this.#knownHead && reached(this.#knownHead, target))) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const head = await Promise.race([
+      this.#head().then((head) => ({ head }), () => undefined),
+      new Promise<undefined>((
+        resolve,
+      ) => (timer = setTimeout(() => resolve(undefined), this.#headTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!head) return;
+    if (head.head && (!this.#knownHead || reached(head.head, this.#knownHead))) {
+      this.#knownHead = head.head;
+    }
+    if (!head.head || !reached(head.head, target)) throw beyondHeadError(target, head.head);
   }
 
   #startFeed(): void {

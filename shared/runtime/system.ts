@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { RestartBackoff, type RestartBackoffOptions } from "./backoff.ts";
 
 /** Ports of the services; 0 is not allowed here (the processes must know them up front). */
 export interface SystemPorts {
@@ -46,18 +47,35 @@ export interface SystemOptions {
   output?: "inherit" | "null";
   /** How long to wait for every service to be healthy; default 60 s. */
   readyTimeoutMs?: number;
+  /**
+   * Once the system is up, start a service that dies again (crash, OOM kill,
+   * a signal from outside), with back-off; default true. A service stopped
+   * through {@link RunningSystem.kill} stays down until `restart()`.
+   */
+  supervise?: boolean | RestartBackoffOptions;
+  /** Where the supervisor's lines go; default console.log with a "[supervisor]" prefix. */
+  log?: (line: string) => void;
+  /**
+   * PEM of the CA that signed the gateway's certificate, trusted by the
+   * start-up checks when GATEWAY_TLS_CERT makes the gateway serve HTTPS;
+   * default the file in GRPC_TLS_CA (`deno task certs` signs both with one CA).
+   */
+  gatewayCa?: string;
 }
 
 /** The running service processes. */
 export interface RunningSystem {
+  /** `http://127.0.0.1:<port>`, or `https://` when GATEWAY_TLS_CERT is set. */
   gatewayUrl: string;
   /** Milliseconds from spawning to all healthy. */
   startupMs: number;
-  /** Process ids by service. */
-  pids: Record<ServiceName, number>;
+  /** Process ids by service, current: a restarted service has a new one. */
+  readonly pids: Readonly<Record<ServiceName, number>>;
+  /** Restarts by the supervisor so far, by service. */
+  readonly restarts: Readonly<Record<ServiceName, number>>;
   /** Sends SIGTERM, waits up to 10 s, then SIGKILL; resolves when all have exited. */
   stop(): Promise<void>;
-  /** Kills one service (for failure tests) and waits for it to exit. */
+  /** Kills one service (for failure tests) and waits for it to exit; it is not restarted. */
   kill(service: ServiceName, signal?: Deno.Signal): Promise<void>;
   /** Starts a killed service again, with the same ports and environment; does not wait for health. */
   restart(service: ServiceName): void;
@@ -90,9 +108,12 @@ function serviceEnv(options: SystemOptions): Record<string, string> {
   };
 }
 
-async function healthy(url: string): Promise<boolean> {
+async function healthy(url: string, client?: Deno.HttpClient): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(2000),
+      ...(client ? { client } : {}),
+    });
     await res.body?.cancel();
     return res.ok;
   } catch {
@@ -115,10 +136,35 @@ export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const env = serviceEnv(options);
+  // The services inherit this process's environment, then get `env` on top.
+  const setting = (name: string) => env[name] || Deno.env.get(name) || undefined;
+  const https = Boolean(setting("GATEWAY_TLS_CERT"));
+  let client: Deno.HttpClient | undefined;
+  if (https) {
+    const caFile = setting("GRPC_TLS_CA");
+    const ca = options.gatewayCa ?? (caFile ? await Deno.readTextFile(caFile) : undefined);
+    if (!ca) {
+      throw new Error(
+        "Cannot start the system: GATEWAY_TLS_CERT is set but no CA to trust it; set GRPC_TLS_CA " +
+          "or pass gatewayCa",
+      );
+    }
+    client = Deno.createHttpClient({ caCerts: [ca] });
+  }
   const output = options.output ?? "inherit";
+  const log = options.log ?? ((line: string) => console.log(`[supervisor] ${line}`));
   const started = performance.now();
   const children = {} as Record<ServiceName, Deno.ChildProcess>;
   const exited = {} as Record<ServiceName, Promise<Deno.CommandStatus>>;
+  const backoffOptions = typeof options.supervise === "object" ? options.supervise : {};
+  const backoffs = Object.fromEntries(
+    SERVICES.map((name) => [name, new RestartBackoff(backoffOptions)]),
+  ) as Record<ServiceName, RestartBackoff>;
+  const held = new Set<ServiceName>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let supervising = false;
+  let stopping = false;
+
   const spawn = (service: ServiceName) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", `services/${service}/main.ts`],
@@ -130,11 +176,29 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }).spawn();
     children[service] = child;
     exited[service] = child.status;
+    backoffs[service].started();
+    child.status.then((status) => {
+      if (!supervising || stopping || held.has(service) || children[service] !== child) return;
+      const delay = backoffs[service].next();
+      const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
+      log(
+        `service "${service}" (pid ${child.pid}) exited with ${how}; restarting in ${delay} ms (restart ${
+          backoffs[service].restarts
+        })`,
+      );
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (stopping || held.has(service) || children[service] !== child) return;
+        spawn(service);
+        log(`service "${service}" started again (pid ${children[service].pid})`);
+      }, delay);
+      timers.add(timer);
+    });
   };
   for (const service of SERVICES) spawn(service);
-  let stopping = false;
   const stop = async () => {
     stopping = true;
+    for (const timer of timers) clearTimeout(timer);
     const all = Object.entries(children) as [ServiceName, Deno.ChildProcess][];
     for (const [, child] of all) {
       try {
@@ -153,11 +217,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  const gatewayUrl = `http://127.0.0.1:${options.ports.gateway}`;
+  const gatewayUrl = `${https ? "https" : "http"}://127.0.0.1:${options.ports.gateway}`;
   const checks = [
-    `${gatewayUrl}/health`,
-    `http://127.0.0.1:${options.ports.projector}/health`,
-    `http://127.0.0.1:${options.ports.saga}/health`,
+    { url: `${gatewayUrl}/health`, client },
+    { url: `http://127.0.0.1:${options.ports.projector}/health` },
+    { url: `http://127.0.0.1:${options.ports.saga}/health` },
   ];
   const early = Promise.race(
     (Object.keys(exited) as (ServiceName)[]).map((name) =>
@@ -166,11 +230,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   );
   let failure: string | undefined;
   early.then(({ name, status }) => {
-    if (!stopping) failure = `service "${name}" exited with code ${status.code}`;
+    if (!stopping && !supervising) failure = `service "${name}" exited with code ${status.code}`;
   });
   for (;;) {
     if (failure) break;
-    const results = await Promise.all(checks.map(healthy));
+    const results = await Promise.all(checks.map((check) => healthy(check.url, check.client)));
     if (results.every(Boolean)) break;
     if (Date.now() > deadline) {
       failure = "services were not healthy within the start-up timeout";
@@ -178,18 +242,29 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  client?.close();
   if (failure) {
     await stop();
     throw new Error(`Cannot start the system: ${failure}`);
   }
+  supervising = options.supervise !== false;
+  const pids = {} as Record<ServiceName, number>;
+  const restarts = {} as Record<ServiceName, number>;
+  for (const service of SERVICES) {
+    Object.defineProperty(pids, service, { enumerable: true, get: () => children[service].pid });
+    Object.defineProperty(restarts, service, {
+      enumerable: true,
+      get: () => backoffs[service].restarts,
+    });
+  }
   return {
     gatewayUrl,
     startupMs: Math.round(performance.now() - started),
-    pids: Object.fromEntries(
-      Object.entries(children).map(([k, c]) => [k, c.pid]),
-    ) as Record<ServiceName, number>,
+    pids,
+    restarts,
     stop,
     async kill(service, signal = "SIGKILL") {
+      held.add(service);
       try {
         children[service].kill(signal);
       } catch { /* already gone */ }
@@ -197,6 +272,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     },
     restart(service) {
       if (stopping) throw new Error("the system is stopping");
+      held.delete(service);
       spawn(service);
     },
   };

@@ -24,7 +24,7 @@ export const CommandResult = z.object({
   version: z.number().int(),
   transactionId: z.string(),
   position: z.string(),
-  /** The aggregate as the command left it, as JSON (see command.proto). */
+  /** What the command answers with, as JSON in the shape of a query view (see command.proto). */
   state: optional(z.string()),
 });
 

@@ -15,7 +15,10 @@ const PROTO = "query/v1/query.proto";
 /** Page number and size of a list request (1-based; 20 per page unless given). */
 const paging = { page: optional(page), perPage: optional(perPage) };
 
-const PathSegment = z.object({ id: z.string(), name: z.string() });
+/** One ancestor on a category's path. */
+export const PathSegment = z.object({ id: z.string(), name: z.string() });
+/** One ancestor on a category's path. */
+export type PathSegment = z.output<typeof PathSegment>;
 
 /** A category as the read model holds it. */
 export const CategoryView = z.object({
@@ -31,6 +34,8 @@ export const CategoryView = z.object({
   childCount: z.number().int(),
   productCount: z.number().int(),
 });
+/** A category as the read model holds it. */
+export type CategoryView = z.output<typeof CategoryView>;
 
 /** A product as the read model holds it, with its category's name and its stock. */
 export const ProductView = z.object({
@@ -45,6 +50,8 @@ export const ProductView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+/** A product as the read model holds it, with its category's name and its stock. */
+export type ProductView = z.output<typeof ProductView>;
 
 const Address = z.object({ street: z.string(), city: z.string(), postalCode: z.string() });
 
@@ -59,20 +66,27 @@ export const SagaStateView = z.object({
   startedAt: z.string(),
   completedAt: optional(z.string()),
 });
+/** The state of an order's saga. */
+export type SagaStateView = z.output<typeof SagaStateView>;
+
+/** One line of an order; money as decimal strings. */
+export const OrderItemView = z.object({
+  productId: z.string(),
+  productName: z.string(),
+  quantity: z.number().int(),
+  unitPrice: z.string(),
+  discountRate: z.string(),
+  lineTotal: z.string(),
+});
+/** One line of an order; money as decimal strings. */
+export type OrderItemView = z.output<typeof OrderItemView>;
 
 /** An order as the read model holds it; money as decimal strings. */
 export const OrderView = z.object({
   id: z.string(),
   customerId: z.string(),
   status: z.string(),
-  items: z.array(z.object({
-    productId: z.string(),
-    productName: z.string(),
-    quantity: z.number().int(),
-    unitPrice: z.string(),
-    discountRate: z.string(),
-    lineTotal: z.string(),
-  })),
+  items: z.array(OrderItemView),
   subtotal: z.string(),
   tax: z.string(),
   shipping: z.string(),
@@ -85,6 +99,8 @@ export const OrderView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+/** An order as the read model holds it; money as decimal strings. */
+export type OrderView = z.output<typeof OrderView>;
 
 /** Where a page sits in its list. */
 export const PageInfo = z.object({
@@ -93,6 +109,60 @@ export const PageInfo = z.object({
   totalCount: z.number().int(),
   hasNext: z.boolean(),
 });
+/** Where a page sits in its list. */
+export type PageInfo = z.output<typeof PageInfo>;
+
+/** Counts over the live categories. */
+export const CategoryStatistics = z.object({
+  totalCategories: z.number().int(),
+  rootCategories: z.number().int(),
+  maxDepth: z.number().int(),
+  categoriesWithProducts: z.number().int(),
+  emptyCategories: z.number().int(),
+});
+/** Counts over the live categories. */
+export type CategoryStatistics = z.output<typeof CategoryStatistics>;
+
+/** Counts and prices over the live products; prices unset when there are none. */
+export const ProductStatistics = z.object({
+  count: z.number().int(),
+  averagePrice: optional(z.string()),
+  minPrice: optional(z.string()),
+  maxPrice: optional(z.string()),
+  /** Units in stock over every live product (capped at the int32 the contract carries). */
+  totalStock: z.number().int(),
+});
+/** Counts and prices over the live products; prices unset when there are none. */
+export type ProductStatistics = z.output<typeof ProductStatistics>;
+
+/** Counts and prices over one category's live products. */
+export const CategoryProductStatistics = z.object({
+  categoryId: z.string(),
+  /** Unset when there is no such live category. */
+  categoryName: optional(z.string()),
+  productCount: z.number().int(),
+  averagePrice: optional(z.string()),
+  minPrice: optional(z.string()),
+  maxPrice: optional(z.string()),
+});
+/** Counts and prices over one category's live products. */
+export type CategoryProductStatistics = z.output<typeof CategoryProductStatistics>;
+
+/** How many orders there are of one status. */
+export const StatusCount = z.object({ status: z.string(), count: z.number().int() });
+
+/** Orders per status and the revenue of the orders not cancelled. */
+export const OrderStats = z.object({
+  totalOrders: z.number().int(),
+  /** Every status, in the domain's order, with its count (0 included). */
+  byStatus: z.array(StatusCount),
+  /** Sum of the totals of the orders that were not cancelled. */
+  totalRevenue: z.string(),
+  /** That revenue over those orders, half-up to cents; unset when there are none. */
+  averageOrderValue: optional(z.string()),
+});
+/** Orders per status and the revenue of the orders not cancelled. */
+export type OrderStats = z.output<typeof OrderStats>;
 
 const Empty = z.object({});
 const IdRequest = z.object({ id: uuid });
@@ -106,8 +176,10 @@ const SearchRequest = z.object({
 });
 const Exists = z.object({ exists: z.boolean() });
 
-type CategoryNode = { category: z.output<typeof CategoryView>; children: CategoryNode[] };
-const CategoryNode: z.ZodType<CategoryNode> = z.lazy(() =>
+/** A category with its subtree. */
+export type CategoryNode = { category: CategoryView; children: CategoryNode[] };
+/** A category with its subtree. */
+export const CategoryNode: z.ZodType<CategoryNode> = z.lazy(() =>
   z.object({ category: CategoryView, children: z.array(CategoryNode) })
 );
 
@@ -122,17 +194,7 @@ export const categoryQueries = defineService("cqrs.query.v1.CategoryQueries", PR
   listCategories: rpc("list", z.object({ parentId: optional(uuid), ...paging }), CategoryPage),
   searchCategories: rpc("list", SearchRequest, CategoryPage),
   listCategoriesPaginated: rpc("list", z.object(paging), CategoryPage),
-  getCategoryStatistics: rpc(
-    "read",
-    Empty,
-    z.object({
-      totalCategories: z.number().int(),
-      rootCategories: z.number().int(),
-      maxDepth: z.number().int(),
-      categoriesWithProducts: z.number().int(),
-      emptyCategories: z.number().int(),
-    }),
-  ),
+  getCategoryStatistics: rpc("read", Empty, CategoryStatistics),
   categoryExists: rpc("read", IdRequest, Exists),
   getCategoriesByIds: rpc("list", IdsRequest, z.object({ categories: z.array(CategoryView) })),
   getCategoryTree: rpc("list", Empty, z.object({ roots: z.array(CategoryNode) })),
@@ -193,28 +255,11 @@ export const productQueries = defineService("cqrs.query.v1.ProductQueries", PROT
     }),
     ProductPage,
   ),
-  getProductStatistics: rpc(
-    "read",
-    Empty,
-    z.object({
-      count: z.number().int(),
-      averagePrice: optional(z.string()),
-      minPrice: optional(z.string()),
-      maxPrice: optional(z.string()),
-      totalStock: z.number().int(),
-    }),
-  ),
+  getProductStatistics: rpc("read", Empty, ProductStatistics),
   getCategoryProductStatistics: rpc(
     "read",
     z.object({ categoryId: uuid }),
-    z.object({
-      categoryId: z.string(),
-      categoryName: optional(z.string()),
-      productCount: z.number().int(),
-      averagePrice: optional(z.string()),
-      minPrice: optional(z.string()),
-      maxPrice: optional(z.string()),
-    }),
+    CategoryProductStatistics,
   ),
   productExists: rpc("read", IdRequest, Exists),
 });
@@ -225,16 +270,7 @@ export const orderQueries = defineService("cqrs.query.v1.OrderQueries", PROTO, {
   listOrders: rpc("list", z.object(paging), OrderPage),
   getOrdersByCustomer: rpc("list", z.object({ customerId: uuid, ...paging }), OrderPage),
   getOrdersByStatus: rpc("list", z.object({ status: orderStatus, ...paging }), OrderPage),
-  getOrderStats: rpc(
-    "read",
-    Empty,
-    z.object({
-      totalOrders: z.number().int(),
-      byStatus: z.array(z.object({ status: z.string(), count: z.number().int() })),
-      totalRevenue: z.string(),
-      averageOrderValue: optional(z.string()),
-    }),
-  ),
+  getOrderStats: rpc("read", Empty, OrderStats),
   getSagaState: rpc(
     "read",
     z.object({ orderId: uuid }),

@@ -3,7 +3,7 @@ import * as category from "@shared/domain/category/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
-import { categories, load, requireFreeId } from "../aggregate.ts";
+import { categories, fold, load, requireFreeId } from "../aggregate.ts";
 import { type CommandOutcome, commit } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type Envelope, envelopeOf } from "../envelope.ts";
@@ -11,14 +11,18 @@ import { insertCategory, requireCategory, siblingsNamed } from "../lookups/categ
 import { runCommand } from "../run.ts";
 import type { CreateCategoryInput } from "./_inputs.ts";
 import { deleteCategory } from "./category_delete.ts";
+import { categoryView } from "./category_view.ts";
 import { updateCategory } from "./category_update.ts";
 
 /** Binds the category command RPCs. */
 export function categoryHandlers(deps: CommandDeps): ServiceBinding {
   return bind(categoryCommands, {
-    createCategory: (input, context) => createCategory(deps, input, envelopeOf(deps, context)),
-    updateCategory: (input, context) => updateCategory(deps, input, envelopeOf(deps, context)),
-    deleteCategory: (input, context) => deleteCategory(deps, input, envelopeOf(deps, context)),
+    createCategory: (input, context) =>
+      createCategory(deps, input, envelopeOf(deps, context, "createCategory", input)),
+    updateCategory: (input, context) =>
+      updateCategory(deps, input, envelopeOf(deps, context, "updateCategory", input)),
+    deleteCategory: (input, context) =>
+      deleteCategory(deps, input, envelopeOf(deps, context, "deleteCategory", input)),
   }) as ServiceBinding;
 }
 
@@ -64,6 +68,13 @@ export async function createCategory(
         loadedVersion: self.version,
       }], {
         envelope,
+        // A new category has no children and no products yet.
+        view: () =>
+          categoryView(fold(categories, self.state, events), envelope.at, {
+            createdAt: envelope.at,
+            childCount: 0,
+            productCount: 0,
+          }),
         effects: async (tx) => {
           if (parentId && parent) {
             await requireCategory(tx, { id: parentId, role: "parent", version: parent.version }, {

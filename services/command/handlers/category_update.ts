@@ -6,6 +6,7 @@ import { categories, fold, load } from "../aggregate.ts";
 import { type CommandOutcome, commit, type Write } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import type { Envelope } from "../envelope.ts";
+import { categoryView } from "./category_view.ts";
 import {
   type Action,
   type Descendant,
@@ -82,6 +83,7 @@ export async function updateCategory(
         : [];
       return await commit(store, [write, ...rebases], {
         envelope,
+        view: () => categoryView(after, envelope.at),
         effects: async (tx) => {
           if (moving && parentId && parent) {
             await lockCategories(tx, [id, parentId]);

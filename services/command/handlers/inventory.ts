@@ -1,18 +1,20 @@
 import * as inventory from "@shared/domain/inventory/mod.ts";
 import type { ReleaseInventory, ReserveInventory } from "@shared/domain/inventory/mod.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
-import { inventories, load, products } from "../aggregate.ts";
+import { fold, inventories, load, products } from "../aggregate.ts";
 import { type CommandOutcome, commit, type Write } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type Envelope, type InternalCommandOptions, internalEnvelope } from "../envelope.ts";
 import { requireProduct } from "../lookups/products.ts";
 import { runCommand } from "../run.ts";
 import type { SetStockInput } from "./_inputs.ts";
+import { productView } from "./product_view.ts";
 
 /**
  * SetStock, on the inventory stream `inventoryIdFor(productId)`; the outcome
  * names that stream. The product must exist and stay live until the append
- * commits (its lookup row is held).
+ * commits (its lookup row is held). It answers with the product and its new
+ * stock (the units that can still be reserved).
  */
 export async function setStock(
   deps: CommandDeps,
@@ -41,6 +43,10 @@ export async function setStock(
       );
       return await commit(store, [write(streamId, stock.version, events)], {
         envelope,
+        view: () => {
+          const after = fold(inventories, stock.state, events);
+          return productView(item.state, after ? { stock: after.available } : {});
+        },
         effects: (tx) =>
           requireProduct(tx, productId, {
             text: `set the stock of product ${quote(item.state?.name ?? productId)}`,

@@ -3,22 +3,26 @@ import { requireOwner } from "../owner.ts";
 import * as order from "@shared/domain/order/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
-import { load, orders, products, requireFreeId } from "../aggregate.ts";
+import { fold, load, orders, products, requireFreeId } from "../aggregate.ts";
 import { type CommandOutcome, commit } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type Envelope, envelopeOf } from "../envelope.ts";
 import { runCommand } from "../run.ts";
 import type { CancelOrderInput, CreateOrderInput } from "./_inputs.ts";
+import { orderView } from "./order_view.ts";
 import { startOrderSaga } from "./saga.ts";
 
 /** Binds the order command RPCs. */
 export function orderHandlers(deps: CommandDeps): ServiceBinding {
   return bind(orderCommands, {
-    createOrder: (input, context) => createOrder(deps, input, envelopeOf(deps, context)),
-    cancelOrder: (input, context) => cancelOrder(deps, input, envelopeOf(deps, context)),
+    createOrder: (input, context) =>
+      createOrder(deps, input, envelopeOf(deps, context, "createOrder", input)),
+    cancelOrder: (input, context) =>
+      cancelOrder(deps, input, envelopeOf(deps, context, "cancelOrder", input)),
     updateOrderStatus: (input, context) =>
-      updateOrderStatus(deps, input, envelopeOf(deps, context)),
-    startOrderSaga: (input, context) => startOrderSaga(deps, input, envelopeOf(deps, context)),
+      updateOrderStatus(deps, input, envelopeOf(deps, context, "updateOrderStatus", input)),
+    startOrderSaga: (input, context) =>
+      startOrderSaga(deps, input, envelopeOf(deps, context, "startOrderSaga", input)),
   }) as ServiceBinding;
 }
 
@@ -58,7 +62,7 @@ export async function createOrder(
         aggregateType: orders.type,
         events,
         loadedVersion: self.version,
-      }], { envelope });
+      }], { envelope, view: () => orderView(fold(orders, self.state, events)) });
     },
   });
 }
@@ -114,7 +118,7 @@ async function onOrder(
         aggregateType: orders.type,
         events,
         loadedVersion: self.version,
-      }], { envelope });
+      }], { envelope, view: () => orderView(fold(orders, self.state, events)) });
     },
   });
 }

@@ -91,6 +91,20 @@ Deno.test("order commands over gRPC", async (t) => {
       );
     });
 
+    await t.step("racing starts of one saga all succeed, and it starts once", async () => {
+      const raced = (await orders.createOrder({
+        customerId,
+        items: [{ productId: pen, quantity: 1 }],
+        shippingAddress: ADDRESS,
+      }, commandMeta())).id;
+      // As the saga worker and a caller do: the one that loses finds it started.
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => orders.startOrderSaga({ orderId: raced }, commandMeta())),
+      );
+      for (const result of results) assert.equal(JSON.parse(result.state!).id, raced);
+      assert.equal((await s.events(sagaIdFor(raced))).length, 1);
+    });
+
     await t.step("startOrderSaga records SagaStarted on the saga's stream, once", async () => {
       const result = await orders.startOrderSaga({ orderId }, commandMeta());
       assert.equal(result.id, sagaIdFor(orderId));

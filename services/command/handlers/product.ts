@@ -1,7 +1,6 @@
 import { productCommands } from "@proto/command/v1/contract.ts";
 import * as product from "@shared/domain/product/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
-import { formatCents } from "@shared/domain/shared/money.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
 import { categories, fold, load, products, requireFreeId } from "../aggregate.ts";
@@ -13,14 +12,19 @@ import { insertProduct, markProductDeleted, moveProducts } from "../lookups/prod
 import { runCommand } from "../run.ts";
 import type { CreateProductInput, DeleteProductInput, UpdateProductInput } from "./_inputs.ts";
 import { setStock } from "./inventory.ts";
+import { productView } from "./product_view.ts";
 
 /** Binds the product command RPCs (SetStock writes the product's inventory stream). */
 export function productHandlers(deps: CommandDeps): ServiceBinding {
   return bind(productCommands, {
-    createProduct: (input, context) => createProduct(deps, input, envelopeOf(deps, context)),
-    updateProduct: (input, context) => updateProduct(deps, input, envelopeOf(deps, context)),
-    deleteProduct: (input, context) => deleteProduct(deps, input, envelopeOf(deps, context)),
-    setStock: (input, context) => setStock(deps, input, envelopeOf(deps, context)),
+    createProduct: (input, context) =>
+      createProduct(deps, input, envelopeOf(deps, context, "createProduct", input)),
+    updateProduct: (input, context) =>
+      updateProduct(deps, input, envelopeOf(deps, context, "updateProduct", input)),
+    deleteProduct: (input, context) =>
+      deleteProduct(deps, input, envelopeOf(deps, context, "deleteProduct", input)),
+    setStock: (input, context) =>
+      setStock(deps, input, envelopeOf(deps, context, "setStock", input)),
   }) as ServiceBinding;
 }
 
@@ -69,7 +73,8 @@ export async function createProduct(
         },
         // A new product has no stock yet.
         view: () =>
-          productView(fold(products, self.state, events), envelope.at, {
+          productView(fold(products, self.state, events), {
+            updatedAt: envelope.at,
             createdAt: envelope.at,
             stock: 0,
           }),
@@ -108,7 +113,7 @@ export async function updateProduct(
       const movedTo = updated?.data.changes.categoryId;
       return await commit(store, [write(id, self.version, events)], {
         envelope,
-        view: () => productView(fold(products, self.state, events), envelope.at),
+        view: () => productView(fold(products, self.state, events), { updatedAt: envelope.at }),
         effects: movedTo === undefined ? undefined : async (tx) => {
           await requireCategory(tx, { id: movedTo, role: "category" }, {
             text: `move product ${quote(self.state?.name ?? id)}`,
@@ -142,29 +147,6 @@ export async function deleteProduct(
       });
     },
   });
-}
-
-/**
- * The product as a command left it, in the shape of the query view, with
- * what the command knows (stock and creation time only when it creates):
- * `updatedAt` is the command's time, since it appended.
- */
-function productView(
-  state: product.ProductState | null,
-  at: string,
-  known: { createdAt?: string; stock?: number } = {},
-): Record<string, unknown> | undefined {
-  if (state === null || state.deleted) return undefined;
-  return {
-    id: state.id,
-    name: state.name,
-    description: state.description,
-    price: formatCents(state.price),
-    categoryId: state.categoryId,
-    version: state.version,
-    updatedAt: at,
-    ...known,
-  };
 }
 
 function write(streamId: string, loadedVersion: number, events: product.ProductEvent[]): Write {

@@ -6,14 +6,15 @@ import type { Envelope } from "../envelope.ts";
 import { requireOwner } from "../owner.ts";
 import { runCommand } from "../run.ts";
 import type { StartOrderSagaInput } from "./_inputs.ts";
+import { orderView } from "./order_view.ts";
 
 /**
  * StartOrderSaga: records the saga's start decision (SagaStarted, with the
  * configured timeouts) on the stream `sagaIdFor(orderId)`; the outcome names
  * that stream. The order must exist and be pending; a saga that already
  * started is left as it is. A customer may check out only their own
- * order. Sending the steps is the saga runner's work: it
- * reacts to SagaStarted.
+ * order. Sending the steps is the saga runner's work: it reacts to
+ * SagaStarted. It answers with the order (unchanged by the start).
  */
 export async function startOrderSaga(
   deps: CommandDeps,
@@ -24,6 +25,8 @@ export async function startOrderSaga(
   const sagaId = saga.sagaIdFor(orderId);
   return await runCommand(deps, envelope, {
     primaryId: sagaId,
+    // The saga worker starts it on OrderCreated too: whoever loses sees it started.
+    rerunOnConflict: true,
     attempt: async () => {
       const [placed, current] = await Promise.all([
         load(deps.store, orders, orderId),
@@ -42,7 +45,7 @@ export async function startOrderSaga(
         aggregateType: sagas.type,
         events,
         loadedVersion: current.version,
-      }], { envelope });
+      }], { envelope, view: () => orderView(placed.state) });
     },
   });
 }

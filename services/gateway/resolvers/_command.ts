@@ -1,34 +1,84 @@
 import type { z } from "zod";
 import type { CommandResult } from "@proto/command/v1/contract.ts";
-import { NotFoundError } from "@shared/errors/mod.ts";
-import { deriveId } from "@shared/domain/shared/ids.ts";
-import type { CallOptions } from "@shared/grpc/mod.ts";
-import { ProductView } from "@proto/query/v1/contract.ts";
+import { IdempotencyKeyReusedError, NotFoundError } from "@shared/errors/mod.ts";
+import { DOMAIN_NAMESPACE, uuidV5 } from "@shared/domain/shared/ids.ts";
+import type { CallOptions, RpcContract } from "@shared/grpc/mod.ts";
+import { CategoryView, OrderView, ProductView } from "@proto/query/v1/contract.ts";
 import { parseConsistencyToken } from "@shared/projection/consistency.ts";
-import type { Context, Product } from "../context.ts";
+import type { Category, Context, Product, RequestState } from "../context.ts";
 
 type Result = z.output<typeof CommandResult>;
+
+/**
+ * What an RPC's typed client takes, as the type of the GraphQL arguments or
+ * input object that mirror it (schema_contract_test.ts holds the two to the
+ * same fields, nullability and scalar kinds).
+ */
+export type ContractInput<M extends RpcContract> = z.input<M["input"]>;
 
 /** The consistency token of a command result: its last event's global position. */
 export function consistencyToken(result: Result): string {
   return `${result.transactionId}:${result.position}`;
 }
 
+/** How many commands of each operation a request has sent so far. */
+const sent = new WeakMap<RequestState, Map<string, number>>();
+
 /**
- * Runs one command with the request's metadata and a command id: fresh, or
- * derived from the request's Idempotency-Key header (and the mutation's
- * place in the request), so a retried request changes nothing twice. Then it
- * makes every later read of this request wait for the command's position, so
- * the mutation answers with what it wrote.
+ * The command id of a mutation sent with an Idempotency-Key. A key is scoped
+ * to its caller and its operation: the id derives from the caller, the
+ * mutation's name, its rank among the request's mutations of that name and
+ * the key, so two callers (or two mutations) reusing a key never meet.
+ *
+ * The caller is the user the command runs as (the token's subject; in
+ * development also a trusted X-User-Id). Anonymous callers share one scope:
+ * that is safe because the command service also records a hash of each
+ * command's input, so an anonymous key reused with another input is refused
+ * (IDEMPOTENCY_KEY_REUSED), and the same input replays the answer to that
+ * very input (its address, say, is the one the replaying caller sent).
+ */
+function idempotentCommandId(ctx: Context, operation: string, key: string): string {
+  const counts = sent.get(ctx.state) ?? new Map<string, number>();
+  sent.set(ctx.state, counts);
+  const rank = counts.get(operation) ?? 0;
+  counts.set(operation, rank + 1);
+  const caller = ctx.metadata.userId === undefined ? "anonymous" : `user:${ctx.metadata.userId}`;
+  // JSON keeps the parts apart whatever they contain; uuidV5 keeps the key's case.
+  return uuidV5(
+    JSON.stringify(["graphql-mutation", caller, operation, rank, key]),
+    DOMAIN_NAMESPACE,
+  );
+}
+
+/**
+ * Runs one command (the mutation `operation`) with the request's metadata and
+ * a command id: fresh, or derived from the request's Idempotency-Key header
+ * (see idempotentCommandId), so a retried request changes nothing twice and
+ * answers what it first answered. Then it makes every later read of this
+ * request wait for the command's position, so reads see what it wrote.
  */
 export async function runCommand(
   ctx: Context,
+  operation: string,
   call: (options: CallOptions) => Promise<Result>,
 ): Promise<Result> {
-  const commandId = ctx.idempotencyKey
-    ? deriveId("graphql-mutation", ctx.idempotencyKey, String(ctx.state.commandCount++))
-    : crypto.randomUUID();
-  const result = await call({ metadata: { ...ctx.metadata, commandId } });
+  const key = ctx.idempotencyKey;
+  const commandId = key ? idempotentCommandId(ctx, operation, key) : crypto.randomUUID();
+  ctx.state.commandCount++;
+  let result: Result;
+  try {
+    result = await call({ metadata: { ...ctx.metadata, commandId } });
+  } catch (err) {
+    if (key && err instanceof IdempotencyKeyReusedError) {
+      throw new IdempotencyKeyReusedError(
+        `Idempotency-Key was first used for ${operation} with another input: that mutation ` +
+          "stands and this one changed nothing; send a new key for a new mutation",
+        { field: "Idempotency-Key" },
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   const token = consistencyToken(result);
   // Until the change feed announces this position, the caches of this gateway stand aside.
   if (result.transactionId !== "0") ctx.feed?.observe(parseConsistencyToken(token));
@@ -46,16 +96,49 @@ export function found<T>(entity: T | undefined | null, what: string, id: string)
   return entity;
 }
 
-/** What a command's result may say of a product (see CommandResult.state). */
-const CommandProduct = ProductView.partial({ stock: true, createdAt: true, categoryName: true });
-
 /**
- * The product as a command left it, from its result, so a mutation answers
- * without waiting for the read model; undefined when the result has none (a
- * replayed command id). Fields it lacks are read at the mutation's position.
+ * What a command's result says of the entity a mutation answers with (see
+ * CommandResult.state): the view built from the state the command decided,
+ * so a committed mutation answers without the read side. Undefined when the
+ * result has none; fields a command cannot know are left out and read at the
+ * mutation's position by their field resolvers.
  */
-export function productOf(result: Result): Partial<Product> & { id: string } | undefined {
+function stateOf<S extends z.ZodType>(result: Result, schema: S): z.output<S> | undefined {
   if (!result.state) return undefined;
-  const parsed = CommandProduct.safeParse(JSON.parse(result.state));
+  let json: unknown;
+  try {
+    json = JSON.parse(result.state);
+  } catch {
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
+}
+
+const CommandProduct = ProductView.partial({
+  stock: true,
+  createdAt: true,
+  updatedAt: true,
+  categoryName: true,
+});
+const CommandCategory = CategoryView.partial({
+  createdAt: true,
+  childCount: true,
+  productCount: true,
+});
+const CommandOrder = OrderView.partial().required({ id: true, status: true });
+
+/** The product as a command left it, from its result (see {@link stateOf}). */
+export function productOf(result: Result): Partial<Product> & { id: string } | undefined {
+  return stateOf(result, CommandProduct);
+}
+
+/** The category as a command left it, from its result (see {@link stateOf}). */
+export function categoryOf(result: Result): Partial<Category> & { id: string } | undefined {
+  return stateOf(result, CommandCategory);
+}
+
+/** The order as a command left it (or found it), from its result (see {@link stateOf}). */
+export function orderOf(result: Result): z.output<typeof CommandOrder> | undefined {
+  return stateOf(result, CommandOrder);
 }

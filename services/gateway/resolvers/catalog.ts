@@ -1,8 +1,13 @@
+import type { categoryCommands, productCommands } from "@proto/command/v1/contract.ts";
+import type { categoryQueries, productQueries } from "@proto/query/v1/contract.ts";
 import type { Category, Context, Product } from "../context.ts";
-import { found, productOf, runCommand } from "./_command.ts";
+import { categoryOf, type ContractInput, found, productOf, runCommand } from "./_command.ts";
 
 type Args = Record<string, unknown>;
-type Paging = { page?: number | null; perPage?: number | null };
+type CategoryQuery = typeof categoryQueries.methods;
+type ProductQuery = typeof productQueries.methods;
+type CategoryCommand = typeof categoryCommands.methods;
+type ProductCommand = typeof productCommands.methods;
 
 /** Drops null arguments: GraphQL sends an omitted nullable argument as null or undefined. */
 function defined<T extends Args>(args: T): T {
@@ -17,7 +22,11 @@ export const catalogResolvers = {
     categoryByName: async (_: unknown, { name }: { name: string }, ctx: Context) =>
       (await ctx.clients.categoryQueries.getCategoryByName({ name }, ctx.state.read)).category ??
         null,
-    categories: async (_: unknown, args: { parentId?: string | null }, ctx: Context) => {
+    categories: async (
+      _: unknown,
+      args: Pick<ContractInput<CategoryQuery["listCategories"]>, "parentId">,
+      ctx: Context,
+    ) => {
       const all: Category[] = [];
       for (let page = 1;; page++) {
         const res = await ctx.clients.categoryQueries.listCategories(
@@ -28,11 +37,18 @@ export const catalogResolvers = {
         if (!res.pageInfo.hasNext) return all;
       }
     },
-    searchCategories: async (_: unknown, args: Paging & { searchTerm: string }, ctx: Context) =>
+    searchCategories: async (
+      _: unknown,
+      args: ContractInput<CategoryQuery["searchCategories"]>,
+      ctx: Context,
+    ) =>
       (await ctx.clients.categoryQueries.searchCategories(defined(args), ctx.state.read))
         .categories,
-    categoriesPaginated: async (_: unknown, args: Paging, ctx: Context) =>
-      await ctx.clients.categoryQueries.listCategoriesPaginated(defined(args), ctx.state.read),
+    categoriesPaginated: async (
+      _: unknown,
+      args: ContractInput<CategoryQuery["listCategoriesPaginated"]>,
+      ctx: Context,
+    ) => await ctx.clients.categoryQueries.listCategoriesPaginated(defined(args), ctx.state.read),
     categoryTree: async (_: unknown, __: Args, ctx: Context) =>
       (await ctx.clients.categoryQueries.getCategoryTree({}, ctx.state.read)).roots,
     categoryStatistics: async (_: unknown, __: Args, ctx: Context) =>
@@ -44,23 +60,33 @@ export const catalogResolvers = {
       (await ctx.clients.productQueries.getProduct({ id }, ctx.state.read)).product ?? null,
     productByName: async (_: unknown, { name }: { name: string }, ctx: Context) =>
       (await ctx.clients.productQueries.getProductByName({ name }, ctx.state.read)).product ?? null,
-    products: async (_: unknown, args: Paging, ctx: Context) =>
+    products: async (_: unknown, args: ContractInput<ProductQuery["listProducts"]>, ctx: Context) =>
       (await ctx.clients.productQueries.listProducts(defined(args), ctx.state.read)).products,
-    searchProducts: async (_: unknown, args: Paging & { searchTerm: string }, ctx: Context) =>
-      (await ctx.clients.productQueries.searchProducts(defined(args), ctx.state.read)).products,
-    searchProductsAdvanced: async (_: unknown, { input }: { input: Args }, ctx: Context) =>
-      await ctx.clients.productQueries.searchProductsAdvanced(
-        defined(input) as never,
-        ctx.state.read,
-      ),
-    productsPaginated: async (_: unknown, args: Paging, ctx: Context) =>
-      await ctx.clients.productQueries.listProductsPaginated(defined(args), ctx.state.read),
-    productsByCategory: async (_: unknown, args: Paging & { categoryId: string }, ctx: Context) =>
+    searchProducts: async (
+      _: unknown,
+      args: ContractInput<ProductQuery["searchProducts"]>,
+      ctx: Context,
+    ) => (await ctx.clients.productQueries.searchProducts(defined(args), ctx.state.read)).products,
+    searchProductsAdvanced: async (
+      _: unknown,
+      { input }: { input: ContractInput<ProductQuery["searchProductsAdvanced"]> },
+      ctx: Context,
+    ) => await ctx.clients.productQueries.searchProductsAdvanced(defined(input), ctx.state.read),
+    productsPaginated: async (
+      _: unknown,
+      args: ContractInput<ProductQuery["listProductsPaginated"]>,
+      ctx: Context,
+    ) => await ctx.clients.productQueries.listProductsPaginated(defined(args), ctx.state.read),
+    productsByCategory: async (
+      _: unknown,
+      args: ContractInput<ProductQuery["getProductsByCategory"]>,
+      ctx: Context,
+    ) =>
       (await ctx.clients.productQueries.getProductsByCategory(defined(args), ctx.state.read))
         .products,
     productsByPriceRange: async (
       _: unknown,
-      args: Paging & { minPrice?: string | null; maxPrice?: string | null },
+      args: ContractInput<ProductQuery["getProductsByPriceRange"]>,
       ctx: Context,
     ) =>
       (await ctx.clients.productQueries.getProductsByPriceRange(defined(args), ctx.state.read))
@@ -72,56 +98,101 @@ export const catalogResolvers = {
   },
 
   Mutation: {
-    createCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    createCategory: async (
+      _: unknown,
+      { input }: { input: ContractInput<CategoryCommand["createCategory"]> },
+      ctx: Context,
+    ) => {
       const r = await runCommand(
         ctx,
-        (o) => ctx.clients.categoryCommands.createCategory(defined(input) as never, o),
+        "createCategory",
+        (o) => ctx.clients.categoryCommands.createCategory(defined(input), o),
       );
-      return found(await ctx.loaders.category.load(r.id), "Category", r.id);
+      return categoryOf(r) ?? found(await ctx.loaders.category.load(r.id), "Category", r.id);
     },
-    updateCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    updateCategory: async (
+      _: unknown,
+      { input }: { input: ContractInput<CategoryCommand["updateCategory"]> },
+      ctx: Context,
+    ) => {
       const r = await runCommand(
         ctx,
-        (o) => ctx.clients.categoryCommands.updateCategory(defined(input) as never, o),
+        "updateCategory",
+        (o) => ctx.clients.categoryCommands.updateCategory(defined(input), o),
       );
-      return found(await ctx.loaders.category.load(r.id), "Category", r.id);
+      return categoryOf(r) ?? found(await ctx.loaders.category.load(r.id), "Category", r.id);
     },
-    deleteCategory: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    deleteCategory: async (
+      _: unknown,
+      { input }: { input: ContractInput<CategoryCommand["deleteCategory"]> },
+      ctx: Context,
+    ) => {
       await runCommand(
         ctx,
-        (o) => ctx.clients.categoryCommands.deleteCategory(defined(input) as never, o),
+        "deleteCategory",
+        (o) => ctx.clients.categoryCommands.deleteCategory(defined(input), o),
       );
       return true;
     },
-    createProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    createProduct: async (
+      _: unknown,
+      { input }: { input: ContractInput<ProductCommand["createProduct"]> },
+      ctx: Context,
+    ) => {
       const r = await runCommand(
         ctx,
-        (o) => ctx.clients.productCommands.createProduct(defined(input) as never, o),
+        "createProduct",
+        (o) => ctx.clients.productCommands.createProduct(defined(input), o),
       );
       return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
     },
-    updateProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    updateProduct: async (
+      _: unknown,
+      { input }: { input: ContractInput<ProductCommand["updateProduct"]> },
+      ctx: Context,
+    ) => {
       const r = await runCommand(
         ctx,
-        (o) => ctx.clients.productCommands.updateProduct(defined(input) as never, o),
+        "updateProduct",
+        (o) => ctx.clients.productCommands.updateProduct(defined(input), o),
       );
       return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
     },
-    deleteProduct: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    deleteProduct: async (
+      _: unknown,
+      { input }: { input: ContractInput<ProductCommand["deleteProduct"]> },
+      ctx: Context,
+    ) => {
       await runCommand(
         ctx,
-        (o) => ctx.clients.productCommands.deleteProduct(defined(input) as never, o),
+        "deleteProduct",
+        (o) => ctx.clients.productCommands.deleteProduct(defined(input), o),
       );
       return true;
     },
-    setStock: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
-      await runCommand(ctx, (o) => ctx.clients.productCommands.setStock(input as never, o));
-      const id = String(input.productId);
-      return found(await ctx.loaders.product.load(id), "Product", id);
+    setStock: async (
+      _: unknown,
+      { input }: { input: ContractInput<ProductCommand["setStock"]> },
+      ctx: Context,
+    ) => {
+      const r = await runCommand(
+        ctx,
+        "setStock",
+        (o) => ctx.clients.productCommands.setStock(input, o),
+      );
+      const id = input.productId;
+      return productOf(r) ?? found(await ctx.loaders.product.load(id), "Product", id);
     },
   },
 
   Category: {
+    // A category a mutation returned may lack what its command does not know: read
+    // those from the read model, at the mutation's position.
+    createdAt: async (c: Partial<Category> & { id: string }, _: Args, ctx: Context) =>
+      c.createdAt ?? found(await ctx.loaders.category.load(c.id), "Category", c.id).createdAt,
+    productCount: async (c: Partial<Category> & { id: string }, _: Args, ctx: Context) =>
+      c.productCount ??
+        found(await ctx.loaders.category.load(c.id), "Category", c.id).productCount,
     parent: (c: Category, _: Args, ctx: Context) =>
       c.parentId ? ctx.loaders.category.load(c.parentId) : null,
     children: async (c: Category, _: Args, ctx: Context) =>
@@ -129,7 +200,8 @@ export const catalogResolvers = {
         { parentId: c.id, perPage: 100 },
         ctx.state.read,
       )).categories,
-    products: (c: Category, _: Args, ctx: Context) => ctx.loaders.productsByCategory.load(c.id),
+    products: (c: Category, _: Args, ctx: Context) =>
+      c.productCount === 0 ? [] : ctx.loaders.productsByCategory.load(c.id),
   },
 
   Product: {
@@ -140,5 +212,7 @@ export const catalogResolvers = {
       p.stock ?? found(await ctx.loaders.product.load(p.id), "Product", p.id).stock,
     createdAt: async (p: Partial<Product> & { id: string }, _: Args, ctx: Context) =>
       p.createdAt ?? found(await ctx.loaders.product.load(p.id), "Product", p.id).createdAt,
+    updatedAt: async (p: Partial<Product> & { id: string }, _: Args, ctx: Context) =>
+      p.updatedAt ?? found(await ctx.loaders.product.load(p.id), "Product", p.id).updatedAt,
   },
 };

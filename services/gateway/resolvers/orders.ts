@@ -1,9 +1,10 @@
-import type { z } from "zod";
-import type { OrderView } from "@proto/query/v1/contract.ts";
+import { orderCommands } from "@proto/command/v1/contract.ts";
+import { orderQueries, type OrderView as Order } from "@proto/query/v1/contract.ts";
+import { parseWith } from "@shared/grpc/mod.ts";
 import type { Context } from "../context.ts";
-import { found, runCommand } from "./_command.ts";
+import { type ContractInput, found, orderOf, runCommand } from "./_command.ts";
 
-type Order = z.output<typeof OrderView>;
+type OrderCommand = typeof orderCommands.methods;
 /** An order whose saga was read with it: null when it has none. */
 type ReadOrder = Omit<Order, "saga"> & { saga: Order["saga"] | null };
 type Args = Record<string, unknown>;
@@ -51,10 +52,16 @@ export const orderResolvers = {
           ctx.state.read,
         ),
       ),
+    // GraphQL takes the status as a String (so a wrong one is refused with the
+    // contract's message, naming the statuses); the contract parses it into
+    // its enum, here rather than in the client, which would parse it alike.
     ordersByStatus: async (_: unknown, args: Paging & { status: string }, ctx: Context) =>
       readPage(
         await ctx.clients.orderQueries.getOrdersByStatus(
-          { status: args.status as never, ...paging(args) },
+          parseWith(orderQueries.methods.getOrdersByStatus.input, {
+            status: args.status,
+            ...paging(args),
+          }),
           ctx.state.read,
         ),
       ),
@@ -64,31 +71,63 @@ export const orderResolvers = {
       (await ctx.clients.orderQueries.getSagaState({ orderId }, ctx.state.read)).saga ?? null,
   },
 
+  // Each mutation answers from its command's result (the order as the command
+  // decided it), so a committed write answers success whatever the read side
+  // does; it reads the order only for a result without one (an older command).
   Mutation: {
-    createOrder: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    createOrder: async (
+      _: unknown,
+      { input }: { input: ContractInput<OrderCommand["createOrder"]> },
+      ctx: Context,
+    ) => {
       const r = await runCommand(
         ctx,
-        (o) => ctx.clients.orderCommands.createOrder(input as never, o),
+        "createOrder",
+        (o) => ctx.clients.orderCommands.createOrder(input, o),
       );
-      return await readOrder(ctx, r.id);
+      return orderOf(r) ?? await readOrder(ctx, r.id);
     },
-    cancelOrder: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    cancelOrder: async (
+      _: unknown,
+      { input }: { input: ContractInput<OrderCommand["cancelOrder"]> },
+      ctx: Context,
+    ) => {
       const r = await runCommand(
         ctx,
-        (o) => ctx.clients.orderCommands.cancelOrder(input as never, o),
+        "cancelOrder",
+        (o) => ctx.clients.orderCommands.cancelOrder(input, o),
       );
-      return await readOrder(ctx, r.id);
+      return orderOf(r) ?? await readOrder(ctx, r.id);
     },
-    updateOrderStatus: async (_: unknown, { input }: { input: Args }, ctx: Context) => {
+    // The status is a String in GraphQL, the contract's enum in the command:
+    // parsed with the contract, inside the command call as the client would.
+    updateOrderStatus: async (
+      _: unknown,
+      { input }: { input: { id: string; status: string } },
+      ctx: Context,
+    ) => {
       const r = await runCommand(
         ctx,
-        (o) => ctx.clients.orderCommands.updateOrderStatus(input as never, o),
+        "updateOrderStatus",
+        (o) =>
+          ctx.clients.orderCommands.updateOrderStatus(
+            parseWith(orderCommands.methods.updateOrderStatus.input, input),
+            o,
+          ),
       );
-      return await readOrder(ctx, r.id);
+      return orderOf(r) ?? await readOrder(ctx, r.id);
     },
-    startOrderSaga: async (_: unknown, { input }: { input: { orderId: string } }, ctx: Context) => {
-      await runCommand(ctx, (o) => ctx.clients.orderCommands.startOrderSaga(input, o));
-      return await readOrder(ctx, input.orderId);
+    startOrderSaga: async (
+      _: unknown,
+      { input }: { input: ContractInput<OrderCommand["startOrderSaga"]> },
+      ctx: Context,
+    ) => {
+      const r = await runCommand(
+        ctx,
+        "startOrderSaga",
+        (o) => ctx.clients.orderCommands.startOrderSaga(input, o),
+      );
+      return orderOf(r) ?? await readOrder(ctx, input.orderId);
     },
   },
 

@@ -1,22 +1,21 @@
-import type { ProductCreated, ProductUpdated } from "@shared/domain/product/types.ts";
-import type { RecordedEvent } from "@shared/event_store/mod.ts";
-import { dataOf, type EventHandlers } from "../common/batch.ts";
+import type { ProductEvent } from "@shared/domain/product/types.ts";
+import type { EventHandlers } from "../common/batch.ts";
 import { records } from "../common/sql.ts";
 
-const byProduct = (event: RecordedEvent) => String(event.data.id);
+const byProduct = (event: { data: { id: string } }) => String(event.data.id);
 
 /**
  * Which category each product is in, and the live-product counter of each
  * category, from product events. Keyed by product, so a batch of many
  * products' events is applied in a few statements.
  */
-export const productMembershipHandlers: EventHandlers = {
+export const productMembershipHandlers: EventHandlers<ProductEvent> = {
   ProductCreated: {
     key: byProduct,
     async apply(tx, events) {
       const rows = events.map((e) => ({
         id: e.data.id,
-        category_id: dataOf<ProductCreated["data"]>(e).categoryId,
+        category_id: e.data.categoryId,
         version: e.version,
       }));
       await tx`
@@ -35,7 +34,7 @@ export const productMembershipHandlers: EventHandlers = {
     key: byProduct,
     async apply(tx, events) {
       const rows = events.flatMap((e) => {
-        const categoryId = dataOf<ProductUpdated["data"]>(e).changes.categoryId;
+        const categoryId = e.data.changes.categoryId;
         return categoryId ? [{ id: e.data.id, category_id: categoryId, version: e.version }] : [];
       });
       if (rows.length === 0) return;

@@ -1,14 +1,8 @@
 import type { TxSql } from "@shared/db/connect.ts";
-import type {
-  CategoryCreated,
-  CategoryDeleted,
-  CategoryMoved,
-  CategoryPathChanged,
-  CategoryProductsReassigned,
-  CategoryUpdated,
-} from "@shared/domain/category/types.ts";
+import type { CategoryEvent } from "@shared/domain/category/types.ts";
+import type { ProductEvent } from "@shared/domain/product/types.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { applyBatch, dataOf, type EventHandlers } from "../common/batch.ts";
+import { applyBatch, type EventHandlers } from "../common/batch.ts";
 import { productMembershipHandlers } from "./_products.ts";
 
 /** The checkpoint name of the categories projection. */
@@ -29,10 +23,10 @@ async function recountChildren(tx: TxSql, ids: (string | null)[]): Promise<void>
  * so each is a barrier: applied alone, in order. They are few next to
  * product events.
  */
-const categoryHandlers: EventHandlers = {
+const categoryHandlers: EventHandlers<CategoryEvent> = {
   CategoryCreated: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryCreated["data"]>(event!);
+      const d = event!.data;
       await tx`
         INSERT INTO categories (id, name, description, parent_id, path, depth, version,
           created_at, updated_at)
@@ -44,7 +38,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryUpdated: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryUpdated["data"]>(event!);
+      const d = event!.data;
       // The descendants' paths follow the new name at once; their own
       // CategoryPathChanged events, when they come, set the same paths.
       await tx`
@@ -62,7 +56,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryMoved: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryMoved["data"]>(event!);
+      const d = event!.data;
       const newPath = tx.json(d.newPath as never);
       await tx`
         WITH moved AS (
@@ -81,7 +75,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryPathChanged: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryPathChanged["data"]>(event!);
+      const d = event!.data;
       await tx`
         UPDATE categories SET path = ${tx.json(d.newPath as never)}, depth = ${d.depth},
           version = ${event!.version}, updated_at = ${d.changedAt}
@@ -90,7 +84,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryProductsReassigned: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryProductsReassigned["data"]>(event!);
+      const d = event!.data;
       await tx`
         UPDATE category_products SET category_id = ${d.to}
         WHERE product_id = ANY(${d.productIds}::uuid[]) AND category_id = ${d.from}
@@ -106,7 +100,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryDeleted: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryDeleted["data"]>(event!);
+      const d = event!.data;
       const rows = await tx<{ parent_id: string | null }[]>`
         UPDATE categories SET deleted = true, version = ${event!.version},
           updated_at = ${d.deletedAt}
@@ -117,7 +111,10 @@ const categoryHandlers: EventHandlers = {
   },
 };
 
-const handlers: EventHandlers = { ...categoryHandlers, ...productMembershipHandlers };
+const handlers: EventHandlers<CategoryEvent | ProductEvent> = {
+  ...categoryHandlers,
+  ...productMembershipHandlers,
+};
 
 /**
  * The categories read model: one row per category with its path from the

@@ -1,12 +1,8 @@
+import type { CategoryNode, CategoryView, PathSegment } from "@proto/query/v1/contract.ts";
 import type { Sql } from "@shared/db/connect.ts";
 import type postgres from "postgres";
 import { likePattern, type Paged, paged, type PageRequest, pageWindow } from "../common/paging.ts";
-import {
-  type CategoryRow,
-  type CategoryView,
-  type PathSegmentView,
-  toCategoryView,
-} from "./view.ts";
+import { type CategoryRow, toCategoryView } from "./view.ts";
 
 /** One live category by id; undefined when there is none. */
 export async function getCategory(sql: Sql, id: string): Promise<CategoryView | undefined> {
@@ -84,16 +80,10 @@ export async function getCategoriesByIds(
 }
 
 /** The path of a live category from the root, itself included; empty when there is none. */
-export async function getCategoryPath(sql: Sql, id: string): Promise<PathSegmentView[]> {
-  const rows = await sql<{ path: PathSegmentView[] }[]>`
+export async function getCategoryPath(sql: Sql, id: string): Promise<PathSegment[]> {
+  const rows = await sql<{ path: PathSegment[] }[]>`
     SELECT path FROM categories WHERE id = ${id} AND NOT deleted`;
   return rows[0]?.path ?? [];
-}
-
-/** A category with its subcategories, recursively. */
-export interface CategoryNode {
-  category: CategoryView;
-  children: CategoryNode[];
 }
 
 /** Every live category as a tree, siblings by name. */

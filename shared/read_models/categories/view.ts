@@ -1,23 +1,4 @@
-/** One ancestor on a category's path. */
-export interface PathSegmentView {
-  id: string;
-  name: string;
-}
-
-/** A category as the query service returns it (the contract's CategoryView). */
-export interface CategoryView {
-  id: string;
-  name: string;
-  description?: string | undefined;
-  parentId?: string | undefined;
-  path: PathSegmentView[];
-  depth: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  childCount: number;
-  productCount: number;
-}
+import type { CategoryView, PathSegment } from "@proto/query/v1/contract.ts";
 
 /** A `categories` row as selected by {@link CATEGORY_COLUMNS}. */
 export interface CategoryRow {
@@ -25,7 +6,7 @@ export interface CategoryRow {
   name: string;
   description: string | null;
   parent_id: string | null;
-  path: PathSegmentView[];
+  path: PathSegment[];
   depth: number;
   version: number;
   child_count: number;

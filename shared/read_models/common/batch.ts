@@ -1,11 +1,22 @@
 import type { TxSql } from "@shared/db/connect.ts";
 import type { RecordedEvent } from "@shared/event_store/mod.ts";
 
+/** A domain event as its aggregate declares it: a `type` and the `data` of that type. */
+export interface DomainEvent {
+  type: string;
+  data: unknown;
+}
+
+/** A stored event of the domain event `E`: its `type` one of `E`'s, its `data` typed. */
+export type Recorded<E extends DomainEvent> = Omit<RecordedEvent<E["data"]>, "type"> & {
+  type: E["type"];
+};
+
 /**
  * How a projection applies one event type, set-based: one call (usually one
  * SQL statement) for many events of that type at once.
  */
-export interface EventHandler {
+export interface EventHandler<E extends DomainEvent> {
   /**
    * The entity an event changes (e.g. the product id). Events of different
    * entities commute, so they may be applied together; events of one entity
@@ -13,17 +24,40 @@ export interface EventHandler {
    * alone, after everything before it and before everything after it (for
    * events that reach across entities, such as a category rename).
    */
-  key?: (event: RecordedEvent) => string;
+  key?: (event: Recorded<E>) => string;
   /**
    * Applies events of this type, each of a different entity (a barrier gets
    * exactly one). Must be idempotent: applying the same events again changes
    * nothing (compare the row's version with the event's).
    */
+  apply(tx: TxSql, events: Recorded<E>[]): Promise<void>;
+}
+
+/**
+ * A projection's handlers by event type, over a union of domain events: a
+ * key that is not one of the union's types does not compile, and each
+ * handler gets the data of its own type. A type it does not list is skipped.
+ */
+export type EventHandlers<E extends DomainEvent> = {
+  [K in E["type"]]?: EventHandler<Extract<E, { type: K }>>;
+};
+
+/** A handler as the planner sees it, over stored events of any type. */
+interface StoredEventHandler {
+  key?: (event: RecordedEvent) => string;
   apply(tx: TxSql, events: RecordedEvent[]): Promise<void>;
 }
 
-/** A projection's handlers by event type; a type it does not list is skipped. */
-export type EventHandlers = Record<string, EventHandler>;
+/**
+ * The handlers by the stored event's type. This is where a stored event is
+ * trusted to carry the data its type declares (the store upcasts old
+ * schema versions on read): the one cast of event data in the projections.
+ */
+function byType<E extends DomainEvent>(
+  handlers: EventHandlers<E>,
+): Partial<Record<string, StoredEventHandler>> {
+  return handlers as Partial<Record<string, StoredEventHandler>>;
+}
 
 /** One set-based call of a planned batch. */
 export interface Step {
@@ -38,7 +72,11 @@ export interface Step {
  * type form one step. A rebuild that reads "create P1, stock P1, create P2,
  * stock P2, ..." thus becomes two statements, not one per event.
  */
-export function planBatch(events: readonly RecordedEvent[], handlers: EventHandlers): Step[] {
+export function planBatch<E extends DomainEvent>(
+  events: readonly RecordedEvent[],
+  handlers: EventHandlers<E>,
+): Step[] {
+  const handlerOf = byType(handlers);
   const steps: Step[] = [];
   let layers: Map<string, RecordedEvent[]>[] = [];
   let seen = new Map<string, number>();
@@ -50,7 +88,7 @@ export function planBatch(events: readonly RecordedEvent[], handlers: EventHandl
     seen = new Map();
   };
   for (const event of events) {
-    const handler = handlers[event.type];
+    const handler = handlerOf[event.type];
     // Events of other aggregates, or newer ones this code does not know: skipped quietly.
     if (!handler) continue;
     if (!handler.key) {
@@ -71,29 +109,25 @@ export function planBatch(events: readonly RecordedEvent[], handlers: EventHandl
 }
 
 /** Applies a batch with a projection's handlers, step after step, in the caller's transaction. */
-export async function applyBatch(
+export async function applyBatch<E extends DomainEvent>(
   tx: TxSql,
   events: readonly RecordedEvent[],
-  handlers: EventHandlers,
+  handlers: EventHandlers<E>,
 ): Promise<void> {
+  const handlerOf = byType(handlers);
   for (const step of planBatch(events, handlers)) {
-    await handlers[step.type]!.apply(tx, step.events);
+    await handlerOf[step.type]!.apply(tx, step.events);
   }
-}
-
-/** The `data` of an event as its handler expects it (handlers know their own event types). */
-export function dataOf<D>(event: RecordedEvent): D {
-  return event.data as D;
 }
 
 /**
  * An `apply` that runs one statement per event, in order: for rare events,
  * where a set-based statement is not worth its complexity.
  */
-export function eachEvent<D>(
-  run: (tx: TxSql, data: D, event: RecordedEvent) => Promise<unknown>,
-): EventHandler["apply"] {
+export function eachEvent<E extends DomainEvent>(
+  run: (tx: TxSql, data: E["data"], event: Recorded<E>) => Promise<unknown>,
+): EventHandler<E>["apply"] {
   return async (tx, events) => {
-    for (const event of events) await run(tx, dataOf<D>(event), event);
+    for (const event of events) await run(tx, event.data, event);
   };
 }

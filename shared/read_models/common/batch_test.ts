@@ -2,8 +2,13 @@ import assert from "node:assert/strict";
 import { type EventHandlers, planBatch } from "./batch.ts";
 import { EventLog } from "./testing.ts";
 
+type TestEvent =
+  | { type: "Created"; data: { n: number } }
+  | { type: "Stocked"; data: { n: number } }
+  | { type: "Renamed"; data: { n: number } };
+
 const noop = () => Promise.resolve();
-const handlers: EventHandlers = {
+const handlers: EventHandlers<TestEvent> = {
   Created: { key: (e) => e.aggregateId, apply: noop },
   Stocked: { key: (e) => e.aggregateId, apply: noop },
   Renamed: { apply: noop },

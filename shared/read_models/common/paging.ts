@@ -1,15 +1,9 @@
+import type { PageInfo } from "@proto/query/v1/contract.ts";
+
 /** The page a list request asks for (1-based; 20 per page unless given). */
 export interface PageRequest {
   page?: number | undefined;
   perPage?: number | undefined;
-}
-
-/** Where a page sits in its list, as the query contract returns it. */
-export interface PageInfo {
-  page: number;
-  perPage: number;
-  totalCount: number;
-  hasNext: boolean;
 }
 
 /** A page of rows with where it sits. */

@@ -1,11 +1,6 @@
-import type {
-  OrderCancelled,
-  OrderCreated,
-  OrderStatusChanged,
-} from "@shared/domain/order/types.ts";
-import type { RecordedEvent } from "@shared/event_store/mod.ts";
+import type { OrderEvent } from "@shared/domain/order/types.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { applyBatch, dataOf, type EventHandlers } from "../common/batch.ts";
+import { applyBatch, type EventHandlers } from "../common/batch.ts";
 import { centsOf } from "../common/money.ts";
 import { records } from "../common/sql.ts";
 import { applySagaEvents, SAGA_EVENTS } from "../sagas/projection.ts";
@@ -13,14 +8,14 @@ import { applySagaEvents, SAGA_EVENTS } from "../sagas/projection.ts";
 /** The checkpoint name of the orders projection. */
 export const ORDERS = "orders";
 
-const byOrder = (event: RecordedEvent) => String(event.data.id);
+const byOrder = (event: { data: { id: string } }) => String(event.data.id);
 
-const handlers: EventHandlers = {
+const handlers: EventHandlers<OrderEvent> = {
   OrderCreated: {
     key: byOrder,
     async apply(tx, events) {
       const rows = events.map((e) => {
-        const d = dataOf<OrderCreated["data"]>(e);
+        const d = e.data;
         return {
           id: d.id,
           customer_id: d.customerId,
@@ -51,7 +46,7 @@ const handlers: EventHandlers = {
     key: byOrder,
     async apply(tx, events) {
       const rows = events.map((e) => {
-        const d = dataOf<OrderStatusChanged["data"]>(e);
+        const d = e.data;
         return { id: d.id, status: d.to, version: e.version, updated_at: d.changedAt };
       });
       await tx`
@@ -65,7 +60,7 @@ const handlers: EventHandlers = {
     key: byOrder,
     async apply(tx, events) {
       const rows = events.map((e) => {
-        const d = dataOf<OrderCancelled["data"]>(e);
+        const d = e.data;
         return { id: d.id, reason: d.reason, version: e.version, updated_at: d.cancelledAt };
       });
       await tx`

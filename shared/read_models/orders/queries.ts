@@ -1,7 +1,8 @@
 import type { Sql } from "@shared/db/connect.ts";
 import type postgres from "postgres";
 import { type Paged, paged, type PageRequest, pageWindow } from "../common/paging.ts";
-import { ORDER_COLUMNS, type OrderRow, type OrderView, toOrderView } from "./view.ts";
+import type { OrderView } from "@proto/query/v1/contract.ts";
+import { ORDER_COLUMNS, type OrderRow, toOrderView } from "./view.ts";
 
 /**
  * Orders with their sagas, read by one statement: both tables belong to the

@@ -1,34 +1,6 @@
+import type { OrderItemView, OrderView, SagaStateView } from "@proto/query/v1/contract.ts";
 import { moneyText } from "../common/money.ts";
-import { type SagaRow, type SagaStateView, toSagaView } from "../sagas/queries.ts";
-
-/** One line of an order, money as decimal strings. */
-export interface OrderItemView {
-  productId: string;
-  productName: string;
-  quantity: number;
-  unitPrice: string;
-  discountRate: string;
-  lineTotal: string;
-}
-
-/** An order as the query service returns it (the contract's OrderView). */
-export interface OrderView {
-  id: string;
-  customerId: string;
-  status: string;
-  items: OrderItemView[];
-  subtotal: string;
-  tax: string;
-  shipping: string;
-  total: string;
-  shippingAddress: { street: string; city: string; postalCode: string };
-  cancelReason?: string | undefined;
-  /** Where the order's saga stands, as of the same position as the order; unset before it starts. */
-  saga?: SagaStateView | undefined;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+import { type SagaRow, toSagaView } from "../sagas/queries.ts";
 
 /** The columns an {@link OrderRow} holds: `orders o` joined with its saga's `saga_states s`. */
 export const ORDER_COLUMNS = `o.*, s.saga_id, s.order_id AS saga_order_id, s.status AS saga_status,

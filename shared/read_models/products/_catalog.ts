@@ -1,10 +1,5 @@
-import type {
-  CategoryCreated,
-  CategoryDeleted,
-  CategoryProductsReassigned,
-  CategoryUpdated,
-} from "@shared/domain/category/types.ts";
-import { dataOf, type EventHandlers } from "../common/batch.ts";
+import type { CategoryEvent } from "@shared/domain/category/types.ts";
+import type { EventHandlers } from "../common/batch.ts";
 import { recount } from "./_counts.ts";
 
 /**
@@ -12,10 +7,10 @@ import { recount } from "./_counts.ts";
  * denormalizes onto products. Each is a barrier (a rename reaches every
  * product of the category).
  */
-export const categoryNameHandlers: EventHandlers = {
+export const categoryNameHandlers: EventHandlers<CategoryEvent> = {
   CategoryCreated: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryCreated["data"]>(event!);
+      const d = event!.data;
       await tx`
         INSERT INTO product_categories (id, name, version)
         VALUES (${d.id}, ${d.name}, ${event!.version})
@@ -24,7 +19,7 @@ export const categoryNameHandlers: EventHandlers = {
   },
   CategoryUpdated: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryUpdated["data"]>(event!);
+      const d = event!.data;
       await tx`
         WITH renamed AS (
           UPDATE product_categories SET name = ${d.newName}, version = ${event!.version}
@@ -38,7 +33,7 @@ export const categoryNameHandlers: EventHandlers = {
   },
   CategoryProductsReassigned: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryProductsReassigned["data"]>(event!);
+      const d = event!.data;
       await tx`
         UPDATE products p
         SET category_id = ${d.to},
@@ -49,7 +44,7 @@ export const categoryNameHandlers: EventHandlers = {
   },
   CategoryDeleted: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryDeleted["data"]>(event!);
+      const d = event!.data;
       await tx`
         UPDATE product_categories SET deleted = true, version = ${event!.version}
         WHERE id = ${d.id} AND version < ${event!.version}`;

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from "@shared/event_store/mod.ts";
+import type { InventoryEvent } from "@shared/domain/inventory/types.ts";
 import type { EventHandler, EventHandlers } from "../common/batch.ts";
 import { records } from "../common/sql.ts";
 
@@ -7,13 +7,15 @@ import { records } from "../common/sql.ts";
  * `quantity`, the others `available`. Applying one is setting the stock, if
  * the inventory stream's version is newer than the one recorded.
  */
-function stockHandler(field: "quantity" | "available"): EventHandler {
+function stockHandler<E extends InventoryEvent>(
+  stockOf: (data: E["data"]) => number,
+): EventHandler<E> {
   return {
-    key: (event: RecordedEvent) => String(event.data.productId),
+    key: (event) => String(event.data.productId),
     async apply(tx, events) {
       const rows = events.map((e) => ({
         product_id: e.data.productId,
-        stock: Number(e.data[field]),
+        stock: Number(stockOf(e.data)),
         version: e.version,
       }));
       await tx`
@@ -27,9 +29,9 @@ function stockHandler(field: "quantity" | "available"): EventHandler {
 }
 
 /** The stock of each product, from the inventory events. */
-export const stockHandlers: EventHandlers = {
-  StockSet: stockHandler("quantity"),
-  InventoryReserved: stockHandler("available"),
-  InventoryReleased: stockHandler("available"),
-  InventoryReservationFailed: stockHandler("available"),
+export const stockHandlers: EventHandlers<InventoryEvent> = {
+  StockSet: stockHandler((d) => d.quantity),
+  InventoryReserved: stockHandler((d) => d.available),
+  InventoryReleased: stockHandler((d) => d.available),
+  InventoryReservationFailed: stockHandler((d) => d.available),
 };

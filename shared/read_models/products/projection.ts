@@ -1,12 +1,8 @@
-import type {
-  ProductCreated,
-  ProductDeleted,
-  ProductPriceChanged,
-  ProductUpdated,
-} from "@shared/domain/product/types.ts";
-import type { RecordedEvent } from "@shared/event_store/mod.ts";
+import type { CategoryEvent } from "@shared/domain/category/types.ts";
+import type { InventoryEvent } from "@shared/domain/inventory/types.ts";
+import type { ProductEvent } from "@shared/domain/product/types.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { applyBatch, dataOf, type EventHandlers } from "../common/batch.ts";
+import { applyBatch, type EventHandlers } from "../common/batch.ts";
 import { centsOf } from "../common/money.ts";
 import { records } from "../common/sql.ts";
 import { categoryNameHandlers } from "./_catalog.ts";
@@ -16,14 +12,14 @@ import { stockHandlers } from "./_stock.ts";
 /** The checkpoint name of the products projection. */
 export const PRODUCTS = "products";
 
-const byProduct = (event: RecordedEvent) => String(event.data.id);
+const byProduct = (event: { data: { id: string } }) => String(event.data.id);
 
-const productHandlers: EventHandlers = {
+const productHandlers: EventHandlers<ProductEvent> = {
   ProductCreated: {
     key: byProduct,
     async apply(tx, events) {
       const rows = events.map((e) => {
-        const d = dataOf<ProductCreated["data"]>(e);
+        const d = e.data;
         return {
           id: d.id,
           name: d.name,
@@ -54,7 +50,7 @@ const productHandlers: EventHandlers = {
     key: byProduct,
     async apply(tx, events) {
       const rows = events.map((e) => {
-        const d = dataOf<ProductUpdated["data"]>(e);
+        const d = e.data;
         const c = d.changes;
         return {
           id: d.id,
@@ -97,7 +93,7 @@ const productHandlers: EventHandlers = {
     key: byProduct,
     async apply(tx, events) {
       const rows = events.map((e) => {
-        const d = dataOf<ProductPriceChanged["data"]>(e);
+        const d = e.data;
         return {
           id: d.id,
           version: e.version,
@@ -119,7 +115,7 @@ const productHandlers: EventHandlers = {
       const rows = events.map((e) => ({
         id: e.data.id,
         version: e.version,
-        updated_at: dataOf<ProductDeleted["data"]>(e).deletedAt,
+        updated_at: e.data.deletedAt,
       }));
       await tx`
         WITH removed AS (
@@ -134,7 +130,11 @@ const productHandlers: EventHandlers = {
   },
 };
 
-const handlers: EventHandlers = { ...categoryNameHandlers, ...productHandlers, ...stockHandlers };
+const handlers: EventHandlers<CategoryEvent | ProductEvent | InventoryEvent> = {
+  ...categoryNameHandlers,
+  ...productHandlers,
+  ...stockHandlers,
+};
 
 /**
  * The products read model: one row per product, with its price in cents,

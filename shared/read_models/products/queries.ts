@@ -1,6 +1,7 @@
 import type { Sql } from "@shared/db/connect.ts";
 import { escapeLike } from "../common/paging.ts";
-import { type ProductRow, type ProductView, toProductView } from "./view.ts";
+import type { ProductView } from "@proto/query/v1/contract.ts";
+import { type ProductRow, toProductView } from "./view.ts";
 
 /** The most products {@link getProductsByCategoryIds} returns per category. */
 export const MAX_PRODUCTS_PER_CATEGORY = 1000;

@@ -3,7 +3,8 @@ import { parseCents } from "@shared/domain/shared/money.ts";
 import { ValidationError } from "@shared/errors/mod.ts";
 import type postgres from "postgres";
 import { likePattern, type Paged, paged, type PageRequest, pageWindow } from "../common/paging.ts";
-import { type ProductRow, type ProductView, toProductView } from "./view.ts";
+import type { ProductView } from "@proto/query/v1/contract.ts";
+import { type ProductRow, toProductView } from "./view.ts";
 
 /** The orders a product list can take; ties are broken by id. */
 export type ProductSort = "name_asc" | "name_desc" | "price_asc" | "price_desc" | "newest";

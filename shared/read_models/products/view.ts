@@ -1,19 +1,5 @@
+import type { ProductView } from "@proto/query/v1/contract.ts";
 import { moneyText } from "../common/money.ts";
-
-/** A product as the query service returns it (the contract's ProductView). */
-export interface ProductView {
-  id: string;
-  name: string;
-  description?: string | undefined;
-  /** Decimal string with two places ("19.99"). */
-  price: string;
-  categoryId: string;
-  categoryName?: string | undefined;
-  stock: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** A `products` row as the queries select it (bigint columns arrive as strings). */
 export interface ProductRow {

@@ -1,16 +1,5 @@
+import type { SagaStateView } from "@proto/query/v1/contract.ts";
 import type { Sql } from "@shared/db/connect.ts";
-
-/** The state of an order's saga as the query service returns it (the contract's SagaStateView). */
-export interface SagaStateView {
-  sagaId: string;
-  orderId: string;
-  status: string;
-  completedSteps: string[];
-  currentStep?: string | undefined;
-  failureReason?: string | undefined;
-  startedAt: string;
-  completedAt?: string | undefined;
-}
 
 /** A `saga_states` row, as {@link SAGA_COLUMNS} selects it. */
 export interface SagaRow {

@@ -1,15 +1,10 @@
 import type { TxSql } from "@shared/db/connect.ts";
-import type {
-  OrderCancelled,
-  OrderCreated,
-  OrderStatusChanged,
-} from "@shared/domain/order/types.ts";
-import type { RecordedEvent } from "@shared/event_store/mod.ts";
-import { dataOf, type EventHandlers } from "../common/batch.ts";
+import type { OrderEvent } from "@shared/domain/order/types.ts";
+import type { EventHandlers } from "../common/batch.ts";
 import { centsOf } from "../common/money.ts";
 import { records } from "../common/sql.ts";
 
-const byOrder = (event: RecordedEvent) => String(event.data.id);
+const byOrder = (event: { data: { id: string } }) => String(event.data.id);
 
 /** Moves orders to a new status, and their count and total between the status counters. */
 async function moveStatus(
@@ -37,12 +32,12 @@ async function moveStatus(
 }
 
 /** Order events as the statistics need them: orders and totals per status. */
-export const orderStatisticsHandlers: EventHandlers = {
+export const orderStatisticsHandlers: EventHandlers<OrderEvent> = {
   OrderCreated: {
     key: byOrder,
     async apply(tx, events) {
       const rows = events.map((e) => {
-        const d = dataOf<OrderCreated["data"]>(e);
+        const d = e.data;
         return {
           id: d.id,
           status: d.status,
@@ -70,7 +65,7 @@ export const orderStatisticsHandlers: EventHandlers = {
       moveStatus(
         tx,
         events.map((e) => {
-          const d = dataOf<OrderStatusChanged["data"]>(e);
+          const d = e.data;
           return { id: d.id, status: d.to, version: e.version };
         }),
       ),
@@ -81,7 +76,7 @@ export const orderStatisticsHandlers: EventHandlers = {
       moveStatus(
         tx,
         events.map((e) => ({
-          id: dataOf<OrderCancelled["data"]>(e).id,
+          id: e.data.id,
           status: "cancelled",
           version: e.version,
         })),

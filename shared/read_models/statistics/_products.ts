@@ -1,16 +1,12 @@
 import type { TxSql } from "@shared/db/connect.ts";
-import type {
-  ProductCreated,
-  ProductPriceChanged,
-  ProductUpdated,
-} from "@shared/domain/product/types.ts";
-import type { RecordedEvent } from "@shared/event_store/mod.ts";
+import type { InventoryEvent } from "@shared/domain/inventory/types.ts";
+import type { ProductEvent } from "@shared/domain/product/types.ts";
 import type postgres from "postgres";
-import { dataOf, type EventHandler, type EventHandlers } from "../common/batch.ts";
+import type { EventHandler, EventHandlers } from "../common/batch.ts";
 import { centsOf } from "../common/money.ts";
 import { records } from "../common/sql.ts";
 
-const byProduct = (event: RecordedEvent) => String(event.data.id);
+const byProduct = (event: { data: { id: string } }) => String(event.data.id);
 
 /**
  * Adds the per-category deltas of a statement's `delta(category_id, n, price,
@@ -57,13 +53,15 @@ async function applyChanges(tx: TxSql, rows: Change[]): Promise<void> {
     ${addDeltas(tx)}`;
 }
 
-function stockHandler(field: "quantity" | "available"): EventHandler {
+function stockHandler<E extends InventoryEvent>(
+  stockOf: (data: E["data"]) => number,
+): EventHandler<E> {
   return {
     key: (event) => String(event.data.productId),
     async apply(tx, events) {
       const rows = events.map((e) => ({
         id: e.data.productId,
-        stock: Number(e.data[field]),
+        stock: Number(stockOf(e.data)),
         version: e.version,
       }));
       await tx`
@@ -87,12 +85,12 @@ function stockHandler(field: "quantity" | "available"): EventHandler {
 }
 
 /** Product and inventory events as the statistics need them: counts, price sums, stock. */
-export const productStatisticsHandlers: EventHandlers = {
+export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEvent> = {
   ProductCreated: {
     key: byProduct,
     async apply(tx, events) {
       const rows = events.map((e) => {
-        const d = dataOf<ProductCreated["data"]>(e);
+        const d = e.data;
         return {
           id: d.id,
           category_id: d.categoryId,
@@ -118,7 +116,7 @@ export const productStatisticsHandlers: EventHandlers = {
       applyChanges(
         tx,
         events.flatMap((e) => {
-          const { changes } = dataOf<ProductUpdated["data"]>(e);
+          const { changes } = e.data;
           if (changes.price === undefined && changes.categoryId === undefined) return [];
           return [{
             id: e.data.id,
@@ -139,10 +137,7 @@ export const productStatisticsHandlers: EventHandlers = {
         events.map((e) => ({
           id: e.data.id,
           version: e.version,
-          price_cents: centsOf(
-            dataOf<ProductPriceChanged["data"]>(e).newPrice,
-            "ProductPriceChanged.newPrice",
-          ),
+          price_cents: centsOf(e.data.newPrice, "ProductPriceChanged.newPrice"),
           category_id: null,
         })),
       ),
@@ -162,8 +157,8 @@ export const productStatisticsHandlers: EventHandlers = {
         ${addDeltas(tx)}`;
     },
   },
-  StockSet: stockHandler("quantity"),
-  InventoryReserved: stockHandler("available"),
-  InventoryReleased: stockHandler("available"),
-  InventoryReservationFailed: stockHandler("available"),
+  StockSet: stockHandler((d) => d.quantity),
+  InventoryReserved: stockHandler((d) => d.available),
+  InventoryReleased: stockHandler((d) => d.available),
+  InventoryReservationFailed: stockHandler((d) => d.available),
 };

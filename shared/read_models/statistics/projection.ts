@@ -1,27 +1,22 @@
-import type {
-  CategoryCreated,
-  CategoryDeleted,
-  CategoryMoved,
-  CategoryPathChanged,
-  CategoryProductsReassigned,
-  CategoryUpdated,
-} from "@shared/domain/category/types.ts";
-import type { RecordedEvent } from "@shared/event_store/mod.ts";
+import type { CategoryEvent } from "@shared/domain/category/types.ts";
+import type { InventoryEvent } from "@shared/domain/inventory/types.ts";
+import type { OrderEvent } from "@shared/domain/order/types.ts";
+import type { ProductEvent } from "@shared/domain/product/types.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { applyBatch, dataOf, eachEvent, type EventHandlers } from "../common/batch.ts";
+import { applyBatch, eachEvent, type EventHandlers } from "../common/batch.ts";
 import { orderStatisticsHandlers } from "./_orders.ts";
 import { productStatisticsHandlers } from "./_products.ts";
 
 /** The checkpoint name of the statistics projection. */
 export const STATISTICS = "statistics";
 
-const byCategory = (event: RecordedEvent) => String(event.data.id);
+const byCategory = (event: { data: { id: string } }) => String(event.data.id);
 
 /** Category events touch the category's own row only, except a reassignment (a barrier). */
-const categoryHandlers: EventHandlers = {
+const categoryHandlers: EventHandlers<CategoryEvent> = {
   CategoryCreated: {
     key: byCategory,
-    apply: eachEvent<CategoryCreated["data"]>((tx, d, event) =>
+    apply: eachEvent((tx, d, event) =>
       tx`
         INSERT INTO stats_categories (id, name, parent_id, depth, version)
         VALUES (${d.id}, ${d.name}, ${d.parentId}, ${d.depth}, ${event.version})
@@ -30,7 +25,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryUpdated: {
     key: byCategory,
-    apply: eachEvent<CategoryUpdated["data"]>((tx, d, event) =>
+    apply: eachEvent((tx, d, event) =>
       tx`
         UPDATE stats_categories SET name = ${d.newName}, version = ${event.version}
         WHERE id = ${d.id} AND version < ${event.version}`
@@ -38,7 +33,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryMoved: {
     key: byCategory,
-    apply: eachEvent<CategoryMoved["data"]>((tx, d, event) =>
+    apply: eachEvent((tx, d, event) =>
       tx`
         UPDATE stats_categories SET parent_id = ${d.newParentId}, depth = ${d.newDepth},
           version = ${event.version}
@@ -47,7 +42,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryPathChanged: {
     key: byCategory,
-    apply: eachEvent<CategoryPathChanged["data"]>((tx, d, event) =>
+    apply: eachEvent((tx, d, event) =>
       tx`
         UPDATE stats_categories SET depth = ${d.depth}, version = ${event.version}
         WHERE id = ${d.id} AND version < ${event.version}`
@@ -55,7 +50,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryDeleted: {
     key: byCategory,
-    apply: eachEvent<CategoryDeleted["data"]>((tx, d, event) =>
+    apply: eachEvent((tx, d, event) =>
       tx`
         UPDATE stats_categories SET deleted = true, version = ${event.version}
         WHERE id = ${d.id} AND version < ${event.version}`
@@ -63,7 +58,7 @@ const categoryHandlers: EventHandlers = {
   },
   CategoryProductsReassigned: {
     async apply(tx, [event]) {
-      const d = dataOf<CategoryProductsReassigned["data"]>(event!);
+      const d = event!.data;
       await tx`
         UPDATE stats_products SET category_id = ${d.to}
         WHERE id = ANY(${d.productIds}::uuid[]) AND category_id = ${d.from} AND NOT deleted`;
@@ -80,7 +75,7 @@ const categoryHandlers: EventHandlers = {
   },
 };
 
-const handlers: EventHandlers = {
+const handlers: EventHandlers<CategoryEvent | ProductEvent | InventoryEvent | OrderEvent> = {
   ...categoryHandlers,
   ...productStatisticsHandlers,
   ...orderStatisticsHandlers,

@@ -1,3 +1,9 @@
+import type {
+  CategoryProductStatistics,
+  CategoryStatistics,
+  OrderStats,
+  ProductStatistics,
+} from "@proto/query/v1/contract.ts";
 import type { Sql } from "@shared/db/connect.ts";
 import { ORDER_STATUSES } from "@shared/domain/order/status.ts";
 import { averageText, moneyText } from "../common/money.ts";
@@ -7,15 +13,6 @@ const INT32_MAX = 2_147_483_647;
 /** A count as the contract's int32 carries it (bigint and numeric columns arrive as strings). */
 function int32(value: string | number | null | undefined): number {
   return Math.min(INT32_MAX, Number(value ?? 0));
-}
-
-/** Counts over the live categories. */
-export interface CategoryStatistics {
-  totalCategories: number;
-  rootCategories: number;
-  maxDepth: number;
-  categoriesWithProducts: number;
-  emptyCategories: number;
 }
 
 /** How many live categories there are, how deep they go, how many hold live products. */
@@ -39,16 +36,6 @@ export async function getCategoryStatistics(sql: Sql): Promise<CategoryStatistic
   };
 }
 
-/** Counts and prices over the live products; prices unset when there are none. */
-export interface ProductStatistics {
-  count: number;
-  averagePrice?: string | undefined;
-  minPrice?: string | undefined;
-  maxPrice?: string | undefined;
-  /** Units in stock over every live product (capped at the int32 the contract carries). */
-  totalStock: number;
-}
-
 /** The live products' count, average (half-up to cents), lowest and highest price, and stock. */
 export async function getProductStatistics(sql: Sql): Promise<ProductStatistics> {
   const [r] = await sql<
@@ -67,17 +54,6 @@ export async function getProductStatistics(sql: Sql): Promise<ProductStatistics>
     maxPrice: r?.max == null ? undefined : moneyText(r.max),
     totalStock: int32(r?.stock),
   };
-}
-
-/** Counts and prices over one category's live products. */
-export interface CategoryProductStatistics {
-  categoryId: string;
-  /** Unset when there is no such live category. */
-  categoryName?: string | undefined;
-  productCount: number;
-  averagePrice?: string | undefined;
-  minPrice?: string | undefined;
-  maxPrice?: string | undefined;
 }
 
 /** The live products of one category (its own, not its subcategories'): count and prices. */
@@ -110,17 +86,6 @@ export async function getCategoryProductStatistics(
     minPrice: r?.min == null ? undefined : moneyText(r.min),
     maxPrice: r?.max == null ? undefined : moneyText(r.max),
   };
-}
-
-/** Orders per status and the revenue of the orders not cancelled. */
-export interface OrderStats {
-  totalOrders: number;
-  /** Every status, in the domain's order, with its count (0 included). */
-  byStatus: { status: string; count: number }[];
-  /** Sum of the totals of the orders that were not cancelled. */
-  totalRevenue: string;
-  /** That revenue over those orders, half-up to cents; unset when there are none. */
-  averageOrderValue?: string | undefined;
 }
 
 /** Orders by status, revenue and average order value. */

@@ -1,0 +1,58 @@
+/**
+ * Reading a zod contract's shape at run time, for the tests that hold other
+ * declarations of the same shapes (the protos, the GraphQL schema) to it.
+ */
+import type { z } from "zod";
+
+/** The parts of a zod definition these checks read. */
+export interface ZodDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  out?: z.ZodType;
+  element?: z.ZodType;
+  getter?: () => z.ZodType;
+  options?: z.ZodType[];
+  checks?: { _zod: { def: { check?: string; format?: string } } }[];
+}
+
+/** A schema's definition. */
+export function def(schema: z.ZodType): ZodDef {
+  return (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+}
+
+/** The zod type under wrappers: optional, default, preprocess/transform pipes, lazy. */
+export function core(schema: z.ZodType): z.ZodType {
+  const d = def(schema);
+  switch (d.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+      return core(d.innerType!);
+    case "pipe":
+      // A preprocess pipe puts the real schema in `out`; a transform pipe in `in`.
+      return core(def(d.in!).type === "transform" ? d.out! : d.in!);
+    case "lazy":
+      return core(d.getter!());
+    default:
+      return schema;
+  }
+}
+
+/** The fields of an object schema (under its wrappers). */
+export function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
+  return (core(schema) as unknown as { shape: Record<string, z.ZodType> }).shape;
+}
+
+/** Whether a field may be left out (it accepts undefined). */
+export function isOptional(schema: z.ZodType): boolean {
+  return schema.safeParse(undefined).success;
+}
+
+/** Whether a number schema takes whole numbers only (`z.number().int()`). */
+export function isInt(schema: z.ZodType): boolean {
+  return (def(schema).checks ?? []).some((c) =>
+    c._zod.def.check === "number_format" &&
+    (c._zod.def.format === "safeint" || c._zod.def.format === "int32")
+  );
+}

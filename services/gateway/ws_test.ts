@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { createLogger } from "@shared/log/mod.ts";
+import { startGateway } from "./app.ts";
+
+// No service listens on these: the operations below need none.
+async function withServer(fn: (url: string) => Promise<void>): Promise<void> {
+  const server = await startGateway({
+    port: 0,
+    host: "127.0.0.1",
+    commandAddress: "127.0.0.1:1",
+    queryAddress: "127.0.0.1:1",
+    logger: createLogger("test"),
+    cache: false,
+  });
+  try {
+    await fn(`ws://127.0.0.1:${server.port}/graphql`);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A WebSocket with its messages queued, and its close event as a promise. */
+function connect(url: string, protocols?: string) {
+  const socket = new WebSocket(url, protocols);
+  const queue: Record<string, unknown>[] = [];
+  const waiting: ((m: Record<string, unknown>) => void)[] = [];
+  socket.onmessage = (e) => {
+    const message = JSON.parse(String(e.data));
+    const next = waiting.shift();
+    if (next) next(message);
+    else queue.push(message);
+  };
+  // Once closed, every receive answers with the close code instead of waiting for ever.
+  const closed = new Promise<CloseEvent>((resolve) =>
+    socket.onclose = (e) => {
+      const message = { type: "closed", code: e.code };
+      queue.push(message);
+      for (const next of waiting.splice(0)) next(message);
+      resolve(e);
+    }
+  );
+  const opened = new Promise<void>((resolve) => (socket.onopen = () => resolve()));
+  return {
+    socket,
+    closed,
+    opened,
+    send: (message: unknown) => socket.send(JSON.stringify(message)),
+    receive: () =>
+      queue.length > 0
+        ? Promise.resolve(queue.shift()!)
+        : new Promise<Record<string, unknown>>((resolve) => waiting.push(resolve)),
+  };
+}
+
+Deno.test("a WebSocket upgrade without the graphql-transport-ws subprotocol is closed with 4406", async () => {
+  await withServer(async (url) => {
+    const client = connect(url);
+    const closed = await client.closed;
+    assert.equal(closed.code, 4406);
+  });
+});
+
+Deno.test("a syntax error in one operation gets an Error message; the socket and other operations go on", async () => {
+  await withServer(async (url) => {
+    const client = connect(url, "graphql-transport-ws");
+    await client.opened;
+    client.send({ type: "connection_init" });
+    assert.equal((await client.receive()).type, "connection_ack");
+
+    client.send({ id: "bad", type: "subscribe", payload: { query: "subscription { oops" } });
+    const error = await client.receive();
+    assert.equal(error.type, "error");
+    assert.equal(error.id, "bad");
+    assert.match(JSON.stringify(error.payload), /Syntax Error/);
+
+    client.send({ id: "good", type: "subscribe", payload: { query: "{ __typename }" } });
+    assert.deepEqual(await client.receive(), {
+      id: "good",
+      type: "next",
+      payload: { data: { __typename: "Query" } },
+    });
+    assert.deepEqual(await client.receive(), { id: "good", type: "complete" });
+    client.socket.close(1000);
+    assert.equal((await client.closed).code, 1000);
+  });
+});

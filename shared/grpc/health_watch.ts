@@ -1,0 +1,117 @@
+import * as grpc from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
+import type { HealthStatus } from "./client.ts";
+import { clientChannel, type ClientTls } from "./tls.ts";
+
+/** A live view of a service's health, from the standard `grpc.health.v1.Health/Watch` stream. */
+export interface HealthWatch {
+  /** The last status the service reported; UNREACHABLE while the stream is down. */
+  readonly status: HealthStatus;
+  /** Calls `listener` on every change of status; returns an unsubscribe function. */
+  onChange(listener: (status: HealthStatus, previous: HealthStatus) => void): () => void;
+  stop(): void;
+}
+
+/** Options of {@link watchHealth}. */
+export interface HealthWatchOptions {
+  /** The service name to watch; default "" (the whole server). */
+  service?: string;
+  /** Delay before the first reconnection after the stream breaks; doubles up to 1 s. */
+  retryMs?: number;
+  /** TLS to the server, as the service's other clients use; default plaintext. */
+  tls?: ClientTls | undefined;
+}
+
+// A process that dies closes its sockets, so the stream breaks at once and
+// the status becomes UNREACHABLE. No keepalive pings: servers may answer
+// frequent pings with GOAWAY, and a frozen process is left to the circuit's
+// half-open trial calls.
+const channelOptions: grpc.ChannelOptions = {
+  "grpc.initial_reconnect_backoff_ms": 100,
+  "grpc.max_reconnect_backoff_ms": 1000,
+};
+
+type WatchClient = grpc.Client & {
+  watch(req: { service: string }): grpc.ClientReadableStream<{ status: string }>;
+};
+
+/**
+ * Follows a server's health over one long-lived Watch stream, so a change is
+ * known the moment the server reports it (a restart, a database that comes
+ * back), not at the next poll. A broken stream counts as UNREACHABLE and is
+ * opened again with a short back-off. Never throws.
+ */
+export function watchHealth(address: string, options: HealthWatchOptions = {}): HealthWatch {
+  const Ctor = grpc.makeGenericClientConstructor(healthService, "grpc.health.v1.Health");
+  const channel = clientChannel(address, options.tls);
+  const client = new Ctor(
+    address,
+    channel.credentials,
+    { ...channel.options, ...channelOptions },
+  ) as unknown as WatchClient;
+  const listeners = new Set<(status: HealthStatus, previous: HealthStatus) => void>();
+  const firstRetryMs = options.retryMs ?? 100;
+  let status: HealthStatus = "UNKNOWN";
+  let stopped = false;
+  let call: grpc.ClientReadableStream<{ status: string }> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let retryMs = firstRetryMs;
+
+  const set = (next: HealthStatus) => {
+    if (next === status || stopped) return;
+    const previous = status;
+    status = next;
+    for (const listener of [...listeners]) {
+      try {
+        listener(next, previous);
+      } catch { /* a listener's failure is its own */ }
+    }
+  };
+  const reopen = () => {
+    if (stopped || timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      open();
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, 1000);
+  };
+  const open = () => {
+    if (stopped) return;
+    const current = client.watch({ service: options.service ?? "" });
+    call = current;
+    current.on("data", (message: { status: string }) => {
+      retryMs = firstRetryMs;
+      const reported = message.status as HealthStatus;
+      set(reported === "SERVING" || reported === "NOT_SERVING" ? reported : "UNKNOWN");
+    });
+    current.on("error", () => {
+      if (call !== current) return;
+      set("UNREACHABLE");
+      reopen();
+    });
+    current.on("end", () => {
+      if (call !== current) return;
+      set("UNREACHABLE");
+      reopen();
+    });
+  };
+  open();
+  return {
+    get status() {
+      return status;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      const current = call;
+      call = undefined;
+      current?.cancel();
+      client.close();
+      listeners.clear();
+    },
+  };
+}
