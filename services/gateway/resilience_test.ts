@@ -7,6 +7,7 @@ import { UnavailableError } from "@shared/errors/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { gql } from "@shared/testing/graphql.ts";
+import { bearer } from "@shared/testing/auth.ts";
 
 const logger = createLogger("test", {});
 const STATS = "{ categoryStatistics { totalCategories } }";
@@ -55,7 +56,7 @@ async function startWithoutProjector(
     gateway,
     /** Writes a category and returns its consistency token (its read-back fails: no projector). */
     async write(): Promise<string> {
-      await gql(url, CREATE);
+      await gql(url, CREATE, {}, await bearer("clerk", ["staff"]));
       const [head] = await db.eventStore<{ token: string }[]>`
         SELECT transaction_id || ':' || id AS token FROM events
         ORDER BY transaction_id DESC, id DESC LIMIT 1`;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
+import { bearer } from "@shared/testing/auth.ts";
 
 // The whole system as `deno task dev` runs it (embedded PostgreSQL, five
 // service processes, the supervisor), under a bounded write load through the
@@ -139,6 +140,9 @@ const CREATE_PRODUCT =
   `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`;
 const CREATE_ORDER = `mutation ($input: CreateOrderInput!) { createOrder(input: $input) { id } }`;
 
+/** Staff keep the catalogue and may order for any customer (a token lives an hour). */
+const STAFF = await bearer("clerk", ["staff"]);
+
 /** Sends one write, retrying with the same id and key while the answer is ambiguous. */
 async function write(url: string, w: Write, input: Record<string, unknown>): Promise<string> {
   const key = crypto.randomUUID();
@@ -147,7 +151,7 @@ async function write(url: string, w: Write, input: Record<string, unknown>): Pro
     w.attempts++;
     const answer = await post(url, w.kind === "product" ? CREATE_PRODUCT : CREATE_ORDER, {
       input: { id: w.id, ...input },
-    }, { "idempotency-key": key });
+    }, { "idempotency-key": key, ...STAFF });
     if (answer.ok) {
       w.acknowledged = true;
       return String(answer.data.token);
@@ -192,6 +196,7 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
       url,
       `mutation { createCategory(input: {name: "Faults"}) { id } }`,
       {},
+      STAFF,
     );
     assert.ok(category.ok, JSON.stringify(category));
     const categoryId = String((category.data.createCategory as { id: string }).id);

@@ -24,6 +24,7 @@ import {
 } from "./_fuzz_grpc_wire.ts";
 import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
 import { createClient } from "@shared/grpc/client.ts";
+import { bearer } from "@shared/testing/auth.ts";
 import { positionText } from "./_fuzz_values.ts";
 
 const CASES = Number(Deno.env.get("FUZZ_GRPC_CASES") ?? 2000);
@@ -55,6 +56,7 @@ function metadataFuzz(writes: boolean): fc.Arbitrary<MetadataFuzz[]> {
     "x-consistency-token",
     "x-causation-id",
     "x-tenant-id",
+    "authorization",
     // A write's correlation id is how the write check follows it.
     ...(writes ? [] : ["x-correlation-id"]),
   ];
@@ -101,9 +103,10 @@ async function setUp(address: string, ledger: WriteLedger): Promise<References> 
   const categories = createClient(categoryCommands, address);
   const products = createClient(productCommands, address);
   const orders = createClient(orderCommands, address);
+  const { authorization } = await bearer("fuzz-setup", ["staff"]);
   const metadata = (n: number) => {
     ledger.setup.add(`setup-${n}`);
-    return { metadata: { correlationId: `setup-${n}` } };
+    return { metadata: { correlationId: `setup-${n}`, authorization } };
   };
   try {
     const categoryId = (await categories.createCategory({ name: "Root" }, metadata(0))).id;
@@ -164,6 +167,7 @@ Deno.test({
     const ledger = new WriteLedger();
     try {
       const refs = await setUp(`127.0.0.1:${system.ports.command}`, ledger);
+      const { authorization: admin } = await bearer("fuzz", ["admin"]);
       await ledger.start(system);
       const all = methods().map((m) => ({ ...m, refs }));
       let serial = 0;
@@ -172,6 +176,8 @@ Deno.test({
         const correlation = `gz-${serial++}`;
         const metadata = new grpc.Metadata();
         metadata.set("x-correlation-id", correlation);
+        // As an admin, so every handler is reached; a fuzzed authorization replaces it.
+        metadata.set("authorization", admin);
         for (const m of c.metadata) metadata.set(m.key, m.value);
         const { code, details } = await call(
           clients[c.method.service],
