@@ -106,7 +106,11 @@ export function requestMetadata(
   const metadata: CallMetadata = {
     correlationId: h.get("x-correlation-id") ?? crypto.randomUUID(),
   };
-  if (caller) metadata.authorization = caller.authorization;
+  if (caller) {
+    metadata.authorization = caller.authorization;
+    // For the gateway's own use (idempotency scopes, logs): never sent, the services read the token.
+    metadata.userId = caller.principal.subject;
+  }
   const traceparent = h.get("traceparent");
   if (traceparent) metadata.traceparent = traceparent;
   const token = h.get("x-consistency-token");

@@ -54,9 +54,12 @@ export interface CallMetadata {
    * server verifies it and never passes it on to handlers.
    */
   authorization?: string;
-  /** On the server: the verified caller's subject. Never sent: no header can name a user. */
+  /**
+   * The verified caller's subject, for the sender's own use (the gateway
+   * scopes Idempotency-Keys by it). Never sent: servers read the token.
+   */
   userId?: string;
-  /** On the server: the verified caller's tenant. Never sent. */
+  /** Never sent, like `userId`: the tenant comes from the token. */
   tenantId?: string;
   traceparent?: string;
   /** Ask the read side to wait until it has applied this position. */
