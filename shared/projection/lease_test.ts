@@ -35,9 +35,14 @@ Deno.test("projection leases", async (t) => {
       const taking = takeover.takeOver(5000);
       let taken = false;
       taking.then(() => taken = true, () => {});
-      await new Promise((r) => setTimeout(r, 50));
+      // The owner sees the takeover at its next check, and until it hands over nobody has the lease.
+      let seen = await leaseA.check();
+      for (let i = 0; i < 200 && !seen.takeover; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        seen = await leaseA.check();
+      }
+      assert.deepEqual(seen, { held: true, takeover: true });
       assert.equal(taken, false);
-      assert.deepEqual(await leaseA.check(), { held: true, takeover: true });
       await leaseA.release(["lease"]);
       await taking;
       assert.equal(await leaseA.tryAcquire(), false);
