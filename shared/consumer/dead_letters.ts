@@ -1,6 +1,6 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import type { Position } from "@shared/event_store/mod.ts";
-import { describeError, type FailedEvent } from "./apply.ts";
+import { describeError, type FailedEvent } from "./isolate.ts";
 
 /** An event waiting in the dead-letter table. */
 export interface DeadLetter {
