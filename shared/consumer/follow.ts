@@ -26,9 +26,9 @@ export interface FollowOptions {
   /** The lease this follower owns; its batches run on the lease's session. */
   lease: Lease;
   store: EventStore;
-  /** Reads shared with the other runners of the process; default the store's own reads. */
+  /** Reads shared with the other consumers of the process; default the store's own reads. */
   reader?: SharedReader | undefined;
-  /** Wakes the runner when events are appended; without it, it only polls. */
+  /** Wakes the follower when events are appended; without it, it only polls. */
   wakeup?: Wakeup | undefined;
   batchSize: number;
   pollMs: number;
@@ -47,7 +47,7 @@ export interface FollowOptions {
   logger: Logger;
   /** Called after every batch committed. */
   onBatch?: (batch: BatchOutcome) => void;
-  /** Called after every read of the event store, with the runner's position. */
+  /** Called after every read of the event store, with the follower's position. */
   onPoll?: (position: Position) => void;
 }
 
@@ -63,7 +63,7 @@ export interface BatchOutcome {
 export interface Follower {
   /** The position of the last event applied. */
   readonly position: Position;
-  /** Resolves when the runner has ended: stopped, or its lease lost. */
+  /** Resolves when the follower has ended: stopped, or its lease lost. */
   readonly done: Promise<void>;
   /** Stops after the batch in flight. */
   stop(): Promise<void>;
