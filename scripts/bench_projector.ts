@@ -117,7 +117,7 @@ async function liveBench(rate: number, seconds: number, seed: number) {
     projector = await spawnProjector({ eventStoreUrl: liveEs, readModelUrl: liveRm });
     await waitForHead(rm, es, names, 120_000);
     say(`(b) ${rate} commands/s for ${seconds} s after ${WARMUP_S} s of warm-up…`);
-    return await measureLiveLag(store, rm, names, workload.slice(preload), {
+    return await measureLiveLag(store, liveRm, rm, names, workload.slice(preload), {
       rate,
       warmupMs: WARMUP_S * 1000,
     });

@@ -253,11 +253,10 @@ for (const overlay of ["dev", "prod"] as const) {
     }
   });
 
-  Deno.test(`${overlay}: the saga worker runs alone; only one rollout pod at a time`, async () => {
+  Deno.test(`${overlay}: the saga worker's settings parse; its replicas stand by on its lease`, async () => {
     const manifests = await rendered(overlay);
     const saga = named<IDeployment>(manifests, "Deployment", "saga");
-    assert.equal(saga.spec!.replicas, 1, "the saga worker holds no lease: two would both act");
-    assert.equal(saga.spec!.strategy?.type, "Recreate");
+    assert.ok(saga.spec!.replicas! >= 1);
     const settings = Object.fromEntries(
       (saga.spec!.template.spec!.containers[0]!.env ?? []).filter((e) => e.value !== undefined)
         .map((e) => [e.name, e.value]),
@@ -302,6 +301,7 @@ Deno.test("prod: the gateway runs in production mode, with the externally manage
   }
   // Standbys hold no lease until the owner goes: safe, and a fail-over.
   assert.ok(named<IDeployment>(manifests, "Deployment", "projector").spec!.replicas! > 1);
+  assert.ok(named<IDeployment>(manifests, "Deployment", "saga").spec!.replicas! > 1);
 });
 
 Deno.test("secrets: every reference names a key of cqrs-secrets; the base's placeholders cannot run in production", async () => {

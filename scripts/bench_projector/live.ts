@@ -32,6 +32,7 @@ interface Pending {
  */
 export async function measureLiveLag(
   store: EventStore,
+  readModelUrl: string,
   readModel: Sql,
   projections: readonly string[],
   events: readonly RecordedEvent[],
@@ -52,7 +53,7 @@ export async function measureLiveLag(
     }
     pending.length = kept;
   };
-  const feed = await followChanges(readModel, {
+  const feed = followChanges(readModelUrl, readModel, {
     onChange: learn,
     onSync: (current) => {
       for (const [projection, position] of current) {

@@ -53,12 +53,20 @@ export interface ChangeFeed {
   stop(): Promise<void>;
 }
 
+/** How long the start waits for the feed's first sync. */
+const SYNC_WAIT_MS = 5000;
+
 function key(p: Position): string {
   return `${p.transactionId}.${p.id}`;
 }
 
-/** Connects to the read model database and follows its change feed. */
+/**
+ * Connects to the read model database and follows its change feed (see
+ * followChanges: a LISTEN connection that re-establishes itself, and a
+ * resynchronisation after each connection).
+ */
 export async function startChangeFeed(readModelUrl: string, logger: Logger): Promise<ChangeFeed> {
+  // Checkpoint reads at every (re)connection of the feed's own LISTEN connection.
   const sql: Sql = connect(readModelUrl, { max: 1, applicationName: "gateway-feed" });
   const checkpoints = new Map<string, Position>();
   let synced = false;
@@ -66,8 +74,10 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
   const subscribers = new Set<(e: FeedEvent) => void>();
   const finishers = new Set<() => void>();
   const changeListeners = new Set<(n: ChangeNotice) => void>();
+  let firstSync = () => {};
+  const inSync = new Promise<void>((resolve) => firstSync = resolve);
 
-  const follower = await followChanges(sql, {
+  const follower = followChanges(readModelUrl, sql, {
     onChange(notice) {
       checkpoints.set(notice.projection, notice.position);
       for (const listener of changeListeners) listener(notice);
@@ -80,13 +90,19 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
       checkpoints.clear();
       for (const [name, position] of current) checkpoints.set(name, position);
       synced = true;
+      firstSync();
       logger.info("change feed in sync", { projections: current.size });
     },
-  });
+  }, { applicationName: "gateway-feed", logger });
+  // Serving starts in sync when the read model answers; when it does not, the feed catches up.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([inSync, new Promise((resolve) => timer = setTimeout(resolve, SYNC_WAIT_MS))]);
+  clearTimeout(timer);
 
   return {
     version(projections) {
-      if (!synced) return undefined;
+      // While the LISTEN connection is down, notices are missed: nothing may be cached on it.
+      if (!synced || !follower.listening) return undefined;
       if (floor) {
         for (const position of checkpoints.values()) {
           if (!reached(position, floor)) return undefined;

@@ -2,12 +2,15 @@ import { connect } from "@shared/db/connect.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
-import { metricsHandler } from "@shared/observability/mod.ts";
+import {
+  type HealthServer,
+  lockHolders,
+  serveHealth,
+  SharedReader,
+  startWakeup,
+} from "@shared/consumer/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { lockHolders } from "@shared/projection/lease.ts";
-import { SharedReader } from "@shared/projection/reader.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { startWakeup } from "@shared/projection/wakeup.ts";
 import { type ProjectionWorker, startProjectionWorker } from "@shared/projection/worker.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
 
@@ -68,7 +71,10 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   ];
   const store = new EventStore(events, { upcasters });
   const reader = new SharedReader(store, { lagSql: lag });
-  const wakeup = startWakeup(options.eventStoreUrl, { logger: options.logger });
+  const wakeup = startWakeup(options.eventStoreUrl, {
+    logger: options.logger,
+    applicationName: "projector-wakeup",
+  });
   const leaseName = `projector/${Deno.hostname()}/${Deno.pid}`;
   const workers = (options.projections ?? projections).map((projection) =>
     startProjectionWorker({
@@ -86,52 +92,33 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     })
   );
 
-  const health = async (): Promise<Response> => {
-    try {
-      const holders = await lockHolders(readModel, workers.map((w) => w.projection.name));
-      const owners = new Map(
-        holders.filter((h) => h.kind === "lease").map((h) => [h.projection, h.applicationName]),
-      );
-      const report = Object.fromEntries(workers.map((w) => {
-        const s = w.state;
-        return [w.projection.name, {
-          owner: owners.get(w.projection.name) ?? null,
-          ownedHere: s.owned,
-          checkpoint: s.checkpoint ?? null,
-          lagEvents: s.lagEvents ?? null,
-          lagSeconds: s.lagSeconds ?? null,
-          deadLetters: s.deadLetters ?? null,
-        }];
-      }));
-      return Response.json({
-        status: "ok",
-        replica: leaseName,
-        listening: wakeup.listening,
-        projections: report,
-      });
-    } catch (err) {
-      return Response.json({ status: "error", error: String(err) }, { status: 503 });
-    }
-  };
-
-  let http: Deno.HttpServer | undefined;
-  if (options.httpPort !== undefined) {
-    http = Deno.serve(
-      { port: options.httpPort, hostname: "0.0.0.0", onListen: () => {} },
-      async (req) => {
-        const { pathname } = new URL(req.url);
-        if (pathname === "/metrics") return await metricsHandler();
-        if (pathname === "/health") return await health();
-        return new Response("Not found", { status: 404 });
-      },
+  const health = async () => {
+    const holders = await lockHolders(readModel, workers.map((w) => w.projection.name));
+    const owners = new Map(
+      holders.filter((h) => h.kind === "lease").map((h) => [h.consumer, h.applicationName]),
     );
-  }
+    const report = Object.fromEntries(workers.map((w) => {
+      const s = w.state;
+      return [w.projection.name, {
+        owner: owners.get(w.projection.name) ?? null,
+        ownedHere: s.owned,
+        checkpoint: s.checkpoint ?? null,
+        lagEvents: s.lagEvents ?? null,
+        lagSeconds: s.lagSeconds ?? null,
+        deadLetters: s.deadLetters ?? null,
+      }];
+    }));
+    return { replica: leaseName, listening: wakeup.listening, projections: report };
+  };
+  const http: HealthServer | undefined = options.httpPort === undefined
+    ? undefined
+    : serveHealth({ port: options.httpPort, check: health });
 
   return {
-    httpPort: http ? (http.addr as Deno.NetAddr).port : undefined,
+    httpPort: http?.port,
     workers,
     async stop() {
-      await http?.shutdown();
+      await http?.stop();
       await Promise.all(workers.map((w) => w.stop()));
       await wakeup.stop();
       unobserve.forEach((stop) => stop());

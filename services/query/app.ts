@@ -83,7 +83,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     })
     : undefined;
   const waiter = new ConsistencyWaiter(sql, {
-    listen: options.listenForChanges ?? true,
+    ...(options.listenForChanges ?? true ? { listenUrl: options.readModelUrl } : {}),
     ...(eventStore ? { head: () => readStoreHead(eventStore) } : {}),
   });
   const consistent = consistencyGuard(waiter, options.consistencyTimeoutMs ?? 5000);

@@ -1,9 +1,15 @@
+import { checkpointTable } from "@shared/consumer/mod.ts";
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { nextDeadline, type OrderSagaState } from "@shared/domain/order_saga/mod.ts";
-import { ORIGIN, type Position } from "@shared/event_store/mod.ts";
 
-/** The worker's checkpoint name in `saga_checkpoints`. */
+/** The worker's name: its checkpoint's in `saga_checkpoints`, and its lease's. */
 export const CHECKPOINT = "order_saga";
+
+/**
+ * The saga worker's checkpoint, beside the events and `saga_instances`: a
+ * batch's rows and the checkpoint past it commit in one transaction.
+ */
+export const SAGA_CHECKPOINTS = checkpointTable("saga_checkpoints", "name");
 
 /** One row of `saga_instances`: a saga's last known status. */
 export interface InstanceRow {
@@ -25,37 +31,9 @@ export function instanceRow(state: OrderSagaState, version: number): InstanceRow
   };
 }
 
-/** Where the worker left off; the origin on its first start. */
-export async function readCheckpoint(sql: Sql): Promise<Position> {
-  const rows = await sql<{ transaction_id: string; position: string }[]>`
-    SELECT transaction_id::text, position::text FROM saga_checkpoints WHERE name = ${CHECKPOINT}`;
-  const row = rows[0];
-  return row ? { transactionId: row.transaction_id, id: row.position } : ORIGIN;
-}
-
-/**
- * Records the sagas a batch touched and advances the checkpoint past it, in
- * one transaction, once the batch's saga events are appended.
- */
-export async function commitBatch(
-  sql: Sql,
-  position: Position,
-  rows: InstanceRow[],
-): Promise<void> {
-  await sql.begin(async (tx) => {
-    await upsert(tx, rows);
-    await tx`
-      INSERT INTO saga_checkpoints (name, transaction_id, position, updated_at)
-      VALUES (${CHECKPOINT}, ${position.transactionId}::xid8, ${position.id}, now())
-      ON CONFLICT (name) DO UPDATE
-        SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position,
-            updated_at = now()`;
-  });
-}
-
 /** Records sagas decided outside a batch (timeouts, refused commands, resume). */
 export async function saveInstances(sql: Sql, rows: InstanceRow[]): Promise<void> {
-  if (rows.length > 0) await sql.begin((tx) => upsert(tx, rows));
+  if (rows.length > 0) await sql.begin((tx) => upsertInstances(tx, rows));
 }
 
 /** The sagas last known unfinished: the ones to resume. */
@@ -65,7 +43,8 @@ export async function unfinishedSagas(sql: Sql): Promise<{ sagaId: string; order
     WHERE status NOT IN ('completed', 'compensated') ORDER BY deadline NULLS LAST`;
 }
 
-async function upsert(tx: TxSql, rows: InstanceRow[]): Promise<void> {
+/** Records sagas' rows in the caller's transaction; a row never moves back a version. */
+export async function upsertInstances(tx: TxSql, rows: InstanceRow[]): Promise<void> {
   if (rows.length === 0) return;
   // One lock order for every writer (batch and timer), so two never deadlock.
   const sorted = [...rows].sort((a, b) => a.sagaId < b.sagaId ? -1 : 1);

@@ -1,22 +1,15 @@
+import { serveHealth, startConsumer, startWakeup } from "@shared/consumer/mod.ts";
+import type { Consumer, HealthServer, Wakeup } from "@shared/consumer/mod.ts";
 import { connect } from "@shared/db/connect.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import { DEFAULT_SAGA_OPTIONS, type SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
-import {
-  EventStore,
-  type Position,
-  type RecordedEvent,
-  subscribe,
-  type Subscription,
-} from "@shared/event_store/mod.ts";
+import { EventStore, ORIGIN, type Position } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { metricsHandler, withEventSpans } from "@shared/observability/mod.ts";
 import { commandDeps } from "../command/deps.ts";
 import type { Carrier, PaymentGateway } from "../command/ports.ts";
-import { route, type Routed } from "./_inputs.ts";
-import { forEachLimit } from "./_limit.ts";
-import { SagaRunner } from "./_runner.ts";
-import { commitBatch, readCheckpoint, saveInstances, unfinishedSagas } from "./_tables.ts";
+import { sagaHandler } from "./_consumer.ts";
+import { SAGA_CHECKPOINTS } from "./_tables.ts";
 
 /** Options of the saga worker. */
 export interface SagaWorkerOptions {
@@ -26,8 +19,10 @@ export interface SagaWorkerOptions {
   ports?: { paymentGateway?: PaymentGateway; carrier?: Carrier };
   /** Step and saga timeouts of the sagas it starts; default 30 s and 300 s. */
   sagaOptions?: Partial<SagaOptions>;
-  /** Polling interval of the event subscription when no wake-up arrives; default 500 ms. */
+  /** Polling interval when no wake-up arrives, and retry interval of a failed batch; default 500 ms. */
   pollMs?: number;
+  /** How often a standby replica tries the lease and the owner checks it; default 1000 ms. */
+  leaseCheckMs?: number;
   /** Events per batch; default 500. */
   batchSize?: number;
   /** How often deadlines are checked; default 1000 ms. */
@@ -58,16 +53,26 @@ export interface SagaWorker {
 }
 
 /**
- * Starts the order saga worker: resumes the unfinished sagas (their pending
- * commands are sent again), then follows the global event order from its
- * checkpoint, feeding every event of an order, its inventory, payment and
- * shipment to the order's saga, and checks deadlines on a timer.
+ * Starts a replica of the order saga worker on the consumer runtime: the
+ * replica holding the worker's lease (an advisory lock in the event store)
+ * resumes the unfinished sagas (their pending commands are sent again), then
+ * follows the global event order from its checkpoint, feeding every event of
+ * an order, its inventory, payment and shipment to the order's saga, and
+ * checks deadlines on a timer; the others stand by and take over when it
+ * goes. Returns once the first try of the lease is done.
  */
 export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaWorker> {
   const { logger } = options;
   const max = options.poolSize ?? 10;
   const applicationName = processApplicationName("saga-worker");
   const sql = connect(options.eventStoreUrl, { max, applicationName });
+  // Fail fast on an event store that is unreachable or not migrated.
+  try {
+    await sql`SELECT 1 FROM saga_checkpoints, saga_instances LIMIT 0`;
+  } catch (err) {
+    await sql.end({ timeout: 1 });
+    throw err;
+  }
   const unobserve = observePool("event_store", sql, { max, applicationName });
   const store = new EventStore(sql, { upcasters });
   const sagaOptions = { ...DEFAULT_SAGA_OPTIONS, ...options.sagaOptions };
@@ -76,123 +81,92 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     ...(options.ports?.carrier ? { carrier: options.ports.carrier } : {}),
     sagaOptions,
   });
-  const runner = new SagaRunner({
+  const handler = sagaHandler({
     deps,
     sagaOptions,
+    sql,
     logger,
     retryBaseMs: options.retryBaseMs ?? 200,
     retryMaxMs: options.retryMaxMs ?? 30_000,
-    save: (rows) => saveInstances(sql, rows),
+    concurrency: options.concurrency ?? 16,
+    timerMs: options.timerMs ?? 1000,
   });
-  const concurrency = options.concurrency ?? 16;
-  let subscription: Subscription | undefined;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  let http: Deno.HttpServer | undefined;
+  const pollMs = options.pollMs ?? 500;
+  let wakeup: Wakeup | undefined;
+  let consumer: Consumer | undefined;
+  let http: HealthServer | undefined;
   try {
-    const from = await readCheckpoint(sql);
-    const unfinished = await unfinishedSagas(sql);
-    await forEachLimit(unfinished, concurrency, ({ orderId }) => runner.handle(orderId, null));
-    await runner.flush();
-    logger.info("resumed", { sagas: unfinished.length, running: runner.running, from });
-
-    const handleBatch = async (batch: RecordedEvent[]): Promise<void> => {
-      const bySaga = new Map<string, Routed[]>();
-      for (const event of batch) {
-        const routed = route(event);
-        if (!routed) continue;
-        const list = bySaga.get(routed.orderId);
-        if (list) list.push(routed);
-        else bySaga.set(routed.orderId, [routed]);
-      }
-      await forEachLimit([...bySaga.values()], concurrency, async (inputs) => {
-        for (const { orderId, input, event } of inputs) {
-          await withEventSpans(
-            `saga ${event.type}`,
-            [event],
-            // Observed now: a step's time runs from when the worker saw the last one end.
-            () => runner.handle(orderId, input && { ...input, at: deps.now() }, event),
-          );
-        }
-      });
-      const rows = runner.takeDirty();
-      try {
-        await commitBatch(sql, batch.at(-1)!.position, rows);
-      } catch (err) {
-        runner.returnDirty(rows);
-        throw err;
-      }
-    };
-    subscription = await subscribe(store, {
-      from,
-      listen: sql,
-      pollMs: options.pollMs ?? 500,
+    wakeup = startWakeup(options.eventStoreUrl, { logger, applicationName: "saga-wakeup" });
+    consumer = startConsumer({
+      handler,
+      checkpoints: SAGA_CHECKPOINTS,
+      databaseUrl: options.eventStoreUrl,
+      sql,
+      store,
+      wakeup,
+      applicationName,
       batchSize: options.batchSize ?? 500,
-      handle: handleBatch,
-      onError: (err) => logger.error("saga batch failed; retrying", { error: err }),
+      pollMs,
+      // A saga input is never skipped: a failed batch is retried, every poll, until it passes.
+      deadLetters: false,
+      maxRetryMs: pollMs,
+      spanName: null,
+      ...(options.leaseCheckMs === undefined ? {} : { leaseCheckMs: options.leaseCheckMs }),
+      logger,
     });
-    timer = setInterval(() => runner.tick(), options.timerMs ?? 1000);
+    await consumer.ready;
     if (options.httpPort !== undefined) {
-      const active = subscription;
-      http = serveHealth(options.httpPort, options.hostname ?? "0.0.0.0", async () => {
-        await sql`SELECT 1`;
-        return {
-          position: active.position,
-          runningSagas: runner.running,
-          commandsInFlight: runner.commandsInFlight,
-        };
+      const active = consumer;
+      const listening = wakeup;
+      http = serveHealth({
+        port: options.httpPort,
+        hostname: options.hostname ?? "0.0.0.0",
+        check: async () => {
+          await sql`SELECT 1`;
+          const s = active.state;
+          return {
+            ownedHere: s.owned,
+            listening: listening.listening,
+            position: s.checkpoint ?? ORIGIN,
+            lagEvents: s.lagEvents ?? null,
+            lagSeconds: s.lagSeconds ?? null,
+            runningSagas: s.owned ? handler.runner?.running ?? 0 : 0,
+            commandsInFlight: s.owned ? handler.runner?.commandsInFlight ?? 0 : 0,
+          };
+        },
       });
     }
   } catch (err) {
-    clearInterval(timer);
+    await consumer?.stop();
+    await wakeup?.stop();
     unobserve();
-    await subscription?.stop();
-    await runner.stop();
     store.close();
     await sql.end({ timeout: 5 });
     throw err;
   }
 
-  const active = subscription;
+  const active = consumer;
+  const listening = wakeup;
   let stopped: Promise<void> | undefined;
   const stop = async () => {
-    clearInterval(timer);
     await active.stop();
-    await runner.stop();
-    await runner.flush().catch((err) => logger.warn("cannot record sagas", { error: err }));
-    await http?.shutdown();
+    await http?.stop();
+    await listening.stop();
     unobserve();
     store.close();
     await sql.end({ timeout: 5 });
   };
   return {
-    httpPort: http ? (http.addr as Deno.NetAddr).port : undefined,
+    httpPort: http?.port,
     get position() {
-      return active.position;
+      return active.state.checkpoint ?? ORIGIN;
     },
     get running() {
-      return runner.running;
+      return handler.runner?.running ?? 0;
     },
     stop() {
       stopped ??= stop();
       return stopped;
     },
   };
-}
-
-/** Serves /metrics, and /health with `status` after `check` (503 when it throws). */
-function serveHealth(
-  port: number,
-  hostname: string,
-  check: () => Promise<Record<string, unknown>>,
-): Deno.HttpServer {
-  return Deno.serve({ port, hostname, onListen: () => {} }, async (req) => {
-    const { pathname } = new URL(req.url);
-    if (pathname === "/metrics") return await metricsHandler();
-    if (pathname !== "/health") return new Response("Not found", { status: 404 });
-    try {
-      return Response.json({ status: "ok", ...(await check()) });
-    } catch (err) {
-      return Response.json({ status: "error", error: String(err) }, { status: 503 });
-    }
-  });
 }

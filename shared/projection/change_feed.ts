@@ -1,5 +1,7 @@
+import { startWakeup } from "@shared/consumer/wakeup.ts";
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import type { Position, RecordedEvent } from "@shared/event_store/mod.ts";
+import type { Logger } from "@shared/log/mod.ts";
 
 /** The NOTIFY channel on the read model database that announces applied batches. */
 export const CHANGE_CHANNEL = "read_model_changes";
@@ -90,27 +92,53 @@ export async function readCheckpoints(sql: Sql): Promise<Map<string, Position>> 
   );
 }
 
+/** Options of {@link followChanges}. */
+export interface FollowChangesOptions {
+  /** Application name of the LISTEN connection; default `change-feed`. */
+  applicationName?: string;
+  logger?: Logger;
+}
+
+/** A running follower of the change feed. */
+export interface ChangeFollower {
+  /** Whether the LISTEN connection is up (notices may be missed while it is not). */
+  readonly listening: boolean;
+  stop(): Promise<void>;
+}
+
 /**
- * Follows the change feed of a read model database. postgres.js reconnects
- * the LISTEN connection by itself; after each (re)connection the listener is
- * resynchronised with the current checkpoints.
+ * Follows the change feed of the read model database at `url`, on the
+ * consumer runtime's wake-up: a LISTEN connection of its own, checked by a
+ * ping and re-established with back-off for as long as it takes. After each
+ * (re)connection the listener is resynchronised with the current
+ * checkpoints, read through `sql`.
  */
-export async function followChanges(
+export function followChanges(
+  url: string,
   sql: Sql,
   listener: ChangeListener,
-): Promise<{ stop(): Promise<void> }> {
-  const sub = await sql.listen(
-    CHANGE_CHANNEL,
-    (payload) => {
-      try {
-        listener.onChange(JSON.parse(payload) as ChangeNotice);
-      } catch {
-        // A malformed notice is ignored; the next sync corrects any drift.
-      }
-    },
-    () => {
+  options: FollowChangesOptions = {},
+): ChangeFollower {
+  const wakeup = startWakeup(url, {
+    channel: CHANGE_CHANNEL,
+    applicationName: options.applicationName ?? "change-feed",
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  wakeup.onWake((payload) => {
+    if (payload === undefined) {
       readCheckpoints(sql).then((c) => listener.onSync(c), () => {});
+      return;
+    }
+    try {
+      listener.onChange(JSON.parse(payload) as ChangeNotice);
+    } catch {
+      // A malformed notice is ignored; the next sync corrects any drift.
+    }
+  });
+  return {
+    get listening() {
+      return wakeup.listening;
     },
-  );
-  return { stop: () => sub.unlisten() };
+    stop: () => wakeup.stop(),
+  };
 }

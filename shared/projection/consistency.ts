@@ -2,7 +2,7 @@ import type { Sql } from "@shared/db/connect.ts";
 import { UnavailableError, ValidationError } from "@shared/errors/mod.ts";
 import type { Position } from "@shared/event_store/mod.ts";
 import { parsePosition } from "@shared/event_store/position.ts";
-import { followChanges, readCheckpoints } from "./change_feed.ts";
+import { type ChangeFollower, followChanges, readCheckpoints } from "./change_feed.ts";
 
 /** Parses a consistency token (`<transactionId>:<position>`, as mutations return it). */
 export function parseConsistencyToken(token: string): Position {
@@ -120,10 +120,11 @@ interface Waiter {
 /** Options of a {@link ConsistencyWaiter}. */
 export interface ConsistencyWaiterOptions {
   /**
-   * Follow the projector's change feed (LISTEN), so a wait ends as soon as
-   * the batch that reaches its position commits; default true.
+   * The read model's URL, to follow the projector's change feed (LISTEN) on
+   * a connection of its own, so a wait ends as soon as the batch that
+   * reaches its position commits; without it, waits only poll.
    */
-  listen?: boolean;
+  listenUrl?: string;
   /** How often to read the checkpoints while someone waits; default 100 ms when listening, else 5 ms. */
   pollMs?: number;
   /**
@@ -146,20 +147,20 @@ export interface ConsistencyWaiterOptions {
 export class ConsistencyWaiter {
   readonly #sql: Sql;
   readonly #pollMs: number;
-  readonly #listen: boolean;
+  readonly #listenUrl: string | undefined;
   readonly #head: (() => Promise<Position | undefined>) | undefined;
   readonly #headTimeoutMs: number;
   #knownHead: Position | undefined;
   readonly #waiters = new Set<Waiter>();
   #checkpoints = new Map<string, Position>();
-  #feed: Promise<{ stop(): Promise<void> }> | undefined;
+  #feed: ChangeFollower | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(sql: Sql, options: ConsistencyWaiterOptions = {}) {
     this.#sql = sql;
-    this.#listen = options.listen ?? true;
-    this.#pollMs = options.pollMs ?? (this.#listen ? 100 : 5);
+    this.#listenUrl = options.listenUrl;
+    this.#pollMs = options.pollMs ?? (this.#listenUrl ? 100 : 5);
     this.#head = options.head;
     this.#headTimeoutMs = options.headTimeoutMs ?? 1000;
   }
@@ -175,7 +176,7 @@ export class ConsistencyWaiter {
     options: WaitOptions,
   ): Promise<void> {
     if (behind(this.#checkpoints, projections, target).length === 0) return;
-    if (this.#listen && !this.#feed) this.#startFeed();
+    if (this.#listenUrl && !this.#feed) this.#startFeed(this.#listenUrl);
     await this.#refresh();
     if (behind(this.#checkpoints, projections, target).length === 0) return;
     await this.#checkHead(target);
@@ -235,8 +236,7 @@ export class ConsistencyWaiter {
     for (const waiter of [...this.#waiters]) {
       waiter.settle(new UnavailableError("The query service is shutting down"));
     }
-    const feed = await this.#feed?.catch(() => undefined);
-    await feed?.stop();
+    await this.#feed?.stop();
   }
 
   /** Refuses a target beyond the store's head; a head that cannot be read refuses nothing. */
@@ -257,13 +257,12 @@ export class ConsistencyWaiter {
     if (!head.head || !reached(head.head, target)) throw beyondHeadError(target, head.head);
   }
 
-  #startFeed(): void {
-    this.#feed = followChanges(this.#sql, {
+  #startFeed(url: string): void {
+    // While the feed is down, polling still ends every wait.
+    this.#feed = followChanges(url, this.#sql, {
       onChange: (notice) => this.#learn(new Map([[notice.projection, notice.position]])),
       onSync: (checkpoints) => this.#learn(checkpoints),
-    });
-    // Without the feed, polling still ends every wait.
-    this.#feed.catch(() => {});
+    }, { applicationName: "query-change-feed" });
   }
 
   async #refresh(): Promise<void> {

@@ -53,7 +53,7 @@ Deno.test("waiting for projections", async (t) => {
     );
 
     await t.step("a ConsistencyWaiter serves many waits with one poller", async () => {
-      const waiter = new ConsistencyWaiter(sql, { listen: false, pollMs: 5 });
+      const waiter = new ConsistencyWaiter(sql, { pollMs: 5 });
       try {
         const waits = [6, 7, 8].map((n) => waiter.wait(["a"], at(String(n)), { timeoutMs: 5000 }));
         await advance("a", "8");
@@ -71,7 +71,7 @@ Deno.test("waiting for projections", async (t) => {
     await t.step(
       "align() waits until every projection read has the newest checkpoint among them",
       async () => {
-        const waiter = new ConsistencyWaiter(sql, { listen: false, pollMs: 5 });
+        const waiter = new ConsistencyWaiter(sql, { pollMs: 5 });
         try {
           await advance("c", "20");
           await advance("d", "12");
@@ -93,7 +93,7 @@ Deno.test("waiting for projections", async (t) => {
     );
 
     await t.step("a closed ConsistencyWaiter ends the waits in progress", async () => {
-      const waiter = new ConsistencyWaiter(sql, { listen: false });
+      const waiter = new ConsistencyWaiter(sql);
       const waiting = waiter.wait(["a"], at("99"), { timeoutMs: 5000 });
       const outcome = waiting.then(() => "resolved", (e) => e);
       await new Promise((r) => setTimeout(r, 20));

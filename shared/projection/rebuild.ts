@@ -10,12 +10,12 @@ import {
   rebuildSchemas,
   swapShadowTables,
 } from "./_shadow.ts";
-import { describeError, isTransient } from "./apply.ts";
+import { describeError, isTransient } from "@shared/consumer/isolate.ts";
 import { publishChanges } from "./change_feed.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
-import { headPosition } from "./lag.ts";
-import { Lease, openLeaseSession } from "./lease.ts";
-import { BATCH_SETTINGS } from "./runner.ts";
+import { headPosition } from "@shared/consumer/lag.ts";
+import { Lease, openLeaseSession } from "@shared/consumer/lease.ts";
+import { BATCH_SETTINGS } from "./worker.ts";
 import type { Projection } from "./types.ts";
 
 /** Options of {@link rebuildProjection}. */

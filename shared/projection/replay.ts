@@ -1,10 +1,14 @@
 import type { EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { applyIsolated, describeError } from "./apply.ts";
+import { applyIsolated, describeError } from "@shared/consumer/isolate.ts";
 import { publishChanges } from "./change_feed.ts";
 import { readCheckpoint } from "./checkpoint.ts";
-import { type DeadLetter, listDeadLetters, recordDeadLetters } from "./dead_letters.ts";
-import { Lease, openLeaseSession } from "./lease.ts";
+import {
+  type DeadLetter,
+  listDeadLetters,
+  recordDeadLetters,
+} from "@shared/consumer/dead_letters.ts";
+import { Lease, openLeaseSession } from "@shared/consumer/lease.ts";
 import type { Projection } from "./types.ts";
 
 /** Options of {@link replayDeadLetters}. */

@@ -1,8 +1,8 @@
 import type { Sql } from "@shared/db/connect.ts";
 import { ORIGIN, type Position } from "@shared/event_store/mod.ts";
-import { countDeadLetters } from "./dead_letters.ts";
-import { measureLag } from "./lag.ts";
-import { type LockHolder, lockHolders } from "./lease.ts";
+import { countDeadLetters } from "@shared/consumer/dead_letters.ts";
+import { measureLag } from "@shared/consumer/lag.ts";
+import { type LockHolder, lockHolders } from "@shared/consumer/lease.ts";
 
 /** Where a projection stands, as `deno task projections:status` shows it. */
 export interface ProjectionStatus {
@@ -39,7 +39,7 @@ export async function projectionStatus(
   ]);
   const byName = new Map(checkpoints.map((c) => [c.projection, c]));
   const holder = (projection: string, kind: LockHolder["kind"]) =>
-    holders.find((h) => h.projection === projection && h.kind === kind) ?? null;
+    holders.find((h) => h.consumer === projection && h.kind === kind) ?? null;
   return await Promise.all(projections.map(async (projection) => {
     const row = byName.get(projection);
     const checkpoint = row ? { transactionId: row.transaction_id, id: row.position } : null;

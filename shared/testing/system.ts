@@ -23,7 +23,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
       eventStoreUrl: db.eventStoreUrl,
       readModelUrl: db.readModelUrl,
       ports,
-      output: "null",
+      output: Deno.env.get("TEST_SYSTEM_OUTPUT") === "inherit" ? "inherit" : "null",
       env: { LOG_LEVEL: "warn", ...env },
     });
     return {

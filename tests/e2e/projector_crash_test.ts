@@ -16,7 +16,7 @@ import { migrate } from "@shared/db/migrate.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
 import { readCheckpoints } from "@shared/projection/change_feed.ts";
-import { listDeadLetters } from "@shared/projection/dead_letters.ts";
+import { listDeadLetters } from "@shared/consumer/mod.ts";
 import { rebuildProjection } from "@shared/projection/rebuild.ts";
 import {
   type ProjectorProcess,

@@ -8,7 +8,7 @@ import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore, type RecordedEvent } from "@shared/event_store/mod.ts";
 import { metricsText } from "@shared/observability/mod.ts";
 import { sampleValue } from "@shared/observability/testing.ts";
-import { listDeadLetters } from "@shared/projection/dead_letters.ts";
+import { listDeadLetters } from "@shared/consumer/mod.ts";
 import { RebuildError, rebuildProjection } from "@shared/projection/rebuild.ts";
 import { replayDeadLetters } from "@shared/projection/replay.ts";
 import { readModelTables, silentLogger, waitForHead } from "@shared/projection/testing.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
-import { lockHolders } from "@shared/projection/lease.ts";
+import { lockHolders } from "@shared/consumer/mod.ts";
 import {
   differencesFromFreshRebuild,
   type ProjectorHealth,
@@ -63,7 +63,7 @@ Deno.test("two projector replicas: one owner per projection, and a takeover when
       }
       const holders = await lockHolders(db.readModel, names);
       assert.deepEqual(
-        holders.filter((h) => h.kind === "lease").map((h) => h.projection).sort(),
+        holders.filter((h) => h.kind === "lease").map((h) => h.consumer).sort(),
         [...names].sort(),
       );
       assert.ok(holders.every((h) => h.applicationName === first.replica));

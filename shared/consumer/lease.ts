@@ -3,10 +3,11 @@ import type { Sql, TxSql } from "@shared/db/connect.ts";
 
 /**
  * Advisory-lock namespaces, the first key of PostgreSQL's two-key form; the
- * second is {@link projectionKey}. `lease`: the projection's owner, who alone
- * writes its tables. `takeover`: held by an operation (rebuild, replay) that
- * waits for the lease; the owner hands the lease over and replicas leave it
- * alone while it is held. `rebuild`: one rebuild per projection at a time.
+ * second is {@link consumerKey}. `lease`: the consumer's owner, who alone
+ * follows the events and writes its tables. `takeover`: held by an operation
+ * (rebuild, replay) that waits for the lease; the owner hands the lease over
+ * and replicas leave it alone while it is held. `rebuild`: one rebuild per
+ * projection at a time.
  */
 export const LOCK_NAMESPACES = {
   lease: 0x50524a4c,
@@ -14,11 +15,11 @@ export const LOCK_NAMESPACES = {
   rebuild: 0x50524a52,
 } as const;
 
-/** One of the advisory locks a projection has. */
+/** One of the advisory locks a consumer has. */
 export type LockKind = keyof typeof LOCK_NAMESPACES;
 
-/** The second advisory-lock key of a projection: FNV-1a of its name, as a signed int4. */
-export function projectionKey(name: string): number {
+/** The second advisory-lock key of a consumer: FNV-1a of its name, as a signed int4. */
+export function consumerKey(name: string): number {
   let hash = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(name)) {
     hash ^= byte;
@@ -60,7 +61,7 @@ export function openLeaseSession(
   });
 }
 
-/** A predicate on pg_locks: the advisory lock `kind` of the projection keyed `$1`, in this database. */
+/** A predicate on pg_locks: the advisory lock `kind` of the consumer keyed `$1`, in this database. */
 function lockRow(kind: LockKind): string {
   return `locktype = 'advisory' AND objsubid = 2 AND granted
     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -68,22 +69,23 @@ function lockRow(kind: LockKind): string {
 }
 
 /**
- * A projection's lease on a dedicated session (see {@link openLeaseSession}):
- * a session-level advisory lock, so it is released the moment its holder's
+ * A consumer's lease (a projection's, the saga worker's) on a dedicated
+ * session (see {@link openLeaseSession}) in the database of its writes: a
+ * session-level advisory lock, so it is released the moment its holder's
  * connection ends, whether the process stopped or was killed. The owner runs
  * its batches on the same session, each fenced by {@link Lease.fence}.
  */
 export class Lease {
   /** The session the lease lives on; batches run here too. */
   readonly sql: Sql;
-  /** The projection's name. */
-  readonly projection: string;
+  /** The consumer's name. */
+  readonly name: string;
   readonly #key: number;
 
-  constructor(sql: Sql, projection: string) {
+  constructor(sql: Sql, name: string) {
     this.sql = sql;
-    this.projection = projection;
-    this.#key = projectionKey(projection);
+    this.name = name;
+    this.#key = consumerKey(name);
   }
 
   /**
@@ -120,7 +122,7 @@ export class Lease {
     return { held: row?.held === true, takeover: row?.takeover === true };
   }
 
-  /** Gives up locks of this projection held by this session: all of them unless named. */
+  /** Gives up locks of this consumer held by this session: all of them unless named. */
   async release(kinds: readonly LockKind[] = ["lease", "takeover", "rebuild"]): Promise<void> {
     for (const kind of kinds) {
       // A session lock taken twice is held until unlocked twice.
@@ -147,13 +149,13 @@ export class Lease {
          FROM unnest(${names}::text[], ${names.map((n) => settings[n]!)}::text[]) AS s(name, value))
           AS settings`;
     if (!row?.ok) {
-      throw new LeaseLostError(`Lost the lease of projection "${this.projection}"`);
+      throw new LeaseLostError(`Lost the lease of "${this.name}"`);
     }
   }
 
   /**
    * Takes the lease over from whoever owns it, for an operation that must
-   * write the projection's tables alone (rebuild, replay): it takes the
+   * write the consumer's tables alone (rebuild, replay): it takes the
    * takeover lock, so the owner hands over at its next check and replicas
    * wait, then waits for the lease. Undo with {@link Lease.release}.
    */
@@ -162,7 +164,7 @@ export class Lease {
       SELECT pg_try_advisory_lock(${LOCK_NAMESPACES.takeover}, ${this.#key}::int4) AS ok`;
     if (!row?.ok) {
       throw new LeaseTimeoutError(
-        `Cannot take over projection "${this.projection}": another operation is taking it over`,
+        `Cannot take over "${this.name}": another operation is taking it over`,
       );
     }
     try {
@@ -174,7 +176,7 @@ export class Lease {
       await this.release(["takeover"]).catch(() => {});
       if ((err as { code?: string }).code === "55P03") {
         throw new LeaseTimeoutError(
-          `Cannot take over projection "${this.projection}": its owner did not hand the lease over within ${timeoutMs} ms`,
+          `Cannot take over "${this.name}": its owner did not hand the lease over within ${timeoutMs} ms`,
           { cause: err },
         );
       }
@@ -182,7 +184,7 @@ export class Lease {
     }
   }
 
-  /** Takes another lock of this projection on this session; false when someone else holds it. */
+  /** Takes another lock of this consumer on this session; false when someone else holds it. */
   async tryLock(kind: LockKind): Promise<boolean> {
     const [row] = await this.sql<{ ok: boolean }[]>`
       SELECT pg_try_advisory_lock(${LOCK_NAMESPACES[kind]}, ${this.#key}::int4) AS ok`;
@@ -190,9 +192,9 @@ export class Lease {
   }
 }
 
-/** Who holds a projection's locks, from pg_locks and pg_stat_activity of the read database. */
+/** Who holds a consumer's locks, from pg_locks and pg_stat_activity of its database. */
 export interface LockHolder {
-  projection: string;
+  consumer: string;
   kind: LockKind;
   pid: number;
   /** The holder's application name, e.g. `projector/host/1234`. */
@@ -201,9 +203,9 @@ export interface LockHolder {
   since: Date;
 }
 
-/** Every holder of the leases, takeovers and rebuilds of the named projections. */
-export async function lockHolders(sql: Sql, projections: readonly string[]): Promise<LockHolder[]> {
-  const byKey = new Map(projections.map((p) => [projectionKey(p) >>> 0, p]));
+/** Every holder of the leases, takeovers and rebuilds of the named consumers. */
+export async function lockHolders(sql: Sql, consumers: readonly string[]): Promise<LockHolder[]> {
+  const byKey = new Map(consumers.map((c) => [consumerKey(c) >>> 0, c]));
   const kinds = new Map<number, LockKind>(
     Object.entries(LOCK_NAMESPACES).map(([k, v]) => [v, k as LockKind]),
   );
@@ -217,9 +219,9 @@ export async function lockHolders(sql: Sql, projections: readonly string[]): Pro
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND l.classid = ANY(${[...kinds.keys()]}::oid[])`;
   return rows.flatMap((r) => {
-    const projection = byKey.get(Number(r.objid));
+    const consumer = byKey.get(Number(r.objid));
     const kind = kinds.get(Number(r.classid));
-    if (!projection || !kind) return [];
-    return [{ projection, kind, pid: r.pid, applicationName: r.application_name, since: r.since }];
+    if (!consumer || !kind) return [];
+    return [{ consumer, kind, pid: r.pid, applicationName: r.application_name, since: r.since }];
   });
 }

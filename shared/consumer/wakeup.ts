@@ -4,8 +4,10 @@ import type { Logger } from "@shared/log/mod.ts";
 
 /** Options of {@link startWakeup}. */
 export interface WakeupOptions {
-  /** The NOTIFY channel of the event store; default `events`. */
+  /** The NOTIFY channel; default `events`, the event store's. */
   channel?: string;
+  /** Application name of the LISTEN connection; default `consumer-wakeup`. */
+  applicationName?: string;
   /** How often the LISTEN connection is checked with a query; default 5000 ms. */
   pingMs?: number;
   /** First delay before a reconnection attempt, doubled up to `maxRetryMs`; default 100 ms. */
@@ -18,11 +20,11 @@ export interface WakeupOptions {
 /** A source of wake-ups that keeps its LISTEN connection up by itself. */
 export interface Wakeup {
   /**
-   * Calls `fn` on every notification, and after every (re)connection since
-   * notifications may have been missed while it was down. Returns a function
-   * that stops the calls.
+   * Calls `fn` on every notification, with its payload, and after every
+   * (re)connection, without, since notifications may have been missed while
+   * it was down. Returns a function that stops the calls.
    */
-  onWake(fn: () => void): () => void;
+  onWake(fn: (payload?: string) => void): () => void;
   /** Whether the LISTEN connection is up. */
   readonly listening: boolean;
   /** How many times the LISTEN was (re)established. */
@@ -34,8 +36,8 @@ export interface Wakeup {
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
- * LISTENs to the event store's payload-free wake-ups on a connection of its
- * own. When the connection drops (server restart, network, a terminated
+ * LISTENs to a channel (by default the event store's payload-free wake-ups)
+ * on a connection of its own. When the connection drops (server restart, network, a terminated
  * backend) or stops answering its ping, it is replaced, with back-off, until
  * it is back; every (re)connection wakes the listeners, so a notification
  * lost meanwhile only delays them. (postgres.js `listen` re-listens once on
@@ -46,7 +48,7 @@ export function startWakeup(url: string, options: WakeupOptions = {}): Wakeup {
   const pingMs = options.pingMs ?? 5000;
   const firstRetry = options.retryMs ?? 100;
   const maxRetry = options.maxRetryMs ?? 5000;
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(payload?: string) => void>();
   let sql: Sql | undefined;
   let generation = 0;
   let listening = false;
@@ -56,8 +58,8 @@ export function startWakeup(url: string, options: WakeupOptions = {}): Wakeup {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
 
-  const wake = () => {
-    for (const fn of listeners) fn();
+  const wake = (payload?: string) => {
+    for (const fn of listeners) fn(payload);
   };
   const schedule = (fn: () => void, ms: number) => {
     clearTimeout(timer);
@@ -82,8 +84,8 @@ export function startWakeup(url: string, options: WakeupOptions = {}): Wakeup {
     const conn = postgres(url, {
       // postgres.js delivers NOTIFY of a plain pool to this option (its `listen` uses it too).
       ...({
-        onnotify: (name: string) => {
-          if (name === channel && mine === generation) wake();
+        onnotify: (name: string, payload: string) => {
+          if (name === channel && mine === generation) wake(payload);
         },
       } as Record<string, unknown>),
       max: 1,
@@ -91,7 +93,7 @@ export function startWakeup(url: string, options: WakeupOptions = {}): Wakeup {
       max_lifetime: null,
       connect_timeout: 5,
       onnotice: () => {},
-      connection: { application_name: "projector-wakeup" },
+      connection: { application_name: options.applicationName ?? "consumer-wakeup" },
       onclose: () => {
         if (mine === generation) drop(new Error("connection closed"));
       },

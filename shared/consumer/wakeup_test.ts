@@ -14,7 +14,12 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
 Deno.test("startWakeup() listens again by itself after its connection is lost, even when the first attempts fail", async () => {
   const db = await createTestDatabases();
   const name = databaseName(db.eventStoreUrl);
-  const wakeup = startWakeup(db.eventStoreUrl, { retryMs: 20, maxRetryMs: 100, pingMs: 200 });
+  const wakeup = startWakeup(db.eventStoreUrl, {
+    applicationName: "projector-wakeup",
+    retryMs: 20,
+    maxRetryMs: 100,
+    pingMs: 200,
+  });
   let wakes = 0;
   wakeup.onWake(() => wakes++);
   const kill = () =>

@@ -1,6 +1,6 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import type { Position } from "@shared/event_store/mod.ts";
-import { describeError, type FailedEvent } from "./apply.ts";
+import { describeError, type FailedEvent } from "./isolate.ts";
 
 /** An event waiting in the dead-letter table. */
 export interface DeadLetter {
@@ -17,8 +17,10 @@ export interface DeadLetter {
 }
 
 /**
- * Records events a projection's handler threw on, in the transaction that
- * moves the projection past them. An event recorded before counts one more
+ * Records events a consumer's handler threw on, in the transaction that
+ * moves the consumer past them. The table, `projection_dead_letters`, is in
+ * the read model: the consumers with dead letters are the projections (the
+ * saga worker retries instead). An event recorded before counts one more
  * attempt.
  */
 export async function recordDeadLetters(

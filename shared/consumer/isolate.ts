@@ -1,7 +1,6 @@
 import type { TxSql } from "@shared/db/connect.ts";
 import type { RecordedEvent } from "@shared/event_store/mod.ts";
 import { LeaseLostError } from "./lease.ts";
-import type { Projection } from "./types.ts";
 
 /**
  * SQLSTATE classes of errors that say nothing about the event: the
@@ -25,7 +24,7 @@ export function isTransient(err: unknown): boolean {
   return code.length === 5 && TRANSIENT_CLASSES.has(code.slice(0, 2));
 }
 
-/** An event a projection's handler threw on. */
+/** An event a consumer's handler threw on. */
 export interface FailedEvent {
   event: RecordedEvent;
   error: unknown;
@@ -38,13 +37,13 @@ export interface FailedEvent {
  */
 export async function applyIsolated(
   tx: TxSql,
-  projection: Projection,
+  handler: { apply(tx: TxSql, events: RecordedEvent[]): Promise<void> },
   events: readonly RecordedEvent[],
 ): Promise<FailedEvent[]> {
   const failed: FailedEvent[] = [];
   for (const event of events) {
     try {
-      await tx.savepoint((sp) => projection.apply(sp, [event]));
+      await tx.savepoint((sp) => handler.apply(sp, [event]));
     } catch (error) {
       if (isTransient(error)) throw error;
       failed.push({ event, error });

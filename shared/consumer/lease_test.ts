@@ -18,7 +18,7 @@ Deno.test("projection leases", async (t) => {
       assert.equal(await new Lease(b, "orders").tryAcquire(), true);
       const holders = await lockHolders(db.readModel, ["products", "orders"]);
       assert.deepEqual(
-        holders.map((h) => `${h.projection}:${h.kind}:${h.applicationName}`).sort(),
+        holders.map((h) => `${h.consumer}:${h.kind}:${h.applicationName}`).sort(),
         ["orders:lease:replica-b", "products:lease:replica-a"],
       );
     });
@@ -35,7 +35,12 @@ Deno.test("projection leases", async (t) => {
       const taking = takeover.takeOver(5000);
       let taken = false;
       taking.then(() => taken = true, () => {});
-      await new Promise((r) => setTimeout(r, 50));
+      // The owner sees the takeover as soon as it is asked for; it is not granted before.
+      const deadline = Date.now() + 10_000;
+      while (!(await leaseA.check()).takeover) {
+        assert.ok(Date.now() < deadline, "the owner never saw the takeover");
+        await new Promise((r) => setTimeout(r, 10));
+      }
       assert.equal(taken, false);
       assert.deepEqual(await leaseA.check(), { held: true, takeover: true });
       await leaseA.release(["lease"]);

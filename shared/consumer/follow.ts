@@ -2,30 +2,14 @@ import type { TxSql } from "@shared/db/connect.ts";
 import type { EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { withEventSpans } from "@shared/observability/mod.ts";
-import { applyIsolated, isTransient } from "./apply.ts";
-import { hasUnsettled } from "./lag.ts";
-import { publishChanges } from "./change_feed.ts";
-import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
+import type { CheckpointTable } from "./checkpoint.ts";
 import { recordDeadLetters } from "./dead_letters.ts";
+import { applyIsolated, isTransient } from "./isolate.ts";
+import { hasUnsettled } from "./lag.ts";
 import { type Lease, LeaseLostError } from "./lease.ts";
-import type { Projection } from "./types.ts";
 import type { SharedReader } from "./reader.ts";
+import type { BatchScope, ConsumerHandler } from "./types.ts";
 import type { Wakeup } from "./wakeup.ts";
-
-/**
- * Settings of the projector's write sessions (see openLeaseSession). Handlers join a batch (a
- * JSON recordset, which the planner guesses at 100 rows) to their tables by
- * key; hash and merge joins then scan whole tables where a few index probes
- * do: off, a rebuild of the products from 100,000 events spent 2.0 s in SQL
- * instead of 5.4 s. A batch's commit does not wait for its WAL flush: a
- * server crash may lose the last batches, but each with its checkpoint, so
- * they are applied again, never half or twice (the read model is derived).
- */
-export const BATCH_SETTINGS: Readonly<Record<string, string>> = {
-  enable_hashjoin: "off",
-  enable_mergejoin: "off",
-  synchronous_commit: "off",
-};
 
 /**
  * Waits before reading again an event committed but not yet readable (an
@@ -34,25 +18,36 @@ export const BATCH_SETTINGS: Readonly<Record<string, string>> = {
 const SETTLE_MS = 2;
 const SETTLE_MAX_MS = 16;
 
-/** Options of {@link runProjection}. */
-export interface RunnerOptions {
-  projection: Projection;
-  /**
-   * The lease this runner owns; its batches run on the lease's session, which
-   * should have {@link BATCH_SETTINGS}.
-   */
+/** Options of {@link followEvents}. */
+export interface FollowOptions {
+  handler: ConsumerHandler;
+  /** Where the handler's checkpoint lives, in the database of the lease's session. */
+  checkpoints: CheckpointTable;
+  /** The lease this follower owns; its batches run on the lease's session. */
   lease: Lease;
   store: EventStore;
-  /** Reads shared with the other runners of the process; default the store's own reads. */
+  /** Reads shared with the other consumers of the process; default the store's own reads. */
   reader?: SharedReader | undefined;
-  /** Wakes the runner when events are appended; without it, it only polls. */
+  /** Wakes the follower when events are appended; without it, it only polls. */
   wakeup?: Wakeup | undefined;
   batchSize: number;
   pollMs: number;
+  /**
+   * Whether an event whose handler throws goes to the dead-letter table (and
+   * the consumer moves on); without, the batch is retried until it passes.
+   */
+  deadLetters: boolean;
+  /** Longest wait between retries of a failed batch; default 10 s. */
+  maxRetryMs?: number;
+  /**
+   * Name of the spans of a batch (one per trace among its events); default
+   * `consume <name>`; null for none, when the handler makes its own.
+   */
+  spanName?: string | null;
   logger: Logger;
   /** Called after every batch committed. */
   onBatch?: (batch: BatchOutcome) => void;
-  /** Called after every read of the event store, with the runner's position. */
+  /** Called after every read of the event store, with the follower's position. */
   onPoll?: (position: Position) => void;
 }
 
@@ -64,29 +59,33 @@ export interface BatchOutcome {
   deadLettered: number;
 }
 
-/** A projection being applied, batch after batch, while its lease is held. */
-export interface ProjectionRunner {
+/** A consumer following the events, batch after batch, while its lease is held. */
+export interface Follower {
   /** The position of the last event applied. */
   readonly position: Position;
-  /** Resolves when the runner has ended: stopped, or its lease lost. */
+  /** Resolves when the follower has ended: stopped, or its lease lost. */
   readonly done: Promise<void>;
   /** Stops after the batch in flight. */
   stop(): Promise<void>;
 }
 
 /**
- * Applies a projection from its checkpoint on: reads the global order
- * gap-safely, and commits each batch, its checkpoint, its dead letters and
- * its change-feed notice in one transaction, fenced by the lease. The next
- * batch is read while one is applied. A batch whose handler throws is
- * applied again event by event, each in a savepoint, and the events that
- * still throw go to the dead-letter table. After any other failure the
- * runner re-reads its checkpoint (a commit whose outcome was lost may have
- * gone through) and retries.
+ * Follows the global order from a consumer's checkpoint on: reads it
+ * gap-safely (through the store's `readAll`), wakes on the wake-up and also
+ * polls, and commits each batch, its checkpoint, its dead letters and its
+ * announcements in one transaction, fenced by the lease. The next batch is
+ * read while one is handled. With dead letters on, a batch whose handler
+ * throws is applied again event by event, each in a savepoint, and the
+ * events that still throw go to the dead-letter table. After any other
+ * failure the follower re-reads its checkpoint (a commit whose outcome was
+ * lost may have gone through) and retries. The handler's `onStart` runs
+ * before the first read, its `onClose` once the follower has ended.
  */
-export async function runProjection(options: RunnerOptions): Promise<ProjectionRunner> {
-  const { projection, lease, store, batchSize, pollMs, logger } = options;
-  let position = await readCheckpoint(lease.sql, projection.name);
+export async function followEvents(options: FollowOptions): Promise<Follower> {
+  const { handler, checkpoints, lease, store, batchSize, pollMs, logger } = options;
+  const maxRetryMs = options.maxRetryMs ?? 10_000;
+  let position = await checkpoints.read(lease.sql, handler.name);
+  await handler.onStart?.(position);
   let stopped = false;
   let pending = false;
   let wake: (() => void) | undefined;
@@ -111,7 +110,7 @@ export async function runProjection(options: RunnerOptions): Promise<ProjectionR
   // The usual case, in k + 1 round trips for k statements of the handlers: BEGIN and the
   // fence go with the first statement, the checkpoint, the notice and COMMIT together. The
   // fence's answer is in before the last statement's, so a lost lease never reaches COMMIT.
-  const commitPipelined = async (events: RecordedEvent[]): Promise<void> => {
+  const commitPipelined = async (events: RecordedEvent[], scope: BatchScope): Promise<void> => {
     const last = events.at(-1)!.position;
     const conn = await lease.sql.reserve();
     const sent: Promise<unknown>[] = [];
@@ -124,21 +123,21 @@ export async function runProjection(options: RunnerOptions): Promise<ProjectionR
     try {
       send(conn`BEGIN`);
       const fenced = send(lease.fence(conn as unknown as TxSql));
-      await projection.apply(conn as unknown as TxSql, events);
+      await handler.apply(conn as unknown as TxSql, events, scope);
       await fenced;
-      send(writeCheckpoint(conn as unknown as TxSql, projection.name, last));
-      // publishChanges awaits each NOTIFY it sends; this stand-in sends it and answers at
-      // once, so that every notice is on the wire, in the transaction, before COMMIT.
-      const notices = ((strings: TemplateStringsArray, ...values: unknown[]) => {
+      send(checkpoints.write(conn as unknown as TxSql, handler.name, last));
+      // announce may await each statement it sends; this stand-in sends it and answers at
+      // once, so that every statement is on the wire, in the transaction, before COMMIT.
+      const unanswered = ((strings: TemplateStringsArray, ...values: unknown[]) => {
         send(conn(strings, ...(values as never[])));
         return Promise.resolve([]);
       }) as unknown as TxSql;
-      await publishChanges(notices, projection.name, last, events);
+      await handler.announce?.(unanswered, last, events);
       const [done] = await send(conn<{ command: string }[]>`COMMIT`).then((r) => [r]);
       open = false;
       await Promise.all(sent);
       if (done?.command !== "COMMIT") {
-        throw new Error(`The batch of projection "${projection.name}" was rolled back`);
+        throw new Error(`The batch of "${handler.name}" was rolled back`);
       }
     } catch (err) {
       // The first failure is thrown: the statements after it only failed because of it.
@@ -150,12 +149,16 @@ export async function runProjection(options: RunnerOptions): Promise<ProjectionR
   };
 
   // Isolating the failing events of a batch: savepoints, one per event.
-  const commitIsolated = async (events: RecordedEvent[]): Promise<number> => {
+  const commitIsolated = async (events: RecordedEvent[], scope: BatchScope): Promise<number> => {
     const last = events.at(-1)!.position;
     return await lease.sql.begin(async (tx) => {
       await lease.fence(tx);
-      const failed = await applyIsolated(tx, projection, events);
-      await recordDeadLetters(tx, projection.name, failed);
+      const failed = await applyIsolated(
+        tx,
+        { apply: (sp, one) => handler.apply(sp, one, scope) },
+        events,
+      );
+      await recordDeadLetters(tx, handler.name, failed);
       const poison = new Set(failed.map((f) => f.event));
       for (const f of failed) {
         logger.error("event sent to the dead-letter table", {
@@ -165,27 +168,38 @@ export async function runProjection(options: RunnerOptions): Promise<ProjectionR
           error: f.error,
         });
       }
-      await writeCheckpoint(tx, projection.name, last);
-      await publishChanges(tx, projection.name, last, events.filter((e) => !poison.has(e)));
+      await checkpoints.write(tx, handler.name, last);
+      await handler.announce?.(tx, last, events.filter((e) => !poison.has(e)));
       return failed.length;
     });
   };
 
+  // Runs a commit; when it fails, the handler's rollback hooks run before the error goes on.
+  const attempt = async <T>(commit: (scope: BatchScope) => Promise<T>): Promise<T> => {
+    const rollbacks: (() => void)[] = [];
+    try {
+      return await commit({ onRollback: (fn) => rollbacks.push(fn) });
+    } catch (err) {
+      for (const fn of rollbacks) fn();
+      throw err;
+    }
+  };
+
   const apply = async (events: RecordedEvent[]): Promise<void> => {
-    const deadLettered = await withEventSpans(
-      `project ${projection.name}`,
-      events,
-      async () => {
-        try {
-          await commitPipelined(events);
-          return 0;
-        } catch (err) {
-          if (isTransient(err)) throw err;
-          logger.warn("batch failed; isolating the failing events", { error: err });
-          return await commitIsolated(events);
-        }
-      },
-    );
+    const commit = async () => {
+      try {
+        await attempt((scope) => commitPipelined(events, scope));
+        return 0;
+      } catch (err) {
+        if (isTransient(err) || !options.deadLetters) throw err;
+        logger.warn("batch failed; isolating the failing events", { error: err });
+        return await attempt((scope) => commitIsolated(events, scope));
+      }
+    };
+    const spanName = options.spanName === undefined ? `consume ${handler.name}` : options.spanName;
+    const deadLettered = spanName === null
+      ? await commit()
+      : await withEventSpans(spanName, events, commit);
     position = events.at(-1)!.position;
     options.onBatch?.({ position, events: events.length, deadLettered });
   };
@@ -222,9 +236,9 @@ export async function runProjection(options: RunnerOptions): Promise<ProjectionR
           return;
         }
         logger.error("batch failed; retrying", { error: err });
-        await sleep(Math.min(pollMs * 2 ** failures++, 10_000), false);
+        await sleep(Math.min(pollMs * 2 ** failures++, maxRetryMs), false);
         try {
-          position = await readCheckpoint(lease.sql, projection.name);
+          position = await checkpoints.read(lease.sql, handler.name);
         } catch {
           // Still failing: the next turn retries from the position kept.
         }
@@ -249,7 +263,14 @@ export async function runProjection(options: RunnerOptions): Promise<ProjectionR
       await sleep(pollMs);
     }
   };
-  const done = loop().finally(() => unsubscribe?.());
+  const done = loop().finally(async () => {
+    unsubscribe?.();
+    try {
+      await handler.onClose?.();
+    } catch (err) {
+      logger.warn("the handler did not close cleanly", { error: err });
+    }
+  });
 
   return {
     get position() {

@@ -1,0 +1,249 @@
+import assert from "node:assert/strict";
+import type { TxSql } from "@shared/db/connect.ts";
+import { EventStore, type RecordedEvent } from "@shared/event_store/mod.ts";
+import { createLogger } from "@shared/log/mod.ts";
+import { silentLogger } from "@shared/projection/testing.ts";
+import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
+import { checkpointTable } from "./checkpoint.ts";
+import { listDeadLetters } from "./dead_letters.ts";
+import type { ConsumerHandler } from "./types.ts";
+import { startWakeup, type Wakeup } from "./wakeup.ts";
+import { type Consumer, type ConsumerOptions, startConsumer } from "./worker.ts";
+
+const PROJECTION_CHECKPOINTS = checkpointTable("projection_checkpoints", "projection");
+const REACTOR_CHECKPOINTS = checkpointTable("saga_checkpoints", "name");
+
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Appends events `from` to `to` (excluded), one stream each: `Noted`, or `Poison` at `poison`. */
+async function appendEvents(
+  store: EventStore,
+  from: number,
+  to: number,
+  poison: number[] = [],
+): Promise<void> {
+  for (let i = from; i < to; i++) {
+    await store.append(crypto.randomUUID(), [{
+      type: poison.includes(i) ? "Poison" : "Noted",
+      data: { i },
+    }], { aggregateType: "Note", expectedVersion: "no_stream" });
+  }
+}
+
+/**
+ * A projection-style handler: each `Noted` event becomes a row of `noted` in
+ * the read model, in the batch's transaction; `Poison` throws; others are skipped.
+ */
+function notesProjection(name: string): ConsumerHandler {
+  return {
+    name,
+    async apply(tx, events) {
+      for (const event of events) {
+        if (event.type === "Poison") throw new Error(`cannot note event ${event.data.i}`);
+        if (event.type !== "Noted") continue;
+        await tx`INSERT INTO noted (consumer, n) VALUES (${name}, ${event.data.i as number})`;
+      }
+    },
+  };
+}
+
+interface Harness {
+  db: TestDatabases;
+  store: EventStore;
+  wakeup: Wakeup;
+  start(options: Partial<ConsumerOptions> & Pick<ConsumerOptions, "handler">): Consumer;
+}
+
+async function withRuntime(body: (h: Harness) => Promise<void>): Promise<void> {
+  const db = await createTestDatabases();
+  const store = new EventStore(db.eventStore);
+  const wakeup = startWakeup(db.eventStoreUrl, { applicationName: "consumer-test-wakeup" });
+  const consumers: Consumer[] = [];
+  await db.readModel`CREATE TABLE noted (consumer text, n int, PRIMARY KEY (consumer, n))`;
+  await db.eventStore`CREATE TABLE reacted (n int PRIMARY KEY)`;
+  try {
+    await body({
+      db,
+      store,
+      wakeup,
+      start(options) {
+        const consumer = startConsumer({
+          checkpoints: PROJECTION_CHECKPOINTS,
+          databaseUrl: db.readModelUrl,
+          sql: db.readModel,
+          store,
+          wakeup,
+          applicationName: "consumer-test",
+          batchSize: 3,
+          pollMs: 50,
+          deadLetters: true,
+          leaseCheckMs: 50,
+          logger: Deno.env.get("DEBUG_CONSUMER") ? createLogger("consumer-test") : silentLogger,
+          ...options,
+        });
+        consumers.push(consumer);
+        return consumer;
+      },
+    });
+  } finally {
+    for (const consumer of consumers) await consumer.stop();
+    await wakeup.stop();
+    store.close();
+    await db.drop();
+  }
+}
+
+Deno.test("one runtime drives a projection and a reactor, each exactly once, woken by NOTIFY", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    // The reactor: every Noted event gets a Reacted event in the store and a row in `reacted`,
+    // the row committed with its checkpoint, beside the events.
+    const reactions: RecordedEvent[] = [];
+    const reactor: ConsumerHandler = {
+      name: "reactor",
+      async apply(tx: TxSql, events) {
+        for (const event of events) {
+          if (event.type !== "Noted") continue;
+          reactions.push(event);
+          await store.append(crypto.randomUUID(), [{ type: "Reacted", data: event.data }], {
+            aggregateType: "Reaction",
+            expectedVersion: "no_stream",
+            commandId: event.eventId,
+          });
+          await tx`INSERT INTO reacted (n) VALUES (${event.data.i as number})`;
+        }
+      },
+    };
+    // Far longer than the test: only the wake-ups can bring the events in time.
+    const pollMs = 60_000;
+    const projection = start({ handler: notesProjection("notes"), pollMs });
+    const reacting = start({
+      handler: reactor,
+      checkpoints: REACTOR_CHECKPOINTS,
+      databaseUrl: db.eventStoreUrl,
+      sql: db.eventStore,
+      deadLetters: false,
+      pollMs,
+    });
+    await Promise.all([projection.ready, reacting.ready]);
+    assert.equal(projection.state.owned, true);
+    assert.equal(reacting.state.owned, true);
+
+    await appendEvents(store, 0, 10);
+    const count = async (sql: typeof db.eventStore, table: string) =>
+      (await sql.unsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+    await until(async () => await count(db.eventStore, "reacted") === 10, "the reactor saw all");
+    // The reactions are events too: the projection skips them.
+    await until(async () => await count(db.readModel, "noted") === 10, "the projection saw all");
+
+    assert.deepEqual(reactions.map((e) => e.data.i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(await count(db.eventStore, "reacted"), 10);
+    const lastReacted = await db.eventStore<{ transaction_id: string; id: string }[]>`
+      SELECT transaction_id::text, id::text FROM events WHERE event_type = 'Noted'
+      ORDER BY transaction_id DESC, id DESC LIMIT 1`;
+    await until(
+      async () =>
+        BigInt((await REACTOR_CHECKPOINTS.read(db.eventStore, "reactor")).id) >=
+          BigInt(lastReacted[0]!.id),
+      "the reactor's checkpoint passed its last input",
+    );
+    assert.deepEqual(
+      (await db.readModel<{ n: number }[]>`SELECT n FROM noted ORDER BY n`).map((r) => r.n),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+  });
+});
+
+Deno.test("the lease hands a consumer over from one replica to the other, which goes on from the checkpoint", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    const seenBy = new Map<number, string[]>();
+    const handler = (replica: string): ConsumerHandler => {
+      const notes = notesProjection("notes");
+      return {
+        name: "notes",
+        async apply(tx, events, scope) {
+          await notes.apply(tx, events, scope);
+          for (const event of events) {
+            const i = event.data.i as number;
+            seenBy.set(i, [...(seenBy.get(i) ?? []), replica]);
+          }
+        },
+      };
+    };
+    const a = start({ handler: handler("a"), applicationName: "replica-a" });
+    await a.ready;
+    const b = start({ handler: handler("b"), applicationName: "replica-b" });
+    await b.ready;
+    assert.equal(a.state.owned, true);
+    assert.equal(b.state.owned, false, "the second replica stands by");
+
+    await appendEvents(store, 0, 5);
+    await until(() => seenBy.size === 5, "the owner applied the first events");
+    await a.stop();
+    await until(() => b.state.owned, "the standby took the lease over");
+    await appendEvents(store, 5, 10);
+    await until(() => seenBy.size === 10, "the new owner applied the next events");
+
+    assert.deepEqual(
+      [...seenBy].sort(([x], [y]) => x - y).map(([i, by]) => `${i}:${by.join("+")}`),
+      ["0:a", "1:a", "2:a", "3:a", "4:a", "5:b", "6:b", "7:b", "8:b", "9:b"],
+    );
+    const rows = await db.readModel<{ n: number }[]>`SELECT n FROM noted ORDER BY n`;
+    assert.equal(rows.length, 10);
+  });
+});
+
+Deno.test("a poison event goes to the dead-letter table and the consumer moves past it", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    const consumer = start({ handler: notesProjection("notes") });
+    await appendEvents(store, 0, 6, [3]);
+    const [head] = await db.eventStore<{ transaction_id: string; id: string }[]>`
+      SELECT transaction_id::text, id::text FROM events ORDER BY transaction_id DESC, id DESC
+      LIMIT 1`;
+    await until(
+      async () => (await PROJECTION_CHECKPOINTS.read(db.readModel, "notes")).id === head!.id,
+      "the checkpoint reached the last event",
+    );
+
+    const noted = await db.readModel<{ n: number }[]>`SELECT n FROM noted ORDER BY n`;
+    assert.deepEqual(noted.map((r) => r.n), [0, 1, 2, 4, 5]);
+    const dead = await listDeadLetters(db.readModel, "notes");
+    assert.deepEqual(dead.map((d) => [d.eventType, d.error]), [
+      ["Poison", "Error: cannot note event 3"],
+    ]);
+    await until(() => consumer.state.deadLetters === 1, "the replica counts the dead letter");
+  });
+});
+
+Deno.test("without dead letters, a failing batch is retried until it passes, and nothing it took is lost", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    let failures = 2;
+    const taken: number[] = [];
+    const handed: number[] = [];
+    const handler: ConsumerHandler = {
+      name: "stubborn",
+      async apply(tx, events, scope) {
+        const batch = events.map((e) => e.data.i as number);
+        taken.push(...batch);
+        scope.onRollback(() => handed.push(...batch));
+        await tx`INSERT INTO noted (consumer, n) SELECT 'stubborn', unnest(${batch}::int[])`;
+        if (failures-- > 0) throw new Error("not yet");
+      },
+    };
+    start({ handler, deadLetters: false, batchSize: 10, pollMs: 20 });
+    await appendEvents(store, 0, 4);
+    const rows = async () =>
+      (await db.readModel<{ n: number }[]>`
+        SELECT n FROM noted WHERE consumer = 'stubborn' ORDER BY n`).map((r) => r.n);
+    await until(async () => (await rows()).length === 4, "the batch passed");
+    assert.deepEqual(await rows(), [0, 1, 2, 3]);
+    assert.equal(failures < 0, true, "it failed twice first");
+    assert.deepEqual(handed.length, taken.length - 4, "every rolled-back batch was handed back");
+    assert.deepEqual(await listDeadLetters(db.readModel, "stubborn"), []);
+  });
+});

@@ -1,0 +1,39 @@
+import type { TxSql } from "@shared/db/connect.ts";
+import type { Position, RecordedEvent } from "@shared/event_store/mod.ts";
+
+/** What a batch's transaction offers the handler besides its statements. */
+export interface BatchScope {
+  /**
+   * Calls `fn` when the batch's transaction did not commit (the batch will
+   * be handled again), so that the handler can put back what it took for it.
+   */
+  onRollback(fn: () => void): void;
+}
+
+/**
+ * What a consumer does with the events it follows: a projection writing its
+ * read model, or a reactor (the saga worker) deciding and recording. The
+ * runtime calls {@link ConsumerHandler.apply} inside the transaction that
+ * also advances the consumer's checkpoint, on the database of its writes, so
+ * a batch's writes and its checkpoint commit together or not at all.
+ */
+export interface ConsumerHandler {
+  /** Unique name: the key of its checkpoint, its lease and its dead letters. */
+  readonly name: string;
+  /**
+   * Handles a batch of events in global order; the writes it makes through
+   * `tx` commit with the checkpoint past the batch. With dead letters on, it
+   * may also be called with one event at a time, in a savepoint.
+   */
+  apply(tx: TxSql, events: RecordedEvent[], scope: BatchScope): Promise<void>;
+  /**
+   * Statements sent after `apply`, in the same transaction, whose answers
+   * are not awaited (e.g. NOTIFY): they cost no round trip of their own.
+   * Given only the events that were applied (not dead-lettered).
+   */
+  announce?(tx: TxSql, position: Position, events: RecordedEvent[]): Promise<void>;
+  /** Called when this replica takes the lease, before the first batch, with the checkpoint. */
+  onStart?(from: Position): Promise<void>;
+  /** Called when this replica stops following (stopped, lease lost or handed over). */
+  onClose?(): Promise<void>;
+}

@@ -1,0 +1,216 @@
+import type { Sql } from "@shared/db/connect.ts";
+import type { EventStore, Position } from "@shared/event_store/mod.ts";
+import type { Logger } from "@shared/log/mod.ts";
+import type { ProjectionLag } from "@shared/observability/mod.ts";
+import type { CheckpointTable } from "./checkpoint.ts";
+import { type Follower, followEvents } from "./follow.ts";
+import { measureLag } from "./lag.ts";
+import { Lease, openLeaseSession } from "./lease.ts";
+import type { SharedReader } from "./reader.ts";
+import type { ConsumerHandler } from "./types.ts";
+import type { Wakeup } from "./wakeup.ts";
+
+/** Options of {@link startConsumer}. */
+export interface ConsumerOptions {
+  handler: ConsumerHandler;
+  /** Where the handler's checkpoint lives, in the database at `databaseUrl`. */
+  checkpoints: CheckpointTable;
+  /** The database of the handler's writes: its checkpoint, its lease and its batches live there. */
+  databaseUrl: string;
+  /** Settings of the lease session, on which every batch runs (see openLeaseSession). */
+  sessionSettings?: Readonly<Record<string, string>>;
+  /** A pool on that database, for the checkpoint while on standby and the dead-letter count. */
+  sql: Sql;
+  /** The event store; its pool also serves the lag queries. */
+  store: EventStore;
+  /** Reads shared by the consumers of a process. */
+  reader?: SharedReader | undefined;
+  /** Wakes the consumer when events are appended; without it, it only polls. */
+  wakeup?: Wakeup | undefined;
+  /** Application name of the lease session, naming this replica in pg_stat_activity. */
+  applicationName: string;
+  batchSize: number;
+  pollMs: number;
+  /** Whether events whose handler throws go to the dead-letter table (see followEvents). */
+  deadLetters: boolean;
+  /** Longest wait between retries of a failed batch; default 10 s. */
+  maxRetryMs?: number;
+  /** Name of the spans of a batch (see followEvents). */
+  spanName?: string | null;
+  /** How often a standby tries the lease and an owner checks it; default 1000 ms. */
+  leaseCheckMs?: number;
+  /** How often the dead letters are counted again (at most); default 5000 ms. */
+  deadLetterCountMs?: number;
+  /** Called with every lag measured (a gauge). */
+  onLag?: (lag: ProjectionLag) => void;
+  /** Called with the dead-letter count whenever it is known to change. */
+  onDeadLetters?: (count: number) => void;
+  logger: Logger;
+}
+
+/** What a consumer replica knows, for /health. */
+export interface ConsumerState {
+  /** Whether this replica owns the consumer now. */
+  owned: boolean;
+  checkpoint: Position | undefined;
+  lagEvents: number | undefined;
+  lagSeconds: number | undefined;
+  /** Events in the dead-letter table; undefined without dead letters or before a count. */
+  deadLetters: number | undefined;
+}
+
+/** One consumer in one replica: owner or standby. */
+export interface Consumer {
+  readonly handler: ConsumerHandler;
+  readonly state: ConsumerState;
+  /** Resolves after the first try of the lease (and, when taken, the handler's start). */
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs one consumer in a replica: it tries the consumer's lease every
+ * `leaseCheckMs`, follows the events while it holds it (see followEvents),
+ * and hands it over when a rebuild or replay asks (or stops when it is
+ * lost). It measures lag (after every batch and poll) and dead letters
+ * whether it owns the consumer or not, so every replica reports them.
+ */
+export function startConsumer(options: ConsumerOptions): Consumer {
+  const { handler, checkpoints, store, logger } = options;
+  const leaseCheckMs = options.leaseCheckMs ?? 1000;
+  const deadLetterCountMs = options.deadLetterCountMs ?? 5000;
+  const session = openLeaseSession(
+    options.databaseUrl,
+    options.applicationName,
+    options.sessionSettings,
+  );
+  const lease = new Lease(session, handler.name);
+  const state: ConsumerState = {
+    owned: false,
+    checkpoint: undefined,
+    lagEvents: undefined,
+    lagSeconds: undefined,
+    deadLetters: undefined,
+  };
+  let follower: Follower | undefined;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let measuring: Promise<void> | undefined;
+  let countedAt = 0;
+  let ticking: Promise<void> | undefined;
+
+  const setDeadLetters = (count: number) => {
+    state.deadLetters = count;
+    options.onDeadLetters?.(count);
+  };
+  // After every batch and poll; one measurement at a time (the next batch measures again).
+  const measure = (position: Position | undefined) => {
+    if (measuring || stopped) return;
+    measuring = measureNow(position).finally(() => measuring = undefined);
+  };
+  const countDeadLetters = async () => {
+    const [row] = await options.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM projection_dead_letters WHERE projection = ${handler.name}`;
+    return row?.n ?? 0;
+  };
+  const measureNow = async (position: Position | undefined) => {
+    try {
+      const at = position ?? await checkpoints.read(options.sql, handler.name);
+      const recount = options.deadLetters && Date.now() - countedAt >= deadLetterCountMs;
+      const [lag, dead] = await Promise.all([
+        options.reader ? options.reader.measureLag(at) : measureLag(store.sql, at),
+        recount ? countDeadLetters() : undefined,
+      ]);
+      state.checkpoint = at;
+      state.lagEvents = lag.events;
+      state.lagSeconds = lag.seconds;
+      options.onLag?.(lag);
+      if (dead !== undefined) {
+        countedAt = Date.now();
+        setDeadLetters(dead);
+      }
+    } catch (err) {
+      logger.debug("lag not measured", { error: err });
+    }
+  };
+
+  const release = async (why: string) => {
+    const ending = follower;
+    follower = undefined;
+    state.owned = false;
+    await ending?.stop();
+    await lease.release(["lease"]).catch(() => {});
+    logger.info("released the lease", { reason: why });
+  };
+
+  const tick = async () => {
+    try {
+      if (!follower) {
+        if (await lease.tryAcquire()) {
+          const started = await followEvents({
+            handler,
+            checkpoints,
+            lease,
+            store,
+            reader: options.reader,
+            wakeup: options.wakeup,
+            batchSize: options.batchSize,
+            pollMs: options.pollMs,
+            deadLetters: options.deadLetters,
+            ...(options.maxRetryMs === undefined ? {} : { maxRetryMs: options.maxRetryMs }),
+            ...(options.spanName === undefined ? {} : { spanName: options.spanName }),
+            logger,
+            onBatch: (batch) => {
+              state.checkpoint = batch.position;
+              if (batch.deadLettered > 0) {
+                setDeadLetters((state.deadLetters ?? 0) + batch.deadLettered);
+              }
+            },
+            onPoll: (position) => measure(position),
+          });
+          if (stopped) {
+            await started.stop();
+            return;
+          }
+          follower = started;
+          state.owned = true;
+          state.checkpoint = started.position;
+          logger.info("owning the lease", { from: started.position });
+          const mine = started;
+          mine.done.then(() => {
+            if (follower === mine && !stopped) void release("lease lost");
+          });
+        } else {
+          measure(undefined);
+        }
+      } else {
+        const { held, takeover } = await lease.check();
+        if (!held) await release("lease lost");
+        else if (takeover) await release("handed over to a rebuild or replay");
+      }
+    } catch (err) {
+      logger.warn("lease check failed", { error: err });
+    } finally {
+      if (!stopped) timer = setTimeout(() => ticking = tick(), leaseCheckMs);
+    }
+  };
+  ticking = tick();
+  const ready = ticking;
+
+  return {
+    handler,
+    state,
+    ready,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await ticking;
+      await measuring;
+      await follower?.stop();
+      follower = undefined;
+      state.owned = false;
+      // Ending the session releases the lease.
+      await session.end({ timeout: 5 });
+    },
+  };
+}
