@@ -179,7 +179,9 @@ try {
     ...rebuild.runs.map((r, i) =>
       `| ${i + 1} | ${ms(r.ms)} | ${
         Math.round(rebuild.applied / r.ms * 1000).toLocaleString("en-US")
-      } | ${Math.round(rebuild.stored / r.ms * 1000).toLocaleString("en-US")} | ${ms(r.phases.bulkMs)} | ${ms(r.phases.finishMs)} | ${ms(r.phases.pausedMs)} |`
+      } | ${Math.round(rebuild.stored / r.ms * 1000).toLocaleString("en-US")} | ${
+        ms(r.phases.bulkMs)
+      } | ${ms(r.phases.finishMs)} | ${ms(r.phases.pausedMs)} |`
     ),
     "",
     `### Live lag at ${RATE} commands/s`,

@@ -34,6 +34,11 @@ export interface EventStoreOptions {
   maxBatchEvents?: number;
   /** Group-commit transactions in flight at once; default 2. */
   maxConcurrentBatches?: number;
+  /**
+   * Appends with effects or several streams a group-commit batch runs side by
+   * side, each in its own transaction on its own connection; default 4.
+   */
+  maxOwnTransactions?: number;
 }
 
 const MAX_INT = 2147483647;
@@ -67,6 +72,7 @@ export class EventStore {
     this.#committer = new GroupCommitter(sql, {
       maxBatchEvents: options.maxBatchEvents ?? 2000,
       maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
+      maxOwnTransactions: options.maxOwnTransactions ?? 4,
       wakeUp: () => this.#wakeUpDue() ? this.#channel : undefined,
       onCommitted: (woke) => woke ? this.#woke() : this.#scheduleNotify(),
     });
