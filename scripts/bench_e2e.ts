@@ -387,6 +387,26 @@ try {
       createCpu === undefined ? "not measured" : met(createCpu <= 3)
     }`,
   ];
+  const cores = navigator.hardwareConcurrency;
+  /** The measured cause of a row's rate at 50 connections: its CPU per request and its shares. */
+  const cause = (i: number) => {
+    const total = med(i, c50, (x) => x.cpu);
+    if (total === undefined) return "CPU not measured";
+    const shares = Object.keys(cells[i]![c50]![0]?.cpuBy ?? {})
+      .map((k) => [k, med(i, c50, (x) => x.cpuBy?.[k]) ?? 0] as const)
+      .sort((a, b) => b[1] - a[1]).slice(0, 3)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ");
+    return `${total.toFixed(2)} ms of CPU per request caps ${cores} cores at ≈ ${
+      Math.round(cores * 1000 / total).toLocaleString("en-US")
+    }/s (largest: ${shares} ms)`;
+  };
+  targets.push(
+    `Cause, createProduct at 50 connections: ${cause(CREATE)}; the graphql-yoga + INSERT floor: ${
+      cause(YOGA_W)
+    }.`,
+    `Cause, product(id) uncached at 50 connections: ${cause(READ)}; its floor: ${cause(YOGA_R)}.`,
+    "Cause at 1 connection: the hops one request waits for, in `deno task bench:breakdown`.",
+  );
   const summary = `createProduct @50 ${n(med(CREATE, c50, (x) => x.rate))}/s = ${
     createRatio.toFixed(2)
   }x floor, p99 ${createP99.toFixed(0)} ms; @1 p50 ${createP50.toFixed(1)} ms; product(id) @50 ${
