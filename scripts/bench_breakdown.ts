@@ -39,6 +39,7 @@ import { requireCategory } from "../services/command/lookups/categories.ts";
 import { insertProduct } from "../services/command/lookups/products.ts";
 import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
 import { benchServers } from "./bench/servers.ts";
+import { CpuMeter, postmasterPids, TreeCpuMeter } from "./bench/cpu.ts";
 import { type SinkSpan, startSpanSink } from "./bench/otlp_sink.ts";
 
 function flag(name: string, fallback: number): number {
@@ -85,7 +86,8 @@ async function endToEnd(
   eventStoreUrl: string,
   readModelUrl: string,
   tracing: string | undefined,
-): Promise<{ latencies: number[]; from: number }> {
+  postgresRoots: number[],
+): Promise<{ latencies: number[]; from: number; cpu: Record<string, number> | undefined }> {
   const secret = crypto.randomUUID() + crypto.randomUUID();
   const env: Record<string, string> = {
     LOG_LEVEL: "warn",
@@ -115,8 +117,36 @@ async function endToEnd(
     // Let the projector and the saga worker finish what the warm-up gave them.
     await new Promise((r) => setTimeout(r, 1000));
     const from = Date.now();
+    const pids = {
+      gateway: system.pids.gateway,
+      command: system.pids.command,
+      query: system.pids.query,
+      projector: system.pids.projector,
+      saga: system.pids.saga,
+    };
+    const meter = new CpuMeter(pids), pg = new TreeCpuMeter(postgresRoots);
+    meter.start();
+    pg.start();
+    const started = performance.now();
     const latencies = await sequential(system.gatewayUrl, auth, categoryId, REQUESTS, "Timed");
-    return { latencies, from };
+    const busy = meter.stop(), pgBusy = pg.stop();
+    // The same length of time with no request: what the services spend anyway (polls,
+    // health checks, timers), taken off so that only the requests' CPU remains.
+    const idleMeter = new CpuMeter(pids), idlePg = new TreeCpuMeter(postgresRoots);
+    idleMeter.start();
+    idlePg.start();
+    await new Promise((r) => setTimeout(r, performance.now() - started));
+    const idle = idleMeter.stop(), pgIdle = idlePg.stop();
+    let cpu: Record<string, number> | undefined;
+    if (busy && idle) {
+      cpu = Object.fromEntries(
+        Object.keys(pids).map((k) => [k, Math.max(0, busy[k]! - idle[k]!) / REQUESTS]),
+      );
+      if (pgBusy !== undefined && pgIdle !== undefined) {
+        cpu.postgres = Math.max(0, pgBusy - pgIdle) / REQUESTS;
+      }
+    }
+    return { latencies, from, cpu };
   } finally {
     await system.stop();
   }
@@ -273,10 +303,11 @@ try {
   const loadBefore = Deno.loadavg();
 
   say(`(a) ${REQUESTS} createProducts one at a time, tracing off…`);
-  const plain = await endToEnd(eventStoreUrl, readModelUrl, undefined);
+  const postgresRoots = postmasterPids(servers.dataDirs);
+  const plain = await endToEnd(eventStoreUrl, readModelUrl, undefined, postgresRoots);
   say(`    p50 ${f(quantile(plain.latencies, 0.5))} ms`);
   say(`(a) the same, tracing on…`);
-  const traced = await endToEnd(eventStoreUrl, readModelUrl, sink.url);
+  const traced = await endToEnd(eventStoreUrl, readModelUrl, sink.url, postgresRoots);
   say(`    p50 ${f(quantile(traced.latencies, 0.5))} ms; ${sink.spans.length} spans received`);
   const { rows, names } = hops(sink.spans, traced.from);
   say(`(b) the command's phases in this process…`);
@@ -301,6 +332,13 @@ try {
   const spanRows = [...names].sort((a, b) => a[0].localeCompare(b[0])).map(([name, xs]) =>
     `| ${name} | ${xs.length} | ${f(quantile(xs, 0.5))} |`
   );
+  const cpuLine = (label: string, cpu: Record<string, number> | undefined) =>
+    cpu
+      ? `| ${label} | ${Object.values(cpu).map((v) => v.toFixed(2)).join(" | ")} | ${
+        Object.values(cpu).reduce((a, b) => a + b, 0).toFixed(2)
+      } |`
+      : `| ${label} | not measured |`;
+  const cpuHead = Object.keys(plain.cpu ?? traced.cpu ?? {});
   const p50 = (xs: number[]) => quantile(xs, 0.5);
   const server = p50(col((r) => r.server));
   const summary = `createProduct at 1 connection: p50 ${f(p50(plain.latencies))} ms untraced; ` +
@@ -320,6 +358,17 @@ try {
     "| hop | p50 | p90 | p99 |",
     "|---|---:|---:|---:|",
     ...hopRows.map(line),
+    "",
+    `CPU ms per createProduct, by process, over the ${REQUESTS} timed requests, less the same`,
+    "length of time idle just after (what the services spend anyway)" +
+    (postgresRoots.length
+      ? "; `postgres`: both embedded servers' processes:"
+      : "; PostgreSQL not told apart from the machine's other work, left out:"),
+    "",
+    `| run | ${cpuHead.join(" | ")} | total |`,
+    `|---|${cpuHead.map(() => "---:").join("|")}|---:|`,
+    cpuLine("tracing off", plain.cpu),
+    cpuLine("tracing on", traced.cpu),
     "",
     "Every span of those traces (the projector's and the saga worker's follow the request):",
     "",
