@@ -5,7 +5,8 @@
  * updates and price changes, orders with reservations and sagas), then the
  * products projection is rebuilt blue-green from them, as
  * `deno task projections:rebuild products` does, three times; the rate is the
- * stored events over the whole rebuild (median run).
+ * events the projection read and applied (only its types are read) over the
+ * whole rebuild (median run); the stored total is shown beside it.
  * (b) Live lag: a projector process (default settings) follows a fresh store
  * while single-event commands are appended at 500 per second (then, for
  * comparison, 200 per second for 10 s); each event's lag
@@ -87,7 +88,9 @@ async function rebuildBench(): Promise<{ stored: number; applied: number; runs: 
       });
       runs.push(r);
       say(
-        `    rebuild ${i + 1}: ${ms(r.ms)}, ${Math.round(counts!.stored / r.ms * 1000)} events/s ` +
+        `    rebuild ${i + 1}: ${ms(r.ms)}, ${
+          Math.round(counts!.applied / r.ms * 1000)
+        } applied events/s ` +
           `(bulk ${ms(r.phases.bulkMs)}, indexes ${ms(r.phases.finishMs)}, swap ${
             ms(r.phases.pausedMs)
           })`,
@@ -142,7 +145,8 @@ try {
 
   const sorted = [...rebuild.runs].sort((a, b) => a.ms - b.ms);
   const median = sorted[Math.floor(sorted.length / 2)]!;
-  const rate = rebuild.stored / median.ms * 1000;
+  // Only the events the projection applies are read and applied: the rate counts those.
+  const rate = rebuild.applied / median.ms * 1000;
   const all = live.lags.get("all")!;
   const p50 = quantile(all, 0.5), p99 = quantile(all, 0.99);
   const lagRows = [...live.lags].map(([name, values]) =>
@@ -151,7 +155,7 @@ try {
     } | ${quantile(values, 0.99).toFixed(1)} | ${values.at(-1)!.toFixed(1)} |`
   );
   const verdict = (ok: boolean) => ok ? "met" : "NOT met";
-  const summary = `rebuild products: ${Math.round(rate)} events/s; live lag p50 ${
+  const summary = `rebuild products: ${Math.round(rate)} applied events/s; live lag p50 ${
     p50.toFixed(1)
   } ms, p99 ${p99.toFixed(1)} ms at ${Math.round(live.rate)} commands/s`;
   const body = [
@@ -170,12 +174,14 @@ try {
     `applies, and only those are read. Each run is a full blue-green rebuild: fresh tables, filled,`,
     `made durable and indexed, caught up, swapped in. Median of ${RUNS} runs, batches of 10,000.`,
     "",
-    "| run | total | events/s (stored) | fill | logged + indexes + ANALYZE | swap (lease held) |",
-    "|---|---:|---:|---:|---:|---:|",
+    "| run | total | applied events/s | (stored events ÷ time) | fill | logged + indexes + ANALYZE | swap (lease held) |",
+    "|---|---:|---:|---:|---:|---:|---:|",
     ...rebuild.runs.map((r, i) =>
       `| ${i + 1} | ${ms(r.ms)} | ${
-        Math.round(rebuild.stored / r.ms * 1000).toLocaleString("en-US")
-      } | ${ms(r.phases.bulkMs)} | ${ms(r.phases.finishMs)} | ${ms(r.phases.pausedMs)} |`
+        Math.round(rebuild.applied / r.ms * 1000).toLocaleString("en-US")
+      } | ${Math.round(rebuild.stored / r.ms * 1000).toLocaleString("en-US")} | ${
+        ms(r.phases.bulkMs)
+      } | ${ms(r.phases.finishMs)} | ${ms(r.phases.pausedMs)} |`
     ),
     "",
     `### Live lag at ${RATE} commands/s`,
@@ -199,7 +205,7 @@ try {
     "",
     `- rebuild of the products projection: ${
       Math.round(rate).toLocaleString("en-US")
-    } events/s, goal ≥ ${REBUILD_TARGET.toLocaleString("en-US")}: ${
+    } applied events/s, goal ≥ ${REBUILD_TARGET.toLocaleString("en-US")}: ${
       verdict(rate >= REBUILD_TARGET)
     }`,
     `- live lag p99 (every projection): ${p99.toFixed(1)} ms, goal ≤ ${LAG_TARGET_MS} ms: ${

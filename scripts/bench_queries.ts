@@ -15,7 +15,7 @@
 import postgres from "postgres";
 import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
 import { startEmbeddedPostgres } from "@shared/db/embedded.ts";
-import { describeMachine, writeSection } from "./bench/report.ts";
+import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
 import { migrate } from "@shared/db/migrate.ts";
 import { getProductsByCategoryIds } from "@shared/read_models/products/queries.ts";
 import { searchProducts } from "@shared/read_models/products/search.ts";
@@ -31,6 +31,7 @@ function flag(name: string, fallback: number): number {
 }
 const PRODUCTS = flag("products", 100_000);
 const RUNS = flag("runs", 30);
+const loadBefore = Deno.loadavg();
 
 let server = Deno.env.get("BENCH_DATABASE_URL");
 let stopServer = async () => {};
@@ -233,7 +234,7 @@ try {
     new URL("../docs/benchmarks.md", import.meta.url).pathname,
     "Read model queries",
     [
-      `Measured by \`deno task bench:queries\` on ${new Date().toISOString().slice(0, 10)}: ${
+      `${measuredBy("bench:queries", loadBefore, Deno.loadavg())} ${
         PRODUCTS.toLocaleString("en-US")
       } products on ${leaves.length} leaf categories (a three-level tree), the query functions`,
       `of the query service called directly, ${RUNS} runs each after 3 warm-ups; the client time`,

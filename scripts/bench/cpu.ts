@@ -63,3 +63,85 @@ export class CpuMeter {
     return used;
   }
 }
+
+/** Parent pid and CPU ms of every process, from /proc. */
+function processTable(): Map<number, { ppid: number; cpuMs: number }> {
+  const table = new Map<number, { ppid: number; cpuMs: number }>();
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      const pid = Number(entry.name);
+      if (!Number.isInteger(pid)) continue;
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        table.set(pid, {
+          ppid: Number(fields[1]),
+          cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS,
+        });
+      } catch {
+        // Gone while listed.
+      }
+    }
+  } catch {
+    // No /proc.
+  }
+  return table;
+}
+
+/** Pids of the postmasters serving these data directories (from their command lines). */
+export function postmasterPids(dataDirs: string[]): number[] {
+  const found: number[] = [];
+  if (dataDirs.length === 0) return found;
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      const pid = Number(entry.name);
+      if (!Number.isInteger(pid)) continue;
+      try {
+        const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+        if (cmdline.some((a) => dataDirs.includes(a)) && /postgres/.test(cmdline[0] ?? "")) {
+          found.push(pid);
+        }
+      } catch {
+        // Gone, or not ours to read.
+      }
+    }
+  } catch {
+    // No /proc.
+  }
+  return found;
+}
+
+/**
+ * CPU of process trees (a postmaster and its backends): the ms its members
+ * used between start() and stop(); a member that ends in between is lost,
+ * which the long-lived pool connections of a benchmark make rare.
+ */
+export class TreeCpuMeter {
+  readonly #roots: number[];
+  #start = new Map<number, number>();
+
+  constructor(roots: number[]) {
+    this.#roots = roots;
+  }
+
+  #members(): Map<number, number> {
+    const table = processTable();
+    const members = new Map<number, number>();
+    for (const [pid, p] of table) {
+      if (this.#roots.includes(pid) || this.#roots.includes(p.ppid)) members.set(pid, p.cpuMs);
+    }
+    return members;
+  }
+
+  start(): void {
+    this.#start = this.#members();
+  }
+
+  /** ms used since start(); undefined without roots. */
+  stop(): number | undefined {
+    if (this.#roots.length === 0) return undefined;
+    let used = 0;
+    for (const [pid, ms] of this.#members()) used += ms - (this.#start.get(pid) ?? 0);
+    return used;
+  }
+}

@@ -6,6 +6,8 @@ export interface BenchServers {
   readModelServer: string;
   /** How they were found, for the report. */
   description: string;
+  /** Data directories of the embedded servers (none for BENCH_DATABASE_URL), to find their processes. */
+  dataDirs: string[];
   /** Stops the embedded servers and removes their data (nothing for BENCH_DATABASE_URL). */
   stop(): Promise<void>;
 }
@@ -24,6 +26,7 @@ export async function benchServers(): Promise<BenchServers> {
       eventStoreServer: given,
       readModelServer: given,
       description: "BENCH_DATABASE_URL: event store and read model on one server",
+      dataDirs: [],
       stop: async () => {},
     };
   }
@@ -33,9 +36,11 @@ export async function benchServers(): Promise<BenchServers> {
   };
   try {
     const started: string[] = [];
+    const dataDirs: string[] = [];
     for (const name of ["es", "rm"]) {
       const dataDir = await Deno.makeTempDir({ prefix: `cqrs-bench-pg-${name}-` });
       const embedded = await startEmbeddedPostgres({ dataDir });
+      dataDirs.push(dataDir);
       stops.push(async () => {
         await embedded.stop();
         await Deno.remove(dataDir, { recursive: true }).catch(() => {});
@@ -46,6 +51,7 @@ export async function benchServers(): Promise<BenchServers> {
       eventStoreServer: started[0]!,
       readModelServer: started[1]!,
       description: "embedded: event store and read model on two servers, as in compose",
+      dataDirs,
       stop,
     };
   } catch (err) {

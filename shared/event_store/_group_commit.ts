@@ -1,7 +1,6 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import type { PreparedCommand } from "./_command.ts";
 import { ConcurrencyError } from "./errors.ts";
-import { LOCK_STREAMS } from "./_sql.ts";
 import {
   appendStatement,
   commandError,
@@ -19,6 +18,11 @@ export interface GroupCommitOptions {
   maxBatchEvents: number;
   /** Batch transactions in flight at once; default 2. */
   maxConcurrentBatches: number;
+  /**
+   * Commands with effects or several streams one batch runs, each in a
+   * transaction (and on a connection) of its own; default 4.
+   */
+  maxOwnTransactions: number;
   /**
    * Asked before a batch runs alone: a channel when the batch should carry
    * the wake-up NOTIFY in its own statement, else undefined.
@@ -42,9 +46,10 @@ const RETRIES = 3;
 /**
  * Batches concurrent appends of one process into few transactions. A batch
  * holds each stream and each command id at most once. Simple commands share
- * one statement; a command with effects or several streams gets a savepoint
- * of its own, so its failure undoes only itself. Whatever fails the shared
- * statement is found by running its commands one by one.
+ * one statement; a command with effects or several streams gets a
+ * transaction of its own, run beside the others, so its failure undoes only
+ * itself. Whatever fails the shared statement is found by running its
+ * commands one by one.
  */
 export class GroupCommitter {
   readonly #sql: Sql;
@@ -107,10 +112,14 @@ export class GroupCommitter {
     const rest: Queued[] = [];
     const taken = new Set(this.#busy);
     let events = 0;
+    let own = 0;
     for (const item of this.#queue) {
       const keys = keysOf(item.command);
       const size = item.command.writes.reduce((n, w) => n + w.events.length, 0);
-      const fits = batch.length === 0 || events + size <= this.#options.maxBatchEvents;
+      const complex = isComplex(item.command);
+      const fits = batch.length === 0 ||
+        (events + size <= this.#options.maxBatchEvents &&
+          (!complex || own < this.#options.maxOwnTransactions));
       const clash = keys.some((k) => taken.has(k));
       // A waiting command blocks its streams for the commands behind it, too.
       for (const key of keys) taken.add(key);
@@ -120,90 +129,89 @@ export class GroupCommitter {
       }
       batch.push(item);
       events += size;
+      if (complex) own++;
     }
     this.#queue = rest;
     return batch;
   }
 
   async #run(batch: Queued[]): Promise<void> {
-    const simple = batch.filter((q) => !q.command.effects && q.command.writes.length === 1);
-    const complex = batch.filter((q) => q.command.effects || q.command.writes.length > 1);
-    let outcomes: Map<Queued, Outcome>;
+    const simple = batch.filter((q) => !isComplex(q.command));
+    const complex = batch.filter((q) => isComplex(q.command));
+    // One wake-up per batch: the shared statement carries it, else the first own transaction.
+    const channel = this.#options.wakeUp();
+    await Promise.all([
+      simple.length > 0 ? this.#runShared(simple, channel) : undefined,
+      ...complex.map((q, i) =>
+        this.#runOwn(q, simple.length === 0 && i === 0 ? channel : undefined)
+      ),
+    ]);
+  }
+
+  /** Simple commands: one statement, one transaction, one commit flush for all of them. */
+  async #runShared(simple: Queued[], channel: string | undefined): Promise<void> {
+    const outcomes = new Map<Queued, Outcome>();
     let retry: Queued[] = [];
-    let again: Queued[] = [];
-    let woke = false;
     try {
-      if (complex.length === 0) {
-        outcomes = new Map();
-        const channel = this.#options.wakeUp();
-        try {
-          const list = await appendStatement(this.#sql, simple.map((q) => q.command), channel);
-          woke = channel !== undefined;
-          simple.forEach((q, i) => outcomes.set(q, list[i]!));
-        } catch (err) {
-          if (!isPgError(err)) throw err;
-          retry = simple;
-        }
-      } else {
-        ({ outcomes, retry, again } = await this.#runWithSavepoints(simple, complex));
-      }
+      const list = await appendStatement(this.#sql, simple.map((q) => q.command), channel);
+      simple.forEach((q, i) => outcomes.set(q, list[i]!));
     } catch (err) {
-      // The connection failed or the commit did: the outcome is unknown, so nothing is retried.
-      for (const q of batch) q.reject(err);
-      return;
+      if (!isPgError(err)) {
+        // The connection failed or the commit did: the outcome is unknown, so nothing is retried.
+        for (const q of simple) q.reject(err);
+        return;
+      }
+      retry = simple;
     }
     if ([...outcomes.values()].some((o) => o.ok && o.results.some((r) => !r.duplicate))) {
-      this.#options.onCommitted(woke);
+      this.#options.onCommitted(channel !== undefined);
     }
     for (const [q, outcome] of outcomes) settle(q, outcome);
     this.#rejectStale(outcomes);
-    // Back to the front of the queue: their streams stay busy until this batch is done.
-    this.#queue.unshift(...again);
     await Promise.all(retry.map((q) => this.#runAlone(q)));
   }
 
-  async #runWithSavepoints(
-    simple: Queued[],
-    complex: Queued[],
-  ): Promise<{ outcomes: Map<Queued, Outcome>; retry: Queued[]; again: Queued[] }> {
-    const streams = [...simple, ...complex].flatMap((q) => q.command.writes.map((w) => w.streamId));
-    return await this.#sql.begin(async (tx) => {
-      const outcomes = new Map<Queued, Outcome>();
-      let retry: Queued[] = [];
-      const again: Queued[] = [];
-      // Every stream lock before any write: see _sql.ts for why.
-      await tx.unsafe(LOCK_STREAMS, [streams], { prepare: true });
-      if (simple.length > 0) {
-        try {
-          const list = await tx.savepoint((sp) =>
-            appendStatement(sp, simple.map((q) => q.command))
-          );
-          simple.forEach((q, i) => outcomes.set(q, list[i]!));
-        } catch (err) {
-          if (!isPgError(err)) throw err;
-          retry = simple;
-        }
-      }
-      for (const q of complex) {
-        try {
-          const outcome = await tx.savepoint(async (sp: TxSql) => {
-            const [result] = await appendStatement(sp, [q.command]);
+  /**
+   * A command with effects or several streams, in a transaction of its own:
+   * its append statement (which takes its streams' locks), then its effects,
+   * then COMMIT. The complex commands of a batch run side by side on their
+   * own connections rather than one after another under savepoints of one
+   * transaction, which made every command of the batch wait for the round
+   * trips of all those before it.
+   */
+  async #runOwn(q: Queued, channel: string | undefined): Promise<void> {
+    for (;;) {
+      let refused: { error: unknown } | undefined;
+      let outcome: Outcome;
+      try {
+        outcome = await this.#sql.begin(async (tx: TxSql) => {
+          try {
+            const [result] = await appendStatement(tx, [q.command], channel);
             if (!result!.ok) throw result!.error;
             const duplicate = result!.results.some((r) => r.duplicate);
-            if (q.command.effects && !duplicate) await q.command.effects(sp);
+            if (q.command.effects && !duplicate) await q.command.effects(tx);
             return result!;
-          });
-          outcomes.set(q, outcome);
-        } catch (err) {
-          if ((isTransient(err) || isDuplicateCommand(err)) && q.attempts++ < RETRIES) {
-            again.push(q);
-          } else {
-            outcomes.set(q, { ok: false, error: effectsError(commandError(err)) });
+          } catch (err) {
+            refused = { error: err };
+            throw err;
           }
+        });
+      } catch (err) {
+        if (refused === undefined || refused.error !== err) {
+          // The connection failed or the commit did: the outcome is unknown, so no retry.
+          q.reject(err);
+          return;
         }
+        if ((isTransient(err) || isDuplicateCommand(err)) && q.attempts++ < RETRIES) continue;
+        outcome = { ok: false, error: effectsError(commandError(err)) };
       }
-      return { outcomes, retry, again };
-    });
+      if (outcome.ok && outcome.results.some((r) => !r.duplicate)) {
+        this.#options.onCommitted(channel !== undefined);
+      }
+      settle(q, outcome);
+      this.#rejectStale(new Map([[q, outcome]]));
+      return;
+    }
   }
 
   /**
@@ -251,6 +259,11 @@ export class GroupCommitter {
       }
     }
   }
+}
+
+/** A command with effects or several streams: it needs a transaction of its own. */
+function isComplex(command: PreparedCommand): boolean {
+  return command.effects !== undefined || command.writes.length > 1;
 }
 
 function keysOf(command: PreparedCommand): string[] {

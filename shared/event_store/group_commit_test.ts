@@ -81,6 +81,51 @@ storeSuite("EventStore group commit, effects and appendMany", {
     const skus = await db.eventStore<{ sku: string }[]>`SELECT sku FROM skus ORDER BY sku`;
     assert.deepEqual(skus.map((s) => s.sku), ["SKU-0", "SKU-4", "SKU-5", "SKU-X"]);
   },
+  "effects: an append whose effects wait does not hold up another one of its batch": async (
+    store,
+    db,
+  ) => {
+    await db.eventStore`CREATE TABLE counters (name text PRIMARY KEY, n int NOT NULL)`;
+    await db.eventStore`INSERT INTO counters VALUES ('held', 0), ('free', 0)`;
+    const bump = (name: string) => async (tx: TxSql) =>
+      void await tx`UPDATE counters SET n = n + 1 WHERE name = ${name}`;
+    // Another transaction holds the row the first append's effects update.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => locked = resolve);
+    const holder = db.eventStore.begin(async (tx) => {
+      await tx`SELECT n FROM counters WHERE name = 'held' FOR UPDATE`;
+      locked();
+      await released;
+    });
+    await isLocked;
+    const [waiting, free] = [newId(), newId()];
+    const blocked = store.append(waiting, [{ type: "A", data: {} }], {
+      ...T,
+      expectedVersion: "no_stream",
+      effects: bump("held"),
+    });
+    const passing = store.append(free, [{ type: "B", data: {} }], {
+      ...T,
+      expectedVersion: "no_stream",
+      effects: bump("free"),
+    });
+    // A bound on waiting, not a measure of speed: appends of one transaction would never finish.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const first = await Promise.race([
+      passing.then(() => "the free append"),
+      blocked.then(() => "the blocked append"),
+      new Promise<string>((resolve) => timer = setTimeout(() => resolve("neither"), 20_000)),
+    ]);
+    clearTimeout(timer);
+    release();
+    await holder;
+    await Promise.all([blocked, passing]);
+    assert.equal(first, "the free append");
+    assert.equal(await store.streamVersion(waiting), 1);
+    assert.equal(await store.streamVersion(free), 1);
+  },
   "effects: a conflicting append runs no effects": async (store) => {
     const id = newId();
     await store.append(id, [{ type: "A", data: {} }], { ...T, expectedVersion: "no_stream" });

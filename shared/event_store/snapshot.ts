@@ -80,12 +80,12 @@ export async function loadAggregate<S, E = RecordedEvent>(
   streamId: string,
   definition: AggregateDefinition<S, E>,
 ): Promise<LoadedAggregate<S>> {
-  const snapshot = await readSnapshot(store, streamId, definition.stateSchema);
+  // The snapshot and the events after it in one round trip: a load is on every command's path.
+  const { snapshot, events } = await store.readFromSnapshot(streamId, definition.stateSchema);
   const from = snapshot?.version ?? 0;
   let state = snapshot
     ? (definition.fromSnapshot ? definition.fromSnapshot(snapshot.data) : snapshot.data as S)
     : definition.initialState;
-  const events = await store.readStream(streamId, { from: from + 1 });
   for (const event of events) state = definition.evolve(state, event as unknown as E);
   const last = events.at(-1);
   const version = last?.version ?? from;

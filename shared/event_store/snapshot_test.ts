@@ -71,6 +71,26 @@ storeSuite("loadAggregate() and snapshots", {
     assert.equal(loaded.snapshotVersion, 10);
     assert.equal((await readSnapshot(store, id, 1))?.version, 10, "5 more events: same snapshot");
   },
+  "loadAggregate() from a snapshot at the stream's head: the snapshot's state, no event": async (
+    store,
+  ) => {
+    const id = newId();
+    await addEvents(store, id, 1, 10);
+    const first = await loadAggregate(store, id, counter);
+    assert.equal((await readSnapshot(store, id, 1))?.version, 10);
+    // Nothing follows the snapshot: the state must come from it alone.
+    const again = await loadAggregate(store, id, counter);
+    assert.deepEqual(again, { state: first.state, version: 10, snapshotVersion: 10 });
+    const read = await store.readFromSnapshot(id, 1);
+    assert.equal(read.snapshot?.version, 10);
+    assert.deepEqual(read.events, []);
+    await addEvents(store, id, 11, 2);
+    const after = await store.readFromSnapshot(id, 1);
+    assert.equal(after.snapshot?.version, 10);
+    assert.deepEqual(after.events.map((e) => e.version), [11, 12]);
+    assert.deepEqual((await store.readFromSnapshot(id, 7)).snapshot, undefined);
+    assert.equal((await store.readFromSnapshot(id, 7)).events.length, 12);
+  },
   "loadAggregate() ignores snapshots of another state schema": async (store) => {
     const id = newId();
     await addEvents(store, id, 1, 12);

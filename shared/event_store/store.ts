@@ -34,9 +34,43 @@ export interface EventStoreOptions {
   maxBatchEvents?: number;
   /** Group-commit transactions in flight at once; default 2. */
   maxConcurrentBatches?: number;
+  /**
+   * Appends with effects or several streams a group-commit batch runs side by
+   * side, each in its own transaction on its own connection; default 4.
+   */
+  maxOwnTransactions?: number;
 }
 
 const MAX_INT = 2147483647;
+
+/** A row of {@link READ_FROM_SNAPSHOT}: the snapshot's columns beside an event's (null: none). */
+type SnapshotAndEventRow = EventRow & {
+  snapshot_data: { state: unknown } | null;
+  snapshot_version: number | null;
+};
+
+/**
+ * The latest snapshot of a stream at a state schema and the events after it.
+ * One row at least (event columns null when no event follows); the snapshot's
+ * JSON rides on the first row only (versions are contiguous), its version on
+ * every row.
+ */
+const READ_FROM_SNAPSHOT = `
+WITH s AS MATERIALIZED (
+  SELECT snapshot_data, snapshot_version FROM snapshots
+  WHERE aggregate_id = $1::uuid AND state_schema = $2::int
+  ORDER BY snapshot_version DESC LIMIT 1)
+SELECT
+  CASE WHEN e.event_version IS NULL OR e.event_version = COALESCE(s.snapshot_version, 0) + 1
+    THEN s.snapshot_data END AS snapshot_data,
+  s.snapshot_version, e.*
+FROM (SELECT 1) AS one
+LEFT JOIN s ON true
+LEFT JOIN LATERAL (
+  SELECT ${EVENT_COLUMNS} FROM events
+  WHERE aggregate_id = $1::uuid AND event_version > COALESCE(s.snapshot_version, 0)
+  ORDER BY event_version) AS e ON true
+ORDER BY e.event_version`;
 
 /**
  * The PostgreSQL event store: appends with optimistic concurrency and command
@@ -67,6 +101,7 @@ export class EventStore {
     this.#committer = new GroupCommitter(sql, {
       maxBatchEvents: options.maxBatchEvents ?? 2000,
       maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
+      maxOwnTransactions: options.maxOwnTransactions ?? 4,
       wakeUp: () => this.#wakeUpDue() ? this.#channel : undefined,
       onCommitted: (woke) => woke ? this.#woke() : this.#scheduleNotify(),
     });
@@ -169,6 +204,30 @@ export class EventStore {
       { prepare: true },
     );
     return rows.map((r) => this.#toRecorded(r));
+  }
+
+  /**
+   * A stream's latest snapshot taken at a state schema (its JSON as saved,
+   * and its version) and the stream's events after it, in one round trip:
+   * what loading an aggregate needs. No snapshot: every event.
+   */
+  async readFromSnapshot(
+    streamId: string,
+    stateSchema: number,
+  ): Promise<
+    { snapshot: { data: unknown; version: number } | undefined; events: RecordedEvent[] }
+  > {
+    const rows = await this.sql.unsafe<SnapshotAndEventRow[]>(
+      READ_FROM_SNAPSHOT,
+      [streamId, stateSchema],
+      { prepare: true },
+    );
+    const first = rows[0];
+    const snapshot = first?.snapshot_version != null
+      ? { data: first.snapshot_data?.state, version: first.snapshot_version }
+      : undefined;
+    const events = rows.filter((r) => r.id !== null).map((r) => this.#toRecorded(r));
+    return { snapshot, events };
   }
 
   /**
