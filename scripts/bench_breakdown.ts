@@ -231,6 +231,7 @@ async function phases(eventStoreUrl: string) {
     at: new Date().toISOString(),
     internal: false,
     inputHash: "0".repeat(64),
+    actor: { subject: "bench", roles: ["staff"] },
   });
   try {
     for (let i = 0; i < WARMUP + REQUESTS; i++) {

@@ -7,6 +7,9 @@ import { ConcurrencyError, type EventStore } from "@shared/event_store/mod.ts";
 import { commit } from "../../services/command/commit.ts";
 import type { Envelope } from "../../services/command/envelope.ts";
 import { requireCategory } from "../../services/command/lookups/categories.ts";
+
+/** The caller the benchmark appends as: staff, as the services see a clerk. */
+const BENCH_ACTOR = { subject: "bench", roles: ["staff" as const] };
 import { insertProduct } from "../../services/command/lookups/products.ts";
 
 /** The payload every workload appends, raw INSERT included. */
@@ -223,6 +226,7 @@ export function productionAppends(
       },
       at,
       internal: false,
+      actor: BENCH_ACTOR,
       inputHash: "0".repeat(64),
     };
     const data = { id, name, description: null, price: "19.99", categoryId, createdAt: at };
