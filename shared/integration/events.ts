@@ -9,12 +9,17 @@ import { z } from "zod";
 export const INTEGRATION_VERSION = 1;
 
 const id = z.string().uuid();
-const money = z.string().regex(/^-?\d+(\.\d{1,2})?$/, "must be a decimal amount such as \"10.00\"");
+const money = z.string().regex(/^-?\d+(\.\d{1,2})?$/, 'must be a decimal amount such as "10.00"');
 const text = z.string().nullable();
 
 /** The `data` of each integration event type, version 1. */
 export const INTEGRATION_DATA = {
-  "category.created": z.object({ id, name: z.string(), description: text, parentId: id.nullable() }),
+  "category.created": z.object({
+    id,
+    name: z.string(),
+    description: text,
+    parentId: id.nullable(),
+  }),
   "category.updated": z.object({ id, name: z.string(), description: text }),
   "category.moved": z.object({ id, parentId: id.nullable() }),
   "category.deleted": z.object({ id, reason: text }),

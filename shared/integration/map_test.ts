@@ -4,7 +4,11 @@ import { IntegrationEvent, IntegrationMappingError, toIntegrationEvent } from ".
 
 const orderId = "0b6f1a52-5a8e-4f6b-9f39-7d3d0c1b2a10";
 
-function recorded(aggregateType: string, type: string, data: Record<string, unknown>): RecordedEvent {
+function recorded(
+  aggregateType: string,
+  type: string,
+  data: Record<string, unknown>,
+): RecordedEvent {
   return {
     position: { transactionId: "1", id: "1" },
     eventId: crypto.randomUUID(),
