@@ -3,8 +3,9 @@
  *
  * Without database variables it starts an embedded PostgreSQL (data kept in
  * `.data/postgres`, on a free port), creates the event store and read model
- * databases, migrates them and starts the four services as separate
- * processes. With EVENT_STORE_URL and READ_MODEL_URL (or one DATABASE_URL) it
+ * databases, migrates them and starts the services as separate processes.
+ * With NATS_URL set it also starts the integration-event relay
+ * (services/relay), which publishes to NATS JetStream. With EVENT_STORE_URL and READ_MODEL_URL (or one DATABASE_URL) it
  * uses those servers instead. Ctrl-C or SIGTERM stops everything.
  *
  * It also supervises: a service that dies is started again with back-off
@@ -32,6 +33,7 @@ const config = loadConfig(
     SAGA_HTTP_PORT: portVar.default(DEFAULT_PORTS.saga),
     COMMAND_METRICS_PORT: portVar.default(DEFAULT_PORTS.commandMetrics),
     QUERY_METRICS_PORT: portVar.default(DEFAULT_PORTS.queryMetrics),
+    RELAY_HTTP_PORT: portVar.default(DEFAULT_PORTS.relay ?? 4102),
     DEV_DATA_DIR: z.string().default(".data/postgres"),
   }).refine((c) => Boolean(c.EVENT_STORE_URL) === Boolean(c.READ_MODEL_URL), {
     message: "set both EVENT_STORE_URL and READ_MODEL_URL, or neither",
@@ -119,10 +121,12 @@ try {
       saga: config.SAGA_HTTP_PORT,
       commandMetrics: config.COMMAND_METRICS_PORT,
       queryMetrics: config.QUERY_METRICS_PORT,
+      relay: config.RELAY_HTTP_PORT,
     },
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   say(`all services healthy in ${seconds} s`);
+  if (Deno.env.get("NATS_URL")) say("integration events: relay to NATS JetStream is running");
   say(`GraphQL: ${system.gatewayUrl.replace("127.0.0.1", "localhost")}/graphql`);
 } catch (err) {
   console.error(`[dev] ${err instanceof Error ? err.message : String(err)}`);

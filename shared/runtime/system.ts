@@ -17,6 +17,8 @@ export interface SystemPorts {
   commandMetrics: number;
   /** Query service /metrics. */
   queryMetrics: number;
+  /** Integration-event relay /health and /metrics (it runs only when NATS_URL is set); default 4102. */
+  relay?: number;
 }
 
 /** The ports `deno task dev` and compose use. */
@@ -28,13 +30,21 @@ export const DEFAULT_PORTS: SystemPorts = {
   saga: 4101,
   commandMetrics: 9464,
   queryMetrics: 9465,
+  relay: 4102,
 };
 
 /** The services of a system, in start order. */
 export const SERVICES = ["command", "query", "projector", "saga", "gateway"] as const;
 
+/**
+ * Services that run only when configured: the integration-event relay, when
+ * NATS_URL is set (in `env` or this process's environment). Without it the
+ * system needs nothing beyond PostgreSQL.
+ */
+export const OPTIONAL_SERVICES = ["relay"] as const;
+
 /** One of the services. */
-export type ServiceName = typeof SERVICES[number];
+export type ServiceName = typeof SERVICES[number] | typeof OPTIONAL_SERVICES[number];
 
 /** Options of {@link startSystem}. */
 export interface SystemOptions {
@@ -69,7 +79,7 @@ export interface RunningSystem {
   gatewayUrl: string;
   /** Milliseconds from spawning to all healthy. */
   startupMs: number;
-  /** Process ids by service, current: a restarted service has a new one. */
+  /** Process ids by service, current: a restarted service has a new one; an optional one's only when it runs. */
   readonly pids: Readonly<Record<ServiceName, number>>;
   /** Restarts by the supervisor so far, by service. */
   readonly restarts: Readonly<Record<ServiceName, number>>;
@@ -104,6 +114,7 @@ function serviceEnv(options: SystemOptions): Record<string, string> {
     QUERY_METRICS_PORT: String(ports.queryMetrics),
     COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
     QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
+    RELAY_HTTP_PORT: String(ports.relay ?? DEFAULT_PORTS.relay),
     ...options.env,
   };
 }
@@ -157,8 +168,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const children = {} as Record<ServiceName, Deno.ChildProcess>;
   const exited = {} as Record<ServiceName, Promise<Deno.CommandStatus>>;
   const backoffOptions = typeof options.supervise === "object" ? options.supervise : {};
+  const running: ServiceName[] = [...SERVICES];
+  if (setting("NATS_URL")) running.splice(running.indexOf("gateway"), 0, "relay");
   const backoffs = Object.fromEntries(
-    SERVICES.map((name) => [name, new RestartBackoff(backoffOptions)]),
+    running.map((name) => [name, new RestartBackoff(backoffOptions)]),
   ) as Record<ServiceName, RestartBackoff>;
   const held = new Set<ServiceName>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -195,7 +208,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       timers.add(timer);
     });
   };
-  for (const service of SERVICES) spawn(service);
+  for (const service of running) spawn(service);
   const stop = async () => {
     stopping = true;
     for (const timer of timers) clearTimeout(timer);
@@ -222,6 +235,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     { url: `${gatewayUrl}/health`, client },
     { url: `http://127.0.0.1:${options.ports.projector}/health` },
     { url: `http://127.0.0.1:${options.ports.saga}/health` },
+    ...(running.includes("relay")
+      ? [{ url: `http://127.0.0.1:${options.ports.relay ?? DEFAULT_PORTS.relay}/health` }]
+      : []),
   ];
   const early = Promise.race(
     (Object.keys(exited) as (ServiceName)[]).map((name) =>
@@ -250,7 +266,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   supervising = options.supervise !== false;
   const pids = {} as Record<ServiceName, number>;
   const restarts = {} as Record<ServiceName, number>;
-  for (const service of SERVICES) {
+  for (const service of running) {
     Object.defineProperty(pids, service, { enumerable: true, get: () => children[service].pid });
     Object.defineProperty(restarts, service, {
       enumerable: true,
@@ -272,6 +288,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     },
     restart(service) {
       if (stopping) throw new Error("the system is stopping");
+      if (!running.includes(service)) throw new Error(`service "${service}" is not configured`);
       held.delete(service);
       spawn(service);
     },

@@ -1,0 +1,145 @@
+/**
+ * `deno task bench:relay`: the integration-event relay's two figures.
+ *
+ * (a) Throughput: a backlog of N StockSet events (default 20,000, over 200
+ * products) is stored, then a relay starts from the origin; the rate is the
+ * backlog over the time until its checkpoint reaches the head (every event
+ * published and acknowledged by JetStream).
+ * (b) End-to-end lag: with the relay and the example notifications consumer
+ * running, single-event appends at `--rate` per second (default 500) for
+ * `--seconds` (default 10); each event's lag runs from its append's commit
+ * (as the appender sees it) to its delivery to the consumer.
+ *
+ * BENCH_DATABASE_URL: a server to measure on (a scratch database is created
+ * and dropped there; default postgres://postgres@127.0.0.1:5432/postgres).
+ * NATS_URL: default nats://127.0.0.1:4222; a scratch stream is created and
+ * deleted. Prints the results.
+ */
+import { parseArgs } from "node:util";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect as connectNats } from "@nats-io/transport-node";
+import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
+import { migrate } from "@shared/db/migrate.ts";
+import { EventStore } from "@shared/event_store/mod.ts";
+import { createLogger } from "@shared/log/mod.ts";
+import { startNotifications } from "../examples/notifications/notifications.ts";
+import { startRelay } from "../services/relay/app.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    events: { type: "string", default: "20000" },
+    rate: { type: "string", default: "500" },
+    seconds: { type: "string", default: "10" },
+  },
+});
+const backlog = Number(values.events);
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const server = Deno.env.get("BENCH_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const natsUrl = Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222";
+const tag = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
+const url = withDatabase(server, `bench_relay_${tag}`);
+const stream = `BENCH_RELAY_${tag}`;
+const prefix = `benchrelay_${tag}`;
+const logger = createLogger("bench-relay");
+
+const stockSet = (productId: string, quantity: number) => ({
+  type: "StockSet",
+  data: { productId, quantity, previousQuantity: quantity - 1, setAt: new Date().toISOString() },
+});
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+await ensureDatabase(url);
+const sql = connect(url, { max: 10 });
+const nc = await connectNats({ servers: natsUrl });
+const jsm = await jetstreamManager(nc);
+const store = new EventStore(sql);
+try {
+  await migrate(sql, "event_store");
+  const products = Array.from({ length: 200 }, () => crypto.randomUUID());
+  const perProduct = Math.ceil(backlog / products.length);
+  for (let i = 0; i < products.length; i += 20) {
+    await Promise.all(
+      products.slice(i, i + 20).map((id) =>
+        store.append(id, Array.from({ length: perProduct }, (_, k) => stockSet(id, k + 1)), {
+          aggregateType: "Inventory",
+          expectedVersion: "no_stream",
+        })
+      ),
+    );
+  }
+  const stored = perProduct * products.length;
+  const [head] = await sql<{ id: string }[]>`SELECT max(id)::text AS id FROM events`;
+
+  const started = performance.now();
+  const relay = await startRelay({
+    eventStoreUrl: url,
+    natsUrl,
+    stream,
+    prefix,
+    pollMs: 50,
+    logger,
+  });
+  while (relay.position.id !== head?.id) await new Promise((r) => setTimeout(r, 5));
+  const elapsed = (performance.now() - started) / 1000;
+  console.log(
+    `throughput: ${stored} events in ${elapsed.toFixed(2)} s = ${
+      Math.round(stored / elapsed)
+    } events/s (batch 500, ${products.length} aggregates)`,
+  );
+
+  const committed = new Map<string, number>();
+  const delivered = new Map<string, number>();
+  const notifications = await startNotifications(nc, {
+    stream,
+    durable: "bench",
+    // A delivery may come before the appender sees its commit: its lag is then counted as 0.
+    onEvent: (event) => void delivered.set(event.id, performance.now()),
+  });
+  const total = rate * seconds;
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const appends: Promise<void>[] = [];
+  let sent = 0;
+  const versions = new Map(products.map((p) => [p, perProduct]));
+  const begin = performance.now();
+  while (sent < total) {
+    for (let i = 0; i < perTick && sent < total; i++, sent++) {
+      const id = products[sent % products.length]!;
+      const quantity = versions.get(id)! + 1;
+      versions.set(id, quantity);
+      const eventId = crypto.randomUUID();
+      appends.push(
+        store.append(id, [{ ...stockSet(id, quantity), eventId }], {
+          aggregateType: "Inventory",
+          expectedVersion: "any",
+        }).then(() => void committed.set(eventId, performance.now())),
+      );
+    }
+    const next = begin + (sent / rate) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+  }
+  await Promise.all(appends);
+  const deadline = Date.now() + 30_000;
+  const caughtUp = () => [...committed.keys()].every((id) => delivered.has(id));
+  while (!caughtUp() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const lags = [...committed].flatMap(([id, at]) => {
+    const got = delivered.get(id);
+    return got === undefined ? [] : [Math.max(0, got - at)];
+  }).sort((a, b) => a - b);
+  console.log(
+    `lag (commit -> delivered to the consumer) at ${rate}/s for ${seconds} s: ${lags.length}/${total} events, p50 ${
+      percentile(lags, 0.5).toFixed(1)
+    } ms, p99 ${percentile(lags, 0.99).toFixed(1)} ms, max ${lags.at(-1)?.toFixed(1)} ms`,
+  );
+  await notifications.stop();
+  await relay.stop();
+} finally {
+  await jsm.streams.delete(stream).catch(() => {});
+  await nc.close();
+  store.close();
+  await sql.end();
+  await dropDatabase(url);
+}
