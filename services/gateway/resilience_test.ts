@@ -46,7 +46,8 @@ async function startWithoutProjector(
     queryAddress: `127.0.0.1:${queryPort}`,
     logger,
     cache: false,
-    deadlines: { read: 200, list: 200 },
+    // Generous next to the 400 ms wait: on a loaded machine the answer needs time to travel back.
+    deadlines: { read: 2000, list: 2000 },
     consistencyTimeoutMs: 400,
     resilience: { failureThreshold: 2, retries: 0, halfOpenAfterMs: 600_000 },
   });
