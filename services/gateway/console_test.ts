@@ -131,10 +131,11 @@ Deno.test("the gateway serves the console and its modules, and nothing else unde
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<script type="module" src="app\.js">/);
     assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
+    // The import map is the only inline script, allowed by its hash.
+    assert.match(page.headers.get("content-security-policy") ?? "", /'sha256-[A-Za-z0-9+/=]{44}'/);
     const hooks = await get("/console/vendor/hooks.mjs");
     assert.match(hooks.headers.get("content-type") ?? "", /javascript/);
-    const text = await hooks.text();
-    assert.ok(text.includes('from"./preact.mjs"') && !text.includes('from"preact"'));
+    assert.match(await hooks.text(), /useState/);
     for (
       const path of ["/console/../deno.json", "/console/vendor/x.mjs", "/console/%2e%2e/app.ts"]
     ) {

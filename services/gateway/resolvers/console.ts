@@ -140,7 +140,8 @@ export function consoleResolvers(settings: ConsoleSettings) {
             message: "must be customer, staff or admin",
           }]);
         }
-        const subject = args.subject ?? `console-${args.role}`;
+        // Customer ids are UUIDs (an order names its customer), so a fresh one serves every role.
+        const subject = args.subject ?? crypto.randomUUID();
         if (!/^[\x21-\x7e]{1,256}$/.test(subject)) {
           throw new ValidationError([
             { field: "subject", message: "must be 1 to 256 printable ASCII characters" },
