@@ -4,12 +4,31 @@ import { ApiError, can, describeToken, gql, loadSession, saveSession } from "./a
 import { html } from "./html.js";
 import { ErrorNote } from "./ui.js";
 import { CataloguePage } from "./pages/catalogue.js";
-import { ProductPage } from "./pages/product.js";
-import { OrdersPage } from "./pages/orders.js";
-import { OrderPage } from "./pages/order.js";
-import { EventsPage } from "./pages/events.js";
-import { TimeTravelPage } from "./pages/time_travel.js";
-import { OperationsPage } from "./pages/operations.js";
+
+// The console opens on the catalogue; every other page loads when first visited.
+const PAGES = {
+  product: () => import("./pages/product.js").then((m) => m.ProductPage),
+  orders: () => import("./pages/orders.js").then((m) => m.OrdersPage),
+  order: () => import("./pages/order.js").then((m) => m.OrderPage),
+  events: () => import("./pages/events.js").then((m) => m.EventsPage),
+  "time-travel": () => import("./pages/time_travel.js").then((m) => m.TimeTravelPage),
+  operations: () => import("./pages/operations.js").then((m) => m.OperationsPage),
+};
+const loaded = new Map();
+
+function Lazy({ page, ...props }) {
+  const [component, setComponent] = useState(() => loaded.get(page));
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (component) return;
+    PAGES[page]().then((c) => {
+      loaded.set(page, c);
+      setComponent(() => c);
+    }, () => setError(new ApiError(`The ${page} page could not be loaded`, "UNAVAILABLE")));
+  }, [page]);
+  if (error) return html`<${ErrorNote} error=${error} />`;
+  return component ? html`<${component} ...${props} />` : html`<p>Loading…</p>`;
+}
 
 function parseRoute() {
   const [page = "catalogue", ...rest] = location.hash.replace(/^#\/?/, "").split("/");
@@ -89,24 +108,9 @@ function SignIn({ session, setSession }) {
 
 function Page({ route, session }) {
   const props = { session, args: route.args };
-  switch (route.page) {
-    case "catalogue":
-      return html`<${CataloguePage} ...${props} />`;
-    case "product":
-      return html`<${ProductPage} ...${props} />`;
-    case "orders":
-      return html`<${OrdersPage} ...${props} />`;
-    case "order":
-      return html`<${OrderPage} ...${props} />`;
-    case "events":
-      return html`<${EventsPage} ...${props} />`;
-    case "time-travel":
-      return html`<${TimeTravelPage} ...${props} />`;
-    case "operations":
-      return html`<${OperationsPage} ...${props} />`;
-    default:
-      return html`<p>There is no page "${route.page}". <a href="#/catalogue">Go to the catalogue</a>.</p>`;
-  }
+  if (route.page === "catalogue") return html`<${CataloguePage} ...${props} />`;
+  if (Object.hasOwn(PAGES, route.page)) return html`<${Lazy} page=${route.page} ...${props} />`;
+  return html`<p>There is no page "${route.page}". <a href="#/catalogue">Go to the catalogue</a>.</p>`;
 }
 
 function App() {
