@@ -29,7 +29,7 @@ try {
     const page = await context.newPage();
     const started = performance.now();
     await page.goto(`${system.gatewayUrl}/console/`);
-    await page.getByRole("tree").getByRole("treeitem").first().waitFor();
+    await page.getByRole("list", { name: "Categories" }).getByRole("listitem").first().waitFor();
     await page.getByRole("row").nth(20).waitFor();
     times.push(performance.now() - started);
     const path = screenshotPath("catalogue_seeded");

@@ -62,7 +62,7 @@ Deno.test({
 
       await t.step("staff create a product and set its stock; it shows in the list", async () => {
         const page = await signedIn(browser, system, "staff");
-        await page.getByRole("tree").getByText("Trail").waitFor();
+        await page.getByRole("list", { name: "Categories" }).getByText("Trail").waitFor();
         const form = page.getByRole("form", { name: "New product" });
         await form.getByLabel("Name").fill("Ridge Runner");
         await form.getByLabel("Price").fill("19.999");
@@ -139,13 +139,16 @@ Deno.test({
         // The user who caused it, from the event's metadata.
         await row.getByRole("cell", { name: shopperId, exact: true }).waitFor();
         await shot(page, "events");
+        await page.goto(`${system.gatewayUrl}/console/#/order/${createOrder.id}`);
+        await page.getByRole("heading", { name: /its saga/ }).waitFor();
+        await page.getByRole("cell", { name: "SagaStarted", exact: true }).waitFor();
 
         await api(
           system,
           admin,
           `mutation { updateProduct(input: {id: "${productId}", price: "25.00"}) { id } }`,
         );
-        await page.getByRole("link", { name: "Time travel" }).click();
+        await page.getByRole("link", { name: "Time travel", exact: true }).click();
         await page.getByLabel(/Aggregate id/).fill(productId);
         await page.getByRole("button", { name: "Show history" }).click();
         await page.getByTestId("state").getByText(/"price": 2500/).waitFor();
@@ -157,7 +160,7 @@ Deno.test({
         await page.getByRole("table", { name: "What changed" }).getByText("2500").waitFor();
         await shot(page, "time_travel");
 
-        await page.getByRole("link", { name: "Operations" }).click();
+        await page.getByRole("link", { name: "Operations", exact: true }).click();
         await page.getByRole("row").filter({ hasText: "products" }).first().waitFor();
         await page.getByRole("button", { name: "Rebuild categories" }).click();
         await page.getByRole("row").filter({ hasText: "rebuild categories" }).getByText("done")

@@ -27,18 +27,15 @@ function Children({ id, selected, onSelect, level }) {
 function Node({ category, selected, onSelect, level }) {
   const [open, setOpen] = useState(false);
   const count = category.children?.length ?? 0;
-  return html`<li role="treeitem" aria-level=${level} aria-expanded=${
-    count ? String(open) : undefined
-  }>
+  return html`<li>
     <button type="button" aria-pressed=${selected === category.id ? "true" : "false"}
       onClick=${() => onSelect(selected === category.id ? null : category.id)}>
       ${category.name} <span class="note">(${category.productCount})</span>
     </button>
     ${
     count > 0 && html`
-      <button type="button" class="note" aria-label=${`${
-        open ? "Hide" : "Show"
-      } the subcategories of ${category.name}`}
+      <button type="button" class="note" aria-expanded=${String(open)}
+        aria-label=${`Subcategories of ${category.name}`}
         onClick=${() => setOpen(!open)}>${open ? "▾" : "▸"} ${count}</button>
     `
   }
@@ -52,9 +49,8 @@ function Node({ category, selected, onSelect, level }) {
 }
 
 function Tree({ categories, selected, onSelect, level = 1 }) {
-  return html`<ul role=${level === 1 ? "tree" : "group"} aria-label=${
-    level === 1 ? "Categories" : undefined
-  }>
+  // Plain nested lists of buttons: Tab and Enter work without a custom tree widget.
+  return html`<ul aria-label=${level === 1 ? "Categories" : undefined}>
     ${
     categories.map((c) =>
       html`

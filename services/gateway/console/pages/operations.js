@@ -6,6 +6,7 @@ import { Badge, ErrorNote, useQuery } from "../ui.js";
 const STATUS = `{
   projections { projection checkpoint checkpointMovedAt lagEvents lagSeconds deadLetters owner rebuilding }
   projectionJobs { id kind projection status phase done total startedAt finishedAt error }
+  deadLetters { projection position eventType aggregateId error attempts }
   serviceHealth { name status circuit detail }
 }`;
 
@@ -96,6 +97,36 @@ export function OperationsPage({ session }) {
         )}</tbody>
       </table>
     </section>
+    ${d?.deadLetters.length > 0 && html`
+      <section class="panel">
+        <h2>Dead letters</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Projection</th>
+              <th>Position</th>
+              <th>Event</th>
+              <th>Stream</th>
+              <th>Error</th>
+              <th>Attempts</th>
+            </tr>
+          </thead>
+          <tbody>${d.deadLetters.map((l) =>
+            html`
+              <tr>
+                <td>${l.projection}</td>
+                <td class="mono">${l.position}</td>
+                <td>${l.eventType}</td>
+                <td class="mono"><a href=${`#/time-travel/${l.aggregateId}`}>${l
+                  .aggregateId}</a></td>
+                <td>${l.error}</td>
+                <td>${l.attempts}</td>
+              </tr>
+            `
+          )}</tbody>
+        </table>
+      </section>
+    `}
     <section class="panel" aria-live="polite"><h2>Jobs</h2>
           ${(d?.projectionJobs ?? []).length === 0
             ? html`<p class="note">No rebuild or replay since the gateway started.</p>`

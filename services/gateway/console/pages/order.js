@@ -50,7 +50,7 @@ function Timeline({ order }) {
   </ol>`;
 }
 
-function AuditTrail({ id, session }) {
+function AuditTrail({ id, title, session }) {
   const q = useQuery(
     "query ($id: ID) { events(aggregateId: $id) { events { type version createdAt data metadata } } }",
     { id },
@@ -58,7 +58,7 @@ function AuditTrail({ id, session }) {
   );
   return html`
     <section class="panel">
-      <h2>Audit trail</h2>
+      <h2>${title}</h2>
       <${ErrorNote} error=${q.error} />
       <table>
         <thead>
@@ -147,6 +147,16 @@ export function OrderPage({ session, args }) {
         <${Timeline} order=${order} />
       </section>
     </div>
-        ${can(session, "admin") && html`<${AuditTrail} id=${id} session=${session} />`}
+        ${can(session, "admin") &&
+          html`
+            <${AuditTrail} key=${order.updatedAt} id=${id} title="Audit trail: the order"
+              session=${session} />
+          `}
+        ${can(session, "admin") && order.saga &&
+          html`
+            <${AuditTrail} key=${`${order.saga.status}/${order.saga.completedSteps.length}`}
+              id=${order.saga.sagaId} title="Audit trail: its saga (steps and compensations)"
+              session=${session} />
+          `}
   `;
 }

@@ -163,5 +163,5 @@ export function ProductPage({ session, args }) {
         .reload} />
     `
   }
-    ${can(session, "customer") && html`<${Order} product=${product} session=${session} />`}`;
+    ${session?.role === "customer" && html`<${Order} product=${product} session=${session} />`}`;
 }
