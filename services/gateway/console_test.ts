@@ -121,6 +121,28 @@ Deno.test("console operations refuse callers without the role, before any servic
   });
 });
 
+Deno.test("the live event feed refuses a customer's subscription with FORBIDDEN", async () => {
+  await withGateway({}, async (gw) => {
+    const customer = await signToken({ sub: "c1", roles: ["customer"] }, {
+      secret: DEVELOPMENT_SECRET,
+    });
+    const res = await gw.fetch(
+      new Request("http://gateway/graphql", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "text/event-stream",
+          authorization: `Bearer ${customer}`,
+        },
+        body: JSON.stringify({ query: "subscription { eventAppended { eventId } }" }),
+      }),
+    );
+    const text = await res.text();
+    assert.match(text, /"code":"FORBIDDEN"/);
+    assert.doesNotMatch(text, /"eventId"/);
+  });
+});
+
 Deno.test("the gateway serves the console and its modules, and nothing else under /console", async () => {
   await withGateway({}, async (gw) => {
     const get = (path: string) => gw.fetch(new Request(`http://gateway${path}`));
