@@ -42,6 +42,11 @@ import { catalogResolvers } from "./resolvers/catalog.ts";
 import { orderResolvers } from "./resolvers/orders.ts";
 import { subscriptionResolvers } from "./resolvers/subscriptions.ts";
 import { typeDefs } from "./schema.ts";
+import { consoleTypeDefs } from "./console_schema.ts";
+import { isConsolePath, serveConsole } from "./console_static.ts";
+import { type Operations, startOperations } from "./operations.ts";
+import { consoleResolvers } from "./resolvers/console.ts";
+import { operationsResolvers, type ServiceHealth } from "./resolvers/operations.ts";
 import { upgradeToGraphQLWs } from "./ws.ts";
 
 /** Options of the gateway. */
@@ -71,6 +76,10 @@ export interface GatewayOptions {
   cache?: CacheOptions | false;
   /** Bearer token checks; default: the development secret (production needs a strong secret or a JWKS). */
   auth?: AuthOptions;
+  /** The event store, for the console's projection operations (with `readModelUrl`); off without. */
+  eventStoreUrl?: string;
+  /** Health URLs of the processes the gateway does not call (projector, saga worker), by name. */
+  healthUrls?: Record<string, string>;
 }
 
 /** The gateway as a fetch handler, for Deno.serve or in-process tests. */
@@ -171,9 +180,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     watchCircuit("query", raw.policies.query),
   ];
 
+  const operations: Operations | undefined = options.eventStoreUrl && options.readModelUrl
+    ? startOperations(
+      { eventStoreUrl: options.eventStoreUrl, readModelUrl: options.readModelUrl },
+      logger,
+    )
+    : undefined;
   const schema = createSchema<Context>({
-    typeDefs,
-    resolvers: [catalogResolvers, orderResolvers, subscriptionResolvers, auditResolvers],
+    typeDefs: [typeDefs, consoleTypeDefs],
+    resolvers: [
+      catalogResolvers,
+      orderResolvers,
+      subscriptionResolvers,
+      auditResolvers,
+      consoleResolvers({
+        mode: production ? "production" : "development",
+        // Only where tokens are verified with the development secret, which anyone may know.
+        developmentSignIn: !production && !options.auth?.secret && !options.auth?.jwksUrl,
+        operations: operations !== undefined,
+      }),
+      operationsResolvers(operations, () => serviceHealth()),
+    ],
   });
   const plugins: Plugin[] = [operationPlugin as Plugin, ...limitPlugins(limits)];
   if (production ? !options.introspection : options.introspection === false) {
@@ -214,6 +241,44 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       checkHealth(options.commandAddress, 1000, "", options.grpcTls),
       checkHealth(options.queryAddress, 1000, "", options.grpcTls),
     ]);
+    return healthResponse(command, query);
+  }
+
+  /** Every service as the console shows it: the gateway's own view, then each health URL. */
+  async function serviceHealth(): Promise<ServiceHealth[]> {
+    const [command, query] = await Promise.all([
+      checkHealth(options.commandAddress, 1000, "", options.grpcTls),
+      checkHealth(options.queryAddress, 1000, "", options.grpcTls),
+    ]);
+    const others = await Promise.all(
+      Object.entries(options.healthUrls ?? {}).map(async ([name, url]) => {
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+          const text = await res.text();
+          let status = res.ok ? "ok" : "degraded";
+          try {
+            const body = JSON.parse(text);
+            if (typeof body?.status === "string") status = body.status;
+          } catch { /* a plain-text health answer: its HTTP status says it all */ }
+          return { name, status, detail: text.slice(0, 2000) };
+        } catch {
+          return { name, status: "unreachable" };
+        }
+      }),
+    );
+    return [
+      { name: "gateway", status: "ok" },
+      { name: "command", status: command, circuit: raw.policies.command.state },
+      { name: "query", status: query, circuit: raw.policies.query.state },
+      {
+        name: "change feed",
+        status: feed ? (feed.version() ? "in_sync" : "syncing") : "off",
+      },
+      ...others,
+    ];
+  }
+
+  function healthResponse(command: string, query: string): Response {
     // Where the services live is for operators, not for whoever can reach a production gateway.
     const at = (address: string) => production ? {} : { address };
     const ok = command === "SERVING" && query === "SERVING" &&
@@ -249,6 +314,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         return await metricsHandler();
       }
       if (request.method === "GET" && pathname === "/health") return await health();
+      if (isConsolePath(pathname)) return await serveConsole(request);
       const badHeaders = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
       if (badHeaders) return refused(request, badHeaders);
       if (pathname === "/graphql" && request.headers.get("upgrade") === "websocket") {
@@ -299,6 +365,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       responses?.clear();
       await cache?.close();
       await feed?.stop();
+      await operations?.close();
     },
   };
 }

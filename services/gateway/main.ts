@@ -29,6 +29,13 @@ const config = loadConfigOrExit(
     COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
     QUERY_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50052"),
     READ_MODEL_URL: postgresUrlVar.optional(),
+    // The console's projection operations need the event store as well.
+    EVENT_STORE_URL: postgresUrlVar.optional(),
+    PROJECTOR_HEALTH_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .optional(),
+    SAGA_HEALTH_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    PROJECTOR_HTTP_PORT: portVar.default(4100),
+    SAGA_HTTP_PORT: portVar.default(4101),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").optional(),
     CACHE_TTL_MS: ms.default(30_000),
     CACHE_MAX_ENTRIES: count.default(10_000),
@@ -70,6 +77,14 @@ const production = config.GATEWAY_MODE === "production";
 // Production keeps /metrics off the public port; development also serves it there.
 const metricsPort = config.GATEWAY_METRICS_PORT ?? (production ? 9466 : undefined);
 const grpcTls = clientTlsOf(config);
+// In development the projector and the saga worker run beside the gateway (deno task dev).
+const healthUrls: Record<string, string> = {};
+const projectorHealth = config.PROJECTOR_HEALTH_URL ??
+  (production ? undefined : `http://127.0.0.1:${config.PROJECTOR_HTTP_PORT}/health`);
+const sagaHealth = config.SAGA_HEALTH_URL ??
+  (production ? undefined : `http://127.0.0.1:${config.SAGA_HTTP_PORT}/health`);
+if (projectorHealth) healthUrls.projector = projectorHealth;
+if (sagaHealth) healthUrls.saga = sagaHealth;
 await initTracing("gateway");
 const logger = createLogger("gateway");
 const server = await startGateway({
@@ -88,6 +103,8 @@ const server = await startGateway({
   queryAddress: config.QUERY_SERVICE_ADDRESS,
   ...(grpcTls ? { grpcTls } : {}),
   ...(config.READ_MODEL_URL ? { readModelUrl: config.READ_MODEL_URL } : {}),
+  ...(config.EVENT_STORE_URL ? { eventStoreUrl: config.EVENT_STORE_URL } : {}),
+  healthUrls,
   cache: config.CACHE_ENABLED
     ? {
       ttlMs: config.CACHE_TTL_MS,

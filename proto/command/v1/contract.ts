@@ -159,6 +159,23 @@ export const eventLog = defineService("cqrs.command.v1.EventLog", PROTO, {
     }),
     z.object({ events: z.array(StoredEvent), nextAfter: optional(z.string()) }),
   ),
+  aggregateHistory: rpc(
+    "list",
+    z.object({
+      aggregateId: uuid,
+      asOfVersion: optional(
+        z.number().int("must be a whole number").min(1, "must be at least 1"),
+      ),
+      asOf: optional(z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time" })),
+    }),
+    z.object({
+      aggregateType: z.string(),
+      entries: z.array(z.object({ event: StoredEvent, state: z.string() })),
+      version: z.number().int(),
+      state: z.string(),
+      truncated: z.boolean(),
+    }),
+  ),
 });
 
 /** Every command service contract. */

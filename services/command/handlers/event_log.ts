@@ -1,6 +1,7 @@
 import { eventLog } from "@proto/command/v1/contract.ts";
 import type { EventStore, RecordedEvent } from "@shared/event_store/mod.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
+import { readHistory, stateJson, stepAsOf } from "./history.ts";
 
 function toStored(e: RecordedEvent) {
   return {
@@ -20,7 +21,8 @@ function toStored(e: RecordedEvent) {
 
 /**
  * The audit trail over the event store: one stream in version order, or the
- * global order (optionally of one event type), a page at a time.
+ * global order (optionally of one event type), a page at a time; and one
+ * aggregate's history with its state after every event (time travel).
  */
 export function eventLogHandlers(store: EventStore): ServiceBinding {
   return bind(eventLog, {
@@ -43,6 +45,23 @@ export function eventLogHandlers(store: EventStore): ServiceBinding {
         ? `0:${last.version}`
         : `${last.position.transactionId}:${last.position.id}`;
       return { events: events.map(toStored), ...(nextAfter ? { nextAfter } : {}) };
+    },
+    async aggregateHistory({ aggregateId, asOfVersion, asOf }) {
+      const history = await readHistory(store, aggregateId);
+      const step = stepAsOf(history.steps, {
+        ...(asOfVersion !== undefined ? { version: asOfVersion } : {}),
+        ...(asOf !== undefined ? { at: new Date(asOf) } : {}),
+      });
+      return {
+        aggregateType: history.aggregateType,
+        entries: history.steps.map((s) => ({
+          event: toStored(s.event),
+          state: stateJson(s.state),
+        })),
+        version: step?.event.version ?? 0,
+        state: stateJson(step?.state ?? null),
+        truncated: history.truncated,
+      };
     },
   }) as ServiceBinding;
 }
