@@ -59,6 +59,8 @@ export const typeDefs = /* GraphQL */ `
     stock: Int!
     createdAt: String!
     updatedAt: String!
+    "Out of the catalogue: left out of every list, still readable by id."
+    archived: Boolean!
   }
 
   type ProductPage {
@@ -72,6 +74,8 @@ export const typeDefs = /* GraphQL */ `
     minPrice: String
     maxPrice: String
     totalStock: Int!
+    "Archived products, counted apart: the fields above cover live products only."
+    archivedCount: Int!
   }
 
   type Address {
@@ -249,6 +253,14 @@ export const typeDefs = /* GraphQL */ `
     reason: String
   }
 
+  input ArchiveProductInput {
+    id: ID!
+  }
+
+  input RestoreProductInput {
+    id: ID!
+  }
+
   input SetStockInput {
     productId: ID!
     quantity: Int!
@@ -296,6 +308,10 @@ export const typeDefs = /* GraphQL */ `
     updateProduct(input: UpdateProductInput!): Product!
     deleteProduct(input: DeleteProductInput!): Boolean!
     setStock(input: SetStockInput!): Product!
+    "Takes a product out of the catalogue; it can no longer be ordered but stays readable by id."
+    archiveProduct(input: ArchiveProductInput!): Product!
+    "Puts an archived product back into the catalogue."
+    restoreProduct(input: RestoreProductInput!): Product!
     createOrder(input: CreateOrderInput!): Order!
     cancelOrder(input: CancelOrderInput!): Order!
     updateOrderStatus(input: UpdateOrderStatusInput!): Order!

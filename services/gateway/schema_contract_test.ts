@@ -70,6 +70,8 @@ const inputs: Record<string, z.ZodType> = {
   UpdateProductInput: productCommands.methods.updateProduct.input,
   DeleteProductInput: productCommands.methods.deleteProduct.input,
   SetStockInput: productCommands.methods.setStock.input,
+  ArchiveProductInput: productCommands.methods.archiveProduct.input,
+  RestoreProductInput: productCommands.methods.restoreProduct.input,
   OrderItemInput: def(core(shapeOf(orderCommands.methods.createOrder.input).items!)).element!,
   AddressInput: shapeOf(orderCommands.methods.createOrder.input).shippingAddress!,
   CreateOrderInput: orderCommands.methods.createOrder.input,

@@ -65,6 +65,9 @@ export const POLICY: Readonly<Record<string, Rule>> = Object.freeze(Object.fromE
   ["cqrs.command.v1.ProductCommands/UpdateProduct", "staff"],
   ["cqrs.command.v1.ProductCommands/DeleteProduct", "admin"],
   ["cqrs.command.v1.ProductCommands/SetStock", "staff"],
+  // Undoable, unlike a delete.
+  ["cqrs.command.v1.ProductCommands/ArchiveProduct", "staff"],
+  ["cqrs.command.v1.ProductCommands/RestoreProduct", "staff"],
   // customerId must be the caller's subject unless staff.
   ["cqrs.command.v1.OrderCommands/CreateOrder", "customer-own"],
   ["cqrs.command.v1.OrderCommands/CancelOrder", "customer-own"],

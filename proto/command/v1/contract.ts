@@ -95,6 +95,8 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
     z.object({ id: uuid, reason: optional(reason) }),
     CommandResult,
   ),
+  archiveProduct: rpc("command", z.object({ id: uuid }), CommandResult),
+  restoreProduct: rpc("command", z.object({ id: uuid }), CommandResult),
   setStock: rpc(
     "command",
     z.object({ productId: uuid, quantity: stockQuantity }),

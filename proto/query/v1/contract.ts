@@ -49,6 +49,8 @@ export const ProductView = z.object({
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Out of the catalogue: left out of every list, still readable by id. */
+  archived: z.boolean(),
 });
 /** A product as the read model holds it, with its category's name and its stock. */
 export type ProductView = z.output<typeof ProductView>;
@@ -131,6 +133,8 @@ export const ProductStatistics = z.object({
   maxPrice: optional(z.string()),
   /** Units in stock over every live product (capped at the int32 the contract carries). */
   totalStock: z.number().int(),
+  /** Archived (not deleted) products, counted apart from the live ones above. */
+  archivedCount: z.number().int(),
 });
 /** Counts and prices over the live products; prices unset when there are none. */
 export type ProductStatistics = z.output<typeof ProductStatistics>;

@@ -10,7 +10,13 @@ import { type Envelope, envelopeOf } from "../envelope.ts";
 import { requireCategory } from "../lookups/categories.ts";
 import { insertProduct, markProductDeleted, moveProducts } from "../lookups/products.ts";
 import { runCommand } from "../run.ts";
-import type { CreateProductInput, DeleteProductInput, UpdateProductInput } from "./_inputs.ts";
+import type {
+  ArchiveProductInput,
+  CreateProductInput,
+  DeleteProductInput,
+  RestoreProductInput,
+  UpdateProductInput,
+} from "./_inputs.ts";
 import { setStock } from "./inventory.ts";
 import { productView } from "./product_view.ts";
 
@@ -23,6 +29,10 @@ export function productHandlers(deps: CommandDeps): ServiceBinding {
       updateProduct(deps, input, envelopeOf(deps, context, "updateProduct", input)),
     deleteProduct: (input, context) =>
       deleteProduct(deps, input, envelopeOf(deps, context, "deleteProduct", input)),
+    archiveProduct: (input, context) =>
+      archiveProduct(deps, input, envelopeOf(deps, context, "archiveProduct", input)),
+    restoreProduct: (input, context) =>
+      restoreProduct(deps, input, envelopeOf(deps, context, "restoreProduct", input)),
     setStock: (input, context) =>
       setStock(deps, input, envelopeOf(deps, context, "setStock", input)),
   }) as ServiceBinding;
@@ -144,6 +154,55 @@ export async function deleteProduct(
       return await commit(deps.store, [write(id, self.version, events)], {
         envelope,
         effects: (tx) => markProductDeleted(tx, id),
+      });
+    },
+  });
+}
+
+/**
+ * ArchiveProduct. The product stays in its category's write-side lookup
+ * (it still exists and can be restored); CreateOrder refuses it through the
+ * decider, which sees its state.
+ */
+export async function archiveProduct(
+  deps: CommandDeps,
+  input: ArchiveProductInput,
+  envelope: Envelope,
+): Promise<CommandOutcome> {
+  return await toggleArchived(
+    deps,
+    { type: "ArchiveProduct", id: input.id, at: envelope.at },
+    envelope,
+  );
+}
+
+/** RestoreProduct: the archived product is back in the catalogue. */
+export async function restoreProduct(
+  deps: CommandDeps,
+  input: RestoreProductInput,
+  envelope: Envelope,
+): Promise<CommandOutcome> {
+  return await toggleArchived(
+    deps,
+    { type: "RestoreProduct", id: input.id, at: envelope.at },
+    envelope,
+  );
+}
+
+async function toggleArchived(
+  deps: CommandDeps,
+  command: product.ArchiveProduct | product.RestoreProduct,
+  envelope: Envelope,
+): Promise<CommandOutcome> {
+  const { id } = command;
+  return await runCommand(deps, envelope, {
+    primaryId: id,
+    attempt: async () => {
+      const self = await load(deps.store, products, id);
+      const events = product.decide(command, self.state);
+      return await commit(deps.store, [write(id, self.version, events)], {
+        envelope,
+        view: () => productView(fold(products, self.state, events), { updatedAt: envelope.at }),
       });
     },
   });

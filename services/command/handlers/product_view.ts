@@ -18,6 +18,7 @@ export function productView(
     price: formatCents(state.price),
     categoryId: state.categoryId,
     version: state.version,
+    archived: state.archived,
     ...known,
   };
 }

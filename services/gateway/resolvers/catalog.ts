@@ -158,6 +158,30 @@ export const catalogResolvers = {
       );
       return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
     },
+    archiveProduct: async (
+      _: unknown,
+      { input }: { input: ContractInput<ProductCommand["archiveProduct"]> },
+      ctx: Context,
+    ) => {
+      const r = await runCommand(
+        ctx,
+        "archiveProduct",
+        (o) => ctx.clients.productCommands.archiveProduct(defined(input), o),
+      );
+      return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
+    },
+    restoreProduct: async (
+      _: unknown,
+      { input }: { input: ContractInput<ProductCommand["restoreProduct"]> },
+      ctx: Context,
+    ) => {
+      const r = await runCommand(
+        ctx,
+        "restoreProduct",
+        (o) => ctx.clients.productCommands.restoreProduct(defined(input), o),
+      );
+      return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
+    },
     deleteProduct: async (
       _: unknown,
       { input }: { input: ContractInput<ProductCommand["deleteProduct"]> },

@@ -16,6 +16,7 @@ const product: ProductState = {
   price: 1999,
   categoryId: id(50),
   deleted: false,
+  archived: false,
   version: 1,
 };
 const stock = (quantity: number, previousQuantity = 0): InventoryEvent => ({

@@ -73,6 +73,12 @@ export function decideCreate(command: CreateOrder, state: OrderState | null): Or
         field: `${field}.productId`,
       });
     }
+    if (product.archived) {
+      throw new PreconditionError(
+        `Cannot order product ${quote(product.name)}: it is archived`,
+        { field: `${field}.productId` },
+      );
+    }
     return { product, quantity: item.quantity, unitPrice: product.price, discountRate };
   });
   const shippingAddress = checkAddress(command.shippingAddress, "shippingAddress");

@@ -20,6 +20,7 @@ export function product(n: number, price: number, name = `Product ${n}`): Produc
     price,
     categoryId: id(50),
     deleted: false,
+    archived: false,
     version: 1,
   };
 }

@@ -180,6 +180,17 @@ Deno.test("decide() refuses a deleted product", () => {
   });
 });
 
+Deno.test("decide() refuses an archived product, naming it", () => {
+  given.when(
+    create([{ productId: id(2), quantity: 1 }, { productId: id(1), quantity: 1 }], [
+      product(2, 100),
+      { ...product(1, 100, "Retired"), archived: true },
+    ]),
+  ).thenThrows(PreconditionError, /Cannot order product "Retired": it is archived/, {
+    field: "items[1].productId",
+  });
+});
+
 Deno.test("decide() refuses a shipping address with an empty part", () => {
   given.when({
     ...create([{ productId: id(1), quantity: 1 }]),

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, NotFoundError } from "@shared/errors/mod.ts";
+import { AlreadyExistsError, NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
 import { formatCents } from "../shared/money.ts";
 import { checkDescription, checkName, checkReason, quote } from "../shared/rules.ts";
 import { checkCategory, checkPrice, isSignificantPriceChange, live } from "./_rules.ts";
@@ -25,6 +25,26 @@ export function decide(command: ProductCommand, state: ProductState | null): Pro
         type: "ProductDeleted",
         data: { id: product.id, reason: checkReason(command.reason), deletedAt: command.at },
       }];
+    }
+    case "ArchiveProduct": {
+      const product = live(state, command.id, "archive");
+      if (product.archived) {
+        throw new PreconditionError(
+          `Cannot archive product ${quote(product.name)}: it is already archived`,
+          { field: "id" },
+        );
+      }
+      return [{ type: "ProductArchived", data: { id: product.id, archivedAt: command.at } }];
+    }
+    case "RestoreProduct": {
+      const product = live(state, command.id, "restore");
+      if (!product.archived) {
+        throw new PreconditionError(
+          `Cannot restore product ${quote(product.name)}: it is not archived`,
+          { field: "id" },
+        );
+      }
+      return [{ type: "ProductRestored", data: { id: product.id, restoredAt: command.at } }];
     }
     default: {
       const never: never = command;

@@ -13,6 +13,7 @@ export function evolve(state: ProductState | null, event: ProductEvent): Product
         price: cents(event.data.price),
         categoryId: event.data.categoryId,
         deleted: false,
+        archived: false,
         version,
       };
     case "ProductUpdated": {
@@ -32,6 +33,10 @@ export function evolve(state: ProductState | null, event: ProductEvent): Product
       return state && { ...state, version };
     case "ProductDeleted":
       return state && { ...state, deleted: true, version };
+    case "ProductArchived":
+      return state && { ...state, archived: true, version };
+    case "ProductRestored":
+      return state && { ...state, archived: false, version };
     default: {
       const _unknown: never = event;
       return state;

@@ -54,8 +54,22 @@ export type DeleteProduct = {
   at: string;
 };
 
+/**
+ * Takes a product out of the catalogue without deleting it: it can no longer
+ * be ordered and leaves the lists, but stays readable by id and can be restored.
+ */
+export type ArchiveProduct = { type: "ArchiveProduct"; id: string; at: string };
+
+/** Puts an archived product back into the catalogue. */
+export type RestoreProduct = { type: "RestoreProduct"; id: string; at: string };
+
 /** Product commands. */
-export type ProductCommand = CreateProduct | UpdateProduct | DeleteProduct;
+export type ProductCommand =
+  | CreateProduct
+  | UpdateProduct
+  | DeleteProduct
+  | ArchiveProduct
+  | RestoreProduct;
 
 /** The fields an update can change, with money as decimal strings. */
 export type ProductChanges = {
@@ -111,8 +125,26 @@ export type ProductDeleted = {
   };
 };
 
+/** A product left the catalogue; it stays readable by id. */
+export type ProductArchived = {
+  type: "ProductArchived";
+  data: { id: string; archivedAt: string };
+};
+
+/** An archived product came back into the catalogue. */
+export type ProductRestored = {
+  type: "ProductRestored";
+  data: { id: string; restoredAt: string };
+};
+
 /** Product events. */
-export type ProductEvent = ProductCreated | ProductUpdated | ProductPriceChanged | ProductDeleted;
+export type ProductEvent =
+  | ProductCreated
+  | ProductUpdated
+  | ProductPriceChanged
+  | ProductDeleted
+  | ProductArchived
+  | ProductRestored;
 
 /** The state of one product, folded from its events. Money in cents. */
 export interface ProductState {
@@ -122,6 +154,8 @@ export interface ProductState {
   price: Cents;
   categoryId: string;
   deleted: boolean;
+  /** Out of the catalogue: not orderable, not listed, readable by id. */
+  archived: boolean;
   /** Number of events applied. */
   version: number;
 }

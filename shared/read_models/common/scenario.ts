@@ -170,6 +170,16 @@ export class Scenario {
     });
   }
 
+  /** Archives a product: out of the catalogue, still readable by id. */
+  archiveProduct(id: string): void {
+    this.log.record("Product", id, "ProductArchived", { id, archivedAt: this.log.now() });
+  }
+
+  /** Restores an archived product. */
+  restoreProduct(id: string): void {
+    this.log.record("Product", id, "ProductRestored", { id, restoredAt: this.log.now() });
+  }
+
   /** Sets a product's stock. */
   setStock(productId: string, quantity: number, previousQuantity = 0): void {
     this.log.record("Inventory", inventoryIdFor(productId), "StockSet", {

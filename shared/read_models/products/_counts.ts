@@ -17,7 +17,8 @@ export function addCounts(tx: TxSql): postgres.PendingQuery<postgres.Row[]> {
 export async function recount(tx: TxSql, categoryIds: readonly string[]): Promise<void> {
   await tx`
     INSERT INTO product_counts AS k (category_id, live)
-    SELECT c.id, (SELECT count(*) FROM products p WHERE p.category_id = c.id AND NOT p.deleted)
+    SELECT c.id, (SELECT count(*) FROM products p WHERE p.category_id = c.id AND NOT p.deleted
+      AND NOT p.archived)
     FROM unnest(${categoryIds as string[]}::uuid[]) AS c(id)
     ON CONFLICT (category_id) DO UPDATE SET live = EXCLUDED.live`;
 }

@@ -1,6 +1,7 @@
 import type { CategoryEvent } from "@shared/domain/category/types.ts";
 import type { InventoryEvent } from "@shared/domain/inventory/types.ts";
 import type { ProductEvent } from "@shared/domain/product/types.ts";
+import type { TxSql } from "@shared/db/connect.ts";
 import type { Projection } from "@shared/projection/types.ts";
 import { applyBatch, type EventHandlers } from "../common/batch.ts";
 import { centsOf } from "../common/money.ts";
@@ -70,7 +71,8 @@ const productHandlers: EventHandlers<ProductEvent> = {
             category_id uuid, updated_at timestamptz)),
         moved_from AS (
           SELECT p.category_id FROM products p JOIN x ON p.id = x.id
-          WHERE p.version < x.version AND NOT p.deleted AND x.category_id IS NOT NULL),
+          WHERE p.version < x.version AND NOT p.deleted AND NOT p.archived
+            AND x.category_id IS NOT NULL),
         updated AS (
           UPDATE products p SET
             name = coalesce(x.name, p.name),
@@ -82,10 +84,10 @@ const productHandlers: EventHandlers<ProductEvent> = {
             version = x.version,
             updated_at = x.updated_at
           FROM x WHERE p.id = x.id AND p.version < x.version
-          RETURNING p.category_id, p.deleted, x.category_id IS NOT NULL AS moved),
+          RETURNING p.category_id, p.deleted, p.archived, x.category_id IS NOT NULL AS moved),
         delta AS (
           SELECT category_id, -1 AS n FROM moved_from
-          UNION ALL SELECT category_id, 1 FROM updated WHERE moved AND NOT deleted)
+          UNION ALL SELECT category_id, 1 FROM updated WHERE moved AND NOT deleted AND NOT archived)
         ${addCounts(tx)}`;
     },
   },
@@ -123,12 +125,44 @@ const productHandlers: EventHandlers<ProductEvent> = {
           FROM jsonb_to_recordset(${records(tx, rows)})
             AS x(id uuid, version int, updated_at timestamptz)
           WHERE p.id = x.id AND p.version < x.version AND NOT p.deleted
-          RETURNING p.category_id),
-        delta AS (SELECT category_id, -1 AS n FROM removed)
+          RETURNING p.category_id, p.archived),
+        delta AS (SELECT category_id, -1 AS n FROM removed WHERE NOT archived)
         ${addCounts(tx)}`;
     },
   },
+  ProductArchived: {
+    key: byProduct,
+    apply: (tx, events) =>
+      setArchived(tx, true, events.map((e) => [e.data.id, e.version, e.data.archivedAt])),
+  },
+  ProductRestored: {
+    key: byProduct,
+    apply: (tx, events) =>
+      setArchived(tx, false, events.map((e) => [e.data.id, e.version, e.data.restoredAt])),
+  },
 };
+
+/**
+ * Archives or restores products: an archived one leaves the live counters
+ * (and every list) but keeps its row, so it stays readable by id. Only rows
+ * whose flag really flips move a counter, so a replay adds nothing.
+ */
+async function setArchived(
+  tx: TxSql,
+  archived: boolean,
+  changes: [id: string, version: number, at: string][],
+): Promise<void> {
+  const rows = changes.map(([id, version, updated_at]) => ({ id, version, updated_at }));
+  await tx`
+    WITH flipped AS (
+      UPDATE products p SET archived = ${archived}, version = x.version, updated_at = x.updated_at
+      FROM jsonb_to_recordset(${records(tx, rows)})
+        AS x(id uuid, version int, updated_at timestamptz)
+      WHERE p.id = x.id AND p.version < x.version AND NOT p.deleted AND p.archived <> ${archived}
+      RETURNING p.category_id),
+    delta AS (SELECT category_id, ${archived ? -1 : 1}::int AS n FROM flipped)
+    ${addCounts(tx)}`;
+}
 
 const handlers: EventHandlers<CategoryEvent | ProductEvent | InventoryEvent> = {
   ...categoryNameHandlers,
@@ -139,7 +173,8 @@ const handlers: EventHandlers<CategoryEvent | ProductEvent | InventoryEvent> = {
 /**
  * The products read model: one row per product, with its price in cents,
  * its category's name (kept current through renames and reassignments) and
- * its stock (from the inventory events). Deleted products stay, flagged.
+ * its stock (from the inventory events). Deleted and archived products
+ * stay, flagged; the live counters leave both out.
  */
 export const productsProjection: Projection = {
   name: PRODUCTS,

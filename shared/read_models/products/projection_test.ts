@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { project, resetReadModel, Scenario, snapshot } from "../common/testing.ts";
 import { productsProjection } from "./projection.ts";
-import { getProduct } from "./queries.ts";
+import { getProduct, getProductsByCategoryIds } from "./queries.ts";
+import { searchProducts } from "./search.ts";
 
 const TABLES = ["products", "product_stock", "product_categories", "product_counts"];
 
@@ -12,7 +13,7 @@ Deno.test("products projection", async (t) => {
   /** The live-product counters agree with the rows. */
   const assertCounts = async () => {
     const counted = await sql`
-      SELECT category_id, count(*)::bigint AS n FROM products WHERE NOT deleted
+      SELECT category_id, count(*)::bigint AS n FROM products WHERE NOT deleted AND NOT archived
       GROUP BY category_id ORDER BY category_id`;
     const kept = await sql`
       SELECT category_id, live AS n FROM product_counts WHERE live <> 0 ORDER BY category_id`;
@@ -104,6 +105,59 @@ Deno.test("products projection", async (t) => {
       await assertCounts();
     });
 
+    await t.step(
+      "an archived product leaves lists and counters, readable by id; restore brings it back",
+      async () => {
+        await resetReadModel(sql);
+        const s = new Scenario();
+        const a = s.createCategory("A");
+        const b = s.createCategory("B");
+        const kept = s.createProduct("Boot", "10.00", a);
+        const p = s.createProduct("Bootie", "20.00", a);
+        s.archiveProduct(p);
+        // A move while archived must not count it live in its new category.
+        s.updateProduct(p, { categoryId: b });
+        await project(sql, productsProjection, s.events);
+        const listed = async (search: Parameters<typeof searchProducts>[1]) =>
+          (await searchProducts(sql, search)).items.map((x) => x.id);
+        assert.deepEqual(await listed({}), [kept]);
+        assert.deepEqual(await listed({ text: "boot" }), [kept]);
+        assert.deepEqual(await listed({ categoryId: b }), []);
+        assert.deepEqual(await listed({ minPrice: "15.00", maxPrice: "25.00" }), []);
+        assert.equal((await searchProducts(sql, {})).pageInfo.totalCount, 1);
+        assert.deepEqual(await getProductsByCategoryIds(sql, [a, b]), [
+          await getProduct(sql, kept),
+        ]);
+        const archived = await getProduct(sql, p);
+        assert.equal(archived?.archived, true);
+        assert.equal(archived?.categoryId, b);
+        assert.equal((await getProduct(sql, kept))?.archived, false);
+        await assertCounts();
+
+        const mark = s.events.length;
+        s.restoreProduct(p);
+        await project(sql, productsProjection, s.log.since(mark));
+        assert.equal((await getProduct(sql, p))?.archived, false);
+        assert.deepEqual(await listed({ categoryId: b }), [p]);
+        assert.deepEqual(await listed({ minPrice: "15.00", maxPrice: "25.00" }), [p]);
+        await assertCounts();
+      },
+    );
+
+    await t.step("deleting an archived product does not count it out twice", async () => {
+      await resetReadModel(sql);
+      const s = new Scenario();
+      const a = s.createCategory("A");
+      s.createProduct("Boot", "10.00", a);
+      const p = s.createProduct("Shoe", "10.00", a);
+      s.archiveProduct(p);
+      s.deleteProduct(p);
+      await project(sql, productsProjection, s.events);
+      assert.equal(await getProduct(sql, p), undefined);
+      assert.equal((await searchProducts(sql, {})).pageInfo.totalCount, 1);
+      await assertCounts();
+    });
+
     await t.step("applying the same events again changes nothing", async () => {
       await resetReadModel(sql);
       const s = new Scenario();
@@ -115,6 +169,9 @@ Deno.test("products projection", async (t) => {
       s.changePrice(ids[0]!, "3.00", "4.00");
       s.updateProduct(ids[1]!, { categoryId: b });
       s.deleteProduct(ids[2]!);
+      s.archiveProduct(ids[0]!);
+      s.restoreProduct(ids[0]!);
+      s.archiveProduct(ids[1]!);
       s.reserve(ids[0]!, crypto.randomUUID(), 2, 3);
       await project(sql, productsProjection, s.events);
       const once = await snapshot(sql, TABLES);
@@ -135,6 +192,8 @@ Deno.test("products projection", async (t) => {
         if (i % 3 === 0) s.updateProduct(p, { name: `Q${i}` });
         if (i % 5 === 0) s.setStock(p, 100 + i, i);
         if (i % 4 === 0) s.updateProduct(p, { categoryId: b, price: "99.00" });
+        if (i % 6 === 0) s.archiveProduct(p);
+        if (i % 12 === 0) s.restoreProduct(p);
         if (i % 7 === 0) s.deleteProduct(p);
       }
       s.renameCategory(a, "Renamed");

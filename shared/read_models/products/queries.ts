@@ -6,7 +6,7 @@ import { type ProductRow, toProductView } from "./view.ts";
 /** The most products {@link getProductsByCategoryIds} returns per category. */
 export const MAX_PRODUCTS_PER_CATEGORY = 1000;
 
-/** One live product by id; undefined when there is none (or it was deleted). */
+/** One product by id, archived or not; undefined when there is none (or it was deleted). */
 export async function getProduct(sql: Sql, id: string): Promise<ProductView | undefined> {
   const rows = await sql<ProductRow[]>`SELECT * FROM product_rows WHERE id = ${id} AND NOT deleted`;
   return rows[0] && toProductView(rows[0]);
@@ -42,7 +42,7 @@ export async function getProductsByIds(
 }
 
 /**
- * The live products of several categories in one query (what a GraphQL
+ * The live, unarchived products of several categories in one query (what a GraphQL
  * DataLoader batches on), grouped by category and by name within each; at
  * most {@link MAX_PRODUCTS_PER_CATEGORY} per category, so one reply stays
  * within a gRPC message whatever the catalogue.
@@ -56,7 +56,7 @@ export async function getProductsByCategoryIds(
     SELECT p.* FROM unnest(${[...new Set(categoryIds)]}::uuid[]) WITH ORDINALITY AS c(id, n)
     CROSS JOIN LATERAL (
       SELECT * FROM product_rows
-      WHERE category_id = c.id AND NOT deleted
+      WHERE category_id = c.id AND NOT deleted AND NOT archived
       ORDER BY name, id LIMIT ${MAX_PRODUCTS_PER_CATEGORY}) p
     ORDER BY c.n, p.name, p.id`;
   return rows.map(toProductView);

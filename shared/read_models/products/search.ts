@@ -64,7 +64,8 @@ function whereOf(sql: Sql, filter: ProductFilter): postgres.PendingQuery<postgre
       message: `"${filter.maxPrice}" must not be less than minPrice "${filter.minPrice}"`,
     }]);
   }
-  let where = sql`NOT deleted`;
+  // Archived products are out of the catalogue, though still readable by id.
+  let where = sql`NOT deleted AND NOT archived`;
   const text = filter.text?.trim();
   if (text) {
     const pattern = likePattern(text);

@@ -13,6 +13,7 @@ export interface ProductRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+  archived: boolean;
 }
 
 /** Maps a row to its view: money as "19.99", absent optional fields unset, times ISO 8601. */
@@ -28,5 +29,6 @@ export function toProductView(r: ProductRow): ProductView {
     version: r.version,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
+    archived: r.archived,
   };
 }

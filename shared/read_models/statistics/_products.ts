@@ -40,16 +40,41 @@ async function applyChanges(tx: TxSql, rows: Change[]): Promise<void> {
         AS x(id uuid, version int, price_cents bigint, category_id uuid)),
     before AS (
       SELECT p.category_id, p.price_cents, p.stock FROM stats_products p
-      JOIN input i ON p.id = i.id WHERE p.version < i.version AND NOT p.deleted),
+      JOIN input i ON p.id = i.id
+      WHERE p.version < i.version AND NOT p.deleted AND NOT p.archived),
     after AS (
       UPDATE stats_products p SET price_cents = coalesce(i.price_cents, p.price_cents),
         category_id = coalesce(i.category_id, p.category_id), version = i.version
       FROM input i WHERE p.id = i.id AND p.version < i.version
-      RETURNING p.category_id, p.price_cents, p.stock, p.deleted),
+      RETURNING p.category_id, p.price_cents, p.stock, p.deleted, p.archived),
     delta AS (
       SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock FROM before
       UNION ALL
-      SELECT category_id, 1, price_cents, stock FROM after WHERE NOT deleted)
+      SELECT category_id, 1, price_cents, stock FROM after WHERE NOT deleted AND NOT archived)
+    ${addDeltas(tx)}`;
+}
+
+/**
+ * Archives or restores products: an archived one takes its share out of the
+ * counters (live count, prices, stock) and is counted apart; only rows whose
+ * flag really flips move a counter, so a replay adds nothing.
+ */
+async function setArchived(
+  tx: TxSql,
+  archived: boolean,
+  changes: [id: string, version: number][],
+): Promise<void> {
+  const rows = changes.map(([id, version]) => ({ id, version }));
+  const sign = archived ? -1 : 1;
+  await tx`
+    WITH flipped AS (
+      UPDATE stats_products p SET archived = ${archived}, version = x.version
+      FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int)
+      WHERE p.id = x.id AND p.version < x.version AND NOT p.deleted AND p.archived <> ${archived}
+      RETURNING p.category_id, p.price_cents, p.stock),
+    delta AS (
+      SELECT category_id, ${sign}::int AS n, ${sign}::int * price_cents AS price,
+        ${sign}::int * stock AS stock FROM flipped)
     ${addDeltas(tx)}`;
 }
 
@@ -70,15 +95,15 @@ function stockHandler<E extends InventoryEvent>(
             AS x(id uuid, stock bigint, version int)),
         before AS (
           SELECT p.category_id, p.stock FROM stats_products p JOIN input i ON p.id = i.id
-          WHERE p.stock_version < i.version AND NOT p.deleted),
+          WHERE p.stock_version < i.version AND NOT p.deleted AND NOT p.archived),
         after AS (
           UPDATE stats_products p SET stock = i.stock, stock_version = i.version
           FROM input i WHERE p.id = i.id AND p.stock_version < i.version
-          RETURNING p.category_id, p.stock, p.deleted),
+          RETURNING p.category_id, p.stock, p.deleted, p.archived),
         delta AS (
           SELECT category_id, 0 AS n, 0::bigint AS price, -stock AS stock FROM before
           UNION ALL
-          SELECT category_id, 0, 0::bigint, stock FROM after WHERE NOT deleted)
+          SELECT category_id, 0, 0::bigint, stock FROM after WHERE NOT deleted AND NOT archived)
         ${addDeltas(tx)}`;
     },
   };
@@ -151,11 +176,20 @@ export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEv
           UPDATE stats_products p SET deleted = true, version = x.version
           FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int)
           WHERE p.id = x.id AND p.version < x.version AND NOT p.deleted
-          RETURNING p.category_id, p.price_cents, p.stock),
+          RETURNING p.category_id, p.price_cents, p.stock, p.archived),
         delta AS (
-          SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock FROM removed)
+          SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock FROM removed
+          WHERE NOT archived)
         ${addDeltas(tx)}`;
     },
+  },
+  ProductArchived: {
+    key: byProduct,
+    apply: (tx, events) => setArchived(tx, true, events.map((e) => [e.data.id, e.version])),
+  },
+  ProductRestored: {
+    key: byProduct,
+    apply: (tx, events) => setArchived(tx, false, events.map((e) => [e.data.id, e.version])),
   },
   StockSet: stockHandler((d) => d.quantity),
   InventoryReserved: stockHandler((d) => d.available),

@@ -67,7 +67,7 @@ const categoryHandlers: EventHandlers<CategoryEvent> = {
           stock_sum)
         SELECT k.id, count(p.id), coalesce(sum(p.price_cents), 0), coalesce(sum(p.stock), 0)
         FROM unnest(ARRAY[${d.from}, ${d.to}]::uuid[]) AS k(id)
-        LEFT JOIN stats_products p ON p.category_id = k.id AND NOT p.deleted
+        LEFT JOIN stats_products p ON p.category_id = k.id AND NOT p.deleted AND NOT p.archived
         GROUP BY k.id
         ON CONFLICT (category_id) DO UPDATE SET product_count = EXCLUDED.product_count,
           price_sum_cents = EXCLUDED.price_sum_cents, stock_sum = EXCLUDED.stock_sum`;

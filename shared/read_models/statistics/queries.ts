@@ -36,16 +36,27 @@ export async function getCategoryStatistics(sql: Sql): Promise<CategoryStatistic
   };
 }
 
-/** The live products' count, average (half-up to cents), lowest and highest price, and stock. */
+/**
+ * The live products' count, average (half-up to cents), lowest and highest
+ * price, and stock; archived products are left out of those and counted apart.
+ */
 export async function getProductStatistics(sql: Sql): Promise<ProductStatistics> {
   const [r] = await sql<
-    { count: string; price_sum: string; stock: string; min: string | null; max: string | null }[]
+    {
+      count: string;
+      price_sum: string;
+      stock: string;
+      min: string | null;
+      max: string | null;
+      archived: string;
+    }[]
   >`
     SELECT coalesce(sum(product_count), 0) AS count,
       coalesce(sum(price_sum_cents), 0) AS price_sum,
       coalesce(sum(stock_sum), 0) AS stock,
-      (SELECT min(price_cents) FROM stats_products WHERE NOT deleted) AS min,
-      (SELECT max(price_cents) FROM stats_products WHERE NOT deleted) AS max
+      (SELECT min(price_cents) FROM stats_products WHERE NOT deleted AND NOT archived) AS min,
+      (SELECT max(price_cents) FROM stats_products WHERE NOT deleted AND NOT archived) AS max,
+      (SELECT count(*) FROM stats_products WHERE archived AND NOT deleted) AS archived
     FROM stats_category_products`;
   return {
     count: int32(r?.count),
@@ -53,6 +64,7 @@ export async function getProductStatistics(sql: Sql): Promise<ProductStatistics>
     minPrice: r?.min == null ? undefined : moneyText(r.min),
     maxPrice: r?.max == null ? undefined : moneyText(r.max),
     totalStock: int32(r?.stock),
+    archivedCount: int32(r?.archived),
   };
 }
 
@@ -72,9 +84,9 @@ export async function getCategoryProductStatistics(
   >`
     SELECT c.name, s.product_count AS count, s.price_sum_cents AS price_sum,
       (SELECT min(price_cents) FROM stats_products
-        WHERE category_id = k.id AND NOT deleted) AS min,
+        WHERE category_id = k.id AND NOT deleted AND NOT archived) AS min,
       (SELECT max(price_cents) FROM stats_products
-        WHERE category_id = k.id AND NOT deleted) AS max
+        WHERE category_id = k.id AND NOT deleted AND NOT archived) AS max
     FROM (SELECT ${categoryId}::uuid AS id) k
     LEFT JOIN stats_categories c ON c.id = k.id AND NOT c.deleted
     LEFT JOIN stats_category_products s ON s.category_id = k.id`;

@@ -40,6 +40,7 @@ Deno.test("statistics projection and queries", async (t) => {
         minPrice: undefined,
         maxPrice: undefined,
         totalStock: 0,
+        archivedCount: 0,
       });
       assert.equal((await getCategoryStatistics(sql)).totalCategories, 0);
       const stats = await getOrderStats(sql);
@@ -69,6 +70,7 @@ Deno.test("statistics projection and queries", async (t) => {
         minPrice: "0.01",
         maxPrice: "20.01",
         totalStock: 7,
+        archivedCount: 0,
       });
       assert.deepEqual(await getCategoryProductStatistics(sql, a), {
         categoryId: a,
@@ -92,6 +94,45 @@ Deno.test("statistics projection and queries", async (t) => {
       assert.equal((await getCategoryProductStatistics(sql, b)).productCount, 2);
       assert.equal((await getCategoryProductStatistics(sql, b)).maxPrice, "10.00");
       assert.equal((await getProductStatistics(sql)).totalStock, 5);
+    });
+
+    await t.step("count an archived product apart, and back in once restored", async () => {
+      await resetReadModel(sql);
+      const s = new Scenario();
+      const a = s.createCategory("A");
+      const b = s.createCategory("B");
+      const p1 = s.createProduct("One", "10.00", a);
+      const p2 = s.createProduct("Two", "30.00", a);
+      s.setStock(p1, 5);
+      s.setStock(p2, 4);
+      s.archiveProduct(p2);
+      // Changes while archived are kept, but count only once it is restored.
+      s.setStock(p2, 6, 4);
+      s.updateProduct(p2, { categoryId: b, price: "40.00" });
+      await project(sql, statisticsProjection, s.events);
+      assert.deepEqual(await getProductStatistics(sql), {
+        count: 1,
+        averagePrice: "10.00",
+        minPrice: "10.00",
+        maxPrice: "10.00",
+        totalStock: 5,
+        archivedCount: 1,
+      });
+      assert.equal((await getCategoryProductStatistics(sql, b)).productCount, 0);
+      assert.equal((await getCategoryStatistics(sql)).categoriesWithProducts, 1);
+
+      const mark = s.events.length;
+      s.restoreProduct(p2);
+      await project(sql, statisticsProjection, s.log.since(mark));
+      assert.deepEqual(await getProductStatistics(sql), {
+        count: 2,
+        averagePrice: "25.00",
+        minPrice: "10.00",
+        maxPrice: "40.00",
+        totalStock: 11,
+        archivedCount: 0,
+      });
+      assert.equal((await getCategoryProductStatistics(sql, b)).productCount, 1);
     });
 
     await t.step("an unknown category has no name and no products", async () => {
@@ -132,8 +173,13 @@ Deno.test("statistics projection and queries", async (t) => {
       const q = s.createProduct("Q", "7.00", a);
       s.setStock(p, 3);
       s.updateProduct(p, { categoryId: b, price: "6.00" });
+      s.archiveProduct(q);
       s.deleteProduct(q);
-      s.deleteCategory(a, { to: b, productIds: [] });
+      const r = s.createProduct("R", "9.00", a);
+      s.archiveProduct(r);
+      s.restoreProduct(r);
+      s.archiveProduct(r);
+      s.deleteCategory(a, { to: b, productIds: [r] });
       const o = order(s, "10.00");
       s.changeStatus(o, "pending", "processing");
       await project(sql, statisticsProjection, s.events);
