@@ -75,6 +75,8 @@ export const POLICY: Readonly<Record<string, Rule>> = Object.freeze(Object.fromE
   ["cqrs.command.v1.OrderCommands/StartOrderSaga", "customer-own"],
   // The audit trail: every event's data and who caused it.
   ["cqrs.command.v1.EventLog/ListEvents", "admin"],
+  // Time travel: one aggregate's history and its state at each version, for the console.
+  ["cqrs.command.v1.EventLog/AggregateHistory", "staff"],
   ...all("cqrs.query.v1.CategoryQueries", CATEGORY_QUERIES, "anonymous"),
   ...all("cqrs.query.v1.ProductQueries", PRODUCT_QUERIES, "anonymous"),
   // Another customer's order reads as not found, so ids cannot be probed.
