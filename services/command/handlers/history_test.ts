@@ -6,6 +6,7 @@ import { fold } from "@shared/domain/shared/decider.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { upcast } from "@shared/event_store/upcast.ts";
 import { createClient } from "@shared/grpc/client.ts";
+import { actingAs, bearer } from "@shared/testing/auth.ts";
 import { assertRefused, commandMeta, startTestService, type TestService } from "../_testing.ts";
 
 type Folder = Parameters<typeof fold>[0];
@@ -39,7 +40,8 @@ async function assertFoldsLikeDecider(
 
 Deno.test("aggregateHistory folds every version with the aggregate's own evolve", async (t) => {
   const s = await startTestService();
-  const log = createClient(eventLog, `127.0.0.1:${s.service.port}`);
+  const { authorization } = await bearer("clerk", ["staff"]);
+  const log = actingAs(createClient(eventLog, `127.0.0.1:${s.service.port}`), authorization);
   try {
     const shoes = (await s.categories.createCategory({ name: "Shoes" }, commandMeta())).id;
     await s.categories.updateCategory({ id: shoes, name: "Footwear" }, commandMeta());
