@@ -1,41 +1,14 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { SignJWT, UnsecuredJWT } from "jose";
-import { DEVELOPMENT_SECRET } from "@shared/auth/mod.ts";
-import { serviceDefinition } from "@shared/grpc/proto.ts";
 import { bearer } from "@shared/testing/auth.ts";
+import { hostileTokens, rawCall, rawClient as rawClientOf } from "@shared/testing/grpc_raw.ts";
 import { commandMeta, startTestService } from "./_testing.ts";
 
 const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
 const PROTO = "command/v1/command.proto";
 
-type Call = (
-  req: unknown,
-  md: grpc.Metadata,
-  cb: (err: grpc.ServiceError | null, res: { id?: string }) => void,
-) => void;
-
-/** A plain grpc-js client, so a test sends exactly the metadata it names, forged keys included. */
-function rawClient(address: string, service: string): grpc.Client & Record<string, Call> {
-  const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(PROTO, service), service);
-  return new Ctor(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Call>;
-}
-
-function call(
-  client: Record<string, Call>,
-  method: string,
-  request: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ err: grpc.ServiceError | null; id?: string | undefined }> {
-  const metadata = new grpc.Metadata();
-  for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
-  return new Promise((resolve) =>
-    client[method]!(request, metadata, (err, res) => resolve({ err, id: res?.id }))
-  );
-}
-
-const now = () => Math.floor(Date.now() / 1000);
-const key = new TextEncoder().encode(DEVELOPMENT_SECRET);
+const rawClient = (address: string, service: string) => rawClientOf(address, PROTO, service);
+const call = rawCall;
 
 Deno.test("the command service authorizes every call by the verified token alone", async (t) => {
   const s = await startTestService();
@@ -133,19 +106,7 @@ Deno.test("the command service authorizes every call by the verified token alone
     await t.step(
       "expired, wrong-key, alg none, exp-less and malformed tokens are UNAUTHENTICATED",
       async () => {
-        const sign = (claims: Record<string, unknown>) =>
-          new SignJWT({ sub: "eve", roles: ["admin"], ...claims })
-            .setProtectedHeader({ alg: "HS256" }).sign(key);
-        const tokens: Record<string, string> = {
-          expired: `Bearer ${await sign({ iat: now() - 600, exp: now() - 300 })}`,
-          wrongKey: (await bearer("eve", ["admin"], "another-secret-of-forty-characters-long!"))
-            .authorization,
-          algNone: `Bearer ${
-            new UnsecuredJWT({ sub: "eve", roles: ["admin"] }).setExpirationTime("1h").encode()
-          }`,
-          noExp: `Bearer ${await sign({ iat: now() })}`,
-          malformed: "Basic YWxpY2U6cHc=",
-        };
+        const tokens = await hostileTokens();
         for (const [name, authorization] of Object.entries(tokens)) {
           await refused(
             grpc.status.UNAUTHENTICATED,

@@ -27,7 +27,8 @@ import {
 import { checkEncoding } from "./encoding.ts";
 import { toGraphQLError } from "./errors.ts";
 import { type ChangeFeed, startChangeFeed } from "./feed.ts";
-import { corsOptions, requestError } from "./http_errors.ts";
+import { type CorsPolicy, refuseFormPost, withCors } from "./cors.ts";
+import { requestError } from "./http_errors.ts";
 import {
   defaultLimits,
   limitPlugins,
@@ -80,6 +81,11 @@ export interface GatewayOptions {
   eventStoreUrl?: string;
   /** Health URLs of the processes the gateway does not call (projector, saga worker), by name. */
   healthUrls?: Record<string, string>;
+  /**
+   * Which browser origins may read answers (cors.ts `corsPolicyOf`); default:
+   * any origin without credentials in development, none in production.
+   */
+  cors?: CorsPolicy;
 }
 
 /** The gateway as a fetch handler, for Deno.serve or in-process tests. */
@@ -132,6 +138,7 @@ const operationPlugin: Plugin<Context> = {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const production = options.mode === "production";
+  const cors: CorsPolicy = options.cors ?? (production ? "none" : "any");
   const authenticate = createAuthenticator(options.auth, production);
   const callers = new WeakMap<Request, Caller | undefined>();
   /** The verified caller of a request: undefined without a token; UnauthenticatedError for a bad one. */
@@ -210,7 +217,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const yoga = createYoga<{ request: Request }, Context>({
     schema,
     graphqlEndpoint: "/graphql",
-    cors: corsOptions,
+    // The gateway adds CORS headers to every answer itself (withCors), cached and refused ones too.
+    cors: false,
     landingPage: false,
     logging: false,
     graphiql: production ? options.graphiql === true : options.graphiql !== false,
@@ -302,13 +310,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }, { status: ok ? 200 : 503 });
   }
 
-  return {
+  const gateway: Gateway = {
     clients,
     cache,
     responses,
     feed,
     async fetch(request) {
       const { pathname } = new URL(request.url);
+      // A CORS preflight: its headers (withCors) say whether the origin may go on.
+      if (request.method === "OPTIONS") return new Response(null, { status: 204 });
       // Production serves metrics on their own port only (startGateway's metricsPort).
       if (!production && request.method === "GET" && pathname === "/metrics") {
         return await metricsHandler();
@@ -335,6 +345,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         );
       }
       return await observeHttpRequest(request, async () => {
+        const form = pathname === "/graphql" ? refuseFormPost(request) : null;
+        if (form) {
+          await request.body?.cancel();
+          return form;
+        }
         const body = await readBody(request, limits.maxBodyBytes);
         if (body instanceof Response) return body;
         const malformed = checkEncoding(request, body);
@@ -368,6 +383,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await operations?.close();
     },
   };
+  const answer = gateway.fetch;
+  gateway.fetch = async (request) => withCors(request, await answer(request), cors);
+  return gateway;
 }
 
 /** A running gateway HTTP server. */

@@ -193,9 +193,9 @@ Deno.test("an answer over the size cap is refused with RESPONSE_TOO_LARGE, never
   });
 });
 
-Deno.test("the gateway's own 401 and 413 answers carry CORS headers and honour Accept", async () => {
-  await withGateway({ limits: { maxBodyBytes: 100 } }, async (gw) => {
-    const origin = "https://shop.example";
+Deno.test("the gateway's own 401 and 413 answers carry the CORS headers of a listed origin and honour Accept", async () => {
+  const origin = "https://shop.example";
+  await withGateway({ limits: { maxBodyBytes: 100 }, cors: { origins: [origin] } }, async (gw) => {
     const send = (accept: string, headers: Record<string, string>, body: string) =>
       gw.fetch(
         new Request("http://gateway/graphql", {

@@ -8,6 +8,8 @@ import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startGateway } from "./app.ts";
+import { corsPolicyOf } from "./cors.ts";
+import { ValidationError } from "@shared/errors/mod.ts";
 
 const ms = z.coerce.number().int().min(1).max(600_000);
 const count = z.coerce.number().int().min(0).max(1_000_000);
@@ -26,6 +28,8 @@ const config = loadConfigOrExit(
     ...grpcTlsVars,
     GRAPHQL_INTROSPECTION: flag.optional(),
     GRAPHIQL: flag.optional(),
+    // Comma-separated exact origins that may read answers with credentials; `*` in development only.
+    CORS_ORIGINS: z.string().max(10_000).optional(),
     COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
     QUERY_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50052"),
     READ_MODEL_URL: postgresUrlVar.optional(),
@@ -62,6 +66,12 @@ const config = loadConfigOrExit(
       ctx.addIssue({ code: "custom", path: [path], message });
     checkKeyPair(c, "GATEWAY_TLS_CERT", "GATEWAY_TLS_KEY", issue);
     checkClientTls(c, issue);
+    try {
+      corsPolicyOf(c.CORS_ORIGINS, c.GATEWAY_MODE);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      for (const i of err.issues) issue(i.field, i.message);
+    }
     if (c.GATEWAY_MODE !== "production") return;
     if (!c.JWT_SECRET && !c.JWT_JWKS_URL) {
       issue("JWT_SECRET", "is required in production (or set JWT_JWKS_URL)");
@@ -95,6 +105,7 @@ const server = await startGateway({
     : {}),
   ...(metricsPort !== undefined ? { metricsPort } : {}),
   mode: config.GATEWAY_MODE,
+  cors: corsPolicyOf(config.CORS_ORIGINS, config.GATEWAY_MODE),
   ...(config.GRAPHQL_INTROSPECTION !== undefined
     ? { introspection: config.GRAPHQL_INTROSPECTION }
     : {}),

@@ -2,7 +2,6 @@ import { LRUCache } from "lru-cache";
 import { countCacheLookup } from "@shared/observability/mod.ts";
 import type { CacheOptions } from "./cache.ts";
 import type { ChangeFeed } from "./feed.ts";
-import { withCors } from "./http_errors.ts";
 
 const decoder = new TextDecoder();
 
@@ -72,8 +71,9 @@ export class ResponseCache {
   }
 
   /**
-   * The cached answer, when one was computed at the current version, with
-   * the CORS headers of this request (an entry is shared across origins).
+   * The cached answer, when one was computed at the current version (an
+   * entry is shared across origins: the gateway adds this request's CORS
+   * headers to it as to every answer).
    */
   lookup(request: Cacheable): Response | undefined {
     const entry = this.#entries.get(request.key);
@@ -84,10 +84,10 @@ export class ResponseCache {
       return undefined;
     }
     this.stats.hits++;
-    return withCors(
-      request.request,
-      new Response(entry.body, { status: 200, headers: { "content-type": entry.contentType } }),
-    );
+    return new Response(entry.body, {
+      status: 200,
+      headers: { "content-type": entry.contentType },
+    });
   }
 
   /**

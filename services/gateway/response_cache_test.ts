@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { ChangeFeed } from "./feed.ts";
+import { withCors } from "./cors.ts";
 import { ResponseCache } from "./response_cache.ts";
 
 /** A change feed that is in sync at one version. */
@@ -25,8 +26,12 @@ Deno.test("a cached answer carries the CORS headers of the request it answers", 
   )).text();
 
   const second = request("https://b.example");
-  const hit = cache.lookup(cache.cacheable(second, body)!);
-  assert.ok(hit, "the second request is answered from the cache");
+  const entry = cache.lookup(cache.cacheable(second, body)!);
+  assert.ok(entry, "the second request is answered from the cache");
+  // The entry keeps no CORS header of the request that filled it ...
+  assert.equal(entry.headers.get("access-control-allow-origin"), null);
+  // ... and gets those of the request it answers, as every answer of the gateway does.
+  const hit = withCors(second, entry, { origins: ["https://b.example"] });
   assert.deepEqual(await hit.json(), { data: { categories: [] } });
   assert.equal(hit.headers.get("access-control-allow-origin"), "https://b.example");
   assert.equal(hit.headers.get("access-control-allow-credentials"), "true");

@@ -1,7 +1,11 @@
+import type { GraphQLResponse } from "./graphql.ts";
+
 /** One GraphQL-over-SSE subscription, read as its events arrive. */
 export interface SseSubscription {
   /** The next `next` payload (its `data`), waiting up to `timeoutMs`. */
   next(timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** The next whole `next` payload (`data` and `errors`), waiting up to `timeoutMs`. */
+  result(timeoutMs?: number): Promise<GraphQLResponse>;
   close(): Promise<void>;
 }
 
@@ -25,36 +29,40 @@ export async function sseSubscribe(
   });
   if (!res.ok || !res.body) throw new Error(`SSE subscription failed: ${res.status}`);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  const ready: Record<string, unknown>[] = [];
+  const ready: GraphQLResponse[] = [];
   let buffer = "";
   let pending: Promise<ReadableStreamReadResult<string>> | undefined;
-  return {
-    async next(timeoutMs = 10_000) {
-      const until = Date.now() + timeoutMs;
-      while (ready.length === 0) {
-        pending ??= reader.read();
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timeout = new Promise<"timeout">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), Math.max(0, until - Date.now()));
-        });
-        const result = await Promise.race([pending, timeout]);
-        clearTimeout(timer);
-        if (result === "timeout") throw new Error(`No SSE event within ${timeoutMs} ms`);
-        pending = undefined;
-        if (result.done) throw new Error("SSE stream ended");
-        buffer += result.value;
-        let split: number;
-        while ((split = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, split);
-          buffer = buffer.slice(split + 2);
-          const lines = block.split("\n");
-          if (!lines.includes("event: next")) continue;
-          const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim())
-            .join("");
-          ready.push((JSON.parse(data) as { data: Record<string, unknown> }).data);
-        }
+  const result = async (timeoutMs = 10_000): Promise<GraphQLResponse> => {
+    const until = Date.now() + timeoutMs;
+    while (ready.length === 0) {
+      pending ??= reader.read();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), Math.max(0, until - Date.now()));
+      });
+      const result = await Promise.race([pending, timeout]);
+      clearTimeout(timer);
+      if (result === "timeout") throw new Error(`No SSE event within ${timeoutMs} ms`);
+      pending = undefined;
+      if (result.done) throw new Error("SSE stream ended");
+      buffer += result.value;
+      let split: number;
+      while ((split = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, split);
+        buffer = buffer.slice(split + 2);
+        const lines = block.split("\n");
+        if (!lines.includes("event: next")) continue;
+        const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim())
+          .join("");
+        ready.push(JSON.parse(data) as GraphQLResponse);
       }
-      return ready.shift()!;
+    }
+    return ready.shift()!;
+  };
+  return {
+    result,
+    async next(timeoutMs) {
+      return (await result(timeoutMs)).data as Record<string, unknown>;
     },
     async close() {
       controller.abort();
