@@ -45,6 +45,9 @@ const staffOnly: Record<Who, Outcome> = {
   admin: "ok",
 };
 const adminOnly: Record<Who, Outcome> = { ...staffOnly, staff: "FORBIDDEN" };
+/** The console's own operations, checked in the gateway: no token is UNAUTHENTICATED. */
+const consoleStaff: Record<Who, Outcome> = { ...staffOnly, anonymous: "UNAUTHENTICATED" };
+const consoleAdmin: Record<Who, Outcome> = { ...adminOnly, anonymous: "UNAUTHENTICATED" };
 /** On customer A's order: B is refused, or (reads) told it does not exist. */
 const ownerOf = (other: Outcome): Record<Who, Outcome> => ({
   anonymous: "FORBIDDEN",
@@ -161,6 +164,15 @@ Deno.test("every GraphQL operation and sampled RPC follows the access policy", a
           expect: { ...adminOnly, anonymous: "UNAUTHENTICATED" },
           call: q(`{ events(limit: 1) { __typename } }`),
         },
+        consoleInfo: open(`{ consoleInfo { __typename } }`),
+        aggregateHistory: {
+          expect: consoleStaff,
+          call: q(`{ aggregateHistory(id: "${pen}") { version } }`),
+        },
+        projections: { expect: consoleAdmin, call: q(`{ projections { __typename } }`) },
+        deadLetters: { expect: consoleAdmin, call: q(`{ deadLetters { __typename } }`) },
+        projectionJobs: { expect: consoleAdmin, call: q(`{ projectionJobs { __typename } }`) },
+        serviceHealth: { expect: consoleAdmin, call: q(`{ serviceHealth { __typename } }`) },
       },
       mutation: {
         createCategory: {
@@ -225,6 +237,30 @@ Deno.test("every GraphQL operation and sampled RPC follows the access policy", a
             query: `mutation { startOrderSaga(input: {orderId: "${await newOrder()}"}) { id } }`,
           }),
         },
+        archiveProduct: {
+          expect: staffOnly,
+          call: async () => ({
+            query: `mutation { archiveProduct(input: {id: "${await newProduct()}"}) { id } }`,
+          }),
+        },
+        restoreProduct: {
+          expect: staffOnly,
+          call: async () => {
+            const id = await newProduct();
+            await staff(`mutation { archiveProduct(input: {id: "${id}"}) { id } }`);
+            return { query: `mutation { restoreProduct(input: {id: "${id}"}) { id } }` };
+          },
+        },
+        // The test system verifies with the development secret: anyone may sign in there.
+        developmentSignIn: open(`mutation { developmentSignIn(role: "customer") { role } }`),
+        rebuildProjection: {
+          expect: consoleAdmin,
+          call: q(`mutation { rebuildProjection(projection: "statistics") { id } }`),
+        },
+        replayDeadLetters: {
+          expect: consoleAdmin,
+          call: q(`mutation { replayDeadLetters(projection: "statistics") { id } }`),
+        },
       },
       subscription: {
         categoryCreated: {
@@ -282,6 +318,11 @@ Deno.test("every GraphQL operation and sampled RPC follows the access policy", a
           },
         },
         // B subscribing to A's order is let in but never sent A's changes.
+        eventAppended: {
+          expect: consoleAdmin,
+          call: q(`subscription { eventAppended(aggregateType: "Category") { type } }`),
+          trigger: async () => void await newCategory(),
+        },
         orderStatusChanged: {
           expect: ownerOf("HIDDEN"),
           call: async () => ({
