@@ -36,11 +36,24 @@ export const SERVICES = ["command", "query", "projector", "saga", "gateway"] as 
 /** One of the services. */
 export type ServiceName = typeof SERVICES[number];
 
+/**
+ * One process of a system: a service's first replica goes by the service's
+ * name, its further ones by the name and their number (`command.2`).
+ */
+export type ProcessName = ServiceName | `${ServiceName}.${number}`;
+
 /** Options of {@link startSystem}. */
 export interface SystemOptions {
   eventStoreUrl: string;
   readModelUrl: string;
   ports: SystemPorts;
+  /**
+   * Ports of further replicas: each entry starts one more process of every
+   * service, on those ports. The gateways balance over every command and
+   * query replica (COMMAND_SERVICE_ADDRESS and QUERY_SERVICE_ADDRESS list
+   * them all); the projectors and saga workers share their work by leases.
+   */
+  replicas?: SystemPorts[];
   /** Extra environment for every service. */
   env?: Record<string, string>;
   /** Where the services' logs go; default inherit. */
@@ -67,24 +80,28 @@ export interface SystemOptions {
 export interface RunningSystem {
   /** `http://127.0.0.1:<port>`, or `https://` when GATEWAY_TLS_CERT is set. */
   gatewayUrl: string;
+  /** The URL of every gateway replica, {@link gatewayUrl} first. */
+  gatewayUrls: string[];
   /** Milliseconds from spawning to all healthy. */
   startupMs: number;
-  /** Process ids by service, current: a restarted service has a new one. */
-  readonly pids: Readonly<Record<ServiceName, number>>;
-  /** Restarts by the supervisor so far, by service. */
-  readonly restarts: Readonly<Record<ServiceName, number>>;
+  /** Process ids by process, current: a restarted process has a new one. */
+  readonly pids: Readonly<Record<ProcessName, number>>;
+  /** Restarts by the supervisor so far, by process. */
+  readonly restarts: Readonly<Record<ProcessName, number>>;
   /** Sends SIGTERM, waits up to 10 s, then SIGKILL; resolves when all have exited. */
   stop(): Promise<void>;
-  /** Kills one service (for failure tests) and waits for it to exit; it is not restarted. */
-  kill(service: ServiceName, signal?: Deno.Signal): Promise<void>;
-  /** Starts a killed service again, with the same ports and environment; does not wait for health. */
-  restart(service: ServiceName): void;
+  /** Kills one process (for failure tests) and waits for it to exit; it is not restarted. */
+  kill(process: ProcessName, signal?: Deno.Signal): Promise<void>;
+  /** Starts a killed process again, with the same ports and environment; does not wait for health. */
+  restart(process: ProcessName): void;
 }
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-function serviceEnv(options: SystemOptions): Record<string, string> {
-  const { ports } = options;
+function serviceEnv(options: SystemOptions, ports: SystemPorts): Record<string, string> {
+  const all = [options.ports, ...options.replicas ?? []];
+  const list = (pick: (p: SystemPorts) => number) =>
+    all.map((p) => `127.0.0.1:${pick(p)}`).join(",");
   return {
     EVENT_STORE_URL: options.eventStoreUrl,
     READ_MODEL_URL: options.readModelUrl,
@@ -95,8 +112,8 @@ function serviceEnv(options: SystemOptions): Record<string, string> {
     SAGA_HTTP_PORT: String(ports.saga),
     COMMAND_METRICS_PORT: String(ports.commandMetrics),
     QUERY_METRICS_PORT: String(ports.queryMetrics),
-    COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
-    QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
+    COMMAND_SERVICE_ADDRESS: list((p) => p.command),
+    QUERY_SERVICE_ADDRESS: list((p) => p.query),
     ...options.env,
   };
 }
@@ -128,7 +145,17 @@ export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void
  * Deno processes, as they run in production, and waits until all are healthy.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
-  const env = serviceEnv(options);
+  const portSets = [options.ports, ...options.replicas ?? []];
+  const env = serviceEnv(options, options.ports);
+  const processes = portSets.flatMap((ports, i) =>
+    SERVICES.map((service) => ({
+      name: (i === 0 ? service : `${service}.${i + 1}`) as ProcessName,
+      service,
+      env: serviceEnv(options, ports),
+    }))
+  );
+  const names = processes.map((p) => p.name);
+  const byName = new Map(processes.map((p) => [p.name, p]));
   // The services inherit this process's environment, then get `env` on top.
   const setting = (name: string) => env[name] || Deno.env.get(name) || undefined;
   const https = Boolean(setting("GATEWAY_TLS_CERT"));
@@ -147,36 +174,38 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const output = options.output ?? "inherit";
   const log = options.log ?? ((line: string) => console.log(`[supervisor] ${line}`));
   const started = performance.now();
-  const children = {} as Record<ServiceName, Deno.ChildProcess>;
-  const exited = {} as Record<ServiceName, Promise<Deno.CommandStatus>>;
+  const children = {} as Record<ProcessName, Deno.ChildProcess>;
+  const exited = {} as Record<ProcessName, Promise<Deno.CommandStatus>>;
   const backoffOptions = typeof options.supervise === "object" ? options.supervise : {};
   const backoffs = Object.fromEntries(
-    SERVICES.map((name) => [name, new RestartBackoff(backoffOptions)]),
-  ) as Record<ServiceName, RestartBackoff>;
-  const held = new Set<ServiceName>();
+    names.map((name) => [name, new RestartBackoff(backoffOptions)]),
+  ) as Record<ProcessName, RestartBackoff>;
+  const held = new Set<ProcessName>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let supervising = false;
   let stopping = false;
 
-  const spawn = (service: ServiceName) => {
+  const spawn = (service: ProcessName) => {
+    const proc = byName.get(service);
+    if (!proc) throw new Error(`no process "${service}" in this system`);
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", `services/${service}/main.ts`],
+      args: ["run", "--allow-all", `services/${proc.service}/main.ts`],
       cwd: root,
-      env,
+      env: proc.env,
       stdin: "null",
       stdout: output,
       stderr: output,
     }).spawn();
     children[service] = child;
     exited[service] = child.status;
-    backoffs[service].started();
+    backoffs[service]!.started();
     child.status.then((status) => {
       if (!supervising || stopping || held.has(service) || children[service] !== child) return;
-      const delay = backoffs[service].next();
+      const delay = backoffs[service]!.next();
       const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
       log(
         `service "${service}" (pid ${child.pid}) exited with ${how}; restarting in ${delay} ms (restart ${
-          backoffs[service].restarts
+          backoffs[service]!.restarts
         })`,
       );
       const timer = setTimeout(() => {
@@ -188,11 +217,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       timers.add(timer);
     });
   };
-  for (const service of SERVICES) spawn(service);
+  for (const name of names) spawn(name);
   const stop = async () => {
     stopping = true;
     for (const timer of timers) clearTimeout(timer);
-    const all = Object.entries(children) as [ServiceName, Deno.ChildProcess][];
+    const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
     for (const [, child] of all) {
       try {
         child.kill("SIGTERM");
@@ -210,15 +239,16 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  const gatewayUrl = `${https ? "https" : "http"}://127.0.0.1:${options.ports.gateway}`;
-  const checks = [
-    { url: `${gatewayUrl}/health`, client },
-    { url: `http://127.0.0.1:${options.ports.projector}/health` },
-    { url: `http://127.0.0.1:${options.ports.saga}/health` },
-  ];
+  const gatewayUrls = portSets.map((p) => `${https ? "https" : "http"}://127.0.0.1:${p.gateway}`);
+  const gatewayUrl = gatewayUrls[0]!;
+  const checks = portSets.flatMap((ports, i) => [
+    { url: `${gatewayUrls[i]}/health`, client },
+    { url: `http://127.0.0.1:${ports.projector}/health` },
+    { url: `http://127.0.0.1:${ports.saga}/health` },
+  ]);
   const early = Promise.race(
-    (Object.keys(exited) as (ServiceName)[]).map((name) =>
-      exited[name].then((status) => ({ name, status }))
+    (Object.keys(exited) as ProcessName[]).map((name) =>
+      exited[name]!.then((status) => ({ name, status }))
     ),
   );
   let failure: string | undefined;
@@ -241,17 +271,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     throw new Error(`Cannot start the system: ${failure}`);
   }
   supervising = options.supervise !== false;
-  const pids = {} as Record<ServiceName, number>;
-  const restarts = {} as Record<ServiceName, number>;
-  for (const service of SERVICES) {
-    Object.defineProperty(pids, service, { enumerable: true, get: () => children[service].pid });
+  const pids = {} as Record<ProcessName, number>;
+  const restarts = {} as Record<ProcessName, number>;
+  for (const service of names) {
+    Object.defineProperty(pids, service, { enumerable: true, get: () => children[service]!.pid });
     Object.defineProperty(restarts, service, {
       enumerable: true,
-      get: () => backoffs[service].restarts,
+      get: () => backoffs[service]!.restarts,
     });
   }
   return {
     gatewayUrl,
+    gatewayUrls,
     startupMs: Math.round(performance.now() - started),
     pids,
     restarts,
@@ -259,7 +290,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     async kill(service, signal = "SIGKILL") {
       held.add(service);
       try {
-        children[service].kill(signal);
+        children[service]!.kill(signal);
       } catch { /* already gone */ }
       await exited[service];
     },
