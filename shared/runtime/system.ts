@@ -217,7 +217,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       timers.add(timer);
     });
   };
-  for (const name of names) spawn(name);
+  // The first replicas migrate the databases; the others start once they are up.
+  for (const name of names.slice(0, SERVICES.length)) spawn(name);
   const stop = async () => {
     stopping = true;
     for (const timer of timers) clearTimeout(timer);
@@ -241,29 +242,38 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   const gatewayUrls = portSets.map((p) => `${https ? "https" : "http"}://127.0.0.1:${p.gateway}`);
   const gatewayUrl = gatewayUrls[0]!;
-  const checks = portSets.flatMap((ports, i) => [
+  const checksOf = (ports: SystemPorts, i: number) => [
     { url: `${gatewayUrls[i]}/health`, client },
     { url: `http://127.0.0.1:${ports.projector}/health` },
     { url: `http://127.0.0.1:${ports.saga}/health` },
-  ]);
-  const early = Promise.race(
-    (Object.keys(exited) as ProcessName[]).map((name) =>
-      exited[name]!.then((status) => ({ name, status }))
-    ),
-  );
+  ];
   let failure: string | undefined;
-  early.then(({ name, status }) => {
-    if (!stopping && !supervising) failure = `service "${name}" exited with code ${status.code}`;
-  });
-  for (;;) {
-    if (failure) break;
-    const results = await Promise.all(checks.map((check) => healthy(check.url, check.client)));
-    if (results.every(Boolean)) break;
-    if (Date.now() > deadline) {
-      failure = "services were not healthy within the start-up timeout";
-      break;
+  const watchExits = (started: ProcessName[]) =>
+    Promise.race(started.map((name) => exited[name]!.then((status) => ({ name, status }))))
+      .then(({ name, status }) => {
+        if (!stopping && !supervising) {
+          failure ??= `service "${name}" exited with code ${status.code}`;
+        }
+      });
+  const waitHealthy = async (checks: ReturnType<typeof checksOf>) => {
+    for (;;) {
+      if (failure) return;
+      const results = await Promise.all(checks.map((check) => healthy(check.url, check.client)));
+      if (results.every(Boolean)) return;
+      if (Date.now() > deadline) {
+        failure = "services were not healthy within the start-up timeout";
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  };
+  watchExits(names.slice(0, SERVICES.length));
+  await waitHealthy(checksOf(options.ports, 0));
+  if (!failure && portSets.length > 1) {
+    const rest = names.slice(SERVICES.length);
+    for (const name of rest) spawn(name);
+    watchExits(rest);
+    await waitHealthy(portSets.slice(1).flatMap((ports, i) => checksOf(ports, i + 1)));
   }
   client?.close();
   if (failure) {
