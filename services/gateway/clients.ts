@@ -72,8 +72,12 @@ function withConsistencyDeadlines<S extends ServiceContract>(
 }
 
 /**
- * Connects to the command and query services. Each service's circuit closes
- * as soon as its health Watch reports it SERVING again after an outage.
+ * Connects to the command and query services. Each address names one
+ * replica, a list of them or a DNS name (see serviceTarget): calls are spread
+ * round-robin over the replicas that are connected, and a call lost with one
+ * replica is retried on another. Each service's circuit closes as soon as its
+ * health Watch reports it SERVING again after an outage (SERVING while any
+ * replica serves).
  */
 export function createClients(
   commandAddress: string,

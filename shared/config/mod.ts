@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { addressProblem } from "./address.ts";
 import { describeValue } from "./_secrets.ts";
 
 export { isSecretVariable, maskUrlCredentials } from "./_secrets.ts";
@@ -56,5 +57,12 @@ export const postgresUrlVar = z.string().regex(
   "must be a postgres:// or postgresql:// URL",
 );
 
-/** A host:port address. */
-export const addressVar = z.string().regex(/^[^\s:]+:\d+$/, "must be host:port");
+/**
+ * Where a gRPC service is: `host:port`, a comma-separated list of
+ * `ip:port` replicas (`127.0.0.1:50051,127.0.0.1:50061`), or a DNS name
+ * whose records are the replicas (`dns:///command.cqrs.svc:50051`).
+ */
+export const addressVar = z.string().superRefine((value, ctx) => {
+  const problem = addressProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});

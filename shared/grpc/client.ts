@@ -14,6 +14,7 @@ import { fromServiceError } from "./status.ts";
 import type { ServicePolicy } from "./resilience.ts";
 import { clientChannel, type ClientTls } from "./tls.ts";
 import { parseWith } from "./validate.ts";
+import { roundRobin, serviceTarget } from "./targets.ts";
 
 /** Default deadlines by kind of call, in milliseconds. */
 export interface Deadlines {
@@ -34,17 +35,25 @@ export interface ClientOptions {
   tls?: ClientTls;
 }
 
-/** Reconnect quickly after a service restarts, instead of grpc-js's default two-minute back-off. */
+/**
+ * Reconnect quickly after a service restarts, instead of grpc-js's default
+ * two-minute back-off, and spread calls over the service's replicas. A call
+ * lost with a replica's connection fails UNAVAILABLE; the service policy
+ * retries it, and the retry is picked among the replicas still connected.
+ */
 const channelOptions: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 100,
   "grpc.max_reconnect_backoff_ms": 2000,
   "grpc.enable_retries": 0,
+  ...roundRobin,
 };
 
 /**
- * A typed client for a contract at `host:port`. Inputs are validated before
- * they are sent and outputs after they arrive; server errors come back as the
- * AppError the server raised, and an unreachable server as UnavailableError.
+ * A typed client for a contract at `address`: `host:port`, a list of
+ * `ip:port` replicas, or `dns:///name:port` (see {@link serviceTarget}).
+ * Inputs are validated before they are sent and outputs after they arrive;
+ * server errors come back as the AppError the server raised, and an
+ * unreachable server as UnavailableError.
  */
 export function createClient<S extends ServiceContract>(
   contract: S,
@@ -57,7 +66,7 @@ export function createClient<S extends ServiceContract>(
   );
   const channel = clientChannel(address, options.tls);
   const raw = new Ctor(
-    address,
+    serviceTarget(address).target,
     channel.credentials,
     { ...channelOptions, ...channel.options },
   ) as unknown as Record<
@@ -111,20 +120,57 @@ export function createClient<S extends ServiceContract>(
 /** Serving status of a gRPC service, by the standard health protocol. */
 export type HealthStatus = "SERVING" | "NOT_SERVING" | "UNKNOWN" | "UNREACHABLE";
 
+const rank: Record<HealthStatus, number> = {
+  SERVING: 3,
+  NOT_SERVING: 2,
+  UNKNOWN: 1,
+  UNREACHABLE: 0,
+};
+
+/**
+ * The status of a service from its replicas' statuses: SERVING when at least
+ * one serves, since calls go to the replicas that do; otherwise the most
+ * telling of the others. No replica at all is UNREACHABLE.
+ */
+export function combinedHealth(statuses: readonly HealthStatus[]): HealthStatus {
+  return statuses.reduce<HealthStatus>(
+    (best, s) => rank[s] > rank[best] ? s : best,
+    "UNREACHABLE",
+  );
+}
+
 /**
  * Asks a server's standard health service how it is; never throws. A server
  * that refuses the connection (plaintext against TLS, no client certificate
- * under mutual TLS) is UNREACHABLE.
+ * under mutual TLS) is UNREACHABLE. For a list of replicas each is asked, and
+ * the answer is their {@link combinedHealth}; behind a DNS name, one replica
+ * that answers is asked.
  */
-export function checkHealth(
+export async function checkHealth(
   address: string,
   timeoutMs = 1000,
   service = "",
   tls?: ClientTls,
 ): Promise<HealthStatus> {
+  const { replicas } = serviceTarget(address);
+  if (replicas.length === 1) return await checkOne(address, timeoutMs, service, tls);
+  return combinedHealth(
+    await Promise.all(replicas.map((replica) => checkOne(replica, timeoutMs, service, tls))),
+  );
+}
+
+function checkOne(
+  address: string,
+  timeoutMs: number,
+  service: string,
+  tls?: ClientTls,
+): Promise<HealthStatus> {
   const Ctor = grpc.makeGenericClientConstructor(healthService, "grpc.health.v1.Health");
   const channel = clientChannel(address, tls);
-  const client = new Ctor(address, channel.credentials, channel.options) as unknown as
+  const client = new Ctor(serviceTarget(address).target, channel.credentials, {
+    ...channel.options,
+    ...roundRobin,
+  }) as unknown as
     & grpc.Client
     & {
       check(
@@ -134,10 +180,15 @@ export function checkHealth(
       ): void;
     };
   return new Promise<HealthStatus>((resolve) => {
-    client.check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+    try {
+      client.check({ service }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        client.close();
+        if (err) resolve(err.code === grpc.status.NOT_FOUND ? "UNKNOWN" : "UNREACHABLE");
+        else resolve((res.status as HealthStatus) ?? "UNKNOWN");
+      });
+    } catch {
       client.close();
-      if (err) resolve(err.code === grpc.status.NOT_FOUND ? "UNKNOWN" : "UNREACHABLE");
-      else resolve((res.status as HealthStatus) ?? "UNKNOWN");
-    });
+      resolve("UNREACHABLE");
+    }
   });
 }

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
-import type { HealthStatus } from "./client.ts";
+import { combinedHealth, type HealthStatus } from "./client.ts";
+import { roundRobin, serviceTarget } from "./targets.ts";
 import { clientChannel, type ClientTls } from "./tls.ts";
 
 /** A live view of a service's health, from the standard `grpc.health.v1.Health/Watch` stream. */
@@ -36,18 +37,59 @@ type WatchClient = grpc.Client & {
 };
 
 /**
- * Follows a server's health over one long-lived Watch stream, so a change is
- * known the moment the server reports it (a restart, a database that comes
- * back), not at the next poll. A broken stream counts as UNREACHABLE and is
- * opened again with a short back-off. Never throws.
+ * Follows a service's health over long-lived Watch streams, so a change is
+ * known the moment a server reports it (a restart, a database that comes
+ * back), not at the next poll. For a list of replicas each one is watched and
+ * the status is their {@link combinedHealth}: SERVING while at least one
+ * serves. Behind a DNS name the stream goes to one replica that answers, and
+ * moves to another when that one goes. Never throws.
  */
 export function watchHealth(address: string, options: HealthWatchOptions = {}): HealthWatch {
+  const { replicas } = serviceTarget(address);
+  if (replicas.length === 1) return watchOne(address, options);
+  const watches = replicas.map((replica) => watchOne(replica, options));
+  const listeners = new Set<(status: HealthStatus, previous: HealthStatus) => void>();
+  const current = () => combinedHealth(watches.map((w) => w.status));
+  let status = current();
+  for (const watch of watches) {
+    watch.onChange(() => {
+      const next = current();
+      if (next === status) return;
+      const previous = status;
+      status = next;
+      for (const listener of [...listeners]) {
+        try {
+          listener(next, previous);
+        } catch { /* a listener's failure is its own */ }
+      }
+    });
+  }
+  return {
+    get status() {
+      return status;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop() {
+      watches.forEach((w) => w.stop());
+      listeners.clear();
+    },
+  };
+}
+
+/**
+ * One Watch stream to `address`. A broken stream counts as UNREACHABLE and is
+ * opened again with a short back-off.
+ */
+function watchOne(address: string, options: HealthWatchOptions): HealthWatch {
   const Ctor = grpc.makeGenericClientConstructor(healthService, "grpc.health.v1.Health");
   const channel = clientChannel(address, options.tls);
   const client = new Ctor(
-    address,
+    serviceTarget(address).target,
     channel.credentials,
-    { ...channel.options, ...channelOptions },
+    { ...channel.options, ...channelOptions, ...roundRobin },
   ) as unknown as WatchClient;
   const listeners = new Set<(status: HealthStatus, previous: HealthStatus) => void>();
   const firstRetryMs = options.retryMs ?? 100;

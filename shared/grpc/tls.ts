@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { isIP } from "node:net";
-import { checkServerIdentity } from "node:tls";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { z } from "zod";
 import {
@@ -9,6 +9,7 @@ import {
   privateKeyFileVar,
   type ReportIssue,
 } from "@shared/config/tls.ts";
+import { serviceTarget } from "./targets.ts";
 
 /** TLS of a gRPC server, as PEM text. */
 export interface ServerTls {
@@ -49,17 +50,12 @@ export interface ClientChannel {
   options: grpc.ChannelOptions;
 }
 
-/** Host part of `host:port` or `[v6]:port`. */
-function hostOf(address: string): string {
-  const host = address.slice(0, address.lastIndexOf(":"));
-  return host.startsWith("[") ? host.slice(1, -1) : host;
-}
-
 /** Channels made per settings object, so clients of one service share their connection. */
 const channels = new WeakMap<ClientTls, Map<string, ClientChannel>>();
 
 /**
- * Credentials for calling `address`: plaintext without `tls`. Deno's TLS
+ * Credentials for calling `address` (one replica or several, see
+ * {@link serviceTarget}): plaintext without `tls`. Deno's TLS
  * refuses an IP address as the server name (SNI), so for an IP address the
  * SNI is a placeholder and the certificate is still checked against the IP
  * itself (its subjectAltName must list it).
@@ -70,13 +66,19 @@ export function clientChannel(address: string, tls?: ClientTls): ClientChannel {
   if (!byAddress) channels.set(tls, byAddress = new Map());
   const known = byAddress.get(address);
   if (known) return known;
-  const host = hostOf(address);
-  const ip = isIP(host) !== 0;
+  const { hosts } = serviceTarget(address);
+  const ip = hosts.every((host) => isIP(host) !== 0);
+  // Which replica of a list a connection reached is not known here: a
+  // certificate naming any of them is one of the service's own.
+  const identify = (_name: string, cert: PeerCertificate) => {
+    const results = hosts.map((host) => checkServerIdentity(host, cert));
+    return results.some((r) => r === undefined) ? undefined : results[0];
+  };
   const credentials = grpc.credentials.createSsl(
     Buffer.from(tls.ca),
     tls.key ? Buffer.from(tls.key) : null,
     tls.cert ? Buffer.from(tls.cert) : null,
-    ip ? { checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert) } : {},
+    ip ? { checkServerIdentity: identify } : {},
   );
   const channel = {
     credentials,

@@ -46,11 +46,24 @@ export const OPTIONAL_SERVICES = ["relay"] as const;
 /** One of the services. */
 export type ServiceName = typeof SERVICES[number] | typeof OPTIONAL_SERVICES[number];
 
+/**
+ * One process of a system: a service's first replica goes by the service's
+ * name, its further ones by the name and their number (`command.2`).
+ */
+export type ProcessName = ServiceName | `${ServiceName}.${number}`;
+
 /** Options of {@link startSystem}. */
 export interface SystemOptions {
   eventStoreUrl: string;
   readModelUrl: string;
   ports: SystemPorts;
+  /**
+   * Ports of further replicas: each entry starts one more process of every
+   * service, on those ports. The gateways balance over every command and
+   * query replica (COMMAND_SERVICE_ADDRESS and QUERY_SERVICE_ADDRESS list
+   * them all); the projectors and saga workers share their work by leases.
+   */
+  replicas?: SystemPorts[];
   /** Extra environment for every service. */
   env?: Record<string, string>;
   /** Where the services' logs go; default inherit. */
@@ -77,18 +90,20 @@ export interface SystemOptions {
 export interface RunningSystem {
   /** `http://127.0.0.1:<port>`, or `https://` when GATEWAY_TLS_CERT is set. */
   gatewayUrl: string;
+  /** The URL of every gateway replica, {@link gatewayUrl} first. */
+  gatewayUrls: string[];
   /** Milliseconds from spawning to all healthy. */
   startupMs: number;
-  /** Process ids by service, current: a restarted service has a new one; an optional one's only when it runs. */
-  readonly pids: Readonly<Record<ServiceName, number>>;
-  /** Restarts by the supervisor so far, by service. */
-  readonly restarts: Readonly<Record<ServiceName, number>>;
+  /** Process ids by process, current: a restarted process has a new one. */
+  readonly pids: Readonly<Record<ProcessName, number>>;
+  /** Restarts by the supervisor so far, by process. */
+  readonly restarts: Readonly<Record<ProcessName, number>>;
   /** Sends SIGTERM, waits up to 10 s, then SIGKILL; resolves when all have exited. */
   stop(): Promise<void>;
-  /** Kills one service (for failure tests) and waits for it to exit; it is not restarted. */
-  kill(service: ServiceName, signal?: Deno.Signal): Promise<void>;
-  /** Starts a killed service again, with the same ports and environment; does not wait for health. */
-  restart(service: ServiceName): void;
+  /** Kills one process (for failure tests) and waits for it to exit; it is not restarted. */
+  kill(process: ProcessName, signal?: Deno.Signal): Promise<void>;
+  /** Starts a killed process again, with the same ports and environment; does not wait for health. */
+  restart(process: ProcessName): void;
 }
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -100,8 +115,10 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
  * and query services alike: they must verify tokens the same way), then the
  * addresses below, then `options.env`, also given to every service.
  */
-function serviceEnv(options: SystemOptions): Record<string, string> {
-  const { ports } = options;
+function serviceEnv(options: SystemOptions, ports: SystemPorts): Record<string, string> {
+  const all = [options.ports, ...options.replicas ?? []];
+  const list = (pick: (p: SystemPorts) => number) =>
+    all.map((p) => `127.0.0.1:${pick(p)}`).join(",");
   return {
     EVENT_STORE_URL: options.eventStoreUrl,
     READ_MODEL_URL: options.readModelUrl,
@@ -112,8 +129,8 @@ function serviceEnv(options: SystemOptions): Record<string, string> {
     SAGA_HTTP_PORT: String(ports.saga),
     COMMAND_METRICS_PORT: String(ports.commandMetrics),
     QUERY_METRICS_PORT: String(ports.queryMetrics),
-    COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
-    QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
+    COMMAND_SERVICE_ADDRESS: list((p) => p.command),
+    QUERY_SERVICE_ADDRESS: list((p) => p.query),
     RELAY_HTTP_PORT: String(ports.relay ?? DEFAULT_PORTS.relay),
     ...options.env,
   };
@@ -146,9 +163,21 @@ export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void
  * Deno processes, as they run in production, and waits until all are healthy.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
-  const env = serviceEnv(options);
+  const portSets = [options.ports, ...options.replicas ?? []];
+  const env = serviceEnv(options, options.ports);
   // The services inherit this process's environment, then get `env` on top.
   const setting = (name: string) => env[name] || Deno.env.get(name) || undefined;
+  const running: ServiceName[] = [...SERVICES];
+  if (setting("NATS_URL")) running.splice(running.indexOf("gateway"), 0, "relay");
+  const processes = portSets.flatMap((ports, i) =>
+    running.map((service) => ({
+      name: (i === 0 ? service : `${service}.${i + 1}`) as ProcessName,
+      service,
+      env: serviceEnv(options, ports),
+    }))
+  );
+  const names = processes.map((p) => p.name);
+  const byName = new Map(processes.map((p) => [p.name, p]));
   const https = Boolean(setting("GATEWAY_TLS_CERT"));
   let client: Deno.HttpClient | undefined;
   if (https) {
@@ -165,38 +194,38 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const output = options.output ?? "inherit";
   const log = options.log ?? ((line: string) => console.log(`[supervisor] ${line}`));
   const started = performance.now();
-  const children = {} as Record<ServiceName, Deno.ChildProcess>;
-  const exited = {} as Record<ServiceName, Promise<Deno.CommandStatus>>;
+  const children = {} as Record<ProcessName, Deno.ChildProcess>;
+  const exited = {} as Record<ProcessName, Promise<Deno.CommandStatus>>;
   const backoffOptions = typeof options.supervise === "object" ? options.supervise : {};
-  const running: ServiceName[] = [...SERVICES];
-  if (setting("NATS_URL")) running.splice(running.indexOf("gateway"), 0, "relay");
   const backoffs = Object.fromEntries(
-    running.map((name) => [name, new RestartBackoff(backoffOptions)]),
-  ) as Record<ServiceName, RestartBackoff>;
-  const held = new Set<ServiceName>();
+    names.map((name) => [name, new RestartBackoff(backoffOptions)]),
+  ) as Record<ProcessName, RestartBackoff>;
+  const held = new Set<ProcessName>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let supervising = false;
   let stopping = false;
 
-  const spawn = (service: ServiceName) => {
+  const spawn = (service: ProcessName) => {
+    const proc = byName.get(service);
+    if (!proc) throw new Error(`no process "${service}" in this system`);
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", `services/${service}/main.ts`],
+      args: ["run", "--allow-all", `services/${proc.service}/main.ts`],
       cwd: root,
-      env,
+      env: proc.env,
       stdin: "null",
       stdout: output,
       stderr: output,
     }).spawn();
     children[service] = child;
     exited[service] = child.status;
-    backoffs[service].started();
+    backoffs[service]!.started();
     child.status.then((status) => {
       if (!supervising || stopping || held.has(service) || children[service] !== child) return;
-      const delay = backoffs[service].next();
+      const delay = backoffs[service]!.next();
       const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
       log(
         `service "${service}" (pid ${child.pid}) exited with ${how}; restarting in ${delay} ms (restart ${
-          backoffs[service].restarts
+          backoffs[service]!.restarts
         })`,
       );
       const timer = setTimeout(() => {
@@ -208,11 +237,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       timers.add(timer);
     });
   };
-  for (const service of running) spawn(service);
+  // The first replicas migrate the databases; the others start once they are up.
+  for (const name of names.slice(0, running.length)) spawn(name);
   const stop = async () => {
     stopping = true;
     for (const timer of timers) clearTimeout(timer);
-    const all = Object.entries(children) as [ServiceName, Deno.ChildProcess][];
+    const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
     for (const [, child] of all) {
       try {
         child.kill("SIGTERM");
@@ -230,33 +260,43 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  const gatewayUrl = `${https ? "https" : "http"}://127.0.0.1:${options.ports.gateway}`;
-  const checks = [
-    { url: `${gatewayUrl}/health`, client },
-    { url: `http://127.0.0.1:${options.ports.projector}/health` },
-    { url: `http://127.0.0.1:${options.ports.saga}/health` },
+  const gatewayUrls = portSets.map((p) => `${https ? "https" : "http"}://127.0.0.1:${p.gateway}`);
+  const gatewayUrl = gatewayUrls[0]!;
+  const checksOf = (ports: SystemPorts, i: number) => [
+    { url: `${gatewayUrls[i]}/health`, client },
+    { url: `http://127.0.0.1:${ports.projector}/health` },
+    { url: `http://127.0.0.1:${ports.saga}/health` },
     ...(running.includes("relay")
-      ? [{ url: `http://127.0.0.1:${options.ports.relay ?? DEFAULT_PORTS.relay}/health` }]
+      ? [{ url: `http://127.0.0.1:${ports.relay ?? DEFAULT_PORTS.relay}/health` }]
       : []),
   ];
-  const early = Promise.race(
-    (Object.keys(exited) as (ServiceName)[]).map((name) =>
-      exited[name].then((status) => ({ name, status }))
-    ),
-  );
   let failure: string | undefined;
-  early.then(({ name, status }) => {
-    if (!stopping && !supervising) failure = `service "${name}" exited with code ${status.code}`;
-  });
-  for (;;) {
-    if (failure) break;
-    const results = await Promise.all(checks.map((check) => healthy(check.url, check.client)));
-    if (results.every(Boolean)) break;
-    if (Date.now() > deadline) {
-      failure = "services were not healthy within the start-up timeout";
-      break;
+  const watchExits = (started: ProcessName[]) =>
+    Promise.race(started.map((name) => exited[name]!.then((status) => ({ name, status }))))
+      .then(({ name, status }) => {
+        if (!stopping && !supervising) {
+          failure ??= `service "${name}" exited with code ${status.code}`;
+        }
+      });
+  const waitHealthy = async (checks: ReturnType<typeof checksOf>) => {
+    for (;;) {
+      if (failure) return;
+      const results = await Promise.all(checks.map((check) => healthy(check.url, check.client)));
+      if (results.every(Boolean)) return;
+      if (Date.now() > deadline) {
+        failure = "services were not healthy within the start-up timeout";
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  };
+  watchExits(names.slice(0, running.length));
+  await waitHealthy(checksOf(options.ports, 0));
+  if (!failure && portSets.length > 1) {
+    const rest = names.slice(running.length);
+    for (const name of rest) spawn(name);
+    watchExits(rest);
+    await waitHealthy(portSets.slice(1).flatMap((ports, i) => checksOf(ports, i + 1)));
   }
   client?.close();
   if (failure) {
@@ -264,17 +304,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     throw new Error(`Cannot start the system: ${failure}`);
   }
   supervising = options.supervise !== false;
-  const pids = {} as Record<ServiceName, number>;
-  const restarts = {} as Record<ServiceName, number>;
-  for (const service of running) {
-    Object.defineProperty(pids, service, { enumerable: true, get: () => children[service].pid });
+  const pids = {} as Record<ProcessName, number>;
+  const restarts = {} as Record<ProcessName, number>;
+  for (const service of names) {
+    Object.defineProperty(pids, service, { enumerable: true, get: () => children[service]!.pid });
     Object.defineProperty(restarts, service, {
       enumerable: true,
-      get: () => backoffs[service].restarts,
+      get: () => backoffs[service]!.restarts,
     });
   }
   return {
     gatewayUrl,
+    gatewayUrls,
     startupMs: Math.round(performance.now() - started),
     pids,
     restarts,
@@ -282,13 +323,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     async kill(service, signal = "SIGKILL") {
       held.add(service);
       try {
-        children[service].kill(signal);
+        children[service]!.kill(signal);
       } catch { /* already gone */ }
       await exited[service];
     },
     restart(service) {
       if (stopping) throw new Error("the system is stopping");
-      if (!running.includes(service)) throw new Error(`service "${service}" is not configured`);
       held.delete(service);
       spawn(service);
     },

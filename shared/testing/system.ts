@@ -6,8 +6,30 @@ import { freeSystemPorts } from "./ports.ts";
 export interface TestSystem extends RunningSystem {
   db: TestDatabases;
   ports: SystemPorts;
+  /** Ports of the further replicas, one set each. */
+  replicaPorts: SystemPorts[];
   /** Stops every service, then drops the databases. */
   close(): Promise<void>;
+}
+
+/** Options of {@link startTestSystem}. */
+export interface TestSystemOptions {
+  /** Processes of every service; default 1. */
+  replicas?: number;
+}
+
+/** `count` sets of system ports, no port in two of them. */
+function distinctPortSets(count: number): SystemPorts[] {
+  const sets: SystemPorts[] = [];
+  const taken = new Set<number>();
+  while (sets.length < count) {
+    const ports = freeSystemPorts();
+    const values = Object.values(ports);
+    if (values.some((p) => taken.has(p))) continue;
+    values.forEach((p) => taken.add(p));
+    sets.push(ports);
+  }
+  return sets;
 }
 
 /**
@@ -15,14 +37,21 @@ export interface TestSystem extends RunningSystem {
  * databases and free ports, with their output discarded and `LOG_LEVEL=warn`
  * unless `env` says otherwise.
  */
-export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  env: Record<string, string> = {},
+  options: TestSystemOptions = {},
+): Promise<TestSystem> {
   const db = await createTestDatabases();
-  const ports = freeSystemPorts();
+  const [ports, ...replicaPorts] = distinctPortSets(Math.max(1, options.replicas ?? 1)) as [
+    SystemPorts,
+    ...SystemPorts[],
+  ];
   try {
     const system = await startSystem({
       eventStoreUrl: db.eventStoreUrl,
       readModelUrl: db.readModelUrl,
       ports,
+      ...(replicaPorts.length > 0 ? { replicas: replicaPorts } : {}),
       output: Deno.env.get("TEST_SYSTEM_OUTPUT") === "inherit" ? "inherit" : "null",
       env: { LOG_LEVEL: "warn", ...env },
     });
@@ -30,6 +59,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
       ...system,
       db,
       ports,
+      replicaPorts,
       async close() {
         await system.stop();
         await db.drop();
