@@ -134,13 +134,16 @@ Deno.test("the relay publishes every event once, in order per aggregate, across 
 
     const second = spawnRelay(db, stream, prefix);
     children.add(second);
-    const [last] = await db.eventStore<{ head: string }[]>`
-      SELECT max(id)::text AS head FROM events`;
-    const head = last?.head;
+    // The head in the global order, (transaction, id): with concurrent appends the
+    // greatest id need not be the last event, so max(id) is no head to wait for.
+    const [last] = await db.eventStore<{ tx: string; head: string }[]>`
+      SELECT transaction_id::text AS tx, id::text AS head FROM events
+      ORDER BY transaction_id DESC, id DESC LIMIT 1`;
     await until("the checkpoint at the head", async () => {
-      const [row] = await db.eventStore<{ position: string }[]>`
-        SELECT position::text FROM relay_checkpoints WHERE name = 'integration_relay'`;
-      return row?.position === head;
+      const [row] = await db.eventStore<{ tx: string; position: string }[]>`
+        SELECT transaction_id::text AS tx, position::text FROM relay_checkpoints
+        WHERE name = 'integration_relay'`;
+      return row?.tx === last?.tx && row?.position === last?.head;
     });
     second.kill("SIGTERM");
     await second.status;
