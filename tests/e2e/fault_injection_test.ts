@@ -178,6 +178,9 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
     READ_MODEL_URL: "",
     DATABASE_URL: "",
     LOG_LEVEL: Deno.env.get("FAULT_TEST_VERBOSE") ? "warn" : "error",
+    // A first write after the database restarts can wait on a connection the old server
+    // dropped; a shorter deadline lets the client retry it (same key) within the bound.
+    GRPC_COMMAND_DEADLINE_MS: "2000",
   };
   const url = `http://127.0.0.1:${ports.gateway}`;
   let dev: Dev | undefined;
