@@ -28,7 +28,7 @@ import { EventStore } from "@shared/event_store/mod.ts";
 import { startSystem } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { signToken } from "../services/gateway/auth.ts";
+import { benchCatalogue } from "./bench/catalogue.ts";
 import { categories, load, products } from "../services/command/aggregate.ts";
 import { storedOutcome } from "../services/command/command_results.ts";
 import { commit } from "../services/command/commit.ts";
@@ -103,16 +103,11 @@ async function endToEnd(
     env,
   });
   try {
-    const token = await signToken({ sub: "bench", roles: ["admin"] }, { secret });
-    const auth = { authorization: `Bearer ${token}` };
-    const category = await gql<{ createCategory: { id: string } }>(
+    const { auth, categoryId } = await benchCatalogue(
       system.gatewayUrl,
-      `mutation { createCategory(input: {name: "Breakdown ${crypto.randomUUID()}"}) { id } }`,
-      {},
-      auth,
+      secret,
+      `Breakdown ${crypto.randomUUID()}`,
     );
-    if (category.errors) throw new Error(JSON.stringify(category.errors));
-    const categoryId = category.data!.createCategory.id;
     await sequential(system.gatewayUrl, auth, categoryId, WARMUP, "Warm-up");
     // Let the projector and the saga worker finish what the warm-up gave them.
     await new Promise((r) => setTimeout(r, 1000));

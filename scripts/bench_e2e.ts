@@ -29,7 +29,7 @@ import { migrate } from "@shared/db/migrate.ts";
 import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { signToken } from "../services/gateway/auth.ts";
+import { benchCatalogue } from "./bench/catalogue.ts";
 import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
 import { CpuMeter, postmasterPids, TreeCpuMeter } from "./bench/cpu.ts";
 import { benchServers } from "./bench/servers.ts";
@@ -140,16 +140,7 @@ try {
   helpers.push(uncached);
   await waitHealthy(uncached.url.replace("/graphql", ""));
 
-  const token = await signToken({ sub: "bench", roles: ["admin"] }, { secret });
-  const auth = { authorization: `Bearer ${token}` };
-  const category = await gql<{ createCategory: { id: string } }>(
-    system.gatewayUrl,
-    `mutation { createCategory(input: {name: "Benchmark"}) { id } }`,
-    {},
-    auth,
-  );
-  if (category.errors) throw new Error(JSON.stringify(category.errors));
-  const categoryId = category.data!.createCategory.id;
+  const { auth, categoryId } = await benchCatalogue(system.gatewayUrl, secret);
   const create =
     `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name price } }`;
   const ids: string[] = [];

@@ -24,7 +24,7 @@ import { createClient } from "@shared/grpc/mod.ts";
 import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { signToken } from "../services/gateway/auth.ts";
+import { benchCatalogue } from "./bench/catalogue.ts";
 import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
 import { CpuMeter } from "./bench/cpu.ts";
 import { benchServers } from "./bench/servers.ts";
@@ -214,18 +214,8 @@ try {
   const cachedUrl = system.gatewayUrl;
   const uncachedUrl = `http://127.0.0.1:${uncachedPort}`;
   await waitHealthy(uncachedUrl);
-  const token = await signToken({ sub: "bench", roles: ["admin"] }, { secret });
-  const auth = { authorization: `Bearer ${token}` };
-
   // A catalogue to read: one category, PRODUCTS products, all projected.
-  const category = await gql<{ createCategory: { id: string } }>(
-    cachedUrl,
-    `mutation { createCategory(input: {name: "Benchmark"}) { id } }`,
-    {},
-    auth,
-  );
-  if (category.errors) throw new Error(JSON.stringify(category.errors));
-  const categoryId = category.data!.createCategory.id;
+  const { auth, categoryId } = await benchCatalogue(cachedUrl, secret);
   const createProduct =
     `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name price } }`;
   const ids: string[] = [];
