@@ -16,3 +16,23 @@ export function freeSystemPorts(): SystemPorts {
   ];
   return { gateway, command, query, projector, saga, commandMetrics, queryMetrics };
 }
+
+/**
+ * The environment of a `deno task dev` under test: its own data folder and
+ * ports, and no database URLs, so it starts its embedded PostgreSQL.
+ */
+export function devEnv(ports: SystemPorts, dataDir: string): Record<string, string> {
+  return {
+    DEV_DATA_DIR: dataDir,
+    GATEWAY_PORT: String(ports.gateway),
+    COMMAND_PORT: String(ports.command),
+    QUERY_PORT: String(ports.query),
+    PROJECTOR_HTTP_PORT: String(ports.projector),
+    SAGA_HTTP_PORT: String(ports.saga),
+    COMMAND_METRICS_PORT: String(ports.commandMetrics),
+    QUERY_METRICS_PORT: String(ports.queryMetrics),
+    EVENT_STORE_URL: "",
+    READ_MODEL_URL: "",
+    DATABASE_URL: "",
+  };
+}

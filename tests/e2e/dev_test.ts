@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { freeSystemPorts } from "@shared/testing/ports.ts";
+import { devEnv, freeSystemPorts } from "@shared/testing/ports.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -63,19 +63,7 @@ function postgresRunningIn(dataDir: string): boolean {
 Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanly and keeps its data", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "cqrs-dev-test-" });
   const ports = freeSystemPorts();
-  const env: Record<string, string> = {
-    DEV_DATA_DIR: dataDir,
-    GATEWAY_PORT: String(ports.gateway),
-    COMMAND_PORT: String(ports.command),
-    QUERY_PORT: String(ports.query),
-    PROJECTOR_HTTP_PORT: String(ports.projector),
-    SAGA_HTTP_PORT: String(ports.saga),
-    COMMAND_METRICS_PORT: String(ports.commandMetrics),
-    QUERY_METRICS_PORT: String(ports.queryMetrics),
-    EVENT_STORE_URL: "",
-    READ_MODEL_URL: "",
-    DATABASE_URL: "",
-  };
+  const env = devEnv(ports, dataDir);
   const url = `http://127.0.0.1:${ports.gateway}`;
   const started: Deno.ChildProcess[] = [];
   try {

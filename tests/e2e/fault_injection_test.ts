@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { freeSystemPorts } from "@shared/testing/ports.ts";
+import { devEnv, freeSystemPorts } from "@shared/testing/ports.ts";
 import { bearer } from "@shared/testing/auth.ts";
 
 // The whole system as `deno task dev` runs it (embedded PostgreSQL, five
@@ -166,17 +166,7 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
   const dataDir = await Deno.makeTempDir({ prefix: "cqrs-fault-test-" });
   const ports = freeSystemPorts();
   const env: Record<string, string> = {
-    DEV_DATA_DIR: dataDir,
-    GATEWAY_PORT: String(ports.gateway),
-    COMMAND_PORT: String(ports.command),
-    QUERY_PORT: String(ports.query),
-    PROJECTOR_HTTP_PORT: String(ports.projector),
-    SAGA_HTTP_PORT: String(ports.saga),
-    COMMAND_METRICS_PORT: String(ports.commandMetrics),
-    QUERY_METRICS_PORT: String(ports.queryMetrics),
-    EVENT_STORE_URL: "",
-    READ_MODEL_URL: "",
-    DATABASE_URL: "",
+    ...devEnv(ports, dataDir),
     LOG_LEVEL: Deno.env.get("FAULT_TEST_VERBOSE") ? "warn" : "error",
     // A first write after the database restarts can wait on a connection the old server
     // dropped; a shorter deadline lets the client retry it (same key) within the bound.
