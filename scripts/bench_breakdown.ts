@@ -29,7 +29,7 @@ import { startSystem } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
 import { benchCatalogue } from "./bench/catalogue.ts";
-import { categories, load, products } from "../services/command/aggregate.ts";
+import { categories, load, products } from "@shared/application/aggregates.ts";
 import { storedOutcome } from "../services/command/command_results.ts";
 import { commit } from "../services/command/commit.ts";
 import { commandDeps } from "../services/command/deps.ts";

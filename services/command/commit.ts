@@ -1,6 +1,6 @@
 import { countEventsPublished } from "@shared/observability/mod.ts";
 import type { AppendEffects, AppendResult, EventStore } from "@shared/event_store/mod.ts";
-import type { DomainEvent } from "./aggregate.ts";
+import type { DomainEvent } from "@shared/application/aggregates.ts";
 import { storedOutcome } from "./command_results.ts";
 import { canonicalJson, type Envelope } from "./envelope.ts";
 

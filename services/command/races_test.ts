@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AppError } from "@shared/errors/mod.ts";
-import { categories, load, products } from "./aggregate.ts";
+import { categories, load, products } from "@shared/application/aggregates.ts";
 import { commandMeta, startTestService } from "./_testing.ts";
 
 /** Settles calls and sorts them: results, and refusals by code. */

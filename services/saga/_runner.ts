@@ -19,7 +19,7 @@ import {
 } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { countSaga } from "@shared/observability/mod.ts";
-import { load, sagas } from "../command/aggregate.ts";
+import { load, sagas } from "@shared/application/aggregates.ts";
 import type { CommandDeps } from "../command/deps.ts";
 import { Dispatcher } from "./_dispatcher.ts";
 import { KeyedLock } from "@shared/runtime/keyed_lock.ts";

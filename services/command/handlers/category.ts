@@ -3,7 +3,7 @@ import * as category from "@shared/domain/category/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
-import { categories, fold, load, requireFreeId } from "../aggregate.ts";
+import { categories, fold, load, requireFreeId } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type Envelope, envelopeOf } from "../envelope.ts";

@@ -2,7 +2,7 @@ import * as category from "@shared/domain/category/mod.ts";
 import * as product from "@shared/domain/product/mod.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { ConflictError } from "@shared/errors/mod.ts";
-import { categories, load, products } from "../aggregate.ts";
+import { categories, load, products } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit, type Write } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import type { Envelope } from "../envelope.ts";

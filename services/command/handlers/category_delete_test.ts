@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { categories, load, products } from "../aggregate.ts";
+import { categories, load, products } from "@shared/application/aggregates.ts";
 import { assertRefused, commandMeta, startTestService } from "../_testing.ts";
 
 Deno.test("deleteCategory with reassignProductsTo moves every product atomically", async (t) => {

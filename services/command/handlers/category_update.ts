@@ -2,7 +2,7 @@ import * as category from "@shared/domain/category/mod.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { ConflictError } from "@shared/errors/mod.ts";
 import type { EventStore } from "@shared/event_store/mod.ts";
-import { categories, fold, load } from "../aggregate.ts";
+import { categories, fold, load } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit, type Write } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import type { Envelope } from "../envelope.ts";

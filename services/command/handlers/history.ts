@@ -9,7 +9,7 @@ import {
   products,
   sagas,
   shipments,
-} from "../aggregate.ts";
+} from "@shared/application/aggregates.ts";
 
 /** Most events one history answer holds; a longer stream is cut and marked truncated. */
 export const HISTORY_LIMIT = 1000;

@@ -1,7 +1,7 @@
 import * as inventory from "@shared/domain/inventory/mod.ts";
 import type { ReleaseInventory, ReserveInventory } from "@shared/domain/inventory/mod.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
-import { fold, inventories, load, products } from "../aggregate.ts";
+import { fold, inventories, load, products } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit, type Write } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type Envelope, type InternalCommandOptions, internalEnvelope } from "../envelope.ts";

@@ -3,7 +3,7 @@ import { requireOwner } from "../owner.ts";
 import * as order from "@shared/domain/order/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
-import { fold, load, orders, products, requireFreeId } from "../aggregate.ts";
+import { fold, load, orders, products, requireFreeId } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type Envelope, envelopeOf } from "../envelope.ts";

@@ -1,7 +1,7 @@
 import * as payment from "@shared/domain/payment/mod.ts";
 import type { PaymentOutcome } from "@shared/domain/payment/mod.ts";
 import { formatCents } from "@shared/domain/shared/money.ts";
-import { load, payments } from "../aggregate.ts";
+import { load, payments } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type InternalCommandOptions, internalEnvelope } from "../envelope.ts";

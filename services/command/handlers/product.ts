@@ -3,7 +3,7 @@ import * as product from "@shared/domain/product/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
-import { categories, fold, load, products, requireFreeId } from "../aggregate.ts";
+import { categories, fold, load, products, requireFreeId } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit, type Write } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type Envelope, envelopeOf } from "../envelope.ts";

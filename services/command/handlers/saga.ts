@@ -1,5 +1,5 @@
 import * as saga from "@shared/domain/order_saga/mod.ts";
-import { load, orders, sagas } from "../aggregate.ts";
+import { load, orders, sagas } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import type { Envelope } from "../envelope.ts";

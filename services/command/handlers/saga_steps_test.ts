@@ -6,7 +6,7 @@ import {
   sagaIdFor,
   shipmentIdFor,
 } from "@shared/domain/shared/ids.ts";
-import { load, sagas } from "../aggregate.ts";
+import { load, sagas } from "@shared/application/aggregates.ts";
 import { assertRefused, commandMeta, startTestService } from "../_testing.ts";
 import type { Carrier, PaymentGateway } from "../ports.ts";
 import { releaseInventory, reserveInventory } from "./inventory.ts";

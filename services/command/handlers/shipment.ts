@@ -1,6 +1,6 @@
 import * as shipment from "@shared/domain/shipment/mod.ts";
 import type { Address, ShippingOutcome } from "@shared/domain/shipment/mod.ts";
-import { load, shipments } from "../aggregate.ts";
+import { load, shipments } from "@shared/application/aggregates.ts";
 import { type CommandOutcome, commit } from "../commit.ts";
 import type { CommandDeps } from "../deps.ts";
 import { type InternalCommandOptions, internalEnvelope } from "../envelope.ts";
