@@ -3,47 +3,22 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { DEVELOPMENT_SECRET } from "@shared/auth/mod.ts";
 import { ConfigError } from "@shared/config/mod.ts";
 import type { CallMetadata } from "@shared/grpc/mod.ts";
-import { createLogger } from "@shared/log/mod.ts";
 import { bearer } from "@shared/testing/auth.ts";
-import { createGateway, type Gateway, type GatewayOptions } from "./app.ts";
+import {
+  LONE_GATEWAY as base,
+  postGraphQL,
+  withLoneGateway as withGateway,
+} from "@shared/testing/lone_gateway.ts";
+import { createGateway, type Gateway } from "./app.ts";
 
-// No service listens on these: a request that passes authentication meets UNAVAILABLE.
-const base: GatewayOptions = {
-  commandAddress: "127.0.0.1:1",
-  queryAddress: "127.0.0.1:1",
-  logger: createLogger("test"),
-  cache: false,
-  deadlines: { read: 200, list: 200, command: 200 },
-  resilience: { retries: 0 },
-};
+// A lone gateway: a request that passes authentication meets UNAVAILABLE.
 const strongSecret = "pX3v9QeR1tYb7NcK2mLs8WdF4gHj6ZaU0oIy5TrE+Bk=";
 const AUDIT = `{ events(limit: 1) { nextAfter } }`;
 const CREATE = `mutation { createCategory(input: {name: "Shoes"}) { id } }`;
 
-async function withGateway(
-  options: Partial<GatewayOptions>,
-  fn: (gateway: Gateway) => Promise<void>,
-): Promise<void> {
-  const gateway = await createGateway({ ...base, ...options });
-  try {
-    await fn(gateway);
-  } finally {
-    await gateway.close();
-  }
-}
-
 async function post(gateway: Gateway, query: string, headers: Record<string, string> = {}) {
-  const res = await gateway.fetch(
-    new Request("http://gateway/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify({ query }),
-    }),
-  );
-  const body = await res.json() as {
-    errors?: { message: string; extensions?: { code?: string } }[];
-  };
-  return { status: res.status, code: body.errors?.[0]?.extensions?.code, body };
+  const body = await postGraphQL(gateway, query, { headers });
+  return { status: body.status, code: body.errors?.[0]?.extensions?.code, body };
 }
 
 /** Records the metadata every category command is sent with. */

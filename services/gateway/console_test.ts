@@ -1,50 +1,16 @@
 import assert from "node:assert/strict";
 import { DEVELOPMENT_SECRET } from "@shared/auth/mod.ts";
-import { createLogger } from "@shared/log/mod.ts";
-import { createGateway, type Gateway, type GatewayOptions } from "./app.ts";
+import {
+  postGraphQL,
+  PRODUCTION_AUTH as productionAuth,
+  withLoneGateway as withGateway,
+} from "@shared/testing/lone_gateway.ts";
+import type { Gateway } from "./app.ts";
 import { signToken } from "./auth.ts";
 
-// No service listens on these: what is tested here is answered by the gateway itself.
-const base: GatewayOptions = {
-  commandAddress: "127.0.0.1:1",
-  queryAddress: "127.0.0.1:1",
-  logger: createLogger("test"),
-  cache: false,
-  deadlines: { read: 200, list: 200, command: 200 },
-  resilience: { retries: 0 },
-};
-const productionAuth = { secret: "a-production-secret-of-at-least-32-characters" };
-
-async function withGateway(
-  options: Partial<GatewayOptions>,
-  fn: (gateway: Gateway) => Promise<void>,
-): Promise<void> {
-  const gateway = await createGateway({ ...base, ...options });
-  try {
-    await fn(gateway);
-  } finally {
-    await gateway.close();
-  }
-}
-
-interface Answer {
-  data?: Record<string, Record<string, unknown> | null> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-async function post(gateway: Gateway, query: string, token?: string): Promise<Answer> {
-  const res = await gateway.fetch(
-    new Request("http://gateway/graphql", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ query }),
-    }),
-  );
-  return await res.json() as Answer;
-}
+// A lone gateway: what is tested here is answered by the gateway itself.
+const post = (gateway: Gateway, query: string, token?: string) =>
+  postGraphQL(gateway, query, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 const signIn = (role: string) =>
   `mutation { developmentSignIn(role: "${role}", subject: "dev-${role}") { token subject role } }`;

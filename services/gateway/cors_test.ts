@@ -1,34 +1,16 @@
 import assert from "node:assert/strict";
-import { createLogger } from "@shared/log/mod.ts";
 import { bearer } from "@shared/testing/auth.ts";
-import { createGateway, type Gateway, type GatewayOptions } from "./app.ts";
+import {
+  PRODUCTION_AUTH as productionAuth,
+  withLoneGateway as withGateway,
+} from "@shared/testing/lone_gateway.ts";
+import type { Gateway } from "./app.ts";
 import { corsPolicyOf } from "./cors.ts";
 
-// No service listens on these: a mutation that reached a service would answer
-// UNAVAILABLE, so a 415 shows the gateway refused it before anything ran.
-const base: GatewayOptions = {
-  commandAddress: "127.0.0.1:1",
-  queryAddress: "127.0.0.1:1",
-  logger: createLogger("test"),
-  cache: false,
-  deadlines: { read: 200, list: 200, command: 200 },
-  resilience: { retries: 0 },
-};
-const productionAuth = { secret: "a-production-secret-of-at-least-32-characters" };
+// A lone gateway: a mutation that reached a service would answer UNAVAILABLE,
+// so a 415 shows the gateway refused it before anything ran.
 const SHOP = "https://shop.example.com";
 const EVIL = "https://evil.example.net";
-
-async function withGateway(
-  options: Partial<GatewayOptions>,
-  fn: (gateway: Gateway) => Promise<void>,
-): Promise<void> {
-  const gateway = await createGateway({ ...base, ...options });
-  try {
-    await fn(gateway);
-  } finally {
-    await gateway.close();
-  }
-}
 
 /** A query (answered by the gateway alone: introspection of the type name) from `origin`. */
 async function ask(gateway: Gateway, origin: string, headers: Record<string, string> = {}) {

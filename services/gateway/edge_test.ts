@@ -3,46 +3,20 @@
  * listens on the addresses below, so every answer here is the gateway's.
  */
 import assert from "node:assert/strict";
-import { createLogger } from "@shared/log/mod.ts";
-import { createGateway, type Gateway } from "./app.ts";
+import { type PostedAnswer, postGraphQL, withLoneGateway } from "@shared/testing/lone_gateway.ts";
+import type { Gateway } from "./app.ts";
 import { DEVELOPMENT_SECRET, signToken } from "./auth.ts";
 
-interface Answer {
-  status: number;
-  errors?: { message: string; extensions?: { code?: string; fields?: { field: string }[] } }[];
-}
+type Answer = PostedAnswer;
 
-async function withGateway(fn: (gateway: Gateway) => Promise<void>): Promise<void> {
-  const gateway = await createGateway({
-    commandAddress: "127.0.0.1:1",
-    queryAddress: "127.0.0.1:1",
-    logger: createLogger("test"),
-    cache: false,
-    deadlines: { read: 200, list: 200, command: 200 },
-    resilience: { retries: 0 },
-  });
-  try {
-    await fn(gateway);
-  } finally {
-    await gateway.close();
-  }
-}
+const withGateway = (fn: (gateway: Gateway) => Promise<void>) => withLoneGateway({}, fn);
 
-async function post(
+const post = (
   gateway: Gateway,
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-): Promise<Answer> {
-  const res = await gateway.fetch(
-    new Request("http://gateway/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify({ query, variables }),
-    }),
-  );
-  return { status: res.status, ...await res.json() };
-}
+): Promise<Answer> => postGraphQL(gateway, query, { variables, headers });
 
 function assertValidation(answer: Answer, field: string): void {
   const error = answer.errors?.[0];
