@@ -54,7 +54,7 @@ Deno.test({
       const admin = await signToken({ sub: "ops-admin", roles: ["admin"] }, {
         secret: DEVELOPMENT_SECRET,
       });
-      await api(
+      const { createCategory: trail } = await api(
         system,
         admin,
         `mutation { createCategory(input: {name: "Trail"}) { id } }`,
@@ -62,6 +62,7 @@ Deno.test({
       // The page reads the read model: it must hold the category before the page opens.
       await readModelCaughtUp(system.db);
       let productId = "";
+      let walkerId = "";
 
       await t.step("staff create a product and set its stock; it shows in the list", async () => {
         const page = await signedIn(browser, system, "staff");
@@ -90,6 +91,100 @@ Deno.test({
         await row.getByRole("cell", { name: "7", exact: true }).waitFor();
         await shot(page, "catalogue");
         await page.context().close();
+      });
+
+      await t.step("staff archive a product: badge, out of the list, detail by id", async () => {
+        // Archived here rather than Ridge Runner, whose history the time travel step reads.
+        const { createProduct } = await api(
+          system,
+          admin,
+          `mutation ($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
+          { i: { name: "Ridge Walker", price: "24.00", categoryId: trail.id } },
+        );
+        walkerId = createProduct.id;
+        await readModelCaughtUp(system.db);
+        const page = await signedIn(browser, system, "staff");
+        await page.goto(`${system.gatewayUrl}/console/#/product/${walkerId}`);
+        await page.getByRole("heading", { name: "Ridge Walker" }).waitFor();
+        assert.equal(await page.getByTestId("archived").count(), 0);
+        await page.getByRole("button", { name: "Archive Ridge Walker" }).click();
+        await page.getByTestId("archived").getByText("Archived").waitFor();
+        await page.getByRole("button", { name: "Restore Ridge Walker" }).waitFor();
+        await shot(page, "product_archived");
+        await page.getByRole("navigation", { name: "Main" }).getByRole("link", {
+          name: "Catalogue",
+        })
+          .click();
+        await page.getByLabel("Search").fill("Ridge");
+        await page.getByRole("button", { name: "Search" }).click();
+        await page.getByRole("row").filter({ hasText: "Ridge Runner" }).waitFor();
+        assert.equal(await page.getByRole("row").filter({ hasText: "Ridge Walker" }).count(), 0);
+        // Out of the lists, still readable by its id.
+        await page.goto(`${system.gatewayUrl}/console/#/product/${walkerId}`);
+        await page.getByRole("heading", { name: "Ridge Walker" }).waitFor();
+        await page.getByTestId("archived").waitFor();
+        await page.getByTestId("price").getByText("24.00").waitFor();
+        await page.context().close();
+      });
+
+      await t.step("staff restore it from the keyboard; it is back in the list", async () => {
+        const page = await signedIn(browser, system, "staff");
+        await page.goto(`${system.gatewayUrl}/console/#/product/${walkerId}`);
+        const restore = page.getByRole("button", { name: "Restore Ridge Walker" });
+        await restore.focus();
+        await page.keyboard.press("Enter");
+        await page.getByTestId("archived").waitFor({ state: "detached" });
+        // The same button, still focused, now offers to archive again.
+        const archive = page.getByRole("button", { name: "Archive Ridge Walker" });
+        await archive.waitFor();
+        assert.equal(await archive.evaluate((b) => b.ownerDocument.activeElement === b), true);
+        await page.getByRole("navigation", { name: "Main" }).getByRole("link", {
+          name: "Catalogue",
+        })
+          .click();
+        await page.getByLabel("Search").fill("Ridge");
+        await page.getByRole("button", { name: "Search" }).click();
+        await page.getByRole("row").filter({ hasText: "Ridge Walker" }).getByText("24.00")
+          .waitFor();
+        await page.context().close();
+      });
+
+      await t.step("an archive the server refuses shows its message in words", async () => {
+        const page = await signedIn(browser, system, "staff");
+        await page.goto(`${system.gatewayUrl}/console/#/product/${walkerId}`);
+        const archive = page.getByRole("button", { name: "Archive Ridge Walker" });
+        await archive.waitFor();
+        // Someone else archives it first; this page still offers Archive.
+        await api(system, admin, `mutation { archiveProduct(input: {id: "${walkerId}"}) { id } }`);
+        await archive.click();
+        const alert = page.getByRole("region", { name: "In the catalogue" }).getByRole("alert");
+        await alert.getByText(/PRECONDITION/).waitFor();
+        const text = await alert.innerText();
+        assert.match(text, /Cannot archive product "Ridge Walker": it is already archived/);
+        assert.doesNotMatch(text, /\bat \S+:\d+|Error:/);
+        await api(system, admin, `mutation { restoreProduct(input: {id: "${walkerId}"}) { id } }`);
+        // The next pages read without this write's token: the read model must hold it first.
+        await readModelCaughtUp(system.db);
+        await page.context().close();
+      });
+
+      await t.step("customers and anonymous visitors see neither Archive nor Restore", async () => {
+        const shopper = await signedIn(browser, system, "customer");
+        await shopper.goto(`${system.gatewayUrl}/console/#/product/${walkerId}`);
+        await shopper.getByRole("form", { name: "Place an order" }).waitFor();
+        assert.equal(
+          await shopper.getByRole("button", { name: /^(Archive|Restore)\b/ }).count(),
+          0,
+        );
+        await shopper.context().close();
+        const visitor = await (await browser.newContext()).newPage();
+        await visitor.goto(`${system.gatewayUrl}/console/#/product/${walkerId}`);
+        await visitor.getByRole("heading", { name: "Ridge Walker" }).waitFor();
+        assert.equal(
+          await visitor.getByRole("button", { name: /^(Archive|Restore)\b/ }).count(),
+          0,
+        );
+        await visitor.context().close();
       });
 
       await t.step("a customer's order reaches confirmed live, without a reload", async () => {

@@ -55,6 +55,15 @@ function errorOf(body, status) {
   return new ApiError(`The gateway answered HTTP ${status}`, "UNAVAILABLE");
 }
 
+/**
+ * The consistency token of this tab's latest write (`extensions.consistencyToken`
+ * of a mutation's answer). Every later request sends it back, so a page read
+ * after a write shows that write: an archived product is out of the list at
+ * once, and its detail shows it archived. Kept in memory only: a reload starts
+ * without one.
+ */
+let lastWrite = null;
+
 /** Runs a query or mutation; resolves to its data or throws an ApiError. */
 export async function gql(query, variables = {}, token) {
   let res;
@@ -65,6 +74,7 @@ export async function gql(query, variables = {}, token) {
         "content-type": "application/json",
         accept: "application/graphql-response+json, application/json",
         ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(lastWrite ? { "x-consistency-token": lastWrite } : {}),
       },
       body: JSON.stringify({ query, variables }),
     });
@@ -77,8 +87,24 @@ export async function gql(query, variables = {}, token) {
   } catch {
     throw new ApiError(`The gateway answered HTTP ${res.status} without JSON`, "UNAVAILABLE");
   }
-  if (body.errors?.length) throw errorOf(body, res.status);
-  return body.data;
+  const written = body?.extensions?.consistencyToken;
+  if (typeof written === "string") lastWrite = written;
+  if (body?.errors?.length) {
+    const first = body.errors[0]?.extensions ?? {};
+    const stale = first.code === "VALIDATION" &&
+      (first.fields ?? []).some((f) => f?.field === "X-Consistency-Token");
+    // A token the system no longer knows (it was restarted): forget it, and ask a read again.
+    if (stale && lastWrite) {
+      lastWrite = null;
+      if (!/^\s*mutation\b/.test(query)) return await gql(query, variables, token);
+    }
+    // The read model did not catch up in time: say so once, then read without waiting.
+    if (typeof first.consistencyToken === "string" && first.consistencyToken === lastWrite) {
+      lastWrite = null;
+    }
+    throw errorOf(body, res.status);
+  }
+  return body?.data;
 }
 
 /**

@@ -4,7 +4,7 @@ import { html } from "../html.js";
 import { ErrorNote, Field, useQuery } from "../ui.js";
 
 const PRODUCT = `query ($id: ID!) { product(id: $id) {
-  id name description price stock createdAt updatedAt category { id name } } }`;
+  id name description price stock createdAt updatedAt archived category { id name } } }`;
 
 function Edit({ product, session, onSaved }) {
   const [form, setForm] = useState({
@@ -81,6 +81,47 @@ function Stock({ product, session, onSaved }) {
   `;
 }
 
+const ARCHIVE = "mutation ($i: ArchiveProductInput!) { archiveProduct(input: $i) { id archived } }";
+const RESTORE = "mutation ($i: RestoreProductInput!) { restoreProduct(input: $i) { id archived } }";
+
+/**
+ * Archive or restore (staff): an archived product leaves every catalogue list
+ * and search and can no longer be ordered, but stays readable here by id.
+ * Restore undoes it, so neither asks for a confirmation. The button stays
+ * focused (aria-disabled, not disabled, while it works) and turns from
+ * Archive to Restore, so a keyboard user can undo at once.
+ */
+function Archive({ product, session, onSaved }) {
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const action = product.archived ? "Restore" : "Archive";
+  const run = async () => {
+    if (busy) return;
+    setError(null);
+    setBusy(true);
+    try {
+      await gql(product.archived ? RESTORE : ARCHIVE, { i: { id: product.id } }, session.token);
+      await onSaved();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const note = product.archived
+    ? "Archived: out of every catalogue list and search, and it cannot be ordered."
+    : "Listed. Archiving takes it out of the lists and stops orders; it stays readable here.";
+  return html`
+    <section class="panel" aria-labelledby="archive-title">
+      <h2 id="archive-title">In the catalogue</h2>
+      <p class="note" id="archive-note">${note}</p>
+      <button type="button" aria-disabled=${String(busy)} aria-label=${`${action} ${product.name}`}
+        aria-describedby="archive-note" onClick=${run}>${action}</button>
+      <${ErrorNote} error=${error} />
+    </section>
+  `;
+}
+
 function Order({ product, session }) {
   const [form, setForm] = useState({ quantity: "1", street: "", city: "", postalCode: "" });
   const [error, setError] = useState(null);
@@ -123,7 +164,10 @@ function Order({ product, session }) {
   `;
 }
 
-/** One product with its stock; staff edit it and set its stock; shoppers order it. */
+/**
+ * One product with its stock; staff edit it, set its stock, archive and
+ * restore it; shoppers order it while it is not archived.
+ */
 export function ProductPage({ session, args }) {
   const [id] = args;
   const q = useQuery(PRODUCT, { id }, session?.token);
@@ -142,7 +186,11 @@ export function ProductPage({ session, args }) {
   const product = q.data?.product;
   if (q.error) return html`<${ErrorNote} error=${q.error} />`;
   if (!product) return html`<p>${q.loading ? "Loading…" : "No such product."}</p>`;
-  return html`<h1>${product.name}</h1>
+  return html`<h1>${product.name}${
+    product.archived && html`
+      <span class="badge archived" data-testid="archived">Archived</span>
+    `
+  }</h1>
     <div class="panel">
       <dl>
         <dt>Price</dt><dd data-testid="price">${product.price}</dd>
@@ -161,7 +209,12 @@ export function ProductPage({ session, args }) {
       <${Edit} key=${product.updatedAt} product=${product} session=${session} onSaved=${q.reload} />
       <${Stock} key=${`s${product.stock}`} product=${product} session=${session} onSaved=${q
         .reload} />
+      <${Archive} product=${product} session=${session} onSaved=${q.reload} />
     `
   }
-    ${session?.role === "customer" && html`<${Order} product=${product} session=${session} />`}`;
+    ${
+    session?.role === "customer" && (product.archived
+      ? html`<p class="note">This product is archived: it cannot be ordered.</p>`
+      : html`<${Order} product=${product} session=${session} />`)
+  }`;
 }
