@@ -4,6 +4,7 @@ import {
   checkHealth,
   type ClientTls,
   type Deadlines,
+  type HealthWatch,
   type ResilienceOptions,
 } from "@shared/grpc/mod.ts";
 import type { ValidationError } from "@shared/errors/mod.ts";
@@ -242,22 +243,35 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   /**
    * 200 "ok" only when both services serve (each reports NOT_SERVING while
    * its database is unreachable) and both circuits are closed; otherwise 503
-   * "degraded", since some calls are being refused.
+   * "degraded", since some calls are being refused. The statuses come from
+   * the long-lived health Watch streams, never from a connection opened per
+   * request: a probe every few seconds would otherwise open and close a
+   * connection to each service every time (and each close sends the service
+   * a GOAWAY, which Deno's HTTP/2 can crash on, see docs/operations.md).
    */
   async function health(): Promise<Response> {
-    const [command, query] = await Promise.all([
-      checkHealth(options.commandAddress, 1000, "", options.grpcTls),
-      checkHealth(options.queryAddress, 1000, "", options.grpcTls),
-    ]);
+    const [command, query] = await liveHealth();
     return healthResponse(command, query);
+  }
+
+  /**
+   * The services' statuses as their Watch streams last reported them; a
+   * stream that has reported nothing yet (just after start) is asked once.
+   */
+  function liveHealth(): Promise<[string, string]> {
+    const statusOf = async (watch: HealthWatch, address: string) =>
+      watch.status === "UNKNOWN"
+        ? await checkHealth(address, 1000, "", options.grpcTls)
+        : watch.status;
+    return Promise.all([
+      statusOf(raw.health.command, options.commandAddress),
+      statusOf(raw.health.query, options.queryAddress),
+    ]);
   }
 
   /** Every service as the console shows it: the gateway's own view, then each health URL. */
   async function serviceHealth(): Promise<ServiceHealth[]> {
-    const [command, query] = await Promise.all([
-      checkHealth(options.commandAddress, 1000, "", options.grpcTls),
-      checkHealth(options.queryAddress, 1000, "", options.grpcTls),
-    ]);
+    const [command, query] = await liveHealth();
     const others = await Promise.all(
       Object.entries(options.healthUrls ?? {}).map(async ([name, url]) => {
         try {
