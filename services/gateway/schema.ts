@@ -326,7 +326,7 @@ export const typeDefs = /* GraphQL */ `
     "The id of each deleted category."
     categoryDeleted: ID!
     productCreated: Product!
-    "Changes of name, description, price, category or stock; of one product when id is given."
+    "Changes of name, description, price, category, stock or archived state; of one product when id is given."
     productUpdated(id: ID): Product!
     "The id of each deleted product."
     productDeleted: ID!

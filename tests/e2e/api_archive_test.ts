@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql, type GraphQLResponse } from "@shared/testing/graphql.ts";
+import { sseSubscribe } from "@shared/testing/sse.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -143,6 +144,23 @@ Deno.test("archiving a product through GraphQL: out of the catalogue and orders,
         archivedCount: 0,
       });
       ok(await order(floor.id));
+    });
+
+    await t.step("productUpdated(id) subscribers see the archive and the restore", async () => {
+      const live = await sseSubscribe(
+        url,
+        `subscription ($id: ID) { productUpdated(id: $id) { id archived } }`,
+        { id: desk.id },
+        staff,
+      );
+      try {
+        ok(await run(`mutation { archiveProduct(input: {id: "${desk.id}"}) { id } }`));
+        assert.deepEqual(await live.next(), { productUpdated: { id: desk.id, archived: true } });
+        ok(await run(`mutation { restoreProduct(input: {id: "${desk.id}"}) { id } }`));
+        assert.deepEqual(await live.next(), { productUpdated: { id: desk.id, archived: false } });
+      } finally {
+        await live.close();
+      }
     });
   } finally {
     await system.close();

@@ -39,6 +39,8 @@ const categoryUpdates = new Set(["CategoryUpdated", "CategoryMoved", "CategoryPa
 const productUpdates = new Set([
   "ProductUpdated",
   "ProductPriceChanged",
+  "ProductArchived",
+  "ProductRestored",
   "StockSet",
   "InventoryReserved",
   "InventoryReleased",
