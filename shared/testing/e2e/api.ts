@@ -15,6 +15,15 @@ export type Data = Record<string, any>;
 
 /** The category fields the catalogue tests read. */
 export const CATEGORY = "id name description depth path { name } parent { id name } productCount";
+/** The order fields the order tests read, its saga's included. */
+export const ORDER = `id customerId status subtotal tax shipping total cancelReason
+  items { productId productName quantity unitPrice discountRate lineTotal }
+  shippingAddress { street city postalCode }
+  saga { status completedSteps currentStep failureReason startedAt completedAt }`;
+
+/** A shipping address that every order test may use. */
+export const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
+
 /** The product fields the catalogue tests read. */
 export const PRODUCT = "id name description price stock category { id name }";
 
@@ -35,12 +44,26 @@ export interface ApiClient {
   eventCount(): Promise<number>;
 }
 
+/** Options of {@link apiClient}. */
+export interface ApiClientOptions {
+  /** Default: "catalogue-admin". */
+  subject?: string;
+  /** Default: admin. */
+  roles?: Parameters<typeof bearer>[1];
+  /** The system's JWT_SECRET, when it has one. */
+  secret?: string;
+}
+
 /** A client of the system's gateway acting as `subject` with `roles` (default: an admin). */
 export async function apiClient(
   system: TestSystem,
-  options: { subject?: string; roles?: Parameters<typeof bearer>[1] } = {},
+  options: ApiClientOptions = {},
 ): Promise<ApiClient> {
-  const headers = await bearer(options.subject ?? "catalogue-admin", options.roles ?? ["admin"]);
+  const headers = await bearer(
+    options.subject ?? "catalogue-admin",
+    options.roles ?? ["admin"],
+    ...(options.secret ? [options.secret] : []),
+  );
   let token: string | undefined;
   return {
     url: system.gatewayUrl,
@@ -88,6 +111,12 @@ export interface Given {
   chain(names: string[], parentId?: string): Promise<Data[]>;
   product(input: Record<string, unknown>): Promise<Data>;
   stock(productId: string, quantity: number): Promise<void>;
+  /** A product in a category of its own, with `stock` units. */
+  stockedProduct(name: string, price: string, stock: number): Promise<Data>;
+  /** An order of `items` for `customerId`, shipped to {@link ADDRESS}; answers {@link ORDER}. */
+  order(customerId: string, items: Record<string, unknown>[]): Promise<Data>;
+  /** The order once its saga has one of `statuses`; fails after 15 s. */
+  saga(orderId: string, statuses: string[]): Promise<Data>;
 }
 
 /** Setup steps for `api`; each fails the test when the API refuses it. */
@@ -124,6 +153,28 @@ export function given(api: ApiClient): Given {
           { i: { productId, quantity } },
         ),
       );
+    },
+    async stockedProduct(name, price, stock) {
+      const category = await self.category({ name: unique("Gear") });
+      const product = await self.product({ name, price, categoryId: category.id });
+      await self.stock(product.id, stock);
+      return product;
+    },
+    async order(customerId, items) {
+      return ok(
+        await api.request(
+          `mutation ($i: CreateOrderInput!) { createOrder(input: $i) { ${ORDER} } }`,
+          { i: { customerId, items, shippingAddress: ADDRESS } },
+        ),
+      ).createOrder;
+    },
+    async saga(orderId, statuses) {
+      for (let i = 0; i < 150; i++) {
+        const { order } = ok(await api.request(`{ order(id: "${orderId}") { ${ORDER} } }`));
+        if (order.saga && statuses.includes(order.saga.status)) return order;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`saga of ${orderId} never reached ${statuses.join("/")}`);
     },
   };
   return self;
