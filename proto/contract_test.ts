@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { z } from "zod";
-import { core, def } from "./zod_shape.ts";
+import { core, def } from "@shared/testing/zod_shape.ts";
 import { commandContracts } from "./command/v1/contract.ts";
 import { queryContracts } from "./query/v1/contract.ts";
 import { loadProto, protoMethodName, type ServiceContract } from "@shared/grpc/mod.ts";

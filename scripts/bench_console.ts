@@ -10,7 +10,7 @@
  */
 import { readModelCaughtUp } from "@shared/testing/db.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
-import { launchBrowser, screenshotPath } from "../tests/e2e/_browser.ts";
+import { launchBrowser, screenshotPath } from "@shared/testing/e2e/browser.ts";
 
 const runs = Number(Deno.args[0] ?? 5);
 const system = await startTestSystem();

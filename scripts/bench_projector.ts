@@ -30,7 +30,7 @@ import {
   seedEvents,
   spawnProjector,
   waitForHead,
-} from "@shared/projection/testing.ts";
+} from "@shared/testing/projection.ts";
 import { productsProjection, readModelProjections } from "@shared/read_models/mod.ts";
 import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
 import { benchServers } from "./bench/servers.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { bearer } from "@shared/testing/auth.ts";
 import { hostileTokens, rawCall, rawClient as rawClientOf } from "@shared/testing/grpc_raw.ts";
-import { commandMeta, startTestService } from "./_testing.ts";
+import { commandMeta, startTestService } from "@shared/testing/command.ts";
 
 const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
 const PROTO = "command/v1/command.proto";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEVELOPMENT_SECRET, signServiceToken } from "@shared/auth/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
-import { assertRefused, commandMeta, startTestService } from "./_testing.ts";
+import { assertRefused, commandMeta, startTestService } from "@shared/testing/command.ts";
 
 Deno.test("command ids make commands idempotent and events carry the call's metadata", async (t) => {
   const s = await startTestService();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AppError } from "@shared/errors/mod.ts";
 import { categories, load, products } from "@shared/application/aggregates.ts";
-import { commandMeta, startTestService } from "./_testing.ts";
+import { commandMeta, startTestService } from "@shared/testing/command.ts";
 
 /** Settles calls and sorts them: results, and refusals by code. */
 async function settle<T>(calls: Promise<T>[]): Promise<{ ok: T[]; refused: AppError[] }> {

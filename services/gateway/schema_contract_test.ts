@@ -35,7 +35,7 @@ import {
   SagaStateView,
   StatusCount,
 } from "@proto/query/v1/contract.ts";
-import { core, def, isInt, isOptional, shapeOf } from "@proto/zod_shape.ts";
+import { core, def, isInt, isOptional, shapeOf } from "@shared/testing/zod_shape.ts";
 import { typeDefs } from "./schema.ts";
 
 /** Each GraphQL object type and the contract view it shows. */

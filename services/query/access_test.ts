@@ -3,10 +3,10 @@ import { orderQueries, productQueries } from "@proto/query/v1/contract.ts";
 import { AppError } from "@shared/errors/mod.ts";
 import { createClient } from "@shared/grpc/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
-import { Scenario } from "@shared/read_models/common/testing.ts";
+import { Scenario } from "@shared/testing/read_model.ts";
 import { actingAs, bearer } from "@shared/testing/auth.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
-import { Pipeline } from "./_testing.ts";
+import { Pipeline } from "@shared/testing/query.ts";
 import { startQueryService } from "./app.ts";
 
 async function codeOf(call: Promise<unknown>): Promise<string> {

@@ -3,10 +3,10 @@ import { categoryQueries, orderQueries, productQueries } from "@proto/query/v1/c
 import { UnavailableError, ValidationError } from "@shared/errors/mod.ts";
 import { type Client, createClient } from "@shared/grpc/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
-import { Scenario } from "@shared/read_models/common/testing.ts";
+import { Scenario } from "@shared/testing/read_model.ts";
 import { actingAs, bearer } from "@shared/testing/auth.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
-import { Pipeline, tokenOf } from "./_testing.ts";
+import { Pipeline, tokenOf } from "@shared/testing/query.ts";
 import { startQueryService } from "./app.ts";
 
 type Calls<C> = { [K in keyof C]: () => Promise<unknown> };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SAGA_STEPS } from "@shared/domain/order_saga/mod.ts";
 import { metricsText } from "@shared/observability/mod.ts";
-import { sampleValue } from "@shared/observability/testing.ts";
+import { sampleValue } from "@shared/testing/observability.ts";
 import "./_observe.ts";
 
 Deno.test("the saga's counters and step durations have their series before the first saga", async () => {

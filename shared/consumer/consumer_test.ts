@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { TxSql } from "@shared/db/connect.ts";
 import { EventStore, type RecordedEvent } from "@shared/event_store/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
-import { silentLogger } from "@shared/projection/testing.ts";
+import { silentLogger } from "@shared/testing/projection.ts";
 import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
 import { checkpointTable } from "./checkpoint.ts";
 import { listDeadLetters } from "./dead_letters.ts";

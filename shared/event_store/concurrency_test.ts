@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestDatabases } from "@shared/testing/db.ts";
-import { newId, withStore } from "./_testing.ts";
+import { newId, withStore } from "@shared/testing/event_store.ts";
 import { ConcurrencyError, EventStore, ORIGIN, type Position, type RecordedEvent } from "./mod.ts";
 
 const T = { aggregateType: "T" };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { TxSql } from "@shared/db/connect.ts";
 import { ConflictError, PreconditionError } from "@shared/errors/mod.ts";
-import { newId, storeSuite } from "./_testing.ts";
+import { newId, storeSuite } from "@shared/testing/event_store.ts";
 import { ConcurrencyError, ORIGIN } from "./mod.ts";
 
 const T = { aggregateType: "T" };

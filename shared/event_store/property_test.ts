@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { newId, withStore } from "./_testing.ts";
+import { newId, withStore } from "@shared/testing/event_store.ts";
 import { ORIGIN } from "./mod.ts";
 
 const payload = fc.dictionary(

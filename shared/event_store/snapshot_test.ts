@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { newId, storeSuite, withStore } from "./_testing.ts";
+import { newId, storeSuite, withStore } from "@shared/testing/event_store.ts";
 import {
   type AggregateDefinition,
   loadAggregate,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ValidationError } from "@shared/errors/mod.ts";
 import { uuidv7 } from "./_command.ts";
-import { newId, storeSuite, withStore } from "./_testing.ts";
+import { newId, storeSuite, withStore } from "@shared/testing/event_store.ts";
 import { ConcurrencyError, EventStoreClosedError, EventTooLargeError, ORIGIN } from "./mod.ts";
 
 const T = { aggregateType: "T" };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { newId, withStore } from "./_testing.ts";
+import { newId, withStore } from "@shared/testing/event_store.ts";
 import { ORIGIN, UnknownEventError, upcast, type Upcasters } from "./mod.ts";
 
 /** A test-only event whose price went from a number of cents (v1) to a decimal string (v2). */

@@ -9,7 +9,7 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import { isInstalled } from "./_install.ts";
+import { isInstalled } from "./install.ts";
 
 /** The instrumentation scope of every span this library starts. */
 export const TRACER_NAME = "@shared/observability";

@@ -1,5 +1,5 @@
 import { type Attributes, context, type Span, SpanKind, trace } from "@opentelemetry/api";
-import { isInstalled } from "./_install.ts";
+import { isInstalled } from "./install.ts";
 import { markError, TRACER_NAME } from "./_span.ts";
 import { contextFromTraceparent } from "./tracing.ts";
 

@@ -10,7 +10,7 @@ import {
 } from "@shared/errors/mod.ts";
 import { grpcCodeOf, observeClientCall, observeServerCall } from "./grpc.ts";
 import { metricsText } from "./metrics.ts";
-import { installTestTracing, sampleValue } from "./testing.ts";
+import { installTestTracing, sampleValue } from "@shared/testing/observability.ts";
 
 const rpc = { service: "cqrs.query.v1.CategoryQueries", method: "GetCategory" };
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { observeHttpRequest } from "./http.ts";
 import { metricsText } from "./metrics.ts";
-import { installTestTracing, sampleValue } from "./testing.ts";
+import { installTestTracing, sampleValue } from "@shared/testing/observability.ts";
 
 const metric = "http_server_request_duration_seconds_count";
 

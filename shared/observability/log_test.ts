@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { currentTraceId, redact } from "./log.ts";
-import { installTestTracing } from "./testing.ts";
+import { installTestTracing } from "@shared/testing/observability.ts";
 import { withSpan } from "./tracing.ts";
 
 const JWT =

@@ -15,7 +15,7 @@ import {
 } from "./app_metrics.ts";
 import { metricsHandler, metricsText, startMetricsServer } from "./metrics.ts";
 import { observeDbPool, startRuntimeMetrics } from "./runtime_metrics.ts";
-import { sampleValue } from "./testing.ts";
+import { sampleValue } from "@shared/testing/observability.ts";
 import "./mod.ts";
 
 const NAMES = [

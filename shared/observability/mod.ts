@@ -82,7 +82,7 @@
  *
  * ## Tests
  *
- * From `@shared/observability/testing.ts` (kept out of this module so that
+ * From `@shared/testing/observability.ts` (kept out of this module so that
  * services do not load the SDK): `await using tracing = installTestTracing();`
  * then `tracing.spans()`; `sampleValue(await metricsText(), name, labels)`
  * reads one sample of a scrape.

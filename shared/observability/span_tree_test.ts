@@ -4,7 +4,11 @@ import { observeCommand } from "./app_metrics.ts";
 import { withEventSpans } from "./events.ts";
 import { observeClientCall, observeServerCall } from "./grpc.ts";
 import { observeHttpRequest } from "./http.ts";
-import { formatSpanTree, installTestTracing, type ReadableSpan } from "./testing.ts";
+import {
+  formatSpanTree,
+  installTestTracing,
+  type ReadableSpan,
+} from "@shared/testing/observability.ts";
 import { injectTraceparent, withSpan } from "./tracing.ts";
 
 const SERVICE = "cqrs.command.v1.CategoryCommands";

@@ -7,7 +7,7 @@ import {
   type Span,
   SpanKind,
 } from "@opentelemetry/api";
-import { install, isInstalled, uninstall } from "./_install.ts";
+import { install, isInstalled, uninstall } from "./install.ts";
 import { runSpan } from "./_span.ts";
 
 export type { Attributes, Span };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { installTestTracing } from "./testing.ts";
+import { installTestTracing } from "@shared/testing/observability.ts";
 import {
   contextFromTraceparent,
   initTracing,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { signToken } from "../../services/gateway/auth.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { startStack } from "./_stack.ts";
+import { startStack } from "@shared/testing/e2e/stack.ts";
 
 /** Counts the calls made through every method of the gateway's query clients. */
 function countCalls(clients: Record<string, unknown>, names: string[]): Map<string, number> {

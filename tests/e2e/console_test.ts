@@ -5,7 +5,7 @@ import { readModelCaughtUp } from "@shared/testing/db.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { startTestSystem, type TestSystem } from "@shared/testing/system.ts";
 import { signToken } from "../../services/gateway/auth.ts";
-import { launchBrowser, screenshotPath } from "./_browser.ts";
+import { launchBrowser, screenshotPath } from "@shared/testing/e2e/browser.ts";
 
 // deno-lint-ignore no-explicit-any
 type Data = Record<string, any>;

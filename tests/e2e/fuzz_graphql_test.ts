@@ -25,7 +25,7 @@ import {
   OPERATIONS,
   type Seed,
   setPath,
-} from "./_fuzz_graphql_ops.ts";
+} from "@shared/testing/fuzz/graphql_ops.ts";
 import {
   alive,
   bytes,
@@ -36,7 +36,7 @@ import {
   show,
   Tally,
   WriteLedger,
-} from "./_fuzz_harness.ts";
+} from "@shared/testing/fuzz/harness.ts";
 import {
   type BodyFuzz,
   bodyFuzz,
@@ -45,8 +45,8 @@ import {
   type HeaderFuzz,
   headerFuzz,
   unavailableKind,
-} from "./_fuzz_http.ts";
-import { CLEAN_KINDS, type Labeled, type TextKind } from "./_fuzz_values.ts";
+} from "@shared/testing/fuzz/http.ts";
+import { CLEAN_KINDS, type Labeled, type TextKind } from "@shared/testing/fuzz/values.ts";
 import { bearer } from "@shared/testing/auth.ts";
 
 const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 10_000);

@@ -14,18 +14,26 @@ import * as grpc from "@grpc/grpc-js";
 import fc from "fast-check";
 import { SERVICES } from "@shared/runtime/system.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
-import { alive, deadServices, fuzzSeed, pool, show, Tally, WriteLedger } from "./_fuzz_harness.ts";
+import {
+  alive,
+  deadServices,
+  fuzzSeed,
+  pool,
+  show,
+  Tally,
+  WriteLedger,
+} from "@shared/testing/fuzz/harness.ts";
 import {
   type Method,
   methods,
   type RawMessage,
   rawMessage,
   type References,
-} from "./_fuzz_grpc_wire.ts";
+} from "@shared/testing/fuzz/grpc_wire.ts";
 import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import { bearer } from "@shared/testing/auth.ts";
-import { positionText } from "./_fuzz_values.ts";
+import { positionText } from "@shared/testing/fuzz/values.ts";
 
 const CASES = Number(Deno.env.get("FUZZ_GRPC_CASES") ?? 2000);
 const BATCH = 64;

@@ -7,9 +7,9 @@ import { waitHealthy } from "@shared/runtime/system.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { sampleValue } from "@shared/observability/testing.ts";
+import { sampleValue } from "@shared/testing/observability.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
-import { startStack } from "./_stack.ts";
+import { startStack } from "@shared/testing/e2e/stack.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 

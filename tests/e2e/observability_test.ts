@@ -9,12 +9,12 @@
 import assert from "node:assert/strict";
 import { SpanKind } from "@opentelemetry/api";
 import { createLogger } from "@shared/log/mod.ts";
-import { installTestTracing, sampleValue } from "@shared/observability/testing.ts";
+import { installTestTracing, sampleValue } from "@shared/testing/observability.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { startSagaWorker } from "../../services/saga/app.ts";
-import { startStack } from "./_stack.ts";
+import { startStack } from "@shared/testing/e2e/stack.ts";
 import {
   ancestorsOf,
   byKind,
@@ -22,7 +22,7 @@ import {
   parentOf,
   traceOfRequest,
   waitFor,
-} from "./observability_spans.ts";
+} from "@shared/testing/e2e/observability_spans.ts";
 import {
   excerpt,
   expectSamples,
@@ -30,7 +30,7 @@ import {
   placeOrder,
   scrape,
   stockedProduct,
-} from "./observability_system.ts";
+} from "@shared/testing/e2e/observability_system.ts";
 
 const COMMANDS = "cqrs.command.v1.CategoryCommands";
 const show = Boolean(Deno.env.get("SHOW_TRACE"));

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { type Client, createClient as createWsClient } from "graphql-ws";
-import { sampleValue } from "@shared/observability/testing.ts";
+import { sampleValue } from "@shared/testing/observability.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
-import { startStack } from "./_stack.ts";
+import { startStack } from "@shared/testing/e2e/stack.ts";
 
 const CHANGES = `subscription { orderStatusChanged { id customerId } }`;
 type Change = { orderStatusChanged: { id: string; customerId: string } };

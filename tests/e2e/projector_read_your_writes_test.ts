@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { startStack } from "./_stack.ts";
+import { startStack } from "@shared/testing/e2e/stack.ts";
 
 const ROUNDS = 1000;
 const CLIENTS = 10;

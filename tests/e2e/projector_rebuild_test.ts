@@ -17,7 +17,7 @@ import {
   seedEvents,
   spawnProjector,
   waitForHead,
-} from "@shared/projection/testing.ts";
+} from "@shared/testing/projection.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
 import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
 

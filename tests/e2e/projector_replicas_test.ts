@@ -14,7 +14,7 @@ import {
   seedEvents,
   spawnProjector,
   waitForHead,
-} from "@shared/projection/testing.ts";
+} from "@shared/testing/projection.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
 

@@ -11,7 +11,7 @@ import { bearer } from "@shared/testing/auth.ts";
 import { sagaIdFor } from "@shared/domain/shared/ids.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
-import { differencesFromFreshRebuild, waitForHead } from "@shared/projection/testing.ts";
+import { differencesFromFreshRebuild, waitForHead } from "@shared/testing/projection.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
 import type { ProcessName, ServiceName } from "@shared/runtime/system.ts";
 import { startTestSystem, type TestSystem } from "@shared/testing/system.ts";

@@ -13,7 +13,7 @@ import {
   slowCharges,
   startSagaHarness,
   succeedingPorts as succeed,
-} from "./saga_harness.ts";
+} from "@shared/testing/e2e/saga.ts";
 
 Deno.test("the order saga copes with cancellations, refusals, late starts and replays", async (t) => {
   const h = await startSagaHarness();

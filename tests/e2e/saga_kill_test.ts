@@ -21,7 +21,7 @@ import {
   type SagaHarness,
   startOutsideServices,
   startSagaHarness,
-} from "./saga_harness.ts";
+} from "@shared/testing/e2e/saga.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { paymentIdFor } from "@shared/domain/shared/ids.ts";
 import type { SagaWorker } from "../../services/saga/app.ts";
-import { startSagaHarness, succeedingPorts as succeed } from "./saga_harness.ts";
+import { startSagaHarness, succeedingPorts as succeed } from "@shared/testing/e2e/saga.ts";
 
 async function ownedHere(worker: SagaWorker): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${worker.httpPort}/health`);

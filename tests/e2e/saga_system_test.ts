@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
 import { sagaIdFor } from "@shared/domain/shared/ids.ts";
 import { createClient } from "@shared/grpc/client.ts";
-import { sampleValue } from "@shared/observability/testing.ts";
+import { sampleValue } from "@shared/testing/observability.ts";
 import { actingAs, bearer } from "@shared/testing/auth.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
-import { ADDRESS } from "./saga_harness.ts";
+import { ADDRESS } from "@shared/testing/e2e/saga.ts";
 
 Deno.test("the system's saga process confirms an order and reports it on /metrics", async () => {
   const system = await startTestSystem({

@@ -19,7 +19,7 @@ import {
   slowCharges,
   startSagaHarness,
   succeedingPorts as succeed,
-} from "./saga_harness.ts";
+} from "@shared/testing/e2e/saga.ts";
 
 Deno.test("the order saga runs every path end to end against PostgreSQL", async (t) => {
   const h = await startSagaHarness();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { categories, load, products } from "@shared/application/aggregates.ts";
-import { assertRefused, commandMeta, startTestService } from "../_testing.ts";
+import { assertRefused, commandMeta, startTestService } from "@shared/testing/command.ts";
 
 Deno.test("deleteCategory with reassignProductsTo moves every product atomically", async (t) => {
   const s = await startTestService();

@@ -4,7 +4,7 @@ import { serviceDefinition } from "@shared/grpc/proto.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { decodeStatusDetails } from "@shared/grpc/status_details.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
-import { assertRefused, commandMeta, startTestService } from "../_testing.ts";
+import { assertRefused, commandMeta, startTestService } from "@shared/testing/command.ts";
 
 Deno.test("category commands over gRPC", async (t) => {
   const s = await startTestService();

@@ -7,7 +7,12 @@ import { upcasters } from "@shared/domain/upcasters.ts";
 import { upcast } from "@shared/event_store/upcast.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import { actingAs, bearer } from "@shared/testing/auth.ts";
-import { assertRefused, commandMeta, startTestService, type TestService } from "../_testing.ts";
+import {
+  assertRefused,
+  commandMeta,
+  startTestService,
+  type TestService,
+} from "@shared/testing/command.ts";
 
 type Folder = Parameters<typeof fold>[0];
 

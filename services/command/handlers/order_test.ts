@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { deriveId, sagaIdFor } from "@shared/domain/shared/ids.ts";
-import { assertRefused, commandMeta, type Refusal, startTestService } from "../_testing.ts";
+import {
+  assertRefused,
+  commandMeta,
+  type Refusal,
+  startTestService,
+} from "@shared/testing/command.ts";
 
 const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
 

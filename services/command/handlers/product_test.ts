@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
-import { assertRefused, commandMeta, type Refusal, startTestService } from "../_testing.ts";
+import {
+  assertRefused,
+  commandMeta,
+  type Refusal,
+  startTestService,
+} from "@shared/testing/command.ts";
 
 Deno.test("product commands over gRPC", async (t) => {
   const s = await startTestService();

@@ -7,7 +7,7 @@ import {
   shipmentIdFor,
 } from "@shared/domain/shared/ids.ts";
 import { load, sagas } from "@shared/application/aggregates.ts";
-import { assertRefused, commandMeta, startTestService } from "../_testing.ts";
+import { assertRefused, commandMeta, startTestService } from "@shared/testing/command.ts";
 import type { Carrier, PaymentGateway } from "../ports.ts";
 import { releaseInventory, reserveInventory } from "./inventory.ts";
 import { processPayment, refundPayment } from "./payment.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { NotFoundError, PreconditionError, ValidationError } from "@shared/errors/mod.ts";
-import { spec } from "../shared/spec.ts";
-import { id, later } from "../shared/testing.ts";
-import { category, created } from "./_fixtures.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { id, later } from "@shared/testing/fixtures/shared.ts";
+import { category, created } from "@shared/testing/fixtures/category.ts";
 import { categoryDecider } from "./mod.ts";
 import type { DeleteCategory } from "./types.ts";
 

@@ -5,9 +5,9 @@ import {
   PreconditionError,
   ValidationError,
 } from "@shared/errors/mod.ts";
-import { spec } from "../shared/spec.ts";
-import { AT, id, later } from "../shared/testing.ts";
-import { category, chain, created } from "./_fixtures.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { AT, id, later } from "@shared/testing/fixtures/shared.ts";
+import { category, chain, created } from "@shared/testing/fixtures/category.ts";
 import { categoryDecider } from "./mod.ts";
 import type { CategoryEvent, UpdateCategory } from "./types.ts";
 

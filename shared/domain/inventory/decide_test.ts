@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { NotFoundError, PreconditionError, ValidationError } from "@shared/errors/mod.ts";
 import type { ProductState } from "../product/types.ts";
-import { spec } from "../shared/spec.ts";
-import { AT, id, later } from "../shared/testing.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { AT, id, later } from "@shared/testing/fixtures/shared.ts";
 import { inventoryDecider } from "./mod.ts";
 import type { InventoryEvent, ReleaseInventory, ReserveInventory } from "./types.ts";
 

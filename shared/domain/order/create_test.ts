@@ -5,9 +5,15 @@ import {
   PreconditionError,
   ValidationError,
 } from "@shared/errors/mod.ts";
-import { spec } from "../shared/spec.ts";
-import { AT, id } from "../shared/testing.ts";
-import { ADDRESS, CUSTOMER, ORDER_ID, orderCreated, product } from "./_fixtures.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { AT, id } from "@shared/testing/fixtures/shared.ts";
+import {
+  ADDRESS,
+  CUSTOMER,
+  ORDER_ID,
+  orderCreated,
+  product,
+} from "@shared/testing/fixtures/order.ts";
 import { orderDecider } from "./mod.ts";
 import type { CreateOrder, OrderCreated, OrderItemInput } from "./types.ts";
 

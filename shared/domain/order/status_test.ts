@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
-import { spec } from "../shared/spec.ts";
-import { later } from "../shared/testing.ts";
-import { ORDER_ID, orderAt } from "./_fixtures.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { later } from "@shared/testing/fixtures/shared.ts";
+import { ORDER_ID, orderAt } from "@shared/testing/fixtures/order.ts";
 import { ORDER_STATUSES, ORDER_TRANSITIONS, orderDecider, type OrderStatus } from "./mod.ts";
 
 const given = spec(orderDecider);

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
-import { spec } from "../shared/spec.ts";
-import { later } from "../shared/testing.ts";
-import { A, B, C, describe, input, ORDER, orderCreated, run, SAGA } from "./_fixtures.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { later } from "@shared/testing/fixtures/shared.ts";
+import {
+  A,
+  B,
+  C,
+  describe,
+  input,
+  ORDER,
+  orderCreated,
+  run,
+  SAGA,
+} from "@shared/testing/fixtures/order_saga.ts";
 import { orderSagaDecider, pendingCommands, sagaCommandId } from "./mod.ts";
 import type { SagaDecision, SagaInput } from "./types.ts";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
 import type { OrderState } from "../order/types.ts";
 import { inventoryIdFor } from "../shared/ids.ts";
-import { spec } from "../shared/spec.ts";
-import { AT, id, later } from "../shared/testing.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { AT, id, later } from "@shared/testing/fixtures/shared.ts";
 import {
   A,
   ADDRESS,
@@ -15,7 +15,7 @@ import {
   PAYMENT,
   run,
   SAGA,
-} from "./_fixtures.ts";
+} from "@shared/testing/fixtures/order_saga.ts";
 import { nextDeadline, orderSagaDecider, pendingCommands, sagaCommandId } from "./mod.ts";
 import type { SagaDecision } from "./types.ts";
 

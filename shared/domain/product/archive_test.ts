@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
-import { spec } from "../shared/spec.ts";
-import { id, later } from "../shared/testing.ts";
-import { productCreated } from "./_fixtures.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { id, later } from "@shared/testing/fixtures/shared.ts";
+import { productCreated } from "@shared/testing/fixtures/product.ts";
 import { productDecider } from "./mod.ts";
 import type { ProductEvent } from "./types.ts";
 

@@ -5,9 +5,9 @@ import {
   PreconditionError,
   ValidationError,
 } from "@shared/errors/mod.ts";
-import { spec } from "../shared/spec.ts";
-import { AT, id } from "../shared/testing.ts";
-import { liveCategory, productCreated } from "./_fixtures.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { AT, id } from "@shared/testing/fixtures/shared.ts";
+import { liveCategory, productCreated } from "@shared/testing/fixtures/product.ts";
 import { productDecider } from "./mod.ts";
 import type { CreateProduct } from "./types.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ValidationError } from "@shared/errors/mod.ts";
-import { spec } from "../shared/spec.ts";
-import { AT, id, later } from "../shared/testing.ts";
+import { spec } from "@shared/testing/decider.ts";
+import { AT, id, later } from "@shared/testing/fixtures/shared.ts";
 import { canArrange, shipmentDecider, shipmentIdFor } from "./mod.ts";
 import type { ArrangeShipping, CancelShipping, ShipmentEvent } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestDatabases } from "@shared/testing/db.ts";
-import { project, Scenario } from "../common/testing.ts";
+import { project, Scenario } from "@shared/testing/read_model.ts";
 import { categoriesProjection } from "./projection.ts";
 import {
   categoryExists,

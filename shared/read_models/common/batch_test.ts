@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type EventHandlers, planBatch } from "./batch.ts";
-import { EventLog } from "./testing.ts";
+import { EventLog } from "@shared/testing/read_model.ts";
 
 type TestEvent =
   | { type: "Created"; data: { n: number } }

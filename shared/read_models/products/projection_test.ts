@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestDatabases } from "@shared/testing/db.ts";
-import { project, resetReadModel, Scenario, snapshot } from "../common/testing.ts";
+import { project, resetReadModel, Scenario, snapshot } from "@shared/testing/read_model.ts";
 import { productsProjection } from "./projection.ts";
 import { getProduct, getProductsByCategoryIds } from "./queries.ts";
 import { searchProducts } from "./search.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ValidationError } from "@shared/errors/mod.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
-import { project, Scenario } from "../common/testing.ts";
+import { project, Scenario } from "@shared/testing/read_model.ts";
 import { productsProjection } from "./projection.ts";
 import {
   getProductByName,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestDatabases } from "@shared/testing/db.ts";
-import { project, resetReadModel, Scenario, snapshot } from "../common/testing.ts";
+import { project, resetReadModel, Scenario, snapshot } from "@shared/testing/read_model.ts";
 import { ordersProjection } from "../orders/projection.ts";
 import { getSagaState } from "./queries.ts";
 

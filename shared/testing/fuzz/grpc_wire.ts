@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { commandContracts } from "@proto/command/v1/contract.ts";
 import { queryContracts } from "@proto/query/v1/contract.ts";
 import { loadProto, serviceDefinition } from "@shared/grpc/proto.ts";
-import { boundInts, hostileText, type Labeled, limitText } from "./_fuzz_values.ts";
+import { boundInts, hostileText, type Labeled, limitText } from "./values.ts";
 
 /** A field of a message, as the proto describes it. */
 export interface FieldInfo {

@@ -20,7 +20,7 @@ import {
   moneyText,
   positionText,
   wrongType,
-} from "./_fuzz_values.ts";
+} from "./values.ts";
 
 /** Reasons (cancellation, deletion, price change) are at most 500 characters (fields.reason). */
 const MAX_REASON = 500;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Decider } from "./decider.ts";
-import { fold } from "./decider.ts";
+import type { Decider } from "@shared/domain/shared/decider.ts";
+import { fold } from "@shared/domain/shared/decider.ts";
 
 // deno-lint-ignore no-explicit-any
 type ErrorClass = abstract new (...args: any[]) => Error;

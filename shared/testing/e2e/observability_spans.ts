@@ -5,7 +5,7 @@ import {
   formatSpanTree,
   type ReadableSpan,
   type TestTracing,
-} from "@shared/observability/testing.ts";
+} from "@shared/testing/observability.ts";
 
 /** The id of a span. */
 export function idOf(span: ReadableSpan): string {

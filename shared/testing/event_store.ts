@@ -1,5 +1,5 @@
-import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
-import { EventStore, type EventStoreOptions } from "./store.ts";
+import { createTestDatabases, type TestDatabases } from "./db.ts";
+import { EventStore, type EventStoreOptions } from "@shared/event_store/store.ts";
 
 /** A test body run against a migrated event store. */
 export type StoreTest = (store: EventStore, db: TestDatabases) => Promise<void>;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConflictError } from "@shared/errors/mod.ts";
-import type { Decider } from "./decider.ts";
-import { spec } from "./spec.ts";
+import type { Decider } from "@shared/domain/shared/decider.ts";
+import { spec } from "./decider.ts";
 
 type Event = { type: "Added"; data: { n: number } };
 type Command = { type: "Add"; n: number };

@@ -5,7 +5,7 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { install, uninstall } from "./_install.ts";
+import { install, uninstall } from "@shared/observability/install.ts";
 
 export type { ReadableSpan };
 

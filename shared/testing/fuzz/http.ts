@@ -3,8 +3,8 @@
  * over a raw socket), malformed bodies, and how an answer is classified.
  */
 import fc from "fast-check";
-import { bytes } from "./_fuzz_harness.ts";
-import { hostileText, limitText, positionText } from "./_fuzz_values.ts";
+import { bytes } from "./harness.ts";
+import { hostileText, limitText, positionText } from "./values.ts";
 
 /** A header sent with bytes of our choosing. */
 export interface HeaderFuzz {

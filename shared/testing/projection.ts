@@ -14,10 +14,10 @@ import {
 import { migrate } from "@shared/db/migrate.ts";
 import { type EventStore, ORIGIN, type Position } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { readCheckpoints } from "./change_feed.ts";
-import { writeCheckpoint } from "./checkpoint.ts";
-import { reached } from "./consistency.ts";
-import type { Projection } from "./types.ts";
+import { readCheckpoints } from "@shared/projection/change_feed.ts";
+import { writeCheckpoint } from "@shared/projection/checkpoint.ts";
+import { reached } from "@shared/projection/consistency.ts";
+import type { Projection } from "@shared/projection/types.ts";
 
 export {
   appendWorkload,
@@ -26,8 +26,8 @@ export {
   type SeedOptions,
   waitSettled,
   type WorkloadOptions,
-} from "./_workload.ts";
-export { type ProjectorHealth, type ProjectorProcess, spawnProjector } from "./_process.ts";
+} from "./workload.ts";
+export { type ProjectorHealth, type ProjectorProcess, spawnProjector } from "./projector.ts";
 
 /**
  * The rows of every table of some projections and their checkpoints, in a

@@ -18,32 +18,32 @@ import { actingAs, bearer } from "@shared/testing/auth.ts";
 import type { Client } from "@shared/grpc/contract.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { metricsText } from "@shared/observability/mod.ts";
-import { sampleValue } from "@shared/observability/testing.ts";
+import { sampleValue } from "@shared/testing/observability.ts";
 import {
   createTestDatabases,
   type StoredEvent,
   storedEvents,
   type TestDatabases,
 } from "@shared/testing/db.ts";
-import { type CommandService, startCommandService } from "../../services/command/app.ts";
+import { type CommandService, startCommandService } from "../../../services/command/app.ts";
 import type {
   BookingRequest,
   Carrier,
   ChargeRequest,
   PaymentGateway,
-} from "../../services/command/ports.ts";
+} from "../../../services/command/ports.ts";
 import type { PaymentOutcome } from "@shared/domain/payment/mod.ts";
 import type { ShippingOutcome } from "@shared/domain/shipment/mod.ts";
 import {
   type Simulated,
   simulatedCarrier,
   simulatedGateway,
-} from "../../services/saga/adapters.ts";
+} from "../../../services/saga/adapters.ts";
 import {
   type SagaWorker,
   type SagaWorkerOptions,
   startSagaWorker,
-} from "../../services/saga/app.ts";
+} from "../../../services/saga/app.ts";
 
 /** The address every test order ships to. */
 export const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };

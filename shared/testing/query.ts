@@ -2,8 +2,8 @@ import { EventStore, ORIGIN, type Position, type RecordedEvent } from "@shared/e
 import { publishChanges } from "@shared/projection/change_feed.ts";
 import { writeCheckpoint } from "@shared/projection/checkpoint.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
-import type { Scenario } from "@shared/read_models/common/testing.ts";
-import type { TestDatabases } from "@shared/testing/db.ts";
+import type { Scenario } from "./read_model.ts";
+import type { TestDatabases } from "./db.ts";
 
 /**
  * Drives a read model the way the running system does: a scenario's events

@@ -5,8 +5,8 @@ import {
   type Position,
   type RecordedEvent,
 } from "@shared/event_store/mod.ts";
-import { Scenario } from "@shared/read_models/common/scenario.ts";
-import { reached } from "./consistency.ts";
+import { Scenario } from "./scenario.ts";
+import { reached } from "@shared/projection/consistency.ts";
 
 /** A small deterministic generator (mulberry32), so a workload can be built again alike. */
 function random(seed: number): () => number {

@@ -1,3 +1,7 @@
+/**
+ * Installs and removes the process's tracer provider: `tracing.ts` for the
+ * services, `@shared/testing/observability.ts` for tests.
+ */
 import { context, propagation, trace, type TracerProvider } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";

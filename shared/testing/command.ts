@@ -5,14 +5,13 @@ import { AppError, type ErrorCode, ValidationError } from "@shared/errors/mod.ts
 import { createClient } from "@shared/grpc/client.ts";
 import type { Client } from "@shared/grpc/contract.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { actingAs, bearer } from "@shared/testing/auth.ts";
+import { actingAs, bearer } from "./auth.ts";
+import { createTestDatabases, type StoredEvent, storedEvents, type TestDatabases } from "./db.ts";
 import {
-  createTestDatabases,
-  type StoredEvent,
-  storedEvents,
-  type TestDatabases,
-} from "@shared/testing/db.ts";
-import { type CommandService, type CommandServiceOptions, startCommandService } from "./app.ts";
+  type CommandService,
+  type CommandServiceOptions,
+  startCommandService,
+} from "../../services/command/app.ts";
 
 /** A command service on fresh databases, with admin clients of its three services. */
 export interface TestService {

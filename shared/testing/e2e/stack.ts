@@ -1,11 +1,11 @@
-import { startCommandService } from "../../services/command/app.ts";
+import { startCommandService } from "../../../services/command/app.ts";
 import {
   type GatewayOptions,
   type GatewayServer,
   startGateway,
-} from "../../services/gateway/app.ts";
-import { startProjector } from "../../services/projector/app.ts";
-import { startQueryService } from "../../services/query/app.ts";
+} from "../../../services/gateway/app.ts";
+import { startProjector } from "../../../services/projector/app.ts";
+import { startQueryService } from "../../../services/query/app.ts";
 import { freePort } from "@shared/db/embedded.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";

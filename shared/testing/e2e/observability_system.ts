@@ -1,6 +1,6 @@
 /** Helpers of observability_test.ts: mutations through a gateway, and scrapes of /metrics. */
 import assert from "node:assert/strict";
-import { sampleValue } from "@shared/observability/testing.ts";
+import { sampleValue } from "@shared/testing/observability.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 
