@@ -69,14 +69,15 @@ export async function dispatch<D extends PipelineDeps, I>(
     throw new ForbiddenError(`Cannot call "${rpc.key}": this service checks no callers`);
   }
   const actor = await deps.guard.authorize(rpc.name, call.authorization);
-  // 2. The input as the contract accepts it, and the envelope (command id, metadata).
+  // 2. The input as the contract accepts it.
   const input = parseRequest(rpc.input, call.request);
-  const envelope = envelopeOf({ at: deps.now(), actor, metadata: call.metadata }, rpc.key, input);
-  command.authorize(input, actor);
-  return await observeCommand(
-    rpc.name.slice(rpc.name.lastIndexOf("/") + 1),
-    () => execute(deps, command, input, envelope),
-  );
+  // Counted and timed from here: a command its caller was allowed to send, with a valid input.
+  return await observeCommand(rpc.name.slice(rpc.name.lastIndexOf("/") + 1), () => {
+    // The envelope (its command id checked), then the command's own check of the caller.
+    const envelope = envelopeOf({ at: deps.now(), actor, metadata: call.metadata }, rpc.key, input);
+    command.authorize(input, actor);
+    return execute(deps, command, input, envelope);
+  });
 }
 
 /**
