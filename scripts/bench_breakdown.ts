@@ -30,10 +30,10 @@ import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
 import { benchCatalogue } from "./bench/catalogue.ts";
 import { categories, load, products } from "@shared/application/aggregates.ts";
-import { storedOutcome } from "../services/command/command_results.ts";
-import { commit } from "../services/command/commit.ts";
+import { commit, firstOutcome } from "@shared/application/commit.ts";
+import type { Envelope } from "@shared/application/envelope.ts";
+import { execute } from "@shared/application/pipeline.ts";
 import { commandDeps } from "../services/command/deps.ts";
-import type { Envelope } from "../services/command/envelope.ts";
 import { createProduct } from "../services/command/handlers/product.ts";
 import { requireCategory } from "../services/command/lookups/categories.ts";
 import { insertProduct } from "../services/command/lookups/products.ts";
@@ -235,7 +235,7 @@ async function phases(eventStoreUrl: string) {
       const envelope = envelopeFor();
       const id = crypto.randomUUID();
       const name = `Phase ${i}`;
-      await time("stored outcome (command id seen?)", () => storedOutcome(sql, envelope, id));
+      await time("stored outcome (command id seen?)", () => firstOutcome(store, envelope, id));
       const [self, owner] = await time(
         "load product and category (in parallel)",
         () => Promise.all([load(store, products, id), load(store, categories, categoryId)]),
@@ -269,7 +269,8 @@ async function phases(eventStoreUrl: string) {
           view: () => ({ id, name }),
         }));
       await time("createProduct() as a whole", () =>
-        createProduct(deps, {
+        // Past the access and contract checks: idempotency, load, decide, commit.
+        execute(deps, createProduct, {
           name: `Whole ${i}`,
           price: "9.99",
           categoryId,

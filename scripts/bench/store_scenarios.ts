@@ -4,8 +4,8 @@
  */
 import type { Sql } from "@shared/db/connect.ts";
 import { ConcurrencyError, type EventStore } from "@shared/event_store/mod.ts";
-import { commit } from "../../services/command/commit.ts";
-import type { Envelope } from "../../services/command/envelope.ts";
+import { commit } from "@shared/application/commit.ts";
+import type { Envelope } from "@shared/application/envelope.ts";
 import { requireCategory } from "../../services/command/lookups/categories.ts";
 
 /** The caller the benchmark appends as: staff, as the services see a clerk. */

@@ -5,16 +5,27 @@ import { EventStore } from "@shared/event_store/mod.ts";
 import type { VerifierOptions } from "@shared/auth/mod.ts";
 import { createCallGuard } from "@shared/grpc/guard.ts";
 import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
-import { startGrpcServer, wrapBinding } from "@shared/grpc/server.ts";
+import { startGrpcServer } from "@shared/grpc/server.ts";
 import type { ServerTls } from "@shared/grpc/tls.ts";
-import { observeCommand } from "@shared/observability/mod.ts";
+import { bindCommands } from "@shared/application/pipeline.ts";
+import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
 import { eventLogHandlers } from "./handlers/event_log.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { type CommandDeps, commandDeps } from "./deps.ts";
-import { categoryHandlers } from "./handlers/category.ts";
-import { orderHandlers } from "./handlers/order.ts";
-import { productHandlers } from "./handlers/product.ts";
+import { createCategory } from "./handlers/category.ts";
+import { deleteCategory } from "./handlers/category_delete.ts";
+import { updateCategory } from "./handlers/category_update.ts";
+import { setStock } from "./handlers/inventory.ts";
+import { cancelOrderCommand, createOrder, updateOrderStatusCommand } from "./handlers/order.ts";
+import {
+  archiveProduct,
+  createProduct,
+  deleteProduct,
+  restoreProduct,
+  updateProduct,
+} from "./handlers/product.ts";
+import { startOrderSaga } from "./handlers/saga.ts";
 import type { Carrier, PaymentGateway } from "./ports.ts";
 
 /** Options of the command service. */
@@ -56,22 +67,37 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   const sql = connect(options.eventStoreUrl, { max, applicationName });
   const unobserve = observePool("event_store", sql, { max, applicationName });
   const store = new EventStore(sql, { upcasters });
+  const guard = createCallGuard(options.auth ? { auth: options.auth } : {});
   const deps = commandDeps(store, {
+    guard,
     ...(options.paymentGateway ? { paymentGateway: options.paymentGateway } : {}),
     ...(options.carrier ? { carrier: options.carrier } : {}),
     ...(options.sagaOptions ? { sagaOptions: options.sagaOptions } : {}),
   });
   const server = await startGrpcServer(
     [
-      ...[categoryHandlers(deps), productHandlers(deps), orderHandlers(deps)].map((binding) =>
-        wrapBinding(binding, (method, call) => observeCommand(method, call))
-      ),
+      // Each command RPC runs the command pipeline (shared/application/pipeline.ts).
+      bindCommands(deps, categoryCommands, { createCategory, updateCategory, deleteCategory }),
+      bindCommands(deps, productCommands, {
+        createProduct,
+        updateProduct,
+        deleteProduct,
+        archiveProduct,
+        restoreProduct,
+        setStock,
+      }),
+      bindCommands(deps, orderCommands, {
+        createOrder,
+        cancelOrder: cancelOrderCommand,
+        updateOrderStatus: updateOrderStatusCommand,
+        startOrderSaga,
+      }),
       eventLogHandlers(store),
     ],
     {
       port: options.port,
       logger: options.logger,
-      guard: createCallGuard(options.auth ? { auth: options.auth } : {}),
+      guard,
       ...(options.host ? { host: options.host } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
     },

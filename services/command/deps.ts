@@ -1,25 +1,30 @@
 import { DEFAULT_SAGA_OPTIONS, type SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import type { EventStore } from "@shared/event_store/mod.ts";
+import type { CallGuard } from "@shared/grpc/guard.ts";
+import { commandsFor } from "@shared/application/command.ts";
+import type { PipelineDeps } from "@shared/application/pipeline.ts";
 import { KeyedLock } from "@shared/runtime/keyed_lock.ts";
 import { approvingGateway, bookingCarrier, type Carrier, type PaymentGateway } from "./ports.ts";
 
-/** What every command function runs with. */
-export interface CommandDeps {
-  store: EventStore;
-  /** The time commands are stamped with, as ISO 8601 UTC. */
-  now(): string;
+/** What every command of this service runs with: the pipeline's needs and the ports. */
+export interface CommandDeps extends PipelineDeps {
   paymentGateway: PaymentGateway;
   carrier: Carrier;
   /** Timeouts recorded when a saga starts. */
   sagaOptions: SagaOptions;
-  /** Queues internal commands per stream within this process. */
-  streamLocks: KeyedLock;
 }
 
-/** Builds the dependencies of the command functions; unset ports always succeed. */
+/** Declares a command of this service (see shared/application/command.ts). */
+export const defineCommand = commandsFor<CommandDeps>();
+
+/**
+ * Builds the dependencies of the commands; unset ports always succeed.
+ * Without a `guard`, only in-process commands (the saga's) can run.
+ */
 export function commandDeps(
   store: EventStore,
-  options: Partial<Omit<CommandDeps, "store" | "streamLocks">> = {},
+  options: Partial<Omit<CommandDeps, "store" | "streamLocks" | "guard">> & { guard?: CallGuard } =
+    {},
 ): CommandDeps {
   return {
     store,
@@ -28,5 +33,6 @@ export function commandDeps(
     carrier: options.carrier ?? bookingCarrier,
     sagaOptions: options.sagaOptions ?? DEFAULT_SAGA_OPTIONS,
     streamLocks: new KeyedLock(),
+    ...(options.guard ? { guard: options.guard } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { ConflictError } from "@shared/errors/mod.ts";
 import { type EventStore, loadAggregate, type RecordedEvent } from "@shared/event_store/mod.ts";
+import type { Decider } from "@shared/domain/shared/decider.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import * as category from "@shared/domain/category/mod.ts";
 import * as inventory from "@shared/domain/inventory/mod.ts";
@@ -12,14 +13,25 @@ import * as shipment from "@shared/domain/shipment/mod.ts";
 /** An event as the deciders make and fold it. */
 export type DomainEvent = { type: string; data: Record<string, unknown> };
 
-/** How a stream folds into an aggregate's state. */
-export interface Folding<S, E extends DomainEvent> {
+/**
+ * An aggregate as the application loads and commits it: the domain's decider
+ * with the aggregate type its streams are recorded under.
+ */
+export interface Aggregate<S, E extends DomainEvent, C = never, O = E[]>
+  extends Decider<C, E, S, O> {
   /** Recorded as `aggregate_type`; events of another type in the stream are not folded. */
   type: string;
-  initialState: S;
-  evolve(state: S, event: E): S;
   /** Version of the state's shape: bump it when the shape changes, and old snapshots are ignored. */
   stateSchema: number;
+}
+
+/** An aggregate of a domain decider, recorded under `type`. */
+function aggregate<S, E extends DomainEvent, C, O>(
+  type: string,
+  decider: Decider<C, E, S, O>,
+  stateSchema = 1,
+): Aggregate<S, E, C, O> {
+  return { ...decider, type, stateSchema };
 }
 
 /** An aggregate's state with the stream version it was folded to (0: no stream). */
@@ -39,14 +51,14 @@ const SNAPSHOT_EVERY = 50;
  */
 export async function load<S, E extends DomainEvent>(
   store: EventStore,
-  folding: Folding<S, E>,
+  aggregate: Pick<Aggregate<S, E>, "type" | "initialState" | "evolve" | "stateSchema">,
   streamId: string,
 ): Promise<Loaded<S>> {
   const { state, version } = await loadAggregate<S, RecordedEvent>(store, streamId, {
-    initialState: folding.initialState,
+    initialState: aggregate.initialState,
     evolve: (s, event) =>
-      event.aggregateType === folding.type ? folding.evolve(s, event as unknown as E) : s,
-    stateSchema: folding.stateSchema,
+      event.aggregateType === aggregate.type ? aggregate.evolve(s, event as unknown as E) : s,
+    stateSchema: aggregate.stateSchema,
     snapshotEvery: SNAPSHOT_EVERY,
   });
   return { state, version };
@@ -65,63 +77,34 @@ export function requireFreeId(loaded: Loaded<unknown>, id: string, action: strin
   }
 }
 
-/** Folds freshly decided events onto a state. */
-export function fold<S, E extends DomainEvent>(folding: Folding<S, E>, state: S, events: E[]): S {
-  return events.reduce((s, e) => folding.evolve(s, e), state);
-}
-
 /** The category aggregate. */
-export const categories: Folding<category.CategoryState | null, category.CategoryEvent> = {
-  type: category.CATEGORY,
-  initialState: category.initialState,
-  evolve: category.evolve,
-  stateSchema: 1,
-};
+export const categories = aggregate(category.CATEGORY, category.categoryDecider);
 
 /** The product aggregate. */
-export const products: Folding<product.ProductState | null, product.ProductEvent> = {
-  type: product.PRODUCT,
-  initialState: product.initialState,
-  evolve: product.evolve,
-  stateSchema: 1,
-};
+export const products = aggregate(product.PRODUCT, product.productDecider);
 
 /** A product's inventory (stream `inventoryIdFor(productId)`). */
-export const inventories: Folding<inventory.InventoryState | null, inventory.InventoryEvent> = {
-  type: inventory.INVENTORY,
-  initialState: inventory.initialState,
-  evolve: inventory.evolve,
-  stateSchema: 1,
-};
+export const inventories = aggregate(inventory.INVENTORY, inventory.inventoryDecider);
 
 /** An order's payment (stream `paymentIdFor(orderId)`). */
-export const payments: Folding<payment.PaymentState | null, payment.PaymentEvent> = {
-  type: payment.PAYMENT,
-  initialState: payment.initialState,
-  evolve: payment.evolve,
-  stateSchema: 1,
-};
+export const payments = aggregate(payment.PAYMENT, payment.paymentDecider);
 
 /** An order's shipment (stream `shipmentIdFor(orderId)`). */
-export const shipments: Folding<shipment.ShipmentState | null, shipment.ShipmentEvent> = {
-  type: shipment.SHIPMENT,
-  initialState: shipment.initialState,
-  evolve: shipment.evolve,
-  stateSchema: 1,
-};
+export const shipments = aggregate(shipment.SHIPMENT, shipment.shipmentDecider);
 
 /** The order aggregate. */
-export const orders: Folding<order.OrderState | null, order.OrderEvent> = {
-  type: order.ORDER,
-  initialState: order.initialState,
-  evolve: order.evolve,
-  stateSchema: 1,
-};
+export const orders = aggregate(order.ORDER, order.orderDecider);
 
 /** An order's saga (stream `sagaIdFor(orderId)`). */
-export const sagas: Folding<saga.OrderSagaState | null, saga.OrderSagaEvent> = {
-  type: saga.ORDER_SAGA,
-  initialState: saga.initialState,
-  evolve: saga.evolve,
-  stateSchema: 1,
-};
+export const sagas = aggregate(saga.ORDER_SAGA, saga.orderSagaDecider);
+
+/** Every aggregate, for readers that fold any stream by its recorded type (the history). */
+export const AGGREGATES: readonly Aggregate<unknown, DomainEvent, never, unknown>[] = [
+  categories,
+  products,
+  inventories,
+  orders,
+  sagas,
+  payments,
+  shipments,
+] as unknown as Aggregate<unknown, DomainEvent, never, unknown>[];

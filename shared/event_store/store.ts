@@ -8,6 +8,8 @@ import type {
   AppendManyOptions,
   AppendOptions,
   AppendResult,
+  EventMetadata,
+  HandledCommand,
   NewEvent,
   Position,
   ReadPageOptions,
@@ -179,10 +181,35 @@ export class EventStore {
    * The first result of a command already handled, one entry per stream it
    * wrote (marked `duplicate`); undefined when the command id is new.
    */
-  async commandResult(commandId: string): Promise<StreamAppendResult[] | undefined> {
-    const rows = await this.sql<{ result: StoredResult[] }[]>`
-      SELECT result FROM command_results WHERE command_id = ${commandId}`;
-    return rows[0] ? fromStored(rows[0].result) : undefined;
+  async commandResult(commandId: string): Promise<StreamAppendResult[] | undefined>;
+  /**
+   * The same, with the metadata the command's events were appended with (the
+   * same on every event of a command): what a handler recorded beside its
+   * events, such as the hash of the command's input.
+   */
+  async commandResult(
+    commandId: string,
+    options: { withMetadata: true },
+  ): Promise<HandledCommand | undefined>;
+  async commandResult(
+    commandId: string,
+    options: { withMetadata?: boolean } = {},
+  ): Promise<StreamAppendResult[] | HandledCommand | undefined> {
+    if (!options.withMetadata) {
+      const rows = await this.sql<{ result: StoredResult[] }[]>`
+        SELECT result FROM command_results WHERE command_id = ${commandId}`;
+      return rows[0] ? fromStored(rows[0].result) : undefined;
+    }
+    // The last event the command appended to its first stream carries its metadata.
+    const rows = await this.sql<{ result: StoredResult[]; metadata: EventMetadata | null }[]>`
+      SELECT r.result, e.event_metadata AS metadata
+      FROM command_results r
+      LEFT JOIN events e
+        ON e.aggregate_id = (r.result->0->>'streamId')::uuid
+        AND e.event_version = (r.result->0->>'nextVersion')::int
+      WHERE r.command_id = ${commandId}`;
+    const row = rows[0];
+    return row ? { streams: fromStored(row.result), metadata: row.metadata ?? {} } : undefined;
   }
 
   /** The current version of a stream; 0 when it does not exist. */

@@ -113,6 +113,30 @@ storeSuite("EventStore appends and reads", {
     assert.deepEqual(await store.commandResult(commandId), [{ ...again, streamId: id }]);
     assert.equal(await store.commandResult(newId()), undefined);
   },
+  "commandResult() with metadata returns what the command's events were appended with": async (
+    store,
+  ) => {
+    const [a, b, commandId] = [newId(), newId(), newId()];
+    const metadata = { correlationId: newId(), inputHash: "abc" };
+    const results = await store.appendMany([
+      {
+        streamId: a,
+        aggregateType: "T",
+        events: [{ type: "A", data: {} }],
+        expectedVersion: "no_stream",
+      },
+      {
+        streamId: b,
+        aggregateType: "T",
+        events: [{ type: "B", data: {} }],
+        expectedVersion: "no_stream",
+      },
+    ], { commandId, metadata });
+    const handled = await store.commandResult(commandId, { withMetadata: true });
+    assert.deepEqual(handled?.streams, results.map((r) => ({ ...r, duplicate: true })));
+    assert.deepEqual(handled?.metadata, { ...metadata, commandId });
+    assert.equal(await store.commandResult(newId(), { withMetadata: true }), undefined);
+  },
   "append() stores the metadata with every event": async (store) => {
     const id = newId();
     const metadata = { correlationId: newId(), userId: "u1", traceparent: "00-abc-def-01" };

@@ -84,6 +84,12 @@ export interface StreamAppendResult extends AppendResult {
   streamId: string;
 }
 
+/** A command the store has handled: its result per stream and the metadata of its events. */
+export interface HandledCommand {
+  streams: StreamAppendResult[];
+  metadata: EventMetadata;
+}
+
 /** An event as stored, after upcasting. */
 export interface RecordedEvent<D = Record<string, unknown>> {
   position: Position;

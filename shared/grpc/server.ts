@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { AppError, type FieldIssue, ValidationError } from "@shared/errors/mod.ts";
+import { AppError } from "@shared/errors/mod.ts";
 import { injectTraceparent, observeServerCall } from "@shared/observability/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import {
@@ -17,7 +17,7 @@ import { AUTHORIZATION_KEY, fromGrpcMetadata } from "./metadata.ts";
 import { loadProto, serviceDefinition } from "./proto.ts";
 import { asAppError, toServiceError } from "./status.ts";
 import { serverCredentials, type ServerTls } from "./tls.ts";
-import { parseWith } from "./validate.ts";
+import { parseRequest, RefusedRequest } from "./validate.ts";
 import { checkWire, resolverOf } from "./wire.ts";
 
 let healthPackage: protoLoader.PackageDefinition | undefined;
@@ -32,6 +32,25 @@ function healthDefinition(): protoLoader.PackageDefinition {
 export interface ServiceBinding<S extends ServiceContract = ServiceContract> {
   contract: S;
   handlers: Handlers<S>;
+}
+
+/** What a self-checking handler gets: the call, its caller not yet verified. */
+export interface UncheckedCall extends CallContext {
+  /** The call's `authorization` metadata values, for the handler to verify. */
+  authorization: readonly unknown[];
+}
+
+/**
+ * A contract whose handlers check each call themselves (the command
+ * pipeline of shared/application): they get the request as decoded (check
+ * it with `parseRequest`) and the caller's unverified `authorization`, and
+ * run the guard and the validation as steps of their own, so a command
+ * passes the same checks whoever sends it. The server still refuses to
+ * start when one of its RPCs has no access rule.
+ */
+export interface SelfCheckedBinding {
+  contract: ServiceContract;
+  selfChecked: Record<string, (request: unknown, call: UncheckedCall) => Promise<unknown>>;
 }
 
 /** Pairs a contract with its handlers, checking the handler types. */
@@ -49,11 +68,6 @@ export interface GrpcServer {
   health: HealthImplementation;
   /** Stops accepting calls and waits for running ones (forces after `graceMs`). */
   shutdown(graceMs?: number): Promise<void>;
-}
-
-/** A request whose bytes were refused before decoding; the handler turns it into VALIDATION. */
-class RefusedRequest {
-  constructor(readonly issue: FieldIssue) {}
 }
 
 /**
@@ -103,13 +117,16 @@ function sendError(callback: grpc.sendUnaryData<unknown>, err: unknown): void {
 }
 
 function unaryHandler(
-  binding: ServiceBinding,
+  binding: ServiceBinding | SelfCheckedBinding,
   key: string,
   logger: Logger,
   guard: CallGuard | undefined,
 ): grpc.handleUnaryCall<unknown, unknown> {
   const method = binding.contract.methods[key]!;
-  const handler = (binding.handlers as Record<string, Handlers<ServiceContract>[string]>)[key]!;
+  const selfChecked = "selfChecked" in binding ? binding.selfChecked[key] : undefined;
+  const handler = "handlers" in binding
+    ? (binding.handlers as Record<string, Handlers<ServiceContract>[string]>)[key]
+    : undefined;
   const rpcName = `${binding.contract.service}/${protoMethodName(key)}`;
   return (call, callback) => {
     const controller = new AbortController();
@@ -127,17 +144,17 @@ function unaryHandler(
       async () => {
         // Handlers copy the metadata into events: let them point at this server span.
         const traceparent = injectTraceparent();
-        // The caller is known and let through before its input is even looked at.
-        const principal = guard
-          ? await guard.authorize(rpcName, call.metadata.get(AUTHORIZATION_KEY))
-          : undefined;
         const traced: CallContext = traceparent
           ? { ...context, metadata: { ...context.metadata, traceparent } }
           : { ...context };
-        if (principal) traced.principal = principal;
         const request: unknown = call.request;
-        if (request instanceof RefusedRequest) throw new ValidationError([request.issue]);
-        return await handler(parseWith(method.input, request), traced);
+        const authorization = call.metadata.get(AUTHORIZATION_KEY);
+        if (selfChecked) return await selfChecked(request, { ...traced, authorization });
+        if (!handler) throw new TypeError(`No handler for ${rpcName}`);
+        // The caller is known and let through before its input is even looked at.
+        const principal = guard ? await guard.authorize(rpcName, authorization) : undefined;
+        if (principal) traced.principal = principal;
+        return await handler(parseRequest(method.input, request), traced);
       },
     )
       .then(
@@ -181,11 +198,12 @@ export interface GrpcServerOptions {
 /**
  * Starts a gRPC server that serves the given contracts, the standard health
  * service and server reflection, on `host:port` (port 0 picks a free one).
- * With a `guard`, every call is authorized by it before its handler runs,
- * and the server refuses to start if any RPC it would serve has no rule.
+ * With a `guard`, every call is authorized by it before its handler runs
+ * (a {@link SelfCheckedBinding}'s handlers run that check themselves), and
+ * the server refuses to start if any RPC it would serve has no rule.
  */
 export async function startGrpcServer(
-  bindings: ServiceBinding[],
+  bindings: (ServiceBinding | SelfCheckedBinding)[],
   options: GrpcServerOptions,
 ): Promise<GrpcServer> {
   const { guard } = options;

@@ -2,29 +2,11 @@ import { categoryCommands } from "@proto/command/v1/contract.ts";
 import * as category from "@shared/domain/category/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
-import { bind, type ServiceBinding } from "@shared/grpc/server.ts";
-import { categories, fold, load, requireFreeId } from "@shared/application/aggregates.ts";
-import { type CommandOutcome, commit } from "../commit.ts";
-import type { CommandDeps } from "../deps.ts";
-import { type Envelope, envelopeOf } from "../envelope.ts";
+import { categories, load, requireFreeId } from "@shared/application/aggregates.ts";
+import { rpcOf } from "@shared/application/command.ts";
+import { defineCommand } from "../deps.ts";
 import { insertCategory, requireCategory, siblingsNamed } from "../lookups/categories.ts";
-import { runCommand } from "../run.ts";
-import type { CreateCategoryInput } from "./_inputs.ts";
-import { deleteCategory } from "./category_delete.ts";
 import { categoryView } from "./category_view.ts";
-import { updateCategory } from "./category_update.ts";
-
-/** Binds the category command RPCs. */
-export function categoryHandlers(deps: CommandDeps): ServiceBinding {
-  return bind(categoryCommands, {
-    createCategory: (input, context) =>
-      createCategory(deps, input, envelopeOf(deps, context, "createCategory", input)),
-    updateCategory: (input, context) =>
-      updateCategory(deps, input, envelopeOf(deps, context, "updateCategory", input)),
-    deleteCategory: (input, context) =>
-      deleteCategory(deps, input, envelopeOf(deps, context, "deleteCategory", input)),
-  }) as ServiceBinding;
-}
 
 /**
  * CreateCategory. The decider gets the parent and the live siblings of the
@@ -32,64 +14,47 @@ export function categoryHandlers(deps: CommandDeps): ServiceBinding {
  * unchanged, and the sibling-name index refuses a racing twin. Without an
  * id, the id derives from the command id, so a retry names the same category.
  */
-export async function createCategory(
-  deps: CommandDeps,
-  input: CreateCategoryInput,
-  envelope: Envelope,
-): Promise<CommandOutcome> {
-  const id = input.id ?? deriveId("category", envelope.commandId);
-  const parentId = input.parentId;
-  return await runCommand(deps, envelope, {
-    primaryId: id,
-    attempt: async () => {
-      const { store } = deps;
-      const [self, parent, siblings] = await Promise.all([
-        load(store, categories, id),
-        parentId ? load(store, categories, parentId) : undefined,
-        siblingsNamed(store.sql, parentId ?? null, input.name),
-      ]);
-      requireFreeId(self, id, `create category ${quote(input.name)}`);
-      const events = category.decide({
-        type: "CreateCategory",
-        id,
-        name: input.name,
-        description: input.description,
-        parentId,
-        parent: parent?.state ?? undefined,
-        siblings,
-        at: envelope.at,
-      }, self.state);
-      const created = events[0] as category.CategoryCreated;
-      const text = `create category ${quote(created.data.name)}`;
-      return await commit(store, [{
-        streamId: id,
-        aggregateType: categories.type,
-        events,
-        loadedVersion: self.version,
-      }], {
-        envelope,
-        // A new category has no children and no products yet.
-        view: () =>
-          categoryView(fold(categories, self.state, events), envelope.at, {
-            createdAt: envelope.at,
-            childCount: 0,
-            productCount: 0,
-          }),
-        effects: async (tx) => {
-          if (parentId && parent) {
-            await requireCategory(tx, { id: parentId, role: "parent", version: parent.version }, {
-              text,
-              field: "parentId",
-            });
-          }
-          await insertCategory(tx, {
-            id,
-            parentId: created.data.parentId,
-            name: created.data.name,
-            version: self.version + events.length,
-          }, { text, field: "name" });
-        },
+export const createCategory = defineCommand({
+  rpc: rpcOf(categoryCommands, "createCategory"),
+  aggregate: categories,
+  stream: (input, envelope) => input.id ?? deriveId("category", envelope.commandId),
+  load: async (input, { deps: { store } }) => {
+    const [parent, siblings] = await Promise.all([
+      input.parentId ? load(store, categories, input.parentId) : undefined,
+      siblingsNamed(store.sql, input.parentId ?? null, input.name),
+    ]);
+    return { parent, siblings };
+  },
+  decide: (input, self, envelope) => {
+    requireFreeId(self, self.streamId, `create category ${quote(input.name)}`);
+    return category.decide({
+      type: "CreateCategory",
+      id: self.streamId,
+      name: input.name,
+      description: input.description,
+      parentId: input.parentId,
+      parent: self.with.parent?.state ?? undefined,
+      siblings: self.with.siblings,
+      at: envelope.at,
+    }, self.state);
+  },
+  // A new category has no children and no products yet.
+  view: ({ after, envelope }) =>
+    categoryView(after, envelope.at, { createdAt: envelope.at, childCount: 0, productCount: 0 }),
+  effects: ({ input, loaded, events, after }) => async (tx) => {
+    const text = `create category ${quote(after?.name ?? input.name)}`;
+    const { parent } = loaded.with;
+    if (input.parentId && parent) {
+      await requireCategory(tx, { id: input.parentId, role: "parent", version: parent.version }, {
+        text,
+        field: "parentId",
       });
-    },
-  });
-}
+    }
+    await insertCategory(tx, {
+      id: loaded.streamId,
+      parentId: after?.parentId ?? null,
+      name: after?.name ?? input.name,
+      version: loaded.version + events.length,
+    }, { text, field: "name" });
+  },
+});

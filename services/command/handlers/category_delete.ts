@@ -1,11 +1,12 @@
+import { categoryCommands } from "@proto/command/v1/contract.ts";
 import * as category from "@shared/domain/category/mod.ts";
 import * as product from "@shared/domain/product/mod.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { ConflictError } from "@shared/errors/mod.ts";
-import { categories, load, products } from "@shared/application/aggregates.ts";
-import { type CommandOutcome, commit, type Write } from "../commit.ts";
-import type { CommandDeps } from "../deps.ts";
-import type { Envelope } from "../envelope.ts";
+import { categories, load, type Loaded, products } from "@shared/application/aggregates.ts";
+import { rpcOf } from "@shared/application/command.ts";
+import type { Write } from "@shared/application/commit.ts";
+import { defineCommand } from "../deps.ts";
 import {
   liveChildCount,
   lockCategories,
@@ -13,8 +14,6 @@ import {
   requireCategory,
 } from "../lookups/categories.ts";
 import { liveProductIds, moveProducts } from "../lookups/products.ts";
-import { runCommand } from "../run.ts";
-import type { DeleteCategoryInput } from "./_inputs.ts";
 
 /**
  * DeleteCategory. The decider gets the live child count and live products
@@ -24,77 +23,91 @@ import type { DeleteCategoryInput } from "./_inputs.ts";
  * locked first, so no child or product can join it any more, and the decider
  * runs again on the children and products counted under that lock.
  */
-export async function deleteCategory(
-  deps: CommandDeps,
-  input: DeleteCategoryInput,
-  envelope: Envelope,
-): Promise<CommandOutcome> {
-  const { id, reassignProductsTo: to } = input;
-  return await runCommand(deps, envelope, {
-    primaryId: id,
-    attempt: async () => {
-      const { store } = deps;
-      const [self, childCount, productIds, target] = await Promise.all([
-        load(store, categories, id),
-        liveChildCount(store.sql, id),
-        liveProductIds(store.sql, id),
-        to ? load(store, categories, to) : undefined,
-      ]);
-      const command: category.DeleteCategory = {
-        type: "DeleteCategory",
-        id,
-        reason: input.reason,
-        reassignProductsTo: to,
-        childCount,
-        productIds,
-        target: target?.state ?? undefined,
-        at: envelope.at,
-      };
-      const events = category.decide(command, self.state);
-      const name = self.state?.name ?? id;
-      const moved = events.some((e) => e.type === "CategoryProductsReassigned") ? productIds : [];
-      const productWrites = await Promise.all(
-        moved.map((productId) => moveProduct(deps, { productId, command, name })),
-      );
-      return await commit(store, [{
-        streamId: id,
-        aggregateType: categories.type,
-        events,
-        loadedVersion: self.version,
-      }, ...productWrites], {
-        envelope,
-        effects: async (tx) => {
-          if (to !== undefined) await lockCategories(tx, [id, to]);
-          await markCategoryDeleted(tx, id, self.version + events.length);
-          const now = await liveProductIds(tx, id);
-          category.decide(
-            { ...command, childCount: await liveChildCount(tx, id), productIds: now },
-            self.state,
-          );
-          if (to === undefined) return;
-          const text = `reassign the products of category ${quote(name)}`;
-          await requireCategory(tx, { id: to, role: "category" }, {
-            text,
-            field: "reassignProductsTo",
-          });
-          if (now.length !== moved.length || now.some((p, i) => p !== moved[i])) {
-            throw productsChanged(name);
-          }
-          await moveProducts(tx, moved, to);
-        },
-      });
-    },
-  });
+export const deleteCategory = defineCommand({
+  rpc: rpcOf(categoryCommands, "deleteCategory"),
+  aggregate: categories,
+  stream: (input) => input.id,
+  load: async (input, { deps: { store } }) => {
+    const to = input.reassignProductsTo;
+    const [childCount, productIds, target] = await Promise.all([
+      liveChildCount(store.sql, input.id),
+      liveProductIds(store.sql, input.id),
+      to ? load(store, categories, to) : undefined,
+    ]);
+    // The products a reassignment moves.
+    const movable = to === undefined
+      ? []
+      : await Promise.all(productIds.map((productId) => load(store, products, productId)));
+    return { childCount, productIds, target, movable };
+  },
+  decide: (input, self, envelope) => {
+    const command = deleteCommand(input, self.with, envelope.at);
+    const events = category.decide(command, self.state);
+    const name = self.state?.name ?? input.id;
+    const reassigned = events.some((e) => e.type === "CategoryProductsReassigned");
+    const writes = reassigned
+      ? self.with.productIds.map((productId, i) =>
+        moveProduct({ productId, loaded: self.with.movable[i], command, name })
+      )
+      : [];
+    return { events, writes };
+  },
+  effects: ({ input, loaded, events, writes, envelope }) => async (tx) => {
+    const { id, reassignProductsTo: to } = input;
+    if (to !== undefined) await lockCategories(tx, [id, to]);
+    await markCategoryDeleted(tx, id, loaded.version + events.length);
+    const now = await liveProductIds(tx, id);
+    category.decide(
+      {
+        ...deleteCommand(input, loaded.with, envelope.at),
+        childCount: await liveChildCount(tx, id),
+        productIds: now,
+      },
+      loaded.state,
+    );
+    if (to === undefined) return;
+    const name = loaded.state?.name ?? id;
+    const text = `reassign the products of category ${quote(name)}`;
+    await requireCategory(tx, { id: to, role: "category" }, { text, field: "reassignProductsTo" });
+    const moved = writes.map((w) => w.streamId);
+    if (now.length !== moved.length || now.some((p, i) => p !== moved[i])) {
+      throw productsChanged(name);
+    }
+    await moveProducts(tx, moved, to);
+  },
+});
+
+function deleteCommand(
+  input: { id: string; reason?: string | undefined; reassignProductsTo?: string | undefined },
+  read: {
+    childCount: number;
+    productIds: string[];
+    target: Loaded<category.CategoryState | null> | undefined;
+  },
+  at: string,
+): category.DeleteCategory {
+  return {
+    type: "DeleteCategory",
+    id: input.id,
+    reason: input.reason,
+    reassignProductsTo: input.reassignProductsTo,
+    childCount: read.childCount,
+    productIds: read.productIds,
+    target: read.target?.state ?? undefined,
+    at,
+  };
 }
 
 /** The UpdateProduct that moves one product of the deleted category to the target. */
-async function moveProduct(
-  deps: CommandDeps,
-  move: { productId: string; command: category.DeleteCategory; name: string },
-): Promise<Write> {
-  const { productId, command } = move;
-  const loaded = await load(deps.store, products, productId);
-  if (!loaded.state || loaded.state.deleted || loaded.state.categoryId !== command.id) {
+function moveProduct(move: {
+  productId: string;
+  loaded: Loaded<product.ProductState | null> | undefined;
+  command: category.DeleteCategory;
+  name: string;
+}): Write {
+  const { productId, loaded, command } = move;
+  const state = loaded?.state;
+  if (!loaded || !state || state.deleted || state.categoryId !== command.id) {
     throw productsChanged(move.name);
   }
   const events = product.decide({
@@ -103,7 +116,7 @@ async function moveProduct(
     categoryId: command.reassignProductsTo,
     category: command.target,
     at: command.at,
-  }, loaded.state);
+  }, state);
   return {
     streamId: productId,
     aggregateType: products.type,

@@ -1,11 +1,12 @@
+import { categoryCommands } from "@proto/command/v1/contract.ts";
 import * as category from "@shared/domain/category/mod.ts";
+import { fold } from "@shared/domain/shared/decider.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { ConflictError } from "@shared/errors/mod.ts";
-import type { EventStore } from "@shared/event_store/mod.ts";
-import { categories, fold, load } from "@shared/application/aggregates.ts";
-import { type CommandOutcome, commit, type Write } from "../commit.ts";
-import type { CommandDeps } from "../deps.ts";
-import type { Envelope } from "../envelope.ts";
+import { categories, load, type Loaded } from "@shared/application/aggregates.ts";
+import { rpcOf } from "@shared/application/command.ts";
+import type { Write } from "@shared/application/commit.ts";
+import { defineCommand } from "../deps.ts";
 import { categoryView } from "./category_view.ts";
 import {
   type Action,
@@ -18,8 +19,6 @@ import {
   siblingsNamed,
   updateCategory as updateRow,
 } from "../lookups/categories.ts";
-import { runCommand } from "../run.ts";
-import type { UpdateCategoryInput } from "./_inputs.ts";
 
 /**
  * UpdateCategory: rename, re-describe and/or move. The decider gets the new
@@ -30,101 +29,116 @@ import type { UpdateCategoryInput } from "./_inputs.ts";
  * is held live and unchanged, the sibling-name index refuses a racing twin,
  * and the subtree must still be the one rebased.
  */
-export async function updateCategory(
-  deps: CommandDeps,
-  input: UpdateCategoryInput,
-  envelope: Envelope,
-): Promise<CommandOutcome> {
-  const { id } = input;
-  const parentId = input.makeRoot ? null : input.parentId;
-  return await runCommand(deps, envelope, {
-    primaryId: id,
-    attempt: async () => {
-      const { store } = deps;
-      const self = await load(store, categories, id);
-      const state = self.state;
-      const moving = state !== null && parentId !== undefined && parentId !== state.parentId;
-      const live = state !== null && !state.deleted;
-      const [parent, descendants, siblings] = await Promise.all([
-        moving && parentId ? load(store, categories, parentId) : undefined,
-        live ? liveDescendants(store.sql, id) : [],
-        live
-          ? siblingsNamed(store.sql, moving ? parentId : state.parentId, input.name ?? state.name)
-          : [],
-      ]);
-      const events = category.decide({
-        type: "UpdateCategory",
-        id,
-        name: input.name,
-        description: input.description,
-        parentId,
-        parent: parent?.state ?? undefined,
-        siblings,
-        subtreeHeight: Math.max(0, ...descendants.map((d) => d.level)),
-        at: envelope.at,
-      }, state);
-      const write: Write = {
-        streamId: id,
-        aggregateType: categories.type,
-        events,
-        loadedVersion: self.version,
-      };
-      if (events.length === 0 || !state) return await commit(store, [write], { envelope });
+export const updateCategory = defineCommand({
+  rpc: rpcOf(categoryCommands, "updateCategory"),
+  aggregate: categories,
+  stream: (input) => input.id,
+  load: async (input, { deps: { store }, self }) => {
+    const { state } = await self;
+    const parentId = input.makeRoot ? null : input.parentId;
+    const moving = state !== null && parentId !== undefined && parentId !== state.parentId;
+    const live = state !== null && !state.deleted;
+    const [parent, descendants, siblings] = await Promise.all([
+      moving && parentId ? load(store, categories, parentId) : undefined,
+      live ? liveDescendants(store.sql, input.id) : [],
+      live
+        ? siblingsNamed(store.sql, moving ? parentId : state.parentId, input.name ?? state.name)
+        : [],
+    ]);
+    // Only a rename or a move changes the paths below: then the descendants are rebased.
+    const renaming = live && input.name !== undefined && input.name !== state.name;
+    const below = moving || renaming
+      ? await Promise.all(descendants.map((d) => load(store, categories, d.id)))
+      : [];
+    return { parentId, moving, parent, descendants, siblings, below };
+  },
+  decide: (input, self, envelope) => {
+    const { parentId, parent, descendants, siblings, below } = self.with;
+    const events = category.decide({
+      type: "UpdateCategory",
+      id: input.id,
+      name: input.name,
+      description: input.description,
+      parentId,
+      parent: parent?.state ?? undefined,
+      siblings,
+      subtreeHeight: Math.max(0, ...descendants.map((d) => d.level)),
+      at: envelope.at,
+    }, self.state);
+    const before = self.state;
+    if (events.length === 0 || !before) return events;
+    const after = fold(categories, events, { from: before })!;
+    if (samePath(after.path, before.path)) return events;
+    const writes = rebase(
+      { moved: after, descendants, below, at: envelope.at },
+      actionOf(self.with.moving, before, after),
+    );
+    return { events, writes };
+  },
+  view: ({ events, after, envelope }) =>
+    events.length === 0 ? undefined : categoryView(after, envelope.at),
+  effects: ({ input, loaded, events, after, writes }) => {
+    const before = loaded.state;
+    if (!before || !after) return undefined;
+    const { moving, parentId, parent, descendants } = loaded.with;
+    const action = actionOf(moving, before, after);
+    const pathChanged = !samePath(after.path, before.path);
+    return async (tx) => {
+      if (moving && parentId && parent) {
+        await lockCategories(tx, [input.id, parentId]);
+        await requireCategory(tx, { id: parentId, role: "parent", version: parent.version }, {
+          ...action,
+          field: "parentId",
+        });
+      }
+      await updateRow(tx, {
+        id: input.id,
+        parentId: after.parentId,
+        name: after.name,
+        version: loaded.version + events.length,
+      }, action);
+      if (pathChanged) {
+        await setVersions(
+          tx,
+          writes.map((w) => ({ id: w.streamId, version: w.loadedVersion + w.events.length })),
+        );
+        await requireSubtree(tx, input.id, descendants.map((d) => d.id), action);
+      }
+    };
+  },
+});
 
-      const after = fold(categories, state, events)!;
-      const renamed = after.name !== state.name;
-      const action: Action = {
-        text: `${moving ? "move" : renamed ? "rename" : "update"} category ${quote(after.name)}`,
-        field: moving ? "parentId" : "name",
-      };
-      const pathChanged = !samePath(after.path, state.path);
-      const rebases = pathChanged
-        ? await rebase(store, { moved: after, descendants, at: envelope.at }, action)
-        : [];
-      return await commit(store, [write, ...rebases], {
-        envelope,
-        view: () => categoryView(after, envelope.at),
-        effects: async (tx) => {
-          if (moving && parentId && parent) {
-            await lockCategories(tx, [id, parentId]);
-            await requireCategory(tx, { id: parentId, role: "parent", version: parent.version }, {
-              ...action,
-              field: "parentId",
-            });
-          }
-          await updateRow(tx, {
-            id,
-            parentId: after.parentId,
-            name: after.name,
-            version: self.version + events.length,
-          }, action);
-          if (pathChanged) {
-            await setVersions(
-              tx,
-              rebases.map((r) => ({ id: r.streamId, version: r.loadedVersion + r.events.length })),
-            );
-            await requireSubtree(tx, id, descendants.map((d) => d.id), action);
-          }
-        },
-      });
-    },
-  });
+/** What the update does, for its refusals: a move, a rename or an update. */
+function actionOf(
+  moving: boolean,
+  before: category.CategoryState,
+  after: category.CategoryState,
+): Action {
+  const renamed = after.name !== before.name;
+  return {
+    text: `${moving ? "move" : renamed ? "rename" : "update"} category ${quote(after.name)}`,
+    field: moving ? "parentId" : "name",
+  };
 }
 
 /** The RebaseCategory writes of a moved or renamed category's descendants, parents first. */
-async function rebase(
-  store: EventStore,
-  change: { moved: category.CategoryState; descendants: Descendant[]; at: string },
+function rebase(
+  change: {
+    moved: category.CategoryState;
+    descendants: Descendant[];
+    below: Loaded<category.CategoryState | null>[];
+    at: string;
+  },
   action: Action,
-): Promise<Write[]> {
-  const loaded = await Promise.all(change.descendants.map((d) => load(store, categories, d.id)));
+): Write[] {
   const paths = new Map([[change.moved.id, change.moved.path]]);
   return change.descendants.map((d, i): Write => {
-    const { state, version } = loaded[i]!;
+    const loaded = change.below[i];
+    const state = loaded?.state;
     const parentPath = state && !state.deleted && state.parentId
       ? paths.get(state.parentId)
       : undefined;
-    if (!state || !parentPath) {
+    if (!loaded || !state || !parentPath) {
       throw new ConflictError(
         `Cannot ${action.text}: its subcategories changed concurrently; try again`,
         { field: action.field },
@@ -134,8 +148,13 @@ async function rebase(
       { type: "RebaseCategory", id: d.id, parentPath, at: change.at },
       state,
     );
-    paths.set(d.id, fold(categories, state, events)!.path);
-    return { streamId: d.id, aggregateType: categories.type, events, loadedVersion: version };
+    paths.set(d.id, fold(categories, events, { from: state })!.path);
+    return {
+      streamId: d.id,
+      aggregateType: categories.type,
+      events,
+      loadedVersion: loaded.version,
+    };
   });
 }
 

@@ -1,33 +1,17 @@
 import type { EventStore, RecordedEvent } from "@shared/event_store/mod.ts";
-import {
-  categories,
-  type DomainEvent,
-  type Folding,
-  inventories,
-  orders,
-  payments,
-  products,
-  sagas,
-  shipments,
-} from "@shared/application/aggregates.ts";
+import { type Aggregate, AGGREGATES, type DomainEvent } from "@shared/application/aggregates.ts";
 
 /** Most events one history answer holds; a longer stream is cut and marked truncated. */
 export const HISTORY_LIMIT = 1000;
 
-// The command side's own foldings, so the history can never disagree with what a command decides.
-const FOLDINGS: Folding<unknown, DomainEvent>[] = [
-  categories,
-  products,
-  inventories,
-  orders,
-  sagas,
-  payments,
-  shipments,
-] as unknown as Folding<unknown, DomainEvent>[];
-
-/** The folding of an aggregate type, if the domain has one. */
-export function foldingOf(aggregateType: string): Folding<unknown, DomainEvent> | undefined {
-  return FOLDINGS.find((f) => f.type === aggregateType);
+/**
+ * The aggregate of a recorded type, if the domain has one: the command
+ * side's own, so the history can never disagree with what a command decides.
+ */
+export function aggregateOf(
+  aggregateType: string,
+): Aggregate<unknown, DomainEvent, never, unknown> | undefined {
+  return AGGREGATES.find((a) => a.type === aggregateType);
 }
 
 /** One event and the state after it. */
@@ -53,7 +37,7 @@ export async function readHistory(store: EventStore, aggregateId: string): Promi
   const truncated = events.length > HISTORY_LIMIT;
   const kept = events.slice(0, HISTORY_LIMIT);
   const aggregateType = kept[0]?.aggregateType ?? "";
-  const folding = foldingOf(aggregateType);
+  const folding = aggregateOf(aggregateType);
   let state: unknown = folding ? folding.initialState : null;
   const steps = kept.map((event) => {
     if (folding && event.aggregateType === folding.type) {

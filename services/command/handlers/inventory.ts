@@ -1,13 +1,14 @@
 import * as inventory from "@shared/domain/inventory/mod.ts";
 import type { ReleaseInventory, ReserveInventory } from "@shared/domain/inventory/mod.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
-import { fold, inventories, load, products } from "@shared/application/aggregates.ts";
-import { type CommandOutcome, commit, type Write } from "../commit.ts";
-import type { CommandDeps } from "../deps.ts";
-import { type Envelope, type InternalCommandOptions, internalEnvelope } from "../envelope.ts";
+import { inventories, load, products } from "@shared/application/aggregates.ts";
+import { rpcOf } from "@shared/application/command.ts";
+import type { CommandOutcome } from "@shared/application/commit.ts";
+import type { InternalCommandOptions } from "@shared/application/envelope.ts";
+import { dispatchInternal } from "@shared/application/pipeline.ts";
+import { productCommands } from "@proto/command/v1/contract.ts";
+import { type CommandDeps, defineCommand } from "../deps.ts";
 import { requireProduct } from "../lookups/products.ts";
-import { runCommand } from "../run.ts";
-import type { SetStockInput } from "./_inputs.ts";
 import { productView } from "./product_view.ts";
 
 /**
@@ -16,105 +17,80 @@ import { productView } from "./product_view.ts";
  * commits (its lookup row is held). It answers with the product and its new
  * stock (the units that can still be reserved).
  */
-export async function setStock(
-  deps: CommandDeps,
-  input: SetStockInput,
-  envelope: Envelope,
-): Promise<CommandOutcome> {
-  const { productId, quantity } = input;
-  const streamId = inventory.inventoryIdFor(productId);
-  return await runCommand(deps, envelope, {
-    primaryId: streamId,
-    attempt: async () => {
-      const { store } = deps;
-      const [item, stock] = await Promise.all([
-        load(store, products, productId),
-        load(store, inventories, streamId),
-      ]);
-      const events = inventory.decide(
-        {
-          type: "SetStock",
-          productId,
-          quantity,
-          product: item.state ?? undefined,
-          at: envelope.at,
-        },
-        stock.state,
-      );
-      return await commit(store, [write(streamId, stock.version, events)], {
-        envelope,
-        view: () => {
-          const after = fold(inventories, stock.state, events);
-          return productView(item.state, after ? { stock: after.available } : {});
-        },
-        effects: (tx) =>
-          requireProduct(tx, productId, {
-            text: `set the stock of product ${quote(item.state?.name ?? productId)}`,
-            field: "productId",
-          }),
-      });
-    },
-  });
-}
+export const setStock = defineCommand({
+  rpc: rpcOf(productCommands, "setStock"),
+  aggregate: inventories,
+  stream: (input) => inventory.inventoryIdFor(input.productId),
+  load: (input, { deps }) => load(deps.store, products, input.productId),
+  decide: (input, { state, with: item }, envelope) =>
+    inventory.decide({
+      type: "SetStock",
+      productId: input.productId,
+      quantity: input.quantity,
+      product: item.state ?? undefined,
+      at: envelope.at,
+    }, state),
+  view: ({ after, loaded }) =>
+    productView(loaded.with.state, after ? { stock: after.available } : {}),
+  effects: ({ input, loaded }) => (tx) =>
+    requireProduct(tx, input.productId, {
+      text: `set the stock of product ${quote(loaded.with.state?.name ?? input.productId)}`,
+      field: "productId",
+    }),
+});
 
 /** What ReserveInventory needs besides its command id and time. */
 export type ReserveInventoryInput = Pick<ReserveInventory, "orderId" | "productId" | "quantity">;
+
+/** What ReleaseInventory needs besides its command id and time. */
+export type ReleaseInventoryInput = Pick<ReleaseInventory, "orderId" | "productId">;
 
 /**
  * ReserveInventory, for the saga: InventoryReserved, or
  * InventoryReservationFailed when the stock is short. One reservation per
  * order and product; the same command id takes effect once.
  */
+export const reserveInventoryCommand = defineCommand({
+  aggregate: inventories,
+  stream: (input: ReserveInventoryInput) => inventory.inventoryIdFor(input.productId),
+  decide: (input, { state }, envelope) =>
+    inventory.decide({ type: "ReserveInventory", ...pick(input), at: envelope.at }, state),
+});
+
+/** ReleaseInventory, the saga's compensation of a reservation; releasing twice emits once. */
+export const releaseInventoryCommand = defineCommand({
+  aggregate: inventories,
+  stream: (input: ReleaseInventoryInput) => inventory.inventoryIdFor(input.productId),
+  decide: (input, { state }, envelope) =>
+    inventory.decide(
+      {
+        type: "ReleaseInventory",
+        orderId: input.orderId,
+        productId: input.productId,
+        at: envelope.at,
+      },
+      state,
+    ),
+});
+
+function pick({ orderId, productId, quantity }: ReserveInventoryInput): ReserveInventoryInput {
+  return { orderId, productId, quantity };
+}
+
+/** ReserveInventory under the saga's command id. */
 export async function reserveInventory(
   deps: CommandDeps,
   input: ReserveInventoryInput,
   options: InternalCommandOptions,
 ): Promise<CommandOutcome> {
-  const envelope = internalEnvelope(deps, options);
-  return await onInventory(deps, envelope, input.productId, (at) => ({
-    type: "ReserveInventory",
-    orderId: input.orderId,
-    productId: input.productId,
-    quantity: input.quantity,
-    at,
-  }));
+  return await dispatchInternal(deps, reserveInventoryCommand, input, options);
 }
 
-/** What ReleaseInventory needs besides its command id and time. */
-export type ReleaseInventoryInput = Pick<ReleaseInventory, "orderId" | "productId">;
-
-/** ReleaseInventory, the saga's compensation of a reservation; releasing twice emits once. */
+/** ReleaseInventory under the saga's command id. */
 export async function releaseInventory(
   deps: CommandDeps,
   input: ReleaseInventoryInput,
   options: InternalCommandOptions,
 ): Promise<CommandOutcome> {
-  const envelope = internalEnvelope(deps, options);
-  return await onInventory(deps, envelope, input.productId, (at) => ({
-    type: "ReleaseInventory",
-    orderId: input.orderId,
-    productId: input.productId,
-    at,
-  }));
-}
-
-async function onInventory(
-  deps: CommandDeps,
-  envelope: Envelope,
-  productId: string,
-  command: (at: string) => inventory.InventoryCommand,
-): Promise<CommandOutcome> {
-  const streamId = inventory.inventoryIdFor(productId);
-  return await runCommand(deps, envelope, {
-    primaryId: streamId,
-    attempt: async () => {
-      const stock = await load(deps.store, inventories, streamId);
-      const events = inventory.decide(command(envelope.at), stock.state);
-      return await commit(deps.store, [write(streamId, stock.version, events)], { envelope });
-    },
-  });
-}
-
-function write(streamId: string, loadedVersion: number, events: inventory.InventoryEvent[]): Write {
-  return { streamId, aggregateType: inventories.type, events, loadedVersion };
+  return await dispatchInternal(deps, releaseInventoryCommand, input, options);
 }

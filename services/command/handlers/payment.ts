@@ -1,11 +1,9 @@
 import * as payment from "@shared/domain/payment/mod.ts";
-import type { PaymentOutcome } from "@shared/domain/payment/mod.ts";
-import { formatCents } from "@shared/domain/shared/money.ts";
-import { load, payments } from "@shared/application/aggregates.ts";
-import { type CommandOutcome, commit } from "../commit.ts";
-import type { CommandDeps } from "../deps.ts";
-import { type InternalCommandOptions, internalEnvelope } from "../envelope.ts";
-import { runCommand } from "../run.ts";
+import { payments } from "@shared/application/aggregates.ts";
+import type { CommandOutcome } from "@shared/application/commit.ts";
+import type { InternalCommandOptions } from "@shared/application/envelope.ts";
+import { dispatchInternal } from "@shared/application/pipeline.ts";
+import { type CommandDeps, defineCommand } from "../deps.ts";
 
 /** What ProcessPayment needs; `paymentId` defaults to `paymentIdFor(orderId)`. */
 export interface ProcessPaymentInput {
@@ -15,97 +13,92 @@ export interface ProcessPaymentInput {
   paymentId?: string | undefined;
 }
 
-/** Stands in for the gateway's answer while the decider only validates. */
-const NOT_CALLED: PaymentOutcome = { status: "declined", reason: "The gateway was not called" };
-
-/**
- * ProcessPayment, for the saga: PaymentProcessed or PaymentFailed, on the
- * stream `paymentIdFor(orderId)`. The gateway is called only when the
- * decider would record its answer (nothing charged, declined or refunded
- * yet), with the command id as its idempotency key: a retry after a crash
- * between the charge and the append charges once.
- */
-export async function processPayment(
-  deps: CommandDeps,
-  input: ProcessPaymentInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  const envelope = internalEnvelope(deps, options);
-  const paymentId = input.paymentId ?? payment.paymentIdFor(input.orderId);
-  return await runCommand(deps, envelope, {
-    primaryId: paymentId,
-    attempt: async () => {
-      const current = await load(deps.store, payments, paymentId);
-      const decideWith = (outcome: PaymentOutcome) =>
-        payment.decide({
-          type: "ProcessPayment",
-          paymentId,
-          orderId: input.orderId,
-          amount: input.amount,
-          outcome,
-          at: envelope.at,
-        }, current.state);
-      const planned = decideWith(NOT_CALLED);
-      const events = planned.length === 0 ? [] : decideWith(
-        await deps.paymentGateway.charge({
-          paymentId,
-          orderId: input.orderId,
-          amount: (planned[0] as payment.PaymentFailed).data.amount,
-          idempotencyKey: envelope.commandId,
-        }),
-      );
-      return await commit(deps.store, [{
-        streamId: paymentId,
-        aggregateType: payments.type,
-        events,
-        loadedVersion: current.version,
-      }], { envelope });
-    },
-  });
-}
-
 /** What RefundPayment needs; `paymentId` defaults to `paymentIdFor(orderId)`. */
 export interface RefundPaymentInput {
   orderId: string;
   paymentId?: string | undefined;
 }
 
+const paymentOf = (input: { orderId: string; paymentId?: string | undefined }) =>
+  input.paymentId ?? payment.paymentIdFor(input.orderId);
+
+/**
+ * ProcessPayment, for the saga: PaymentProcessed or PaymentFailed, on the
+ * stream `paymentIdFor(orderId)`. The gateway is asked for the charge the
+ * domain says is due (none once anything was charged, declined or refunded),
+ * with the command id as its idempotency key: a retry after a crash between
+ * the charge and the append charges once.
+ */
+export const processPaymentCommand = defineCommand({
+  aggregate: payments,
+  stream: (input: ProcessPaymentInput) => paymentOf(input),
+  load: async (input, { deps, envelope, streamId, self }) => {
+    const due = payment.chargeDue(input, (await self).state);
+    return due && await deps.paymentGateway.charge({
+      paymentId: streamId,
+      orderId: input.orderId,
+      amount: due.amount,
+      idempotencyKey: envelope.commandId,
+    });
+  },
+  decide: (input, { state, with: outcome }, envelope) =>
+    outcome
+      ? payment.decide({
+        type: "ProcessPayment",
+        paymentId: paymentOf(input),
+        orderId: input.orderId,
+        amount: input.amount,
+        outcome,
+        at: envelope.at,
+      }, state)
+      : [],
+});
+
 /**
  * RefundPayment, the saga's compensation of a charge: PaymentRefunded (with
  * amount "0.00" when nothing was charged, which also blocks a late charge).
  * The gateway refunds only what was charged; refunding twice emits once.
  */
+export const refundPaymentCommand = defineCommand({
+  aggregate: payments,
+  stream: (input: RefundPaymentInput) => paymentOf(input),
+  load: async (input, { deps, envelope, streamId, self }) => {
+    const due = payment.refundDue((await self).state);
+    if (due) {
+      await deps.paymentGateway.refund({
+        paymentId: streamId,
+        orderId: input.orderId,
+        ...due,
+        idempotencyKey: envelope.commandId,
+      });
+    }
+  },
+  decide: (input, { state }, envelope) =>
+    payment.decide(
+      {
+        type: "RefundPayment",
+        paymentId: paymentOf(input),
+        orderId: input.orderId,
+        at: envelope.at,
+      },
+      state,
+    ),
+});
+
+/** ProcessPayment under the saga's command id. */
+export async function processPayment(
+  deps: CommandDeps,
+  input: ProcessPaymentInput,
+  options: InternalCommandOptions,
+): Promise<CommandOutcome> {
+  return await dispatchInternal(deps, processPaymentCommand, input, options);
+}
+
+/** RefundPayment under the saga's command id. */
 export async function refundPayment(
   deps: CommandDeps,
   input: RefundPaymentInput,
   options: InternalCommandOptions,
 ): Promise<CommandOutcome> {
-  const envelope = internalEnvelope(deps, options);
-  const paymentId = input.paymentId ?? payment.paymentIdFor(input.orderId);
-  return await runCommand(deps, envelope, {
-    primaryId: paymentId,
-    attempt: async () => {
-      const current = await load(deps.store, payments, paymentId);
-      const state = current.state;
-      const events = payment.decide(
-        { type: "RefundPayment", paymentId, orderId: input.orderId, at: envelope.at },
-        state,
-      );
-      if (events.length > 0 && state?.status === "processed") {
-        await deps.paymentGateway.refund({
-          paymentId,
-          orderId: input.orderId,
-          amount: formatCents(state.amount),
-          transactionRef: state.transactionRef,
-          idempotencyKey: envelope.commandId,
-        });
-      }
-      return await commit(deps.store, [{
-        streamId: paymentId,
-        aggregateType: payments.type,
-        events,
-        loadedVersion: current.version,
-      }], { envelope });
-    },
-  });
+  return await dispatchInternal(deps, refundPaymentCommand, input, options);
 }

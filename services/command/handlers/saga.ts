@@ -1,11 +1,9 @@
+import { orderCommands } from "@proto/command/v1/contract.ts";
 import * as saga from "@shared/domain/order_saga/mod.ts";
 import { load, orders, sagas } from "@shared/application/aggregates.ts";
-import { type CommandOutcome, commit } from "../commit.ts";
-import type { CommandDeps } from "../deps.ts";
-import type { Envelope } from "../envelope.ts";
+import { rpcOf } from "@shared/application/command.ts";
+import { defineCommand } from "../deps.ts";
 import { requireOwner } from "../owner.ts";
-import { runCommand } from "../run.ts";
-import type { StartOrderSagaInput } from "./_inputs.ts";
 import { orderView } from "./order_view.ts";
 
 /**
@@ -16,36 +14,28 @@ import { orderView } from "./order_view.ts";
  * order. Sending the steps is the saga runner's work: it reacts to
  * SagaStarted. It answers with the order (unchanged by the start).
  */
-export async function startOrderSaga(
-  deps: CommandDeps,
-  input: StartOrderSagaInput,
-  envelope: Envelope,
-): Promise<CommandOutcome> {
-  const { orderId } = input;
-  const sagaId = saga.sagaIdFor(orderId);
-  return await runCommand(deps, envelope, {
-    primaryId: sagaId,
-    // The saga worker starts it on OrderCreated too: whoever loses sees it started.
-    rerunOnConflict: true,
-    attempt: async () => {
-      const [placed, current] = await Promise.all([
-        load(deps.store, orders, orderId),
-        load(deps.store, sagas, sagaId),
-      ]);
-      if (placed.state) {
-        requireOwner(envelope.actor, placed.state.customerId, "check out an order of");
-      }
-      const { events } = saga.decide(
-        { type: "StartOrderSaga", orderId, order: placed.state ?? undefined, at: envelope.at },
-        current.state,
-        deps.sagaOptions,
-      );
-      return await commit(deps.store, [{
-        streamId: sagaId,
-        aggregateType: sagas.type,
-        events,
-        loadedVersion: current.version,
-      }], { envelope, view: () => orderView(placed.state) });
-    },
-  });
-}
+export const startOrderSaga = defineCommand({
+  rpc: rpcOf(orderCommands, "startOrderSaga"),
+  aggregate: sagas,
+  stream: (input) => saga.sagaIdFor(input.orderId),
+  // The saga worker starts it on OrderCreated too: whoever loses sees it started.
+  rerunOnConflict: true,
+  load: async (input, { deps }) => ({
+    order: await load(deps.store, orders, input.orderId),
+    sagaOptions: deps.sagaOptions,
+  }),
+  decide: (input, { state, with: { order, sagaOptions } }, envelope) => {
+    if (order.state) requireOwner(envelope.actor, order.state.customerId, "check out an order of");
+    return saga.decide(
+      {
+        type: "StartOrderSaga",
+        orderId: input.orderId,
+        order: order.state ?? undefined,
+        at: envelope.at,
+      },
+      state,
+      sagaOptions,
+    ).events;
+  },
+  view: ({ loaded }) => orderView(loaded.with.order.state),
+});

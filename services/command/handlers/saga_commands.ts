@@ -1,8 +1,7 @@
 import type { SagaCommand } from "@shared/domain/order_saga/mod.ts";
 import type { EventMetadata } from "@shared/event_store/mod.ts";
-import type { CommandOutcome } from "../commit.ts";
+import type { CommandOutcome } from "@shared/application/commit.ts";
 import type { CommandDeps } from "../deps.ts";
-import { internalEnvelope } from "../envelope.ts";
 import { releaseInventory, reserveInventory } from "./inventory.ts";
 import { cancelOrder, updateOrderStatus } from "./order.ts";
 import { processPayment, refundPayment } from "./payment.ts";
@@ -35,9 +34,9 @@ export async function runSagaCommand(
     case "CancelShipping":
       return await cancelShipping(deps, command, internal);
     case "UpdateOrderStatus":
-      return await updateOrderStatus(deps, command, internalEnvelope(deps, internal));
+      return await updateOrderStatus(deps, command, internal);
     case "CancelOrder":
-      return await cancelOrder(deps, command, internalEnvelope(deps, internal));
+      return await cancelOrder(deps, command, internal);
     default: {
       const never: never = command;
       throw new TypeError(`Unknown saga command "${(never as { type: string }).type}"`);

@@ -1,11 +1,47 @@
 import { NotFoundError } from "@shared/errors/mod.ts";
-import { formatCents, parseCents } from "../shared/money.ts";
+import { type Cents, formatCents, parseCents } from "../shared/money.ts";
 import { invalid, quote } from "../shared/rules.ts";
-import type { PaymentCommand, PaymentEvent, PaymentState } from "./types.ts";
+import type { PaymentCommand, PaymentEvent, PaymentState, ProcessPayment } from "./types.ts";
 
 /** Whether the gateway may be called: nothing was charged, declined or refunded yet. */
 export function canCharge(state: PaymentState | null): boolean {
   return state === null;
+}
+
+/**
+ * What the gateway must be asked to charge for a ProcessPayment on this
+ * state: its amount, checked and formatted; null when nothing may be charged
+ * any more (see {@link canCharge}), so the gateway is not called.
+ */
+export function chargeDue(
+  command: Pick<ProcessPayment, "amount">,
+  state: PaymentState | null,
+): { amount: string } | null {
+  const amount = checkAmount(command.amount);
+  return canCharge(state) ? { amount: formatCents(amount) } : null;
+}
+
+/**
+ * What the gateway must refund for a RefundPayment on this state: what a
+ * processed charge took; null when nothing was charged or it was refunded.
+ */
+export function refundDue(
+  state: PaymentState | null,
+): { amount: string; transactionRef: string | null } | null {
+  return state?.status === "processed"
+    ? { amount: formatCents(state.amount), transactionRef: state.transactionRef }
+    : null;
+}
+
+function checkAmount(text: string): Cents {
+  const amount = parseCents(text);
+  if (amount === null || amount < 1) {
+    throw invalid(
+      "amount",
+      `must be a decimal with at most 2 places of at least 0.01, got ${quote(text)}`,
+    );
+  }
+  return amount;
 }
 
 /**
@@ -15,13 +51,7 @@ export function canCharge(state: PaymentState | null): boolean {
 export function decide(command: PaymentCommand, state: PaymentState | null): PaymentEvent[] {
   switch (command.type) {
     case "ProcessPayment": {
-      const amount = parseCents(command.amount);
-      if (amount === null || amount < 1) {
-        throw invalid(
-          "amount",
-          `must be a decimal with at most 2 places of at least 0.01, got ${quote(command.amount)}`,
-        );
-      }
+      const amount = checkAmount(command.amount);
       if (!canCharge(state)) return [];
       const { paymentId, orderId, outcome, at } = command;
       return outcome.status === "approved"

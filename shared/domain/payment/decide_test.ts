@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { ValidationError } from "@shared/errors/mod.ts";
 import { spec } from "@shared/testing/decider.ts";
 import { AT, id, later } from "@shared/testing/fixtures/shared.ts";
-import { canCharge, paymentDecider, paymentIdFor } from "./mod.ts";
+import { canCharge, chargeDue, paymentDecider, paymentIdFor, refundDue } from "./mod.ts";
+import { fold } from "../shared/decider.ts";
 import type { PaymentEvent, ProcessPayment, RefundPayment } from "./types.ts";
 
 const ORDER = id(100);
@@ -87,4 +88,26 @@ Deno.test("decide() closes a payment that was never charged, so a late charge is
   }]);
   assert.equal(canCharge(closed), false);
   given.given([...given.when(refund).events]).when(pay()).thenNothing();
+});
+
+Deno.test("chargeDue() names the amount to charge, formatted, only while nothing was charged", () => {
+  assert.deepEqual(chargeDue({ amount: "55" }, null), { amount: "55.00" });
+  assert.equal(chargeDue({ amount: "55.00" }, fold(paymentDecider, [processed])), null);
+  const closed = fold(paymentDecider, given.when(refund).events);
+  assert.equal(chargeDue({ amount: "55.00" }, closed), null);
+  assert.throws(() => chargeDue({ amount: "0.00" }, null), ValidationError);
+  assert.throws(
+    () => chargeDue({ amount: "x" }, fold(paymentDecider, [processed])),
+    ValidationError,
+  );
+});
+
+Deno.test("refundDue() names what a processed charge took, and nothing once refunded", () => {
+  const charged = fold(paymentDecider, [processed]);
+  assert.deepEqual(refundDue(charged), { amount: "55.00", transactionRef: "tx-1" });
+  assert.equal(refundDue(null), null);
+  const refunded = fold(paymentDecider, given.given([processed]).when(refund).events, {
+    from: charged,
+  });
+  assert.equal(refundDue(refunded), null);
 });

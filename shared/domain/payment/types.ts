@@ -8,9 +8,9 @@ export type PaymentOutcome =
 /**
  * Charges an order's total. `amount` is a decimal string ("55.00").
  *
- * The handler calls the gateway only when {@link canCharge} holds for the
- * current state, passing the command id as the gateway's idempotency key, and
- * gives its answer as `outcome`.
+ * The handler asks the gateway for the charge `chargeDue` names (none once
+ * {@link canCharge} no longer holds), passing the command id as the
+ * gateway's idempotency key, and gives its answer as `outcome`.
  */
 export type ProcessPayment = {
   type: "ProcessPayment";

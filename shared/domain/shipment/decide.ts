@@ -1,11 +1,34 @@
 import { NotFoundError } from "@shared/errors/mod.ts";
-import { checkAddress } from "../shared/address.ts";
+import { type Address, checkAddress } from "../shared/address.ts";
 import { quote } from "../shared/rules.ts";
-import type { ShipmentCommand, ShipmentEvent, ShipmentState } from "./types.ts";
+import type { ArrangeShipping, ShipmentCommand, ShipmentEvent, ShipmentState } from "./types.ts";
 
 /** Whether the carrier may be called: nothing was booked, refused or cancelled yet. */
 export function canArrange(state: ShipmentState | null): boolean {
   return state === null;
+}
+
+/**
+ * What the carrier must be asked to book for an ArrangeShipping on this
+ * state: the delivery address, checked; null when nothing may be booked any
+ * more (see {@link canArrange}), so the carrier is not called.
+ */
+export function bookingDue(
+  command: Pick<ArrangeShipping, "address">,
+  state: ShipmentState | null,
+): { address: Address } | null {
+  const address = checkAddress(command.address);
+  return canArrange(state) ? { address } : null;
+}
+
+/**
+ * What the carrier must cancel for a CancelShipping on this state: a booked
+ * delivery's tracking number; null when nothing was booked or it was cancelled.
+ */
+export function cancellationDue(
+  state: ShipmentState | null,
+): { trackingNumber: string | null } | null {
+  return state?.status === "arranged" ? { trackingNumber: state.trackingNumber } : null;
 }
 
 /**

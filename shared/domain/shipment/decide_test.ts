@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { ValidationError } from "@shared/errors/mod.ts";
 import { spec } from "@shared/testing/decider.ts";
 import { AT, id, later } from "@shared/testing/fixtures/shared.ts";
-import { canArrange, shipmentDecider, shipmentIdFor } from "./mod.ts";
+import { bookingDue, canArrange, cancellationDue, shipmentDecider, shipmentIdFor } from "./mod.ts";
+import { fold } from "../shared/decider.ts";
 import type { ArrangeShipping, CancelShipping, ShipmentEvent } from "./types.ts";
 
 const ORDER = id(100);
@@ -89,4 +90,22 @@ Deno.test("decide() closes a shipment that was never booked, so a late booking i
     assert.deepEqual(events, []);
     assert.equal(canArrange(state), false);
   });
+});
+
+Deno.test("bookingDue() names the checked address to book, only while nothing was booked", () => {
+  assert.deepEqual(bookingDue({ address }, null), { address });
+  assert.equal(bookingDue({ address }, fold(shipmentDecider, [arranged])), null);
+  assert.equal(bookingDue({ address }, fold(shipmentDecider, given.when(cancel).events)), null);
+  assert.throws(() => bookingDue({ address: { ...address, city: "" } }, null), ValidationError);
+});
+
+Deno.test("cancellationDue() names a booked delivery's tracking number, and nothing once cancelled", () => {
+  const booked = fold(shipmentDecider, [arranged]);
+  assert.deepEqual(cancellationDue(booked), { trackingNumber: booked?.trackingNumber });
+  assert.notEqual(booked?.trackingNumber, null);
+  assert.equal(cancellationDue(null), null);
+  const cancelled = fold(shipmentDecider, given.given([arranged]).when(cancel).events, {
+    from: booked,
+  });
+  assert.equal(cancellationDue(cancelled), null);
 });

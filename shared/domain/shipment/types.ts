@@ -10,9 +10,9 @@ export type ShippingOutcome =
 /**
  * Books the shipment of an order.
  *
- * The handler calls the carrier only when {@link canArrange} holds for the
- * current state, with the command id as the idempotency key, and gives its
- * answer as `outcome`.
+ * The handler asks the carrier for the booking `bookingDue` names (none
+ * once {@link canArrange} no longer holds), with the command id as the
+ * idempotency key, and gives its answer as `outcome`.
  */
 export type ArrangeShipping = {
   type: "ArrangeShipping";

@@ -1,7 +1,7 @@
+import { IdempotencyKeyReusedError } from "@shared/errors/mod.ts";
 import { countEventsPublished } from "@shared/observability/mod.ts";
 import type { AppendEffects, AppendResult, EventStore } from "@shared/event_store/mod.ts";
-import type { DomainEvent } from "@shared/application/aggregates.ts";
-import { storedOutcome } from "./command_results.ts";
+import type { DomainEvent } from "./aggregates.ts";
 import { canonicalJson, type Envelope } from "./envelope.ts";
 
 /** The outcome of a command, as the command RPCs return it. */
@@ -34,7 +34,7 @@ export interface Write {
  *
  * The view the command answers with travels in its events' metadata
  * (`answer`), next to the hash of its input, so a retried command id answers
- * what the first run answered, whatever happened since (see storedOutcome).
+ * what the first run answered, whatever happened since (see firstOutcome).
  */
 export async function commit(
   store: EventStore,
@@ -69,7 +69,7 @@ export async function commit(
   const metadata = view === undefined ? envelope.metadata : { ...envelope.metadata, answer: view };
   // A duplicate command id that raced this run: the first run's result and answer.
   const first = async (outcome: CommandOutcome) =>
-    await storedOutcome(store.sql, envelope, primary.streamId) ?? outcome;
+    await firstOutcome(store, envelope, primary.streamId) ?? outcome;
   const common = {
     commandId,
     metadata,
@@ -112,4 +112,44 @@ function outcomeOf(primary: Write, result: AppendResult | undefined): CommandOut
     transactionId: last?.transactionId ?? "0",
     position: last?.id ?? "0",
   };
+}
+
+/**
+ * The first result of a command already handled (the event store's
+ * `commandResult`); undefined when its id is new. The result of
+ * `primaryId`'s stream when the command wrote several, else the first, with
+ * the answer the first run gave (`state`), which its events' metadata keep.
+ * A command id first used with another input (another RPC, other fields) is
+ * refused with IdempotencyKeyReusedError: the first command stands, and
+ * answering its result would drop this one unseen.
+ */
+export async function firstOutcome(
+  store: EventStore,
+  envelope: Pick<Envelope, "commandId" | "inputHash">,
+  primaryId: string,
+): Promise<CommandOutcome | undefined> {
+  const handled = await store.commandResult(envelope.commandId, { withMetadata: true });
+  const stream = handled?.streams.find((s) => s.streamId === primaryId) ?? handled?.streams[0];
+  if (!handled || !stream) return undefined;
+  const recorded = handled.metadata.inputHash;
+  // A command recorded without a hash (sent in-process) cannot be compared: it stands as sent.
+  if (
+    envelope.inputHash !== undefined && typeof recorded === "string" &&
+    recorded !== envelope.inputHash
+  ) {
+    throw new IdempotencyKeyReusedError(
+      `Command id "${envelope.commandId}" was first used with another input: ` +
+        "that command stands and this one changed nothing; send a new id for a new command",
+      { field: "x-command-id" },
+    );
+  }
+  const last = stream.positions.at(-1);
+  const outcome = {
+    id: stream.streamId,
+    version: stream.nextVersion,
+    transactionId: last?.transactionId ?? "0",
+    position: last?.id ?? "0",
+  };
+  const answer = handled.metadata.answer;
+  return answer === undefined ? outcome : { ...outcome, state: canonicalJson(answer) };
 }

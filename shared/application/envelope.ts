@@ -2,9 +2,8 @@ import { createHash } from "node:crypto";
 import { ANONYMOUS, auditOf, hasRole, type Principal, SAGA_PRINCIPAL } from "@shared/auth/mod.ts";
 import { ValidationError } from "@shared/errors/mod.ts";
 import type { EventMetadata } from "@shared/event_store/mod.ts";
-import type { CallContext } from "@shared/grpc/contract.ts";
+import type { CallMetadata } from "@shared/grpc/contract.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
-import type { CommandDeps } from "./deps.ts";
 
 /** Who sent a command, when and why: its id, its time and the metadata of every event it appends. */
 export interface Envelope {
@@ -29,8 +28,8 @@ export interface Envelope {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The envelope of a gRPC call to `rpc` with `input` (as its contract parsed
- * it): its x-command-id (a new one when the caller sent none, so every event
+ * The envelope of a call to `rpc` (its contract key) with `input` (as its
+ * contract parsed it), sent by `actor` (verified) at `at`: its x-command-id (a new one when the caller sent none, so every event
  * still names its command), the hash of the call and the rest of its
  * metadata. The user, roles and tenant recorded come only from the verified
  * caller. A causation id names the event that caused a command, which only
@@ -38,12 +37,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * token is for reads and is dropped.
  */
 export function envelopeOf(
-  deps: CommandDeps,
-  context: CallContext,
+  call: { at: string; actor: Principal | undefined; metadata: CallMetadata },
   rpc: string,
   input: unknown,
 ): Envelope {
-  const actor = context.principal ?? ANONYMOUS;
+  const actor = call.actor ?? ANONYMOUS;
   const {
     commandId,
     consistencyToken: _,
@@ -51,7 +49,7 @@ export function envelopeOf(
     tenantId: _tenant,
     causationId,
     ...rest
-  } = context.metadata;
+  } = call.metadata;
   if (commandId !== undefined && !UUID.test(commandId)) {
     throw new ValidationError([{
       field: "x-command-id",
@@ -63,7 +61,7 @@ export function envelopeOf(
   return {
     commandId: (commandId ?? crypto.randomUUID()).toLowerCase(),
     metadata: { ...definedOnly({ ...rest, ...caused, ...auditOf(actor) }), inputHash: hash },
-    at: deps.now(),
+    at: call.at,
     internal: false,
     actor,
     inputHash: hash,
@@ -108,7 +106,7 @@ export interface InternalCommandOptions {
  * saga's service identity, whatever user the metadata passed in names; the
  * tenant of the order it works on is kept.
  */
-export function internalEnvelope(deps: CommandDeps, options: InternalCommandOptions): Envelope {
+export function internalEnvelope(at: string, options: InternalCommandOptions): Envelope {
   if (!UUID.test(options.commandId)) {
     throw new ValidationError([{
       field: "commandId",
@@ -119,7 +117,7 @@ export function internalEnvelope(deps: CommandDeps, options: InternalCommandOpti
   return {
     commandId: options.commandId.toLowerCase(),
     metadata: definedOnly({ ...rest, ...auditOf(SAGA_PRINCIPAL) }),
-    at: deps.now(),
+    at,
     internal: true,
     actor: SAGA_PRINCIPAL,
   };
