@@ -15,6 +15,7 @@ import { type CommandDeps, commandDeps } from "./deps.ts";
 import { categoryHandlers } from "./handlers/category.ts";
 import { orderHandlers } from "./handlers/order.ts";
 import { productHandlers } from "./handlers/product.ts";
+import { sagaStepHandlers } from "./handlers/saga_steps.ts";
 import type { Carrier, PaymentGateway } from "./ports.ts";
 
 /** Options of the command service. */
@@ -33,9 +34,9 @@ export interface CommandServiceOptions {
    */
   auth?: VerifierOptions;
   poolSize?: number;
-  /** The payment gateway adapter; default: approves every charge. */
+  /** The payment gateway the saga's ProcessPayment and RefundPayment call; default: approves every charge. */
   paymentGateway?: PaymentGateway;
-  /** The carrier adapter; default: books every delivery. */
+  /** The carrier the saga's ArrangeShipping and CancelShipping call; default: books every delivery. */
   carrier?: Carrier;
   /** Step and saga timeouts recorded by StartOrderSaga; default 30 s and 300 s. */
   sagaOptions?: SagaOptions;
@@ -44,12 +45,15 @@ export interface CommandServiceOptions {
 /** A running command service. */
 export interface CommandService {
   port: number;
-  /** What the command functions run with, for in-process callers (the saga runner). */
+  /** What the command functions run with, for tests that call them in-process. */
   deps: CommandDeps;
   stop(): Promise<void>;
 }
 
-/** Starts the command service: the category, product and order command RPCs over the event store. */
+/**
+ * Starts the command service: the category, product and order command RPCs
+ * and the saga's step RPCs over the event store.
+ */
 export async function startCommandService(options: CommandServiceOptions): Promise<CommandService> {
   const applicationName = processApplicationName("command-service");
   const max = options.poolSize ?? 10;
@@ -63,9 +67,12 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   });
   const server = await startGrpcServer(
     [
-      ...[categoryHandlers(deps), productHandlers(deps), orderHandlers(deps)].map((binding) =>
-        wrapBinding(binding, (method, call) => observeCommand(method, call))
-      ),
+      ...[
+        categoryHandlers(deps),
+        productHandlers(deps),
+        orderHandlers(deps),
+        sagaStepHandlers(deps),
+      ].map((binding) => wrapBinding(binding, (method, call) => observeCommand(method, call))),
       eventLogHandlers(store),
     ],
     {

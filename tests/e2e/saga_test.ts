@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { SAGA_STEPS } from "@shared/domain/order_saga/mod.ts";
 import { paymentIdFor, sagaIdFor, shipmentIdFor } from "@shared/domain/shared/ids.ts";
 import type { PaymentGateway } from "../../services/command/ports.ts";
-import { simulatedCarrier, simulatedGateway } from "../../services/saga/adapters.ts";
+import { simulatedCarrier, simulatedGateway } from "../../services/command/adapters.ts";
 import {
   assertAllFinished,
   available,
