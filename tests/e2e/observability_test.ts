@@ -91,6 +91,7 @@ Deno.test("an order's saga continues the createOrder trace, step after step", as
   const stack = await startStack();
   const saga = await startSagaWorker({
     eventStoreUrl: stack.db.eventStoreUrl,
+    commandAddress: stack.commandAddress,
     logger: createLogger("saga", {}),
     pollMs: 100,
     timerMs: 100,
