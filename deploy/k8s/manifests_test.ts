@@ -6,6 +6,7 @@ import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1";
 import type { IContainer, IPodSpec, IProbe, ISecret, IService } from "kubernetes-models/v1";
 import { secretWeakness } from "@shared/auth/mod.ts";
+import { commandConfigSchema } from "../../services/command/config.ts";
 import { sagaConfigSchema } from "../../services/saga/config.ts";
 import { type Manifest, parseManifests, render, validateManifest } from "./render.ts";
 import { serviceFacts } from "./service_facts.ts";
@@ -263,6 +264,18 @@ for (const overlay of ["dev", "prod"] as const) {
     );
     const parsed = sagaConfigSchema.safeParse({ ...settings, EVENT_STORE_URL: "postgres://x" });
     if (!parsed.success) assert.fail(`saga settings: ${parsed.error.message}`);
+  });
+
+  Deno.test(`${overlay}: the command service's settings parse, the payment and carrier ones included`, async () => {
+    const manifests = await rendered(overlay);
+    const command = named<IDeployment>(manifests, "Deployment", "command");
+    const settings = Object.fromEntries(
+      (command.spec!.template.spec!.containers[0]!.env ?? []).filter((e) => e.value !== undefined)
+        .map((e) => [e.name, e.value]),
+    );
+    assert.ok("PAYMENT_MODE" in settings, "the command service charges: it reads PAYMENT_*");
+    const parsed = commandConfigSchema.safeParse({ ...settings, EVENT_STORE_URL: "postgres://x" });
+    if (!parsed.success) assert.fail(`command settings: ${parsed.error.message}`);
   });
 
   Deno.test(`${overlay}: the gRPC ports take connections from this namespace's pods only, the gateway from anyone`, async () => {

@@ -8,7 +8,12 @@ import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
 import { startGrpcServer } from "@shared/grpc/server.ts";
 import type { ServerTls } from "@shared/grpc/tls.ts";
 import { bindCommands } from "@shared/application/pipeline.ts";
-import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
+import {
+  categoryCommands,
+  orderCommands,
+  productCommands,
+  sagaStepCommands,
+} from "@proto/command/v1/contract.ts";
 import { eventLogHandlers } from "./handlers/event_log.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
@@ -16,7 +21,13 @@ import { type CommandDeps, commandDeps } from "./deps.ts";
 import { createCategory } from "./handlers/category.ts";
 import { deleteCategory } from "./handlers/category_delete.ts";
 import { updateCategory } from "./handlers/category_update.ts";
-import { setStock } from "./handlers/inventory.ts";
+import {
+  releaseInventoryCommand,
+  reserveInventoryCommand,
+  setStock,
+} from "./handlers/inventory.ts";
+import { processPaymentCommand, refundPaymentCommand } from "./handlers/payment.ts";
+import { arrangeShippingCommand, cancelShippingCommand } from "./handlers/shipment.ts";
 import { cancelOrderCommand, createOrder, updateOrderStatusCommand } from "./handlers/order.ts";
 import {
   archiveProduct,
@@ -44,9 +55,9 @@ export interface CommandServiceOptions {
    */
   auth?: VerifierOptions;
   poolSize?: number;
-  /** The payment gateway adapter; default: approves every charge. */
+  /** The payment gateway the saga's ProcessPayment and RefundPayment call; default: approves every charge. */
   paymentGateway?: PaymentGateway;
-  /** The carrier adapter; default: books every delivery. */
+  /** The carrier the saga's ArrangeShipping and CancelShipping call; default: books every delivery. */
   carrier?: Carrier;
   /** Step and saga timeouts recorded by StartOrderSaga; default 30 s and 300 s. */
   sagaOptions?: SagaOptions;
@@ -60,7 +71,10 @@ export interface CommandService {
   stop(): Promise<void>;
 }
 
-/** Starts the command service: the category, product and order command RPCs over the event store. */
+/**
+ * Starts the command service: the category, product and order command RPCs
+ * and the saga's step RPCs over the event store.
+ */
 export async function startCommandService(options: CommandServiceOptions): Promise<CommandService> {
   const applicationName = processApplicationName("command-service");
   const max = options.poolSize ?? 10;
@@ -91,6 +105,15 @@ export async function startCommandService(options: CommandServiceOptions): Promi
         cancelOrder: cancelOrderCommand,
         updateOrderStatus: updateOrderStatusCommand,
         startOrderSaga,
+      }),
+      // The order saga's steps, for its service identity only (docs/saga.md).
+      bindCommands(deps, sagaStepCommands, {
+        reserveInventory: reserveInventoryCommand,
+        releaseInventory: releaseInventoryCommand,
+        processPayment: processPaymentCommand,
+        refundPayment: refundPaymentCommand,
+        arrangeShipping: arrangeShippingCommand,
+        cancelShipping: cancelShippingCommand,
       }),
       eventLogHandlers(store),
     ],

@@ -1,29 +1,13 @@
-import { z } from "zod";
-import { authVars, verifierOptionsOf } from "@shared/auth/config.ts";
-import { loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts";
-import { checkServerTls, grpcTlsVars, serverTlsOf } from "@shared/grpc/tls.ts";
+import { verifierOptionsOf } from "@shared/auth/config.ts";
+import { loadConfigOrExit } from "@shared/config/mod.ts";
+import { serverTlsOf } from "@shared/grpc/tls.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startCommandService } from "./app.ts";
+import { adaptersOf, commandConfigSchema } from "./config.ts";
 
-const ms = z.coerce.number().int().min(1).max(86_400_000);
-const config = loadConfigOrExit(
-  z.object({
-    // The same token settings as the gateway: this service verifies its callers' tokens itself.
-    ...authVars,
-    EVENT_STORE_URL: postgresUrlVar,
-    COMMAND_PORT: portVar.default(50051),
-    COMMAND_HOST: z.string().default("127.0.0.1"),
-    COMMAND_METRICS_PORT: portVar.default(9464),
-    EVENT_STORE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-    SAGA_STEP_TIMEOUT_MS: ms.default(30_000),
-    SAGA_TIMEOUT_MS: ms.default(300_000),
-    ...grpcTlsVars,
-  }).superRefine((c, ctx) =>
-    checkServerTls(c, (path, message) => ctx.addIssue({ code: "custom", path: [path], message }))
-  ),
-);
+const config = loadConfigOrExit(commandConfigSchema);
 const tls = serverTlsOf(config);
 await initTracing("command");
 const logger = createLogger("command");
@@ -33,6 +17,8 @@ const service = await startCommandService({
   host: config.COMMAND_HOST,
   ...(tls ? { tls } : {}),
   poolSize: config.EVENT_STORE_POOL_SIZE,
+  // Charged and booked by the saga's step RPCs.
+  ...adaptersOf(config),
   // Recorded by sagas started through the startOrderSaga mutation.
   sagaOptions: {
     stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
@@ -46,6 +32,8 @@ logger.info("listening", {
   port: service.port,
   metricsPort: metrics.port,
   tls: tls ? (tls.requireClientCert ? "mutual" : "on") : "off",
+  payment: config.PAYMENT_URL ? "http" : config.PAYMENT_MODE,
+  carrier: config.CARRIER_URL ? "http" : config.CARRIER_MODE,
 });
 runUntilSignal(logger, async () => {
   await service.stop();

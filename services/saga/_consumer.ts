@@ -3,7 +3,7 @@ import type { Sql } from "@shared/db/connect.ts";
 import type { SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { withEventSpans } from "@shared/observability/mod.ts";
-import type { CommandDeps } from "../command/deps.ts";
+import type { SagaDeps } from "./_deps.ts";
 import { route, type Routed } from "./_inputs.ts";
 import { forEachLimit } from "./_limit.ts";
 import { SagaRunner } from "./_runner.ts";
@@ -11,7 +11,7 @@ import { CHECKPOINT, saveInstances, unfinishedSagas, upsertInstances } from "./_
 
 /** Options of {@link sagaHandler}. */
 export interface SagaHandlerOptions {
-  deps: CommandDeps;
+  deps: SagaDeps;
   sagaOptions: SagaOptions;
   /** The event store's pool: saga streams, and `saga_instances` outside a batch. */
   sql: Sql;

@@ -2,10 +2,12 @@ import type { SagaCommand } from "@shared/domain/order_saga/mod.ts";
 import { AppError } from "@shared/errors/mod.ts";
 import type { EventMetadata } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import type { CommandDeps } from "../command/deps.ts";
-import { runSagaCommand } from "../command/handlers/saga_commands.ts";
 
-/** Codes of a command refused by a rule: sending it again would be refused again. */
+/**
+ * Codes of a command refused by a rule: sending it again would be refused
+ * again. Anything else (UNAVAILABLE, a passed deadline, CONFLICT, INTERNAL)
+ * is a failure to retry.
+ */
 const REFUSALS = new Set([
   "VALIDATION",
   "NOT_FOUND",
@@ -21,7 +23,8 @@ export function isRefusal(err: unknown): err is AppError {
 
 /** Options of a {@link Dispatcher}. */
 export interface DispatcherOptions {
-  deps: CommandDeps;
+  /** Sends one command to the command service; rejects with the AppError it answered. */
+  send(command: SagaCommand, metadata: EventMetadata): Promise<void>;
   logger: Logger;
   /** First retry delay after a failure (doubles each time, with jitter). */
   retryBaseMs: number;
@@ -34,12 +37,13 @@ export interface DispatcherOptions {
 }
 
 /**
- * Sends the saga's commands through the command service's in-process step
- * functions, each under its deterministic id, in the background. A refusal
- * goes back to the saga; any other failure (an unreachable gateway, the
- * database) is retried with exponential backoff for as long as the saga
- * still waits for the command: compensations until they succeed, forward
- * steps until their timeout moves the saga on.
+ * Sends the saga's commands to the command service over gRPC, each under
+ * its deterministic id, in the background. A refusal goes back to the saga;
+ * any other failure (the command service unreachable or past its deadline,
+ * a payment gateway that did not answer, the database) is retried with
+ * exponential backoff for as long as the saga still waits for the command:
+ * compensations until they succeed, forward steps until their timeout moves
+ * the saga on. A retry sends the same id, so the step takes effect once.
  */
 export class Dispatcher {
   readonly #options: DispatcherOptions;
@@ -80,7 +84,7 @@ export class Dispatcher {
   }
 
   async #run(orderId: string, sent: SagaCommand, metadata: EventMetadata): Promise<void> {
-    const { deps, logger } = this.#options;
+    const { logger } = this.#options;
     const log = logger.child({ orderId, command: sent.command.type, commandId: sent.commandId });
     for (let attempt = 0; !this.#stopped; attempt++) {
       if (attempt > 0) {
@@ -88,7 +92,7 @@ export class Dispatcher {
         if (this.#stopped || !(await this.#stillPending(orderId, sent.commandId))) return;
       }
       try {
-        await runSagaCommand(deps, sent, { metadata });
+        await this.#options.send(sent, metadata);
         return;
       } catch (err) {
         if (!isRefusal(err)) {

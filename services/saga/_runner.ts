@@ -20,7 +20,7 @@ import {
 import type { Logger } from "@shared/log/mod.ts";
 import { countSaga } from "@shared/observability/mod.ts";
 import { load, sagas } from "@shared/application/aggregates.ts";
-import type { CommandDeps } from "../command/deps.ts";
+import type { SagaDeps } from "./_deps.ts";
 import { Dispatcher } from "./_dispatcher.ts";
 import { KeyedLock } from "@shared/runtime/keyed_lock.ts";
 import { metadataOf, observe } from "./_observe.ts";
@@ -32,7 +32,7 @@ const CONFLICT_ATTEMPTS = 20;
 
 /** Options of a {@link SagaRunner}. */
 export interface RunnerOptions {
-  deps: CommandDeps;
+  deps: SagaDeps;
   sagaOptions: SagaOptions;
   logger: Logger;
   retryBaseMs: number;
@@ -68,7 +68,7 @@ export class SagaRunner {
   constructor(options: RunnerOptions) {
     this.#options = options;
     this.#dispatcher = new Dispatcher({
-      deps: options.deps,
+      send: (command, metadata) => options.deps.commands.send(command, metadata),
       logger: options.logger,
       retryBaseMs: options.retryBaseMs,
       retryMaxMs: options.retryMaxMs,

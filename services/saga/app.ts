@@ -5,18 +5,28 @@ import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts"
 import { DEFAULT_SAGA_OPTIONS, type SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore, ORIGIN, type Position } from "@shared/event_store/mod.ts";
+import type { ClientTls } from "@shared/grpc/tls.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { commandDeps } from "../command/deps.ts";
-import type { Carrier, PaymentGateway } from "../command/ports.ts";
+import { createCommandSender } from "./_commands.ts";
 import { sagaHandler } from "./_consumer.ts";
+import { type SagaSigning, SagaTokens } from "./_token.ts";
 import { SAGA_CHECKPOINTS } from "./_tables.ts";
 
 /** Options of the saga worker. */
 export interface SagaWorkerOptions {
   eventStoreUrl: string;
   logger: Logger;
-  /** The outside systems the steps call; default: adapters that always succeed. */
-  ports?: { paymentGateway?: PaymentGateway; carrier?: Carrier };
+  /**
+   * The command service every command goes to: `host:port`, a list of
+   * replicas, or `dns:///name:port` (COMMAND_SERVICE_ADDRESS).
+   */
+  commandAddress: string;
+  /** TLS to the command service; default plaintext. */
+  commandTls?: ClientTls;
+  /** Deadline of one command call; default 30 s. */
+  commandDeadlineMs?: number;
+  /** How the saga signs its service tokens; default the development secret. */
+  signing?: SagaSigning;
   /** Step and saga timeouts of the sagas it starts; default 30 s and 300 s. */
   sagaOptions?: Partial<SagaOptions>;
   /** Polling interval when no wake-up arrives, and retry interval of a failed batch; default 500 ms. */
@@ -59,7 +69,9 @@ export interface SagaWorker {
  * follows the global event order from its checkpoint, feeding every event of
  * an order, its inventory, payment and shipment to the order's saga, and
  * checks deadlines on a timer; the others stand by and take over when it
- * goes. Returns once the first try of the lease is done.
+ * goes. The commands its sagas decide go to the command service over gRPC,
+ * under the saga's own service token. Returns once the first try of the
+ * lease is done.
  */
 export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaWorker> {
   const { logger } = options;
@@ -76,11 +88,13 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
   const unobserve = observePool("event_store", sql, { max, applicationName });
   const store = new EventStore(sql, { upcasters });
   const sagaOptions = { ...DEFAULT_SAGA_OPTIONS, ...options.sagaOptions };
-  const deps = commandDeps(store, {
-    ...(options.ports?.paymentGateway ? { paymentGateway: options.ports.paymentGateway } : {}),
-    ...(options.ports?.carrier ? { carrier: options.ports.carrier } : {}),
-    sagaOptions,
+  const commands = createCommandSender({
+    address: options.commandAddress,
+    tls: options.commandTls,
+    deadlineMs: options.commandDeadlineMs,
+    tokens: new SagaTokens(options.signing),
   });
+  const deps = { store, now: () => new Date().toISOString(), commands };
   const handler = sagaHandler({
     deps,
     sagaOptions,
@@ -139,6 +153,7 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
   } catch (err) {
     await consumer?.stop();
     await wakeup?.stop();
+    commands.close();
     unobserve();
     store.close();
     await sql.end({ timeout: 5 });
@@ -152,6 +167,7 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     await active.stop();
     await http?.stop();
     await listening.stop();
+    commands.close();
     unobserve();
     store.close();
     await sql.end({ timeout: 5 });

@@ -1,23 +1,23 @@
 import { z } from "zod";
-import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
-import {
-  CARRIER_MODES,
-  httpCarrier,
-  httpGateway,
-  PAYMENT_MODES,
-  simulatedCarrier,
-  simulatedGateway,
-} from "./adapters.ts";
-import type { Carrier, PaymentGateway } from "../command/ports.ts";
+import { authVars } from "@shared/auth/config.ts";
+import { addressVar, loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { checkClientTls, grpcTlsVars } from "@shared/grpc/tls.ts";
 
 const millis = (max: number) => z.coerce.number().int().min(1).max(max);
-const share = z.coerce.number().min(0, "must be from 0 to 1").max(1, "must be from 0 to 1");
-const delay = z.coerce.number().int().min(0).max(600_000);
-const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http:// or https:// URL");
 
-/** The environment of the saga worker, validated at start. */
+/**
+ * The environment of the saga worker, validated at start. It reaches the
+ * command service as the gateway does (COMMAND_SERVICE_ADDRESS, the GRPC_TLS_*
+ * client settings) and signs its service tokens with the token settings the
+ * command service verifies with (JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE).
+ */
 export const sagaConfigSchema = z.object({
+  ...authVars,
+  ...grpcTlsVars,
   EVENT_STORE_URL: postgresUrlVar,
+  COMMAND_SERVICE_ADDRESS: addressVar.default("127.0.0.1:50051"),
+  /** Deadline of one command call; a step may wait on the payment gateway or the carrier. */
+  GRPC_COMMAND_DEADLINE_MS: millis(600_000).default(30_000),
   /** /health and /metrics. */
   SAGA_HTTP_PORT: portVar.default(4101),
   SAGA_STEP_TIMEOUT_MS: millis(86_400_000).default(30_000),
@@ -27,41 +27,17 @@ export const sagaConfigSchema = z.object({
   SAGA_TIMER_MS: millis(60_000).default(1000),
   SAGA_RETRY_MAX_MS: millis(3_600_000).default(30_000),
   SAGA_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
-  /** An HTTP payment gateway (see httpGateway); when set, PAYMENT_MODE and the rest are unused. */
-  PAYMENT_URL: httpUrl.optional(),
-  PAYMENT_TIMEOUT_MS: millis(600_000).optional(),
-  PAYMENT_MODE: z.enum(PAYMENT_MODES).default("succeed"),
-  PAYMENT_FAIL_ABOVE: z.string().regex(
-    /^\d{1,9}(\.\d{1,2})?$/,
-    'must be a decimal amount such as "100.00"',
-  ).optional(),
-  PAYMENT_FAIL_SHARE: share.optional(),
-  PAYMENT_DELAY_MS: delay.optional(),
-  /** An HTTP carrier (see httpCarrier); when set, CARRIER_MODE and the rest are unused. */
-  CARRIER_URL: httpUrl.optional(),
-  CARRIER_TIMEOUT_MS: millis(600_000).optional(),
-  CARRIER_MODE: z.enum(CARRIER_MODES).default("succeed"),
-  CARRIER_FAIL_SHARE: share.optional(),
-  CARRIER_DELAY_MS: delay.optional(),
 }).superRefine((c, ctx) => {
-  const need = (when: boolean, path: string, mode: string) => {
-    if (when) ctx.addIssue({ code: "custom", path: [path], message: `is required by ${mode}` });
-  };
-  need(
-    c.PAYMENT_MODE === "fail_above" && c.PAYMENT_FAIL_ABOVE === undefined,
-    "PAYMENT_FAIL_ABOVE",
-    "PAYMENT_MODE=fail_above",
-  );
-  need(
-    c.PAYMENT_MODE === "fail_share" && c.PAYMENT_FAIL_SHARE === undefined,
-    "PAYMENT_FAIL_SHARE",
-    "PAYMENT_MODE=fail_share",
-  );
-  need(
-    c.CARRIER_MODE === "fail_share" && c.CARRIER_FAIL_SHARE === undefined,
-    "CARRIER_FAIL_SHARE",
-    "CARRIER_MODE=fail_share",
-  );
+  const issue = (path: string, message: string) =>
+    ctx.addIssue({ code: "custom", path: [path], message });
+  checkClientTls(c, issue);
+  if (c.JWT_JWKS_URL && !c.JWT_SECRET) {
+    issue(
+      "JWT_SECRET",
+      "is required with JWT_JWKS_URL: the saga signs its service token with the secret the " +
+        "command service also verifies with (a key set only verifies)",
+    );
+  }
 });
 
 /** The saga worker's configuration. */
@@ -72,30 +48,4 @@ export function loadSagaConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): SagaConfig {
   return loadConfig(sagaConfigSchema, env);
-}
-
-/**
- * The payment gateway and carrier the configuration describes: over HTTP
- * when PAYMENT_URL / CARRIER_URL is set, else simulated in this process.
- */
-export function adaptersOf(
-  config: SagaConfig,
-): { paymentGateway: PaymentGateway; carrier: Carrier } {
-  return {
-    paymentGateway: config.PAYMENT_URL
-      ? httpGateway({ url: config.PAYMENT_URL, timeoutMs: config.PAYMENT_TIMEOUT_MS })
-      : simulatedGateway({
-        mode: config.PAYMENT_MODE,
-        failAbove: config.PAYMENT_FAIL_ABOVE,
-        failShare: config.PAYMENT_FAIL_SHARE,
-        delayMs: config.PAYMENT_DELAY_MS,
-      }),
-    carrier: config.CARRIER_URL
-      ? httpCarrier({ url: config.CARRIER_URL, timeoutMs: config.CARRIER_TIMEOUT_MS })
-      : simulatedCarrier({
-        mode: config.CARRIER_MODE,
-        failShare: config.CARRIER_FAIL_SHARE,
-        delayMs: config.CARRIER_DELAY_MS,
-      }),
-  };
 }

@@ -1,18 +1,28 @@
 import { createLogger } from "@shared/log/mod.ts";
+import { clientTlsOf } from "@shared/grpc/tls.ts";
 import { initTracing, shutdownTracing, startRuntimeMetrics } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startSagaWorker } from "./app.ts";
-import { adaptersOf, loadSagaConfig } from "./config.ts";
+import { loadSagaConfig } from "./config.ts";
 
 const config = loadSagaConfig();
 await initTracing("saga");
 const runtime = startRuntimeMetrics();
 const logger = createLogger("saga");
-const ports = adaptersOf(config);
+const tls = clientTlsOf(config);
 const worker = await startSagaWorker({
   eventStoreUrl: config.EVENT_STORE_URL,
   logger,
-  ports,
+  commandAddress: config.COMMAND_SERVICE_ADDRESS,
+  ...(tls ? { commandTls: tls } : {}),
+  commandDeadlineMs: config.GRPC_COMMAND_DEADLINE_MS,
+  signing: {
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    // Short-lived, and within what the command service accepts.
+    ttlSeconds: Math.min(300, config.JWT_MAX_LIFETIME_S),
+  },
   sagaOptions: {
     stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
     sagaTimeoutMs: config.SAGA_TIMEOUT_MS,
@@ -26,8 +36,8 @@ const worker = await startSagaWorker({
 });
 logger.info("listening", {
   port: worker.httpPort,
-  payment: config.PAYMENT_URL ? "http" : config.PAYMENT_MODE,
-  carrier: config.CARRIER_URL ? "http" : config.CARRIER_MODE,
+  commandService: config.COMMAND_SERVICE_ADDRESS,
+  tls: tls ? "on" : "off",
 });
 runUntilSignal(logger, async () => {
   await worker.stop();

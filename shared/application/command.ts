@@ -103,12 +103,20 @@ export interface CommandDeclaration<D, I, S, E extends DomainEvent, X> {
    * made a no-op (starting a saga the worker has just started).
    */
   rerunOnConflict?: boolean;
+  /**
+   * A saga's step, sent by a service under the step's own command id: the
+   * call must name that id (x-command-id), and the step runs as an
+   * in-process command does, queued per stream and run again on a
+   * concurrent write, so a race never refuses it.
+   */
+  step?: boolean;
 }
 
 /** A declared command, ready for the pipeline. */
 export interface Command<D, I> {
   readonly rpc: CommandRpc<I> | undefined;
   readonly rerunOnConflict: boolean;
+  readonly step: boolean;
   streamOf(input: I, envelope: Envelope): string;
   authorize(input: I, actor: Principal): void;
   /** Loads, decides and commits once; the pipeline runs it again after a conflict. */
@@ -127,6 +135,7 @@ export function commandsFor<D extends ApplicationDeps>() {
     return {
       rpc: declaration.rpc,
       rerunOnConflict: declaration.rerunOnConflict === true,
+      step: declaration.step === true,
       streamOf: (input, envelope) => declaration.stream(input, envelope),
       authorize: (input, actor) => declaration.authorize?.(input, actor),
       async attempt(deps, input, envelope, streamId) {

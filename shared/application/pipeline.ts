@@ -1,5 +1,5 @@
 import { SAGA_PRINCIPAL } from "@shared/auth/mod.ts";
-import { ConflictError, ForbiddenError } from "@shared/errors/mod.ts";
+import { ConflictError, ForbiddenError, ValidationError } from "@shared/errors/mod.ts";
 import { ConcurrencyError } from "@shared/event_store/mod.ts";
 import type { CallGuard } from "@shared/grpc/guard.ts";
 import type { CallMetadata, ServiceContract } from "@shared/grpc/contract.ts";
@@ -74,10 +74,26 @@ export async function dispatch<D extends PipelineDeps, I>(
   // Counted and timed from here: a command its caller was allowed to send, with a valid input.
   return await observeCommand(rpc.name.slice(rpc.name.lastIndexOf("/") + 1), () => {
     // The envelope (its command id checked), then the command's own check of the caller.
-    const envelope = envelopeOf({ at: deps.now(), actor, metadata: call.metadata }, rpc.key, input);
+    const sent = envelopeOf({ at: deps.now(), actor, metadata: call.metadata }, rpc.key, input);
+    const envelope = command.step ? stepEnvelope(sent, call.metadata) : sent;
     command.authorize(input, actor);
     return execute(deps, command, input, envelope);
   });
+}
+
+/**
+ * The envelope of a saga step sent over gRPC: its command id is the step's
+ * own (required, so sending it again takes effect once), and it runs as an
+ * in-process command (queued per stream, run again on a concurrent write).
+ */
+function stepEnvelope(envelope: Envelope, metadata: CallMetadata): Envelope {
+  if (metadata.commandId === undefined) {
+    throw new ValidationError([{
+      field: "x-command-id",
+      message: "is required: a saga step takes effect once per command id",
+    }]);
+  }
+  return { ...envelope, internal: true };
 }
 
 /**

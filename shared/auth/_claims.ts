@@ -21,9 +21,14 @@ function at(payload: JWTPayload, path: string): unknown {
 /**
  * The principal of verified claims. Unknown roles are dropped; a token with
  * no recognised role is a customer's (a signed-in shopper), never anonymous
- * and never more.
+ * and never more. `service: true` makes it a service identity only when
+ * `trustService` says the key that verified it is the services' own secret.
  */
-export function principalOf(payload: JWTPayload, rolesClaim?: string): Principal {
+export function principalOf(
+  payload: JWTPayload,
+  rolesClaim?: string,
+  trustService = false,
+): Principal {
   const subject = payload.sub;
   if (typeof subject !== "string" || !identifier.test(subject)) {
     throw new UnauthenticatedError(
@@ -38,5 +43,6 @@ export function principalOf(payload: JWTPayload, rolesClaim?: string): Principal
   const principal: Principal = { subject, roles: roles.length ? roles : ["customer"] };
   const tenant = [payload.tenant, payload.tid].find((t) => typeof t === "string");
   if (typeof tenant === "string" && identifier.test(tenant)) principal.tenant = tenant;
+  if (trustService && payload.service === true) principal.service = true;
   return principal;
 }

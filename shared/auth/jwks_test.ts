@@ -80,6 +80,19 @@ Deno.test("RS256 and ES256 tokens verify against the served key set", async () =
   });
 });
 
+Deno.test("a provider's token claiming to be a service is a user's: only the services' secret signs services", async () => {
+  const rsa = await signingKey("rsa-1", "RS256");
+  await withKeySet(
+    [rsa],
+    { secret: "Jq2vXx7mQ0rB8sYc4kTn1LdWz5uHf9Ge3aPiVoR6yMk=" },
+    async (_, v) => {
+      const principal = await v.verify(await sign(rsa, { sub: "saga", service: true }));
+      assert.equal(principal.subject, "saga");
+      assert.equal(principal.service, undefined);
+    },
+  );
+});
+
 Deno.test("a token signed by a key outside the set is refused", async () => {
   const served = await signingKey("k1", "RS256");
   const stranger = await signingKey("k1", "RS256");

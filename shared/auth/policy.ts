@@ -4,17 +4,30 @@ import { hasRole, type Principal, type Role } from "./principal.ts";
  * Who may call an RPC (docs/security.md): `anonymous` anyone; `customer-own`
  * a signed-in caller, for their own orders only (the handler compares the
  * order's customer with the caller, see {@link actsFor}); `staff` and
- * `admin` those roles or stronger.
+ * `admin` those roles or stronger; `service` only a service identity (the
+ * saga worker's token), never a user, whatever roles the user holds.
  */
-export type Rule = "anonymous" | "customer-own" | "staff" | "admin";
+export type Rule = "anonymous" | "customer-own" | "staff" | "admin" | "service";
 
-/** The weakest role a rule lets through; ownership is checked on top of `customer`. */
-export const RULE_ROLE: Readonly<Record<Rule, Role>> = {
+/** The rules that a role satisfies. */
+export type RoleRule = Exclude<Rule, "service">;
+
+/** The weakest role a role rule lets through; ownership is checked on top of `customer`. */
+export const RULE_ROLE: Readonly<Record<RoleRule, Role>> = {
   anonymous: "anonymous",
   "customer-own": "customer",
   staff: "staff",
   admin: "admin",
 };
+
+/**
+ * Whether `principal` satisfies `rule`: the rule's role or a stronger one,
+ * or for `service`, a verified service identity. Anything else is refused.
+ */
+export function allows(rule: Rule, principal: Principal | undefined): boolean {
+  if (rule === "service") return principal?.service === true;
+  return Object.hasOwn(RULE_ROLE, rule) && hasRole(principal, RULE_ROLE[rule]);
+}
 
 const CATEGORY_QUERIES = [
   "GetCategory",
@@ -73,6 +86,13 @@ export const POLICY: Readonly<Record<string, Rule>> = Object.freeze(Object.fromE
   ["cqrs.command.v1.OrderCommands/CancelOrder", "customer-own"],
   ["cqrs.command.v1.OrderCommands/UpdateOrderStatus", "staff"],
   ["cqrs.command.v1.OrderCommands/StartOrderSaga", "customer-own"],
+  // The saga's steps: they touch stock, money and deliveries without a user's order check.
+  ["cqrs.command.v1.SagaStepCommands/ReserveInventory", "service"],
+  ["cqrs.command.v1.SagaStepCommands/ReleaseInventory", "service"],
+  ["cqrs.command.v1.SagaStepCommands/ProcessPayment", "service"],
+  ["cqrs.command.v1.SagaStepCommands/RefundPayment", "service"],
+  ["cqrs.command.v1.SagaStepCommands/ArrangeShipping", "service"],
+  ["cqrs.command.v1.SagaStepCommands/CancelShipping", "service"],
   // The audit trail: every event's data and who caused it.
   ["cqrs.command.v1.EventLog/ListEvents", "admin"],
   // Time travel: one aggregate's history and its state at each version, for the console.

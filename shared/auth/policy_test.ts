@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { actsFor, POLICY, ruleOf } from "./policy.ts";
+import { actsFor, allows, POLICY, ruleOf } from "./policy.ts";
 import { ANONYMOUS } from "./principal.ts";
 
 /** Every RPC declared in proto/, as `<package>.<Service>/<Method>`, read from the .proto text. */
@@ -56,4 +56,19 @@ Deno.test("actsFor(): a customer acts only for themselves, staff for anyone, ano
   assert.ok(actsFor({ subject: "s", roles: ["staff"] }, "bob"));
   assert.ok(!actsFor(ANONYMOUS, "anonymous"));
   assert.ok(!actsFor(undefined, "anonymous"));
+});
+
+Deno.test("the saga's step RPCs follow the service rule, which no user satisfies", () => {
+  const steps = Object.keys(POLICY).filter((rpc) => rpc.includes(".SagaStepCommands/"));
+  assert.equal(steps.length, 6);
+  for (const rpc of steps) assert.equal(ruleOf(rpc), "service", rpc);
+  const admin = { subject: "root", roles: ["admin" as const] };
+  const saga = { subject: "saga", roles: ["staff" as const], service: true as const };
+  assert.ok(!allows("service", admin), "an admin is not a service");
+  assert.ok(!allows("service", { subject: "saga", roles: ["staff"] }), "nor a user named saga");
+  assert.ok(!allows("service", ANONYMOUS));
+  assert.ok(!allows("service", undefined));
+  assert.ok(allows("service", saga));
+  // A service identity holds its roles as well: the saga may confirm and cancel orders.
+  assert.ok(allows("staff", saga) && !allows("admin", saga));
 });

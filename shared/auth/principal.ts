@@ -16,6 +16,12 @@ export interface Principal {
   roles: Role[];
   /** The token's tenant (`tenant`, or Entra's `tid`), when it names one. */
   tenant?: string;
+  /**
+   * Set only for a service identity (the saga worker): a token the services'
+   * own HS256 secret signed with the `service` claim. A key set's token (an
+   * identity provider's user) never carries it, whatever its claims say.
+   */
+  service?: true;
 }
 
 /** The caller without a token: may read the catalogue and nothing else. */

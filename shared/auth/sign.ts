@@ -13,6 +13,11 @@ export interface TokenSubject {
   subject: string;
   roles: Role[];
   tenant?: string;
+  /**
+   * Signs a service identity's token (claim `service: true`): only such a
+   * token passes the `service` rule of the access policy. Never for a user.
+   */
+  service?: boolean;
 }
 
 /** How a token is signed. */
@@ -36,7 +41,11 @@ export async function signServiceToken(who: TokenSubject, options: SignOptions):
     throw new RangeError(`ttlSeconds must be a positive whole number, got ${ttl}`);
   }
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ roles: who.roles, ...(who.tenant ? { tenant: who.tenant } : {}) })
+  const jwt = new SignJWT({
+    roles: who.roles,
+    ...(who.tenant ? { tenant: who.tenant } : {}),
+    ...(who.service ? { service: true } : {}),
+  })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(who.subject)
     .setIssuedAt(now)

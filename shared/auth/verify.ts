@@ -114,7 +114,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       try {
         // Read before verifying only to refuse `none` with a clear reason; nothing else is trusted.
         if (decodeProtectedHeader(token).alg === "none") throw refused("it is unsigned");
-        const { payload } = await jwtVerify(token, key, {
+        const { payload, protectedHeader } = await jwtVerify(token, key, {
           algorithms,
           requiredClaims: ["exp"],
           clockTolerance: tolerance,
@@ -122,7 +122,8 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
           ...(options.audience ? { audience: options.audience } : {}),
         });
         checkLifetime(payload);
-        return principalOf(payload, options.rolesClaim);
+        // Only the services' own secret signs service identities; a key set's tokens are users'.
+        return principalOf(payload, options.rolesClaim, protectedHeader.alg === "HS256");
       } catch (err) {
         throw refused(reasonOf(err), err);
       }

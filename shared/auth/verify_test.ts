@@ -35,6 +35,23 @@ Deno.test("a service token verifies into its principal", async () => {
   assert.ok(!hasRole(principal, "admin"));
 });
 
+Deno.test("only a token signed as a service identity with the HS256 secret is a service", async () => {
+  const service = await signServiceToken(
+    { subject: "saga", roles: ["staff"], service: true },
+    { secret },
+  );
+  assert.deepEqual(await verifier.verify(service), {
+    subject: "saga",
+    roles: ["staff"],
+    service: true,
+  });
+  const user = await signServiceToken({ subject: "saga", roles: ["admin"] }, { secret });
+  assert.equal((await verifier.verify(user)).service, undefined);
+  // The claim must be exactly true.
+  const loose = await token({ sub: "saga", exp: now() + 60, service: "true" });
+  assert.equal((await verifier.verify(loose)).service, undefined);
+});
+
 Deno.test("roles come from the claims: unknown ones dropped, none means customer", async () => {
   const exp = now() + 60;
   const p1 = await verifier.verify(

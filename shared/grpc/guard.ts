@@ -2,11 +2,10 @@ import {
   ANONYMOUS,
   createTokenVerifier,
   DEVELOPMENT_SECRET,
-  hasRole,
   type Principal,
   type VerifierOptions,
 } from "@shared/auth/mod.ts";
-import { POLICY, type Rule, RULE_ROLE, ruleOf } from "@shared/auth/policy.ts";
+import { allows, POLICY, type Rule, RULE_ROLE, ruleOf } from "@shared/auth/policy.ts";
 import { ForbiddenError, UnauthenticatedError } from "@shared/errors/mod.ts";
 
 /** Longer than any token a real identity provider issues; refused before any parsing. */
@@ -81,13 +80,13 @@ export function createCallGuard(options: CallGuardOptions = {}): CallGuard {
       if (rule === undefined) {
         throw new ForbiddenError(`Cannot call "${method}": it has no access rule`);
       }
-      const role = RULE_ROLE[rule];
-      if (!hasRole(principal, role)) {
-        throw new ForbiddenError(
-          `Cannot call "${method}": it needs the ${role} role, and ${describe(principal)}`,
-        );
-      }
-      return principal;
+      if (allows(rule, principal)) return principal;
+      const needs = rule === "service"
+        ? "a service identity (users may not call it, whatever their role)"
+        : `the ${RULE_ROLE[rule]} role`;
+      throw new ForbiddenError(
+        `Cannot call "${method}": it needs ${needs}, and ${describe(principal)}`,
+      );
     },
   };
 }

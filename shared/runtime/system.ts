@@ -112,8 +112,10 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
  * The environment of every service: this process's own (inherited, so the
  * token settings JWT_SECRET, JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE,
  * JWT_MAX_LIFETIME_S and JWT_ROLES_CLAIM reach the gateway and the command
- * and query services alike: they must verify tokens the same way), then the
- * addresses below, then `options.env`, also given to every service.
+ * and query services alike: they must verify tokens the same way, and the
+ * saga worker signs its service token with them), then the addresses below
+ * (COMMAND_SERVICE_ADDRESS serves the gateway and the saga worker), then
+ * `options.env`, also given to every service.
  */
 function serviceEnv(options: SystemOptions, ports: SystemPorts): Record<string, string> {
   const all = [options.ports, ...options.replicas ?? []];

@@ -1,4 +1,9 @@
-import { DEVELOPMENT_SECRET, type Role, signServiceToken } from "@shared/auth/mod.ts";
+import {
+  DEVELOPMENT_SECRET,
+  type Role,
+  SAGA_PRINCIPAL,
+  signServiceToken,
+} from "@shared/auth/mod.ts";
 import type { CallOptions } from "@shared/grpc/contract.ts";
 
 /**
@@ -12,6 +17,24 @@ export async function bearer(
   secret: string = DEVELOPMENT_SECRET,
 ): Promise<{ authorization: string }> {
   const token = await signServiceToken({ subject, roles }, { secret, ttlSeconds: 3600 });
+  return { authorization: `Bearer ${token}` };
+}
+
+/**
+ * An `authorization` header carrying the saga worker's service token (its
+ * subject and roles, marked as a service identity), as the worker signs it,
+ * for `tenant` when given.
+ */
+export async function sagaBearer(
+  tenant?: string,
+  secret: string = DEVELOPMENT_SECRET,
+): Promise<{ authorization: string }> {
+  const token = await signServiceToken({
+    subject: SAGA_PRINCIPAL.subject,
+    roles: [...SAGA_PRINCIPAL.roles],
+    ...(tenant ? { tenant } : {}),
+    service: true,
+  }, { secret, ttlSeconds: 300 });
   return { authorization: `Bearer ${token}` };
 }
 

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { type Client, createClient as createWsClient } from "graphql-ws";
-import { bearer } from "@shared/testing/auth.ts";
+import { bearer, sagaBearer } from "@shared/testing/auth.ts";
 import { gql, type GraphQLResponse } from "@shared/testing/graphql.ts";
 import { hostileTokens, rawCall, rawClient } from "@shared/testing/grpc_raw.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
@@ -531,6 +531,62 @@ Deno.test("every GraphQL operation and sampled RPC follows the access policy", a
         }
       } finally {
         for (const c of [categories, orders, eventLog, orderQueries]) c.close();
+      }
+    });
+
+    await t.step("only the saga's service token may call the saga's step RPCs", async () => {
+      const steps = rawClient(
+        `127.0.0.1:${system.ports.command}`,
+        "command/v1/command.proto",
+        "cqrs.command.v1.SagaStepCommands",
+      );
+      try {
+        const calls: [string, unknown][] = [
+          ["ReserveInventory", { orderId: aOrder, productId: pen, quantity: 1 }],
+          ["ReleaseInventory", { orderId: aOrder, productId: pen }],
+          ["ProcessPayment", { orderId: aOrder, amount: "1.00" }],
+          ["RefundPayment", { orderId: aOrder }],
+          ["ArrangeShipping", {
+            orderId: aOrder,
+            address: { street: "1 Main St", city: "Springfield", postalCode: "12345" },
+          }],
+          ["CancelShipping", { orderId: aOrder }],
+        ];
+        // Staff and admins are users, however strong; so is a user token that calls itself saga.
+        const users: [string, Record<string, string>][] = [
+          ["staff", headers.staff],
+          ["admin", headers.admin],
+          ["a user named saga", await bearer("saga", ["admin"])],
+        ];
+        for (const [method, input] of calls) {
+          for (const [who, meta] of users) {
+            const before = await eventCount();
+            const { err } = await rawCall(steps, method, input, {
+              ...meta,
+              "x-command-id": crypto.randomUUID(),
+            });
+            assert.equal(err?.code, grpc.status.PERMISSION_DENIED, `${method} as ${who}`);
+            assert.equal(await eventCount(), before, `${method} as ${who} wrote`);
+            count("grpc PERMISSION_DENIED");
+          }
+        }
+        // The saga's own token passes: a release of nothing reserved is recorded once, as the saga.
+        const saga = { ...(await sagaBearer()), "x-command-id": crypto.randomUUID() };
+        const other = crypto.randomUUID();
+        for (let i = 0; i < 2; i++) {
+          const { err } = await rawCall(steps, "ReleaseInventory", {
+            orderId: other,
+            productId: pen,
+          }, saga);
+          assert.equal(err, null, `the saga's token: ${err?.details}`);
+        }
+        const released = await system.db.eventStore<{ userId: string; commandId: string }[]>`
+          SELECT event_metadata->>'userId' AS "userId", event_metadata->>'commandId' AS "commandId"
+          FROM events WHERE event_data->>'orderId' = ${other}`;
+        assert.deepEqual([...released], [{ userId: "saga", commandId: saga["x-command-id"] }]);
+        count("grpc OK");
+      } finally {
+        steps.close();
       }
     });
 

@@ -91,6 +91,7 @@ Deno.test("an order's saga continues the createOrder trace, step after step", as
   const stack = await startStack();
   const saga = await startSagaWorker({
     eventStoreUrl: stack.db.eventStoreUrl,
+    commandAddress: stack.commandAddress,
     logger: createLogger("saga", {}),
     pollMs: 100,
     timerMs: 100,
@@ -195,7 +196,16 @@ Deno.test("every service's /metrics shows what a mutation and its saga moved", a
     }
     expect("saga", "saga_started_total", { saga: "order" }, 1);
     expect("saga", "saga_step_duration_seconds_count", { step: "reserve_inventory" }, 1);
-    expect("saga", "event_published_total", { event_type: "OrderStatusChanged" }, 1);
+    // The saga's steps are calls to the command service, which runs and counts them.
+    const payStep = {
+      service: "cqrs.command.v1.SagaStepCommands",
+      method: "ProcessPayment",
+      code: "OK",
+    };
+    expect("saga", "grpc_client_handled_total", payStep, 1);
+    expect("command", "grpc_server_handled_total", payStep, 1);
+    expect("command", "command_dispatched_total", { command: "ProcessPayment", outcome: "ok" }, 1);
+    expect("command", "event_published_total", { event_type: "OrderStatusChanged" }, 1);
     expect("command", "db_pool_connections", { pool: "event_store", state: "max" }, "moved");
     expect("query", "db_pool_connections", { pool: "read_model", state: "max" }, "moved");
     expect("projector", "db_pool_connections", { pool: "event_store", state: "max" }, "moved");

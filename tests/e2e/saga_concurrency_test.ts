@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
-import { simulatedCarrier, simulatedGateway } from "../../services/saga/adapters.ts";
+import { simulatedCarrier, simulatedGateway } from "../../services/command/adapters.ts";
 import { startSagaHarness } from "@shared/testing/e2e/saga.ts";
 
 const ORDERS = 200;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { paymentIdFor, sagaIdFor, shipmentIdFor } from "@shared/domain/shared/ids.ts";
 import type { Carrier } from "../../services/command/ports.ts";
-import { simulatedCarrier, simulatedGateway } from "../../services/saga/adapters.ts";
+import { simulatedCarrier, simulatedGateway } from "../../services/command/adapters.ts";
 import {
   assertAllFinished,
   available,

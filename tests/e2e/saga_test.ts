@@ -1,16 +1,22 @@
 /**
  * The order saga end to end: the saga worker (in-process) against a real
- * PostgreSQL, with the real command service and its step functions, driven
- * through the simulated payment gateway and carrier: the confirmed order and
+ * PostgreSQL, sending its steps over gRPC to the real command service, which
+ * calls the simulated payment gateway and carrier: the confirmed order and
  * every failure path. Each step starts a worker with the adapters of its
  * path, waits for its sagas to finish, and stops it; the next worker resumes
  * from the same checkpoint.
  */
 import assert from "node:assert/strict";
-import { SAGA_STEPS } from "@shared/domain/order_saga/mod.ts";
-import { paymentIdFor, sagaIdFor, shipmentIdFor } from "@shared/domain/shared/ids.ts";
+import { SAGA_STEPS, sagaCommandId } from "@shared/domain/order_saga/mod.ts";
+import { UnavailableError } from "@shared/errors/mod.ts";
+import {
+  inventoryIdFor,
+  paymentIdFor,
+  sagaIdFor,
+  shipmentIdFor,
+} from "@shared/domain/shared/ids.ts";
 import type { PaymentGateway } from "../../services/command/ports.ts";
-import { simulatedCarrier, simulatedGateway } from "../../services/saga/adapters.ts";
+import { simulatedCarrier, simulatedGateway } from "../../services/command/adapters.ts";
 import {
   assertAllFinished,
   available,
@@ -69,6 +75,31 @@ Deno.test("the order saga runs every path end to end against PostgreSQL", async 
         ]);
         assert.equal(ports.paymentGateway.stats.calls, 1);
         assert.equal(ports.carrier.stats.calls, 1);
+        // Each step went to the command service under its deterministic id and the saga's token.
+        const stepEvents = [
+          ...(await h.events(inventoryIdFor(a))).filter((e) => e.data.orderId === orderId),
+          ...(await h.events(inventoryIdFor(b))).filter((e) => e.data.orderId === orderId),
+          ...payment,
+          ...await h.events(shipmentIdFor(orderId)),
+          order[1]!,
+        ];
+        assert.deepEqual(stepEvents.map((e) => [e.type, e.metadata.commandId, e.metadata.userId]), [
+          ["InventoryReserved", sagaCommandId(orderId, `reserve-inventory/${a}`), "saga"],
+          ["InventoryReserved", sagaCommandId(orderId, `reserve-inventory/${b}`), "saga"],
+          ["PaymentProcessed", sagaCommandId(orderId, "process-payment"), "saga"],
+          ["ShippingArranged", sagaCommandId(orderId, "arrange-shipping"), "saga"],
+          ["OrderStatusChanged", sagaCommandId(orderId, "confirm-order"), "saga"],
+        ]);
+        const sagaEventIds = (await h.db.eventStore<{ id: string }[]>`
+          SELECT event_id::text AS id FROM events WHERE aggregate_id = ${sagaIdFor(orderId)}`)
+          .map((r) => r.id);
+        assert.equal(typeof sagaEvents[1]!.metadata.correlationId, "string");
+        for (const e of stepEvents) {
+          assert.equal(e.metadata.correlationId, sagaEvents[1]!.metadata.correlationId, e.type);
+          assert.ok(sagaEventIds.includes(String(e.metadata.causationId)), `${e.type} caused`);
+        }
+        // The confirmation went through the public UpdateOrderStatus RPC, which hashes its input.
+        assert.equal(typeof order[1]!.metadata.inputHash, "string");
 
         assert.equal(await metric("saga_started_total", { saga: "order" }), started + 1);
         assert.equal(await metric("saga_completed_total", { saga: "order" }), completed + 1);
@@ -168,7 +199,10 @@ Deno.test("the order saga runs every path end to end against PostgreSQL", async 
         const flaky: PaymentGateway = {
           charge: (request) => gateway.charge(request),
           refund: (request) => {
-            if (++refunds <= 2) return Promise.reject(new Error("gateway unreachable"));
+            // As the HTTP adapter reports an unreachable gateway.
+            if (++refunds <= 2) {
+              return Promise.reject(new UnavailableError("The payment gateway is unreachable"));
+            }
             return gateway.refund(request);
           },
         };

@@ -4,12 +4,14 @@ import {
   address,
   categoryName,
   description,
+  money,
   optional,
   orderItems,
   orderStatus,
   position,
   price,
   productName,
+  quantity,
   reason,
   stockQuantity,
   text,
@@ -129,6 +131,20 @@ export const orderCommands = defineService("cqrs.command.v1.OrderCommands", PROT
   startOrderSaga: rpc("command", z.object({ orderId: uuid }), CommandResult),
 });
 
+/** `cqrs.command.v1.SagaStepCommands`: the order saga's steps, for its service identity only. */
+export const sagaStepCommands = defineService("cqrs.command.v1.SagaStepCommands", PROTO, {
+  reserveInventory: rpc(
+    "command",
+    z.object({ orderId: uuid, productId: uuid, quantity }),
+    CommandResult,
+  ),
+  releaseInventory: rpc("command", z.object({ orderId: uuid, productId: uuid }), CommandResult),
+  processPayment: rpc("command", z.object({ orderId: uuid, amount: money }), CommandResult),
+  refundPayment: rpc("command", z.object({ orderId: uuid }), CommandResult),
+  arrangeShipping: rpc("command", z.object({ orderId: uuid, address }), CommandResult),
+  cancelShipping: rpc("command", z.object({ orderId: uuid }), CommandResult),
+});
+
 /** A stored event as the audit trail shows it. */
 export const StoredEvent = z.object({
   position: z.string(),
@@ -185,5 +201,6 @@ export const commandContracts = [
   categoryCommands,
   productCommands,
   orderCommands,
+  sagaStepCommands,
   eventLog,
 ] as const;

@@ -6,7 +6,7 @@ import { rpcOf } from "@shared/application/command.ts";
 import type { CommandOutcome } from "@shared/application/commit.ts";
 import type { InternalCommandOptions } from "@shared/application/envelope.ts";
 import { dispatchInternal } from "@shared/application/pipeline.ts";
-import { productCommands } from "@proto/command/v1/contract.ts";
+import { productCommands, sagaStepCommands } from "@proto/command/v1/contract.ts";
 import { type CommandDeps, defineCommand } from "../deps.ts";
 import { requireProduct } from "../lookups/products.ts";
 import { productView } from "./product_view.ts";
@@ -51,6 +51,8 @@ export type ReleaseInventoryInput = Pick<ReleaseInventory, "orderId" | "productI
  * order and product; the same command id takes effect once.
  */
 export const reserveInventoryCommand = defineCommand({
+  rpc: rpcOf(sagaStepCommands, "reserveInventory"),
+  step: true,
   aggregate: inventories,
   stream: (input: ReserveInventoryInput) => inventory.inventoryIdFor(input.productId),
   decide: (input, { state }, envelope) =>
@@ -59,6 +61,8 @@ export const reserveInventoryCommand = defineCommand({
 
 /** ReleaseInventory, the saga's compensation of a reservation; releasing twice emits once. */
 export const releaseInventoryCommand = defineCommand({
+  rpc: rpcOf(sagaStepCommands, "releaseInventory"),
+  step: true,
   aggregate: inventories,
   stream: (input: ReleaseInventoryInput) => inventory.inventoryIdFor(input.productId),
   decide: (input, { state }, envelope) =>

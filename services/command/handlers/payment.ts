@@ -1,3 +1,5 @@
+import { sagaStepCommands } from "@proto/command/v1/contract.ts";
+import { rpcOf } from "@shared/application/command.ts";
 import * as payment from "@shared/domain/payment/mod.ts";
 import { payments } from "@shared/application/aggregates.ts";
 import type { CommandOutcome } from "@shared/application/commit.ts";
@@ -30,6 +32,8 @@ const paymentOf = (input: { orderId: string; paymentId?: string | undefined }) =
  * the charge and the append charges once.
  */
 export const processPaymentCommand = defineCommand({
+  rpc: rpcOf(sagaStepCommands, "processPayment"),
+  step: true,
   aggregate: payments,
   stream: (input: ProcessPaymentInput) => paymentOf(input),
   load: async (input, { deps, envelope, streamId, self }) => {
@@ -60,6 +64,8 @@ export const processPaymentCommand = defineCommand({
  * The gateway refunds only what was charged; refunding twice emits once.
  */
 export const refundPaymentCommand = defineCommand({
+  rpc: rpcOf(sagaStepCommands, "refundPayment"),
+  step: true,
   aggregate: payments,
   stream: (input: RefundPaymentInput) => paymentOf(input),
   load: async (input, { deps, envelope, streamId, self }) => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { sagaStepCommands } from "@proto/command/v1/contract.ts";
 import { pendingCommands, sagaCommandId } from "@shared/domain/order_saga/mod.ts";
 import {
   inventoryIdFor,
@@ -7,16 +8,18 @@ import {
   shipmentIdFor,
 } from "@shared/domain/shared/ids.ts";
 import { load, sagas } from "@shared/application/aggregates.ts";
+import { AppError } from "@shared/errors/mod.ts";
+import { createClient } from "@shared/grpc/client.ts";
+import { actingAs, bearer, sagaBearer } from "@shared/testing/auth.ts";
 import { assertRefused, commandMeta, startTestService } from "@shared/testing/command.ts";
 import type { Carrier, PaymentGateway } from "../ports.ts";
 import { releaseInventory, reserveInventory } from "./inventory.ts";
 import { processPayment, refundPayment } from "./payment.ts";
-import { runSagaCommand } from "./saga_commands.ts";
 import { arrangeShipping, cancelShipping } from "./shipment.ts";
 
 const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
 
-Deno.test("the saga's step commands, in-process", async (t) => {
+Deno.test("the saga's step commands, in-process and over gRPC", async (t) => {
   const calls: string[] = [];
   const gateway: PaymentGateway = {
     charge: (r) => {
@@ -44,6 +47,7 @@ Deno.test("the saga's step commands, in-process", async (t) => {
   };
   const s = await startTestService({ paymentGateway: gateway, carrier });
   const deps = s.service.deps;
+  const address = `127.0.0.1:${s.service.port}`;
   const types = async (streamId: string) => (await s.events(streamId)).map((e) => e.type);
   try {
     const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
@@ -151,40 +155,74 @@ Deno.test("the saga's step commands, in-process", async (t) => {
       );
     });
 
-    await t.step("runSagaCommand sends what the saga decided, with its metadata", async () => {
-      const orderId = (await s.orders.createOrder(
-        {
-          customerId: crypto.randomUUID(),
-          items: [{ productId: pen, quantity: 1 }],
-          shippingAddress: ADDRESS,
-        },
-        commandMeta(),
-      )).id;
-      await s.products.setStock({ productId: pen, quantity: 5 }, commandMeta());
-      await s.orders.startOrderSaga({ orderId }, commandMeta());
-      const saga = await load(deps.store, sagas, sagaIdFor(orderId));
-      const [reserve] = pendingCommands(saga.state);
-      assert.equal(reserve?.commandId, sagaCommandId(orderId, `reserve-inventory/${pen}`));
-      const metadata = { correlationId: orderId, causationId: crypto.randomUUID() };
-      await runSagaCommand(deps, reserve!, { metadata: { ...metadata, userId: "mallory" } });
-      await runSagaCommand(deps, reserve!, { metadata });
-      const reserved = (await s.events(stream)).filter((e) => e.data.orderId === orderId);
-      assert.equal(reserved.length, 1);
-      assert.equal(reserved[0]?.type, "InventoryReserved");
-      // The saga acts as itself: its service identity, never a user named in the metadata.
-      assert.deepEqual(reserved[0]?.metadata, {
-        ...metadata,
-        commandId: reserve!.commandId,
-        userId: "saga",
-        roles: ["staff"],
-      });
-      await runSagaCommand(deps, {
-        commandId: sagaCommandId(orderId, "confirm-order"),
-        aggregateType: "Order",
-        streamId: orderId,
-        command: { type: "UpdateOrderStatus", id: orderId, status: "confirmed" },
-      });
-      assert.deepEqual(await types(orderId), ["OrderCreated", "OrderStatusChanged"]);
+    await t.step(
+      "a step RPC with the saga's token runs once per x-command-id, as the saga",
+      async () => {
+        const orderId = (await s.orders.createOrder(
+          {
+            customerId: crypto.randomUUID(),
+            items: [{ productId: pen, quantity: 1 }],
+            shippingAddress: ADDRESS,
+          },
+          commandMeta(),
+        )).id;
+        await s.products.setStock({ productId: pen, quantity: 5 }, commandMeta());
+        await s.orders.startOrderSaga({ orderId }, commandMeta());
+        const saga = await load(deps.store, sagas, sagaIdFor(orderId));
+        const [reserve] = pendingCommands(saga.state);
+        assert.equal(reserve?.commandId, sagaCommandId(orderId, `reserve-inventory/${pen}`));
+        const input = { orderId, productId: pen, quantity: 1 };
+        const { authorization } = await sagaBearer("tenant-7");
+        const asSaga = actingAs(createClient(sagaStepCommands, address), authorization);
+        try {
+          const metadata = { correlationId: orderId, causationId: crypto.randomUUID() };
+          const call = { metadata: { ...metadata, commandId: reserve!.commandId } };
+          const first = await asSaga.reserveInventory(input, call);
+          assert.deepEqual(await asSaga.reserveInventory(input, call), first);
+          const reserved = (await s.events(stream)).filter((e) => e.data.orderId === orderId);
+          assert.deepEqual(reserved.map((e) => e.type), ["InventoryReserved"]);
+          // The saga's identity and its token's tenant, the step's id and the saga's causation.
+          assert.deepEqual(reserved[0]?.metadata, {
+            ...metadata,
+            commandId: reserve!.commandId,
+            tenantId: "tenant-7",
+            userId: "saga",
+            roles: ["staff"],
+          });
+          await assertRefused(asSaga.releaseInventory({ orderId, productId: pen }), {
+            code: "VALIDATION",
+            message: /x-command-id: is required/,
+            field: "x-command-id",
+          });
+          await assertRefused(
+            asSaga.releaseInventory({ orderId, productId: pen }, {
+              metadata: { commandId: "step-1" },
+            }),
+            { code: "VALIDATION", message: /must be a UUID/, field: "x-command-id" },
+          );
+        } finally {
+          asSaga.close();
+        }
+        assert.equal((await s.events(stream)).filter((e) => e.data.orderId === orderId).length, 1);
+      },
+    );
+
+    await t.step("no user may call a step RPC, however strong their role", async () => {
+      const before = await s.eventCount();
+      for (const who of [["clerk", "staff"], ["root", "admin"], ["saga", "staff"]] as const) {
+        const { authorization } = await bearer(who[0], [who[1]]);
+        const client = actingAs(createClient(sagaStepCommands, address), authorization);
+        try {
+          const err = await client.refundPayment({ orderId: crypto.randomUUID() }, commandMeta())
+            .then(() => undefined, (e: unknown) => e);
+          assert.ok(err instanceof AppError, `${who[0]} was let through`);
+          assert.equal(err.code, "FORBIDDEN");
+          assert.match(err.message, /needs a service identity/);
+        } finally {
+          client.close();
+        }
+      }
+      assert.equal(await s.eventCount(), before, "nothing was written");
     });
     assert.deepEqual(s.internalErrors, []);
   } finally {

@@ -1,3 +1,5 @@
+import { sagaStepCommands } from "@proto/command/v1/contract.ts";
+import { rpcOf } from "@shared/application/command.ts";
 import * as shipment from "@shared/domain/shipment/mod.ts";
 import type { Address } from "@shared/domain/shipment/mod.ts";
 import { shipments } from "@shared/application/aggregates.ts";
@@ -29,6 +31,8 @@ const shipmentOf = (input: { orderId: string; shipmentId?: string | undefined })
  * with the command id as its idempotency key.
  */
 export const arrangeShippingCommand = defineCommand({
+  rpc: rpcOf(sagaStepCommands, "arrangeShipping"),
+  step: true,
   aggregate: shipments,
   stream: (input: ArrangeShippingInput) => shipmentOf(input),
   load: async (input, { deps, envelope, streamId, self }) => {
@@ -59,6 +63,8 @@ export const arrangeShippingCommand = defineCommand({
  * booking). The carrier cancels only a booked delivery; cancelling twice emits once.
  */
 export const cancelShippingCommand = defineCommand({
+  rpc: rpcOf(sagaStepCommands, "cancelShipping"),
+  step: true,
   aggregate: shipments,
   stream: (input: CancelShippingInput) => shipmentOf(input),
   load: async (input, { deps, envelope, streamId, self }) => {

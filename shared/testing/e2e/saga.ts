@@ -1,7 +1,9 @@
 /**
  * Harness of the saga tests: fresh databases, the real command service
- * in-process (its gRPC server and its step functions), typed clients, saga
- * workers started in-process, and readers of the event store.
+ * in-process (its gRPC server, which runs the saga's steps and calls the
+ * payment gateway and carrier a test chooses), typed clients, saga workers
+ * started in-process that reach the command service over gRPC, and readers
+ * of the event store.
  */
 import assert from "node:assert/strict";
 import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
@@ -38,7 +40,7 @@ import {
   type Simulated,
   simulatedCarrier,
   simulatedGateway,
-} from "../../../services/saga/adapters.ts";
+} from "../../../services/command/adapters.ts";
 import {
   type SagaWorker,
   type SagaWorkerOptions,
@@ -54,14 +56,22 @@ export interface SagaHarness {
   commands: CommandService;
   orders: Client<typeof orderCommands>;
   products: Client<typeof productCommands>;
+  /** The command service's gRPC address, which the saga workers call. */
+  commandAddress: string;
   /** Errors logged by the command service or a worker: a test expects none. */
   errors: unknown[];
+  /** The payment gateway and carrier the command service calls from now on. */
+  usePorts(ports: HarnessPorts): void;
   /** Creates a product at `price` with `stock` units; returns its id. */
   product(price: string, stock: number): Promise<string>;
   /** Places an order of these lines; returns its id. */
   placeOrder(items: { productId: string; quantity: number }[]): Promise<string>;
-  /** Starts a worker in-process with short polling (stopped by `stop()` unless stopped before). */
-  startWorker(options?: Partial<SagaWorkerOptions>): Promise<SagaWorker>;
+  /**
+   * Starts a worker in-process with short polling (stopped by `stop()` unless
+   * stopped before). `ports`, when given, is what the command service calls
+   * from now on (see {@link usePorts}).
+   */
+  startWorker(options?: Partial<SagaWorkerOptions> & { ports?: HarnessPorts }): Promise<SagaWorker>;
   /** The saga of an order, folded from its stream. */
   saga(orderId: string): Promise<OrderSagaState | null>;
   /** Waits until the saga of an order satisfies `done` (default: finished). */
@@ -75,6 +85,12 @@ export interface SagaHarness {
   /** Event types of one stream, in order. */
   types(streamId: string): Promise<string[]>;
   stop(): Promise<void>;
+}
+
+/** The outside systems the command service's steps call. */
+export interface HarnessPorts {
+  paymentGateway: PaymentGateway;
+  carrier: Carrier;
 }
 
 /** Statuses a saga ends in. */
@@ -103,12 +119,21 @@ export async function startSagaHarness(): Promise<SagaHarness> {
   const db = await createTestDatabases();
   const errors: unknown[] = [];
   const logger = quietLogger(errors);
+  let ports: HarnessPorts = succeedingPorts();
   const commands = await startCommandService({
     eventStoreUrl: db.eventStoreUrl,
     port: 0,
     host: "127.0.0.1",
     logger,
     poolSize: 10,
+    paymentGateway: {
+      charge: (request) => ports.paymentGateway.charge(request),
+      refund: (request) => ports.paymentGateway.refund(request),
+    },
+    carrier: {
+      book: (request) => ports.carrier.book(request),
+      cancel: (request) => ports.carrier.cancel(request),
+    },
   });
   const address = `127.0.0.1:${commands.port}`;
   const deadlines = { deadlines: { command: 20_000 } };
@@ -131,9 +156,13 @@ export async function startSagaHarness(): Promise<SagaHarness> {
   return {
     db,
     commands,
+    commandAddress: address,
     orders,
     products,
     errors,
+    usePorts(next) {
+      ports = next;
+    },
     async product(price, stock) {
       const id = (await products.createProduct({
         name: `Product ${++made}`,
@@ -150,9 +179,11 @@ export async function startSagaHarness(): Promise<SagaHarness> {
         shippingAddress: ADDRESS,
       })).id;
     },
-    async startWorker(options = {}) {
+    async startWorker({ ports: next, ...options } = {}) {
+      if (next) ports = next;
       const worker = await startSagaWorker({
         eventStoreUrl: db.eventStoreUrl,
+        commandAddress: address,
         logger,
         pollMs: 50,
         timerMs: 50,
@@ -249,8 +280,8 @@ export interface OutsideRecord<O> {
 
 /**
  * A payment gateway and a carrier served over HTTP by the test process, as
- * httpGateway and httpCarrier expect: a saga worker in another process calls
- * them, so their record outlives the worker when it is killed. Each charges
+ * httpGateway and httpCarrier expect: the command service's steps call them,
+ * and their record outlives a saga worker that is killed. Each charges
  * or books once per idempotency key and answers a repeated key as it did the
  * first time.
  */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "@shared/config/mod.ts";
 import { UnavailableError } from "@shared/errors/mod.ts";
-import type { ChargeRequest } from "../command/ports.ts";
+import type { ChargeRequest } from "./ports.ts";
 import {
   httpCarrier,
   httpGateway,
@@ -9,7 +9,7 @@ import {
   simulatedCarrier,
   simulatedGateway,
 } from "./adapters.ts";
-import { adaptersOf, loadSagaConfig } from "./config.ts";
+import { adaptersOf, loadCommandConfig } from "./config.ts";
 
 const URL = "postgres://postgres@127.0.0.1:5432/event_store";
 const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
@@ -97,17 +97,17 @@ Deno.test("simulatedCarrier() books, refuses all or a share, and cancels", async
   assert.ok(failed > 140 && failed < 260, `${failed} of 400 refused`);
 });
 
-Deno.test("loadSagaConfig() has defaults for everything but the event store URL", () => {
-  const config = loadSagaConfig({ EVENT_STORE_URL: URL });
-  assert.equal(config.SAGA_HTTP_PORT, 4101);
+Deno.test("loadCommandConfig() has defaults for everything but the event store URL", () => {
+  const config = loadCommandConfig({ EVENT_STORE_URL: URL });
+  assert.equal(config.COMMAND_PORT, 50051);
   assert.equal(config.SAGA_STEP_TIMEOUT_MS, 30_000);
   assert.equal(config.SAGA_TIMEOUT_MS, 300_000);
   assert.equal(config.PAYMENT_MODE, "succeed");
   assert.equal(config.CARRIER_MODE, "succeed");
 });
 
-Deno.test("loadSagaConfig() builds the adapters the variables describe", async () => {
-  const config = loadSagaConfig({
+Deno.test("loadCommandConfig() builds the adapters the variables describe", async () => {
+  const config = loadCommandConfig({
     EVENT_STORE_URL: URL,
     PAYMENT_MODE: "fail_above",
     PAYMENT_FAIL_ABOVE: "50",
@@ -121,7 +121,7 @@ Deno.test("loadSagaConfig() builds the adapters the variables describe", async (
   assert.equal((await carrier.book(booking())).status, "failed");
 });
 
-Deno.test("loadSagaConfig() names every bad variable", () => {
+Deno.test("loadCommandConfig() names every bad variable", () => {
   const bad = {
     EVENT_STORE_URL: URL,
     PAYMENT_MODE: "sometimes",
@@ -129,7 +129,7 @@ Deno.test("loadSagaConfig() names every bad variable", () => {
     PAYMENT_DELAY_MS: "-5",
     SAGA_TIMEOUT_MS: "soon",
   };
-  assert.throws(() => loadSagaConfig(bad), (err: unknown) => {
+  assert.throws(() => loadCommandConfig(bad), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     for (const name of ["PAYMENT_MODE", "PAYMENT_DELAY_MS", "SAGA_TIMEOUT_MS"]) {
       assert.match(err.message, new RegExp(`${name}=`));
@@ -137,15 +137,15 @@ Deno.test("loadSagaConfig() names every bad variable", () => {
     return true;
   });
   assert.throws(
-    () => loadSagaConfig({ EVENT_STORE_URL: URL, CARRIER_MODE: "fail_share" }),
+    () => loadCommandConfig({ EVENT_STORE_URL: URL, CARRIER_MODE: "fail_share" }),
     /CARRIER_FAIL_SHARE="": is required by CARRIER_MODE=fail_share/,
   );
   assert.throws(
-    () => loadSagaConfig({ EVENT_STORE_URL: URL, PAYMENT_MODE: "fail_above" }),
+    () => loadCommandConfig({ EVENT_STORE_URL: URL, PAYMENT_MODE: "fail_above" }),
     /PAYMENT_FAIL_ABOVE="": is required by PAYMENT_MODE=fail_above/,
   );
   assert.throws(
-    () => loadSagaConfig({ EVENT_STORE_URL: URL, PAYMENT_FAIL_SHARE: "1.5" }),
+    () => loadCommandConfig({ EVENT_STORE_URL: URL, PAYMENT_FAIL_SHARE: "1.5" }),
     /PAYMENT_FAIL_SHARE="1.5": must be from 0 to 1/,
   );
 });
@@ -278,13 +278,13 @@ Deno.test("the HTTP adapters report an unreachable or silent service as Unavaila
   assert.throws(() => httpCarrier({ url: "ftp://carrier.example" }), RangeError);
 });
 
-Deno.test("loadSagaConfig() builds HTTP adapters from PAYMENT_URL and CARRIER_URL", async () => {
+Deno.test("loadCommandConfig() builds HTTP adapters from PAYMENT_URL and CARRIER_URL", async () => {
   await using service = outsideService((path) =>
     path === "/v1/charges"
       ? json({ status: "approved", transactionRef: "tx-http" })
       : json({ status: "failed", reason: "No van" })
   );
-  const config = loadSagaConfig({
+  const config = loadCommandConfig({
     EVENT_STORE_URL: URL,
     PAYMENT_URL: service.url,
     CARRIER_URL: service.url,
@@ -297,7 +297,7 @@ Deno.test("loadSagaConfig() builds HTTP adapters from PAYMENT_URL and CARRIER_UR
   });
   assert.deepEqual(await carrier.book(booking()), { status: "failed", reason: "No van" });
   assert.throws(
-    () => loadSagaConfig({ EVENT_STORE_URL: URL, PAYMENT_URL: "payments:8080" }),
+    () => loadCommandConfig({ EVENT_STORE_URL: URL, PAYMENT_URL: "payments:8080" }),
     /PAYMENT_URL="payments:8080": must be an http:\/\/ or https:\/\/ URL/,
   );
 });

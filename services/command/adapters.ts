@@ -10,10 +10,10 @@
  *
  * The HTTP ones call an outside service (see {@link httpGateway}), which
  * keeps its own record of charges and bookings: that record outlives a
- * crash of the saga worker, as a real gateway's does.
+ * crash of the command service, as a real gateway's does.
  */
 import { z } from "zod";
-import type { Carrier, PaymentGateway } from "../command/ports.ts";
+import type { Carrier, PaymentGateway } from "./ports.ts";
 import { uuidV5 } from "@shared/domain/shared/ids.ts";
 import { parseCents } from "@shared/domain/shared/money.ts";
 import { UnavailableError } from "@shared/errors/mod.ts";
