@@ -42,37 +42,74 @@ const stopChild = () => current?.kill("SIGTERM");
 Deno.addSignalListener("SIGINT", stopChild);
 Deno.addSignalListener("SIGTERM", stopChild);
 
-async function denoTest(args: string[]): Promise<Deno.CommandStatus> {
+/** How a `deno test` process ended, and the test files it started, in order. */
+interface TestRun {
+  status: Deno.CommandStatus;
+  started: string[];
+}
+
+const RUNNING = /running \d+ tests? from \.\/(\S+)/;
+
+/** Runs `deno test`, passing its output through and noting each file it starts. */
+async function denoTest(args: string[]): Promise<TestRun> {
   current = new Deno.Command(Deno.execPath(), {
     args: ["test", "--allow-all", ...args],
     env: { TEST_DATABASE_URL: url! },
     stdin: "null",
+    stdout: "piped",
   }).spawn();
-  return await current.status;
+  const started: string[] = [];
+  let line = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of current.stdout) {
+    await Deno.stdout.write(chunk);
+    line += decoder.decode(chunk, { stream: true });
+    const lines = line.split("\n");
+    line = lines.pop()!;
+    for (const l of lines) {
+      const file = l.replace(/\x1b\[[0-9;]*m/g, "").match(RUNNING)?.[1];
+      if (file) started.push(file);
+    }
+  }
+  return { status: await current.status, started };
+}
+
+/** A process killed by a signal (or exiting as if it were): a runtime crash, not a failed test. */
+function crashed(status: Deno.CommandStatus): boolean {
+  return status.signal !== null || status.code >= 128;
 }
 
 /**
- * Runs one isolated file; when the runtime itself crashed (killed by a
- * signal, not a failed assertion, which exits with code 1), says so and
- * runs the file once more.
+ * Runs `deno test` with `args`; when the runtime itself crashed, says so and
+ * runs once more what had not finished: the file it crashed in and every
+ * file it had not reached (`ignored` lists what the first run left out).
  */
-async function isolatedTest(file: string): Promise<number> {
-  const first = await denoTest([file]);
-  if (!first.signal && first.code < 128) return first.code;
+async function testOnce(args: string[], ignored: string[]): Promise<number> {
+  const first = await denoTest(args);
+  if (!crashed(first.status)) return first.status.code;
+  const inFlight = first.started.at(-1);
+  const done = first.started.slice(0, -1);
   console.log(
-    `[run_tests] ${file}: the deno test process was killed by ${
-      first.signal ?? `code ${first.code}`
-    } (a runtime crash, not a failed test); running it once more`,
+    `[run_tests] the deno test process was killed by ${
+      first.status.signal ?? `code ${first.status.code}`
+    } in ${inFlight ?? "its start-up"} (a runtime crash, not a failed test; see ` +
+      "denoland/deno#36788): running that file and every file after it once more",
   );
-  return (await denoTest([file])).code;
+  const rest = [...ignored, ...done];
+  const again = args.length > 0 && !args[0]!.startsWith("--ignore=")
+    ? args.filter((a) => !done.includes(a.replace(/^\.\//, "")))
+    : rest.length > 0
+    ? ["--ignore=" + rest.join(",")]
+    : [];
+  return (await denoTest(again)).status.code;
 }
 
 try {
   if (Deno.args.length > 0) {
-    code = (await denoTest(Deno.args)).code;
+    code = await testOnce(Deno.args, []);
   } else {
-    code = (await denoTest(["--ignore=" + ISOLATED.join(",")])).code;
-    for (const file of ISOLATED) code = (await isolatedTest(file)) || code;
+    code = await testOnce(["--ignore=" + ISOLATED.join(",")], ISOLATED);
+    for (const file of ISOLATED) code = (await testOnce([file], [])) || code;
   }
 } finally {
   await stop();

@@ -182,12 +182,21 @@ Deno.test("the saga's step commands, in-process and over gRPC", async (t) => {
           const reserved = (await s.events(stream)).filter((e) => e.data.orderId === orderId);
           assert.deepEqual(reserved.map((e) => e.type), ["InventoryReserved"]);
           // The saga's identity and its token's tenant, the step's id and the saga's causation.
-          assert.deepEqual(reserved[0]?.metadata, {
+          const recorded = reserved[0]?.metadata ?? {};
+          assert.match(String(recorded.inputHash), /^[0-9a-f]{64}$/);
+          assert.deepEqual(recorded, {
             ...metadata,
             commandId: reserve!.commandId,
+            inputHash: recorded.inputHash,
             tenantId: "tenant-7",
             userId: "saga",
             roles: ["staff"],
+          });
+          // The step's id sent with another input changes nothing: the first step stands.
+          await assertRefused(asSaga.reserveInventory({ ...input, quantity: 2 }, call), {
+            code: "IDEMPOTENCY_KEY_REUSED",
+            message: /was first used with another input/,
+            field: "x-command-id",
           });
           await assertRefused(asSaga.releaseInventory({ orderId, productId: pen }), {
             code: "VALIDATION",
