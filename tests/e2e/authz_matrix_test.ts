@@ -61,10 +61,10 @@ const ADDRESS = `{street: "1 Main St", city: "Springfield", postalCode: "12345"}
 
 Deno.test("every GraphQL operation and sampled RPC follows the access policy", async (t) => {
   const system = await startTestSystem({ SAGA_POLL_MS: "200" });
-  // gRPC clients of the test live as long as the system: they are closed once
-  // it has stopped. A client that closes its connection sends the server a
-  // GOAWAY, which Deno's HTTP/2 can abort on (denoland/deno#36788,
-  // docs/operations.md); the steps must not stop the services they test.
+  // gRPC clients of the test live as long as the system and close only at the
+  // end: a client that closes its connection sends the server a GOAWAY, which
+  // Deno's HTTP/2 can abort on (denoland/deno#36788, docs/operations.md); no
+  // step may stop a service that later steps test.
   const grpcClients: { close(): void }[] = [];
   const grpcClient = (address: string, proto: string, service: string) => {
     const client = rawClient(address, proto, service);
@@ -601,7 +601,7 @@ Deno.test("every GraphQL operation and sampled RPC follows the access policy", a
   } finally {
     for (const close of closers) await close().catch(() => {});
     for (const client of clients) await client.dispose();
-    await system.close();
     for (const client of grpcClients) client.close();
+    await system.close();
   }
 });

@@ -107,16 +107,22 @@ function caseArbitrary(all: Method[], unique: () => string): fc.Arbitrary<GrpcCa
 }
 
 /** A category, a product with stock and an order, which valid messages refer to. */
-async function setUp(address: string, ledger: WriteLedger): Promise<References> {
+async function setUp(
+  address: string,
+  ledger: WriteLedger,
+  open: { close(): void }[],
+): Promise<References> {
   const categories = createClient(categoryCommands, address);
   const products = createClient(productCommands, address);
   const orders = createClient(orderCommands, address);
+  // Closed once the system has stopped (see the test's finally).
+  open.push(categories, products, orders);
   const { authorization } = await bearer("fuzz-setup", ["staff"]);
   const metadata = (n: number) => {
     ledger.setup.add(`setup-${n}`);
     return { metadata: { correlationId: `setup-${n}`, authorization } };
   };
-  try {
+  {
     const categoryId = (await categories.createCategory({ name: "Root" }, metadata(0))).id;
     const productId = (await products.createProduct(
       { name: "Pen", price: "10.00", categoryId },
@@ -129,10 +135,6 @@ async function setUp(address: string, ledger: WriteLedger): Promise<References> 
       shippingAddress: { street: "1 Main St", city: "Springfield", postalCode: "12345" },
     }, metadata(3))).id;
     return { categoryId, productId, orderId };
-  } finally {
-    categories.close();
-    products.close();
-    orders.close();
   }
 }
 
@@ -173,8 +175,9 @@ Deno.test({
     };
     const tally = new Tally();
     const ledger = new WriteLedger();
+    const open: { close(): void }[] = [];
     try {
-      const refs = await setUp(`127.0.0.1:${system.ports.command}`, ledger);
+      const refs = await setUp(`127.0.0.1:${system.ports.command}`, ledger, open);
       const { authorization: admin } = await bearer("fuzz", ["admin"]);
       await ledger.start(system);
       const all = methods().map((m) => ({ ...m, refs }));
@@ -266,8 +269,10 @@ Deno.test({
       assert.ok(tally.cases >= CASES, `sent ${tally.cases} of ${CASES} messages`);
       assert.deepEqual(tally.groups().map((g) => `${g.group} (x${g.count})`), [], "no failure");
     } finally {
+      // The test's gRPC clients close only at the end (docs/operations.md).
       clients.command.close();
       clients.query.close();
+      for (const client of open) client.close();
       await system.close();
     }
   },
