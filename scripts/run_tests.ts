@@ -67,6 +67,7 @@ async function denoTest(args: string[]): Promise<TestRun> {
     const lines = line.split("\n");
     line = lines.pop()!;
     for (const l of lines) {
+      // deno-lint-ignore no-control-regex -- the colour codes of the output
       const file = l.replace(/\x1b\[[0-9;]*m/g, "").match(RUNNING)?.[1];
       if (file) started.push(file);
     }

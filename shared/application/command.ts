@@ -75,8 +75,8 @@ export interface Decided<I, S, E, X> {
  * (see `dispatch`) runs the steps around it.
  */
 export interface CommandDeclaration<D, I, S, E extends DomainEvent, X> {
-  /** The RPC it serves; without one it runs only in-process (the saga's steps). */
-  rpc?: CommandRpc<I>;
+  /** The RPC it serves. */
+  rpc: CommandRpc<I>;
   /** The aggregate of its stream. */
   aggregate: Aggregate<S, E, never, unknown>;
   /** Its stream, whose result a retried command id returns. */
@@ -114,7 +114,7 @@ export interface CommandDeclaration<D, I, S, E extends DomainEvent, X> {
 
 /** A declared command, ready for the pipeline. */
 export interface Command<D, I> {
-  readonly rpc: CommandRpc<I> | undefined;
+  readonly rpc: CommandRpc<I>;
   readonly rerunOnConflict: boolean;
   readonly step: boolean;
   streamOf(input: I, envelope: Envelope): string;

@@ -132,7 +132,8 @@ export async function firstOutcome(
   const stream = handled?.streams.find((s) => s.streamId === primaryId) ?? handled?.streams[0];
   if (!handled || !stream) return undefined;
   const recorded = handled.metadata.inputHash;
-  // A command recorded without a hash (sent in-process) cannot be compared: it stands as sent.
+  // A command recorded without a hash (a saga step from before steps went over gRPC) cannot be
+  // compared: it stands as sent.
   if (
     envelope.inputHash !== undefined && typeof recorded === "string" &&
     recorded !== envelope.inputHash

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ANONYMOUS, auditOf, hasRole, type Principal, SAGA_PRINCIPAL } from "@shared/auth/mod.ts";
+import { ANONYMOUS, auditOf, hasRole, type Principal } from "@shared/auth/mod.ts";
 import { ValidationError } from "@shared/errors/mod.ts";
 import type { EventMetadata } from "@shared/event_store/mod.ts";
 import type { CallMetadata } from "@shared/grpc/contract.ts";
@@ -12,7 +12,7 @@ export interface Envelope {
   /** Correlation, causation, user, tenant and trace context; the store adds the command id. */
   metadata: EventMetadata;
   at: string;
-  /** Sent in-process (by the saga): retried on a concurrent write instead of refused. */
+  /** A saga step: queued per stream and run again on a concurrent write instead of refused. */
   internal: boolean;
   /** Who sent it, verified: the handlers check ownership against it. */
   actor: Principal;
@@ -91,36 +91,6 @@ export function canonicalJson(value: unknown): string {
         )
         : v,
   );
-}
-
-/** Options of an in-process command (the saga's steps). */
-export interface InternalCommandOptions {
-  /** Deterministic: sending the same command twice takes effect once. */
-  commandId: string;
-  /** Correlation and causation of the saga event that caused it, and so on. */
-  metadata?: EventMetadata;
-}
-
-/**
- * The envelope of an in-process command: the saga's. Its events name the
- * saga's service identity, whatever user the metadata passed in names; the
- * tenant of the order it works on is kept.
- */
-export function internalEnvelope(at: string, options: InternalCommandOptions): Envelope {
-  if (!UUID.test(options.commandId)) {
-    throw new ValidationError([{
-      field: "commandId",
-      message: `must be a UUID, got ${quote(options.commandId)}`,
-    }]);
-  }
-  const { commandId: _, userId: _user, roles: _roles, ...rest } = options.metadata ?? {};
-  return {
-    commandId: options.commandId.toLowerCase(),
-    metadata: definedOnly({ ...rest, ...auditOf(SAGA_PRINCIPAL) }),
-    at,
-    internal: true,
-    actor: SAGA_PRINCIPAL,
-  };
 }
 
 function definedOnly(metadata: Record<string, unknown>): EventMetadata {

@@ -1,4 +1,3 @@
-import { SAGA_PRINCIPAL } from "@shared/auth/mod.ts";
 import { ConflictError, ForbiddenError, ValidationError } from "@shared/errors/mod.ts";
 import { ConcurrencyError } from "@shared/event_store/mod.ts";
 import type { CallGuard } from "@shared/grpc/guard.ts";
@@ -9,19 +8,14 @@ import { observeCommand } from "@shared/observability/mod.ts";
 import type { KeyedLock } from "@shared/runtime/keyed_lock.ts";
 import type { ApplicationDeps, Command } from "./command.ts";
 import { type CommandOutcome, firstOutcome } from "./commit.ts";
-import {
-  type Envelope,
-  envelopeOf,
-  type InternalCommandOptions,
-  internalEnvelope,
-} from "./envelope.ts";
+import { type Envelope, envelopeOf } from "./envelope.ts";
 
 /**
  * The command pipeline, the one path every command takes, whoever sends it:
  *
  * 1. authenticate and authorize: the caller's token, then the access
  *    policy's rule for the RPC (shared/auth/policy.ts), through the call
- *    guard; an in-process command acts as the saga's service identity;
+ *    guard;
  * 2. validate the input against the RPC's contract, and the envelope (its
  *    command id); then the command's own check of the caller (`authorize`);
  * 3. scope idempotency: a command id already handled answers its first
@@ -32,8 +26,8 @@ import {
  * 6. commit the events with the transaction's effects (all streams or none);
  * 7. return the outcome, with the view the command answers with.
  *
- * Steps 4 to 6 run again after a deadlock, and, for an in-process command
- * or one declared `rerunOnConflict`, after a concurrent write to its stream.
+ * Steps 4 to 6 run again after a deadlock, and, for a saga step or a
+ * command declared `rerunOnConflict`, after a concurrent write to its stream.
  */
 
 /** What the pipeline runs with. */
@@ -43,7 +37,7 @@ export interface PipelineDeps extends ApplicationDeps {
    * outside is refused without one.
    */
   guard?: CallGuard;
-  /** Queues internal commands per stream within this process. */
+  /** Queues saga steps per stream within this process. */
   streamLocks: KeyedLock;
 }
 
@@ -63,7 +57,6 @@ export async function dispatch<D extends PipelineDeps, I>(
   call: CommandCall,
 ): Promise<CommandOutcome> {
   const { rpc } = command;
-  if (!rpc) throw new ForbiddenError("Cannot call an in-process command from outside");
   // 1. Who calls, and may they call this RPC at all: before the input is even looked at.
   if (!deps.guard) {
     throw new ForbiddenError(`Cannot call "${rpc.key}": this service checks no callers`);
@@ -94,22 +87,6 @@ function stepEnvelope(envelope: Envelope, metadata: CallMetadata): Envelope {
     }]);
   }
   return { ...envelope, internal: true };
-}
-
-/**
- * Runs an in-process command (the saga's steps) under its deterministic
- * command id, as the saga's service identity: sending it again returns the
- * first result and appends nothing.
- */
-export async function dispatchInternal<D extends PipelineDeps, I>(
-  deps: D,
-  command: Command<D, I>,
-  input: I,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  const envelope = internalEnvelope(deps.now(), options);
-  command.authorize(input, SAGA_PRINCIPAL);
-  return await execute(deps, command, input, envelope);
 }
 
 /**
@@ -172,7 +149,7 @@ const CONFLICT_ATTEMPTS = 20;
  * A concurrent duplicate that loses the race also ends with the first result.
  *
  * A concurrent write to the same stream is a CONFLICT for a caller over
- * gRPC; an internal command (the saga) queues per stream in this process and
+ * gRPC; a saga step queues per stream in this process and
  * runs again on the new state instead.
  */
 async function runOnce(

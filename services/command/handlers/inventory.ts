@@ -3,11 +3,8 @@ import type { ReleaseInventory, ReserveInventory } from "@shared/domain/inventor
 import { quote } from "@shared/domain/shared/rules.ts";
 import { inventories, load, products } from "@shared/application/aggregates.ts";
 import { rpcOf } from "@shared/application/command.ts";
-import type { CommandOutcome } from "@shared/application/commit.ts";
-import type { InternalCommandOptions } from "@shared/application/envelope.ts";
-import { dispatchInternal } from "@shared/application/pipeline.ts";
 import { productCommands, sagaStepCommands } from "@proto/command/v1/contract.ts";
-import { type CommandDeps, defineCommand } from "../deps.ts";
+import { defineCommand } from "../deps.ts";
 import { requireProduct } from "../lookups/products.ts";
 import { productView } from "./product_view.ts";
 
@@ -79,22 +76,4 @@ export const releaseInventoryCommand = defineCommand({
 
 function pick({ orderId, productId, quantity }: ReserveInventoryInput): ReserveInventoryInput {
   return { orderId, productId, quantity };
-}
-
-/** ReserveInventory under the saga's command id. */
-export async function reserveInventory(
-  deps: CommandDeps,
-  input: ReserveInventoryInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  return await dispatchInternal(deps, reserveInventoryCommand, input, options);
-}
-
-/** ReleaseInventory under the saga's command id. */
-export async function releaseInventory(
-  deps: CommandDeps,
-  input: ReleaseInventoryInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  return await dispatchInternal(deps, releaseInventoryCommand, input, options);
 }

@@ -3,10 +3,7 @@ import * as order from "@shared/domain/order/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { load, orders, products, requireFreeId } from "@shared/application/aggregates.ts";
 import { type CommandRpc, rpcOf } from "@shared/application/command.ts";
-import type { CommandOutcome } from "@shared/application/commit.ts";
-import type { InternalCommandOptions } from "@shared/application/envelope.ts";
-import { dispatchInternal } from "@shared/application/pipeline.ts";
-import { type CommandDeps, defineCommand } from "../deps.ts";
+import { defineCommand } from "../deps.ts";
 import { requireOwner } from "../owner.ts";
 import { orderView } from "./order_view.ts";
 
@@ -83,21 +80,3 @@ export type CancelOrderInput = Omit<order.CancelOrder, "type" | "at">;
 
 /** What UpdateOrderStatus needs besides its time. */
 export type UpdateOrderStatusInput = Omit<order.UpdateOrderStatus, "type" | "at">;
-
-/** CancelOrder under the saga's command id. */
-export async function cancelOrder(
-  deps: CommandDeps,
-  input: CancelOrderInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  return await dispatchInternal(deps, cancelOrderCommand, input, options);
-}
-
-/** UpdateOrderStatus under the saga's command id. */
-export async function updateOrderStatus(
-  deps: CommandDeps,
-  input: UpdateOrderStatusInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  return await dispatchInternal(deps, updateOrderStatusCommand, input, options);
-}

@@ -2,10 +2,7 @@ import { sagaStepCommands } from "@proto/command/v1/contract.ts";
 import { rpcOf } from "@shared/application/command.ts";
 import * as payment from "@shared/domain/payment/mod.ts";
 import { payments } from "@shared/application/aggregates.ts";
-import type { CommandOutcome } from "@shared/application/commit.ts";
-import type { InternalCommandOptions } from "@shared/application/envelope.ts";
-import { dispatchInternal } from "@shared/application/pipeline.ts";
-import { type CommandDeps, defineCommand } from "../deps.ts";
+import { defineCommand } from "../deps.ts";
 
 /** What ProcessPayment needs; `paymentId` defaults to `paymentIdFor(orderId)`. */
 export interface ProcessPaymentInput {
@@ -90,21 +87,3 @@ export const refundPaymentCommand = defineCommand({
       state,
     ),
 });
-
-/** ProcessPayment under the saga's command id. */
-export async function processPayment(
-  deps: CommandDeps,
-  input: ProcessPaymentInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  return await dispatchInternal(deps, processPaymentCommand, input, options);
-}
-
-/** RefundPayment under the saga's command id. */
-export async function refundPayment(
-  deps: CommandDeps,
-  input: RefundPaymentInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  return await dispatchInternal(deps, refundPaymentCommand, input, options);
-}

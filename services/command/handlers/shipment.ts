@@ -3,10 +3,7 @@ import { rpcOf } from "@shared/application/command.ts";
 import * as shipment from "@shared/domain/shipment/mod.ts";
 import type { Address } from "@shared/domain/shipment/mod.ts";
 import { shipments } from "@shared/application/aggregates.ts";
-import type { CommandOutcome } from "@shared/application/commit.ts";
-import type { InternalCommandOptions } from "@shared/application/envelope.ts";
-import { dispatchInternal } from "@shared/application/pipeline.ts";
-import { type CommandDeps, defineCommand } from "../deps.ts";
+import { defineCommand } from "../deps.ts";
 
 /** What ArrangeShipping needs; `shipmentId` defaults to `shipmentIdFor(orderId)`. */
 export interface ArrangeShippingInput {
@@ -86,21 +83,3 @@ export const cancelShippingCommand = defineCommand({
       at: envelope.at,
     }, state),
 });
-
-/** ArrangeShipping under the saga's command id. */
-export async function arrangeShipping(
-  deps: CommandDeps,
-  input: ArrangeShippingInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  return await dispatchInternal(deps, arrangeShippingCommand, input, options);
-}
-
-/** CancelShipping under the saga's command id. */
-export async function cancelShipping(
-  deps: CommandDeps,
-  input: CancelShippingInput,
-  options: InternalCommandOptions,
-): Promise<CommandOutcome> {
-  return await dispatchInternal(deps, cancelShippingCommand, input, options);
-}
