@@ -1,10 +1,8 @@
-import { serveHealth, startConsumer, startWakeup } from "@shared/consumer/mod.ts";
-import type { Consumer, HealthServer, Wakeup } from "@shared/consumer/mod.ts";
-import { checkpointTable } from "@shared/consumer/mod.ts";
+import { checkpointTable, type ConsumerProcess, runConsumerProcess } from "@shared/consumer/mod.ts";
 import { connect } from "@shared/db/connect.ts";
 import { processApplicationName } from "@shared/db/pool_metrics.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
-import { EventStore, ORIGIN, type Position } from "@shared/event_store/mod.ts";
+import { EventStore, type Position } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { relayHandler, type RelayStats } from "./_handler.ts";
 import { openPublisher, type Publisher } from "./_jetstream.ts";
@@ -59,9 +57,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const applicationName = processApplicationName("relay");
   const sql = connect(options.eventStoreUrl, { max: 4, applicationName });
   let publisher: Publisher | undefined;
-  let wakeup: Wakeup | undefined;
-  let consumer: Consumer | undefined;
-  let http: HealthServer | undefined;
+  let running: ConsumerProcess | undefined;
   const stats: RelayStats = { published: 0, duplicates: 0, skipped: 0 };
   const store = new EventStore(sql, { upcasters });
   try {
@@ -74,8 +70,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       ...(options.duplicateWindowMs ? { duplicateWindowMs: options.duplicateWindowMs } : {}),
     });
     const pollMs = options.pollMs ?? 500;
-    wakeup = startWakeup(options.eventStoreUrl, { logger, applicationName: "relay-wakeup" });
-    consumer = startConsumer({
+    running = await runConsumerProcess({
       handler: relayHandler({
         name: options.name ?? "integration_relay",
         publisher,
@@ -86,8 +81,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       databaseUrl: options.eventStoreUrl,
       sql,
       store,
-      wakeup,
       applicationName,
+      wakeupName: "relay-wakeup",
       batchSize: options.batchSize ?? 500,
       pollMs,
       // Nothing is skipped for the broker's sake: a failed batch is retried until it passes.
@@ -95,53 +90,32 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       maxRetryMs: Math.max(pollMs, 1000),
       ...(options.leaseCheckMs === undefined ? {} : { leaseCheckMs: options.leaseCheckMs }),
       logger,
+      httpPort: options.httpPort,
+      hostname: options.hostname,
+      health: () => ({ ...stats }),
     });
-    await consumer.ready;
-    if (options.httpPort !== undefined) {
-      const active = consumer;
-      http = serveHealth({
-        port: options.httpPort,
-        hostname: options.hostname ?? "0.0.0.0",
-        check: async () => {
-          await sql`SELECT 1`;
-          const s = active.state;
-          return {
-            ownedHere: s.owned,
-            position: s.checkpoint ?? ORIGIN,
-            lagEvents: s.lagEvents ?? null,
-            lagSeconds: s.lagSeconds ?? null,
-            ...stats,
-          };
-        },
-      });
-    }
   } catch (err) {
-    await consumer?.stop();
-    await wakeup?.stop();
     await publisher?.close();
     store.close();
     await sql.end({ timeout: 5 });
     throw err;
   }
-  const active = consumer;
-  const listening = wakeup;
+  const consumer = running;
   const broker = publisher;
   let stopped: Promise<void> | undefined;
   const stop = async () => {
-    await active.stop();
-    await http?.stop();
-    await listening.stop();
+    await consumer.stop();
     await broker.close();
     store.close();
     await sql.end({ timeout: 5 });
   };
   return {
-    httpPort: http?.port,
+    httpPort: consumer.httpPort,
     get position() {
-      return active.state.checkpoint ?? ORIGIN;
+      return consumer.position;
     },
     get owned() {
-      return active.state.owned;
+      return consumer.consumer.state.owned;
     },
     stats,
     stop() {

@@ -1,10 +1,9 @@
-import { serveHealth, startConsumer, startWakeup } from "@shared/consumer/mod.ts";
-import type { Consumer, HealthServer, Wakeup } from "@shared/consumer/mod.ts";
+import { type ConsumerProcess, runConsumerProcess } from "@shared/consumer/mod.ts";
 import { connect } from "@shared/db/connect.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import { DEFAULT_SAGA_OPTIONS, type SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
-import { EventStore, ORIGIN, type Position } from "@shared/event_store/mod.ts";
+import { EventStore, type Position } from "@shared/event_store/mod.ts";
 import type { ClientTls } from "@shared/grpc/tls.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { createCommandSender } from "./_commands.ts";
@@ -106,19 +105,16 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     timerMs: options.timerMs ?? 1000,
   });
   const pollMs = options.pollMs ?? 500;
-  let wakeup: Wakeup | undefined;
-  let consumer: Consumer | undefined;
-  let http: HealthServer | undefined;
+  let running: ConsumerProcess;
   try {
-    wakeup = startWakeup(options.eventStoreUrl, { logger, applicationName: "saga-wakeup" });
-    consumer = startConsumer({
+    running = await runConsumerProcess({
       handler,
       checkpoints: SAGA_CHECKPOINTS,
       databaseUrl: options.eventStoreUrl,
       sql,
       store,
-      wakeup,
       applicationName,
+      wakeupName: "saga-wakeup",
       batchSize: options.batchSize ?? 500,
       pollMs,
       // A saga input is never skipped: a failed batch is retried, every poll, until it passes.
@@ -127,32 +123,14 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
       spanName: null,
       ...(options.leaseCheckMs === undefined ? {} : { leaseCheckMs: options.leaseCheckMs }),
       logger,
+      httpPort: options.httpPort,
+      hostname: options.hostname,
+      health: (s) => ({
+        runningSagas: s.owned ? handler.runner?.running ?? 0 : 0,
+        commandsInFlight: s.owned ? handler.runner?.commandsInFlight ?? 0 : 0,
+      }),
     });
-    await consumer.ready;
-    if (options.httpPort !== undefined) {
-      const active = consumer;
-      const listening = wakeup;
-      http = serveHealth({
-        port: options.httpPort,
-        hostname: options.hostname ?? "0.0.0.0",
-        check: async () => {
-          await sql`SELECT 1`;
-          const s = active.state;
-          return {
-            ownedHere: s.owned,
-            listening: listening.listening,
-            position: s.checkpoint ?? ORIGIN,
-            lagEvents: s.lagEvents ?? null,
-            lagSeconds: s.lagSeconds ?? null,
-            runningSagas: s.owned ? handler.runner?.running ?? 0 : 0,
-            commandsInFlight: s.owned ? handler.runner?.commandsInFlight ?? 0 : 0,
-          };
-        },
-      });
-    }
   } catch (err) {
-    await consumer?.stop();
-    await wakeup?.stop();
     commands.close();
     unobserve();
     store.close();
@@ -160,22 +138,19 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     throw err;
   }
 
-  const active = consumer;
-  const listening = wakeup;
+  const consumer = running;
   let stopped: Promise<void> | undefined;
   const stop = async () => {
-    await active.stop();
-    await http?.stop();
-    await listening.stop();
+    await consumer.stop();
     commands.close();
     unobserve();
     store.close();
     await sql.end({ timeout: 5 });
   };
   return {
-    httpPort: http?.port,
+    httpPort: consumer.httpPort,
     get position() {
-      return active.state.checkpoint ?? ORIGIN;
+      return consumer.position;
     },
     get running() {
       return handler.runner?.running ?? 0;

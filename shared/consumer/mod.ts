@@ -20,6 +20,11 @@ export {
   lockHolders,
   openLeaseSession,
 } from "./lease.ts";
+export {
+  type ConsumerProcess,
+  type ConsumerProcessOptions,
+  runConsumerProcess,
+} from "./process.ts";
 export { SharedReader, type SharedReaderOptions } from "./reader.ts";
 export type { BatchScope, ConsumerHandler } from "./types.ts";
 export { startWakeup, type Wakeup, type WakeupOptions } from "./wakeup.ts";
