@@ -98,7 +98,8 @@ export function commandMeta(commandId = crypto.randomUUID()): { metadata: { comm
   return { metadata: { commandId } };
 }
 
-function recordingLogger(errors: unknown[]): Logger {
+/** A logger that keeps errors (and prints them) and drops the rest. */
+export function recordingLogger(errors: unknown[]): Logger {
   const logger: Logger = {
     debug: () => {},
     info: () => {},

@@ -36,3 +36,53 @@ export function devEnv(ports: SystemPorts, dataDir: string): Record<string, stri
     DATABASE_URL: "",
   };
 }
+
+/** A `deno task dev` under test and every line it has printed so far. */
+export interface RunningDev {
+  process: Deno.ChildProcess;
+  /** Its standard output, line by line, kept up to date while it runs. */
+  lines: string[];
+}
+
+/**
+ * Starts `deno task dev` (or scripts/dev.ts) in the repository with `env` and
+ * resolves once it prints the GraphQL URL; its output keeps being read, so
+ * it never blocks on a full pipe. `stderr` "inherit" shows its logs.
+ */
+export async function startDev(
+  env: Record<string, string>,
+  options: { stderr?: "inherit" | "null"; viaTask?: boolean } = {},
+): Promise<RunningDev> {
+  const process = new Deno.Command(Deno.execPath(), {
+    // `deno task dev` itself, or the script it runs.
+    args: options.viaTask ? ["task", "dev"] : ["run", "--allow-all", "scripts/dev.ts"],
+    cwd: new URL("../../", import.meta.url).pathname,
+    env,
+    clearEnv: false,
+    stdin: "null",
+    stdout: "piped",
+    stderr: options.stderr ?? "inherit",
+  }).spawn();
+  const lines: string[] = [];
+  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const take = (value: string) => {
+    buffer += value;
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    lines.push(...parts);
+  };
+  while (!lines.some((l) => l.includes("GraphQL: http"))) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`dev exited before it was ready:\n${lines.join("\n")}`);
+    take(value);
+  }
+  (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      take(value);
+    }
+  })();
+  return { process, lines };
+}

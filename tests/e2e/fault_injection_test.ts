@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import postgres from "postgres";
-import { devEnv, freeSystemPorts } from "@shared/testing/ports.ts";
+import { devEnv, freeSystemPorts, type RunningDev, startDev } from "@shared/testing/ports.ts";
 import { bearer } from "@shared/testing/auth.ts";
 
 // The whole system as `deno task dev` runs it (embedded PostgreSQL, five
@@ -20,51 +19,11 @@ import { bearer } from "@shared/testing/auth.ts";
 // - after each fault, once every process is healthy again, a write and a read
 //   at its consistency token succeed within 5 s.
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const TARGETS = ["command", "query", "projector", "saga", "gateway", "postgres"] as const;
 type Target = typeof TARGETS[number];
 const WORKERS = 2;
 const WRITE_RETRY_MS = 30_000;
 const RECOVERY_LIMIT_MS = 5000;
-
-interface Dev {
-  process: Deno.ChildProcess;
-  lines: string[];
-}
-
-async function startDev(env: Record<string, string>): Promise<Dev> {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "scripts/dev.ts"],
-    cwd: root,
-    env,
-    clearEnv: false,
-    stdin: "null",
-    stdout: "piped",
-    stderr: Deno.env.get("FAULT_TEST_VERBOSE") ? "inherit" : "null",
-  }).spawn();
-  const lines: string[] = [];
-  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  while (!lines.some((l) => l.includes("GraphQL: http"))) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`dev exited before it was ready:\n${lines.join("\n")}`);
-    buffer += value;
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    lines.push(...parts);
-  }
-  (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      const parts = buffer.split("\n");
-      buffer = parts.pop()!;
-      lines.push(...parts);
-    }
-  })();
-  return { process, lines };
-}
 
 /** The pid of a target among the children of the dev process. */
 function findPid(devPid: number, target: Target, dataDir: string): number | undefined {
@@ -173,14 +132,16 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
     GRPC_COMMAND_DEADLINE_MS: "2000",
   };
   const url = `http://127.0.0.1:${ports.gateway}`;
-  let dev: Dev | undefined;
+  let dev: RunningDev | undefined;
   let store: postgres.Sql | undefined;
   const writes: Write[] = [];
   const recoveries: Record<string, { healthyMs: number; workingMs: number }> = {};
   let loading = true;
   const workers: Promise<void>[] = [];
   try {
-    dev = await startDev(env);
+    dev = await startDev(env, {
+      stderr: Deno.env.get("FAULT_TEST_VERBOSE") ? "inherit" : "null",
+    });
     const devPid = dev.process.pid;
     const pgPort = Number(/embedded PostgreSQL on port (\d+)/.exec(dev.lines.join("\n"))?.[1]);
     assert.ok(pgPort > 0, "dev printed the embedded PostgreSQL port");

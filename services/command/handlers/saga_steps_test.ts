@@ -51,7 +51,6 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
     createClient(sagaStepCommands, address),
     (await sagaBearer()).authorization,
   );
-  const step = (commandId: string = crypto.randomUUID()) => ({ metadata: { commandId } });
   try {
     const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
     const pen = (await s.products.createProduct(
@@ -66,15 +65,15 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
       const commandId = crypto.randomUUID();
       const first = await steps.reserveInventory(
         { orderId: order, productId: pen, quantity: 3 },
-        step(commandId),
+        commandMeta(commandId),
       );
       const again = await steps.reserveInventory(
         { orderId: order, productId: pen, quantity: 3 },
-        step(commandId),
+        commandMeta(commandId),
       );
       assert.deepEqual(again, first);
-      await steps.releaseInventory({ orderId: order, productId: pen }, step());
-      await steps.releaseInventory({ orderId: order, productId: pen }, step());
+      await steps.releaseInventory({ orderId: order, productId: pen }, commandMeta());
+      await steps.releaseInventory({ orderId: order, productId: pen }, commandMeta());
       assert.deepEqual(await types(stream), ["StockSet", "InventoryReserved", "InventoryReleased"]);
       assert.equal((await s.events(stream)).at(-1)?.data.available, 20);
     });
@@ -88,7 +87,7 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
             () =>
               steps.reserveInventory(
                 { orderId: crypto.randomUUID(), productId: pen, quantity: 1 },
-                step(),
+                commandMeta(),
               ),
           ),
         );
@@ -108,19 +107,19 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
         const order = crypto.randomUUID();
         const commandId = crypto.randomUUID();
         calls.length = 0;
-        await steps.processPayment({ orderId: order, amount: "55" }, step(commandId));
-        await steps.processPayment({ orderId: order, amount: "55" }, step(commandId));
-        await steps.processPayment({ orderId: order, amount: "55" }, step());
-        await steps.refundPayment({ orderId: order }, step());
-        await steps.refundPayment({ orderId: order }, step());
+        await steps.processPayment({ orderId: order, amount: "55" }, commandMeta(commandId));
+        await steps.processPayment({ orderId: order, amount: "55" }, commandMeta(commandId));
+        await steps.processPayment({ orderId: order, amount: "55" }, commandMeta());
+        await steps.refundPayment({ orderId: order }, commandMeta());
+        await steps.refundPayment({ orderId: order }, commandMeta());
         assert.deepEqual(calls, [`charge 55.00 ${commandId}`, `refund 55.00 tx-${commandId}`]);
         assert.deepEqual(await types(paymentIdFor(order)), ["PaymentProcessed", "PaymentRefunded"]);
 
         const declined = crypto.randomUUID();
-        await steps.processPayment({ orderId: declined, amount: "666.00" }, step());
+        await steps.processPayment({ orderId: declined, amount: "666.00" }, commandMeta());
         assert.deepEqual(await types(paymentIdFor(declined)), ["PaymentFailed"]);
         await assertRefused(
-          steps.processPayment({ orderId: declined, amount: "0" }, step()),
+          steps.processPayment({ orderId: declined, amount: "0" }, commandMeta()),
           { code: "VALIDATION", message: /amount: must be a decimal/, field: "amount" },
         );
       },
@@ -129,9 +128,9 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
     await t.step("arrangeShipping books once; cancelShipping cancels the booking", async () => {
       const order = crypto.randomUUID();
       calls.length = 0;
-      await steps.arrangeShipping({ orderId: order, address: ADDRESS }, step());
-      await steps.arrangeShipping({ orderId: order, address: ADDRESS }, step());
-      await steps.cancelShipping({ orderId: order }, step());
+      await steps.arrangeShipping({ orderId: order, address: ADDRESS }, commandMeta());
+      await steps.arrangeShipping({ orderId: order, address: ADDRESS }, commandMeta());
+      await steps.cancelShipping({ orderId: order }, commandMeta());
       assert.deepEqual(calls, ["book Springfield", "cancel T1"]);
       assert.deepEqual(await types(shipmentIdFor(order)), [
         "ShippingArranged",

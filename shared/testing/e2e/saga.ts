@@ -17,8 +17,8 @@ import {
 import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import { actingAs, bearer } from "@shared/testing/auth.ts";
+import { recordingLogger } from "@shared/testing/command.ts";
 import type { Client } from "@shared/grpc/contract.ts";
-import type { Logger } from "@shared/log/mod.ts";
 import { metricsText } from "@shared/observability/mod.ts";
 import { sampleValue } from "@shared/testing/observability.ts";
 import {
@@ -99,26 +99,11 @@ export const FINISHED: SagaStatus[] = ["completed", "compensated"];
 /** Whether a saga has finished. */
 export const finished = (state: OrderSagaState): boolean => FINISHED.includes(state.status);
 
-/** A logger that keeps errors (and prints them) and drops the rest. */
-export function quietLogger(errors: unknown[]): Logger {
-  const logger: Logger = {
-    debug: () => {},
-    info: () => {},
-    warn: () => {},
-    error: (message, fields) => {
-      errors.push({ message, ...fields });
-      console.error(message, fields);
-    },
-    child: () => logger,
-  };
-  return logger;
-}
-
 /** Starts the harness: fresh databases, the command service, a category for products. */
 export async function startSagaHarness(): Promise<SagaHarness> {
   const db = await createTestDatabases();
   const errors: unknown[] = [];
-  const logger = quietLogger(errors);
+  const logger = recordingLogger(errors);
   let ports: HarnessPorts = succeedingPorts();
   const commands = await startCommandService({
     eventStoreUrl: db.eventStoreUrl,
