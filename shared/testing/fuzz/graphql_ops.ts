@@ -84,17 +84,51 @@ const PAGE = "pageInfo { page perPage totalCount hasNext }";
 
 const address = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
 
+/** A query without arguments. */
+const plain = (field: string, selection: string): Operation => ({
+  field,
+  kind: "query",
+  vars: {},
+  selection,
+  base: () => ({}),
+  args: [],
+});
+
+/** A query of one entity by its id (the variable `name`). */
+const byId = (
+  field: string,
+  selection: string,
+  idOf: (seed: Seed) => string,
+  name = "id",
+): Operation => ({
+  field,
+  kind: "query",
+  vars: { [name]: "ID!" },
+  selection,
+  base: (seed) => ({ [name]: idOf(seed) }),
+  args: [{ path: [name], kind: id }],
+});
+
+/** A paged query: its own variables and arguments, then page and perPage. */
+const paged = (
+  field: string,
+  selection: string,
+  vars: Record<string, string>,
+  base: (seed: Seed) => Record<string, unknown>,
+  args: Operation["args"],
+): Operation => ({
+  field,
+  kind: "query",
+  vars: { ...vars, ...pagingVars },
+  selection,
+  base: (seed) => ({ ...base(seed), page: 1, perPage: 10 }),
+  args: [...args, ...paging],
+});
+
 /** Every query and mutation. */
 export const OPERATIONS: Operation[] = [
   // Queries.
-  {
-    field: "category",
-    kind: "query",
-    vars: { id: "ID!" },
-    selection: CATEGORY,
-    base: (s) => ({ id: s.categoryId }),
-    args: [{ path: ["id"], kind: id }],
-  },
+  byId("category", CATEGORY, (s) => s.categoryId),
   {
     field: "categoryByName",
     kind: "query",
@@ -111,54 +145,15 @@ export const OPERATIONS: Operation[] = [
     base: (s) => ({ parentId: s.categoryId }),
     args: [{ path: ["parentId"], kind: id }],
   },
-  {
-    field: "searchCategories",
-    kind: "query",
-    vars: { searchTerm: "String!", ...pagingVars },
-    selection: "{ id }",
-    base: () => ({ searchTerm: "Ro", page: 1, perPage: 10 }),
-    args: [{ path: ["searchTerm"], kind: text(MAX_SEARCH) }, ...paging],
-  },
-  {
-    field: "categoriesPaginated",
-    kind: "query",
-    vars: pagingVars,
-    selection: `{ categories { id } ${PAGE} }`,
-    base: () => ({ page: 1, perPage: 10 }),
-    args: paging,
-  },
-  {
-    field: "categoryTree",
-    kind: "query",
-    vars: {},
-    selection: "{ category { id } children { category { id } } }",
-    base: () => ({}),
-    args: [],
-  },
-  {
-    field: "categoryStatistics",
-    kind: "query",
-    vars: {},
-    selection: "{ totalCategories maxDepth }",
-    base: () => ({}),
-    args: [],
-  },
-  {
-    field: "categoryExists",
-    kind: "query",
-    vars: { id: "ID!" },
-    selection: "",
-    base: (s) => ({ id: s.categoryId }),
-    args: [{ path: ["id"], kind: id }],
-  },
-  {
-    field: "product",
-    kind: "query",
-    vars: { id: "ID!" },
-    selection: PRODUCT,
-    base: (s) => ({ id: s.productId }),
-    args: [{ path: ["id"], kind: id }],
-  },
+  paged("searchCategories", "{ id }", { searchTerm: "String!" }, () => ({ searchTerm: "Ro" }), [{
+    path: ["searchTerm"],
+    kind: text(MAX_SEARCH),
+  }]),
+  paged("categoriesPaginated", `{ categories { id } ${PAGE} }`, {}, () => ({}), []),
+  plain("categoryTree", "{ category { id } children { category { id } } }"),
+  plain("categoryStatistics", "{ totalCategories maxDepth }"),
+  byId("categoryExists", "", (s) => s.categoryId),
+  byId("product", PRODUCT, (s) => s.productId),
   {
     field: "productByName",
     kind: "query",
@@ -167,22 +162,11 @@ export const OPERATIONS: Operation[] = [
     base: () => ({ name: "Pen" }),
     args: [{ path: ["name"], kind: text() }],
   },
-  {
-    field: "products",
-    kind: "query",
-    vars: pagingVars,
-    selection: "{ id }",
-    base: () => ({ page: 1, perPage: 10 }),
-    args: paging,
-  },
-  {
-    field: "searchProducts",
-    kind: "query",
-    vars: { searchTerm: "String!", ...pagingVars },
-    selection: "{ id }",
-    base: () => ({ searchTerm: "Pe", page: 1, perPage: 10 }),
-    args: [{ path: ["searchTerm"], kind: text(MAX_SEARCH) }, ...paging],
-  },
+  paged("products", "{ id }", {}, () => ({}), []),
+  paged("searchProducts", "{ id }", { searchTerm: "String!" }, () => ({ searchTerm: "Pe" }), [{
+    path: ["searchTerm"],
+    kind: text(MAX_SEARCH),
+  }]),
   {
     field: "searchProductsAdvanced",
     kind: "query",
@@ -213,22 +197,14 @@ export const OPERATIONS: Operation[] = [
       { path: ["input"], kind: { t: "object" } },
     ],
   },
-  {
-    field: "productsPaginated",
-    kind: "query",
-    vars: pagingVars,
-    selection: `{ products { id } ${PAGE} }`,
-    base: () => ({ page: 1, perPage: 10 }),
-    args: paging,
-  },
-  {
-    field: "productsByCategory",
-    kind: "query",
-    vars: { categoryId: "ID!", ...pagingVars },
-    selection: "{ id }",
-    base: (s) => ({ categoryId: s.categoryId, page: 1, perPage: 10 }),
-    args: [{ path: ["categoryId"], kind: id }, ...paging],
-  },
+  paged("productsPaginated", `{ products { id } ${PAGE} }`, {}, () => ({}), []),
+  paged(
+    "productsByCategory",
+    "{ id }",
+    { categoryId: "ID!" },
+    (s) => ({ categoryId: s.categoryId }),
+    [{ path: ["categoryId"], kind: id }],
+  ),
   {
     field: "productsByPriceRange",
     kind: "query",
@@ -241,62 +217,19 @@ export const OPERATIONS: Operation[] = [
       ...paging,
     ],
   },
-  {
-    field: "productStatistics",
-    kind: "query",
-    vars: {},
-    selection: "{ count averagePrice totalStock }",
-    base: () => ({}),
-    args: [],
-  },
-  {
-    field: "productExists",
-    kind: "query",
-    vars: { id: "ID!" },
-    selection: "",
-    base: (s) => ({ id: s.productId }),
-    args: [{ path: ["id"], kind: id }],
-  },
-  {
-    field: "order",
-    kind: "query",
-    vars: { id: "ID!" },
-    selection: ORDER,
-    base: (s) => ({ id: s.orderId }),
-    args: [{ path: ["id"], kind: id }],
-  },
-  {
-    field: "userOrders",
-    kind: "query",
-    vars: { userId: "ID!", ...pagingVars },
-    selection: "{ id }",
-    base: (s) => ({ userId: s.customerId, page: 1, perPage: 10 }),
-    args: [{ path: ["userId"], kind: id }, ...paging],
-  },
-  {
-    field: "ordersByStatus",
-    kind: "query",
-    vars: { status: "String!", ...pagingVars },
-    selection: "{ id }",
-    base: () => ({ status: "pending", page: 1, perPage: 10 }),
-    args: [{ path: ["status"], kind: { t: "enum", values: STATUSES } }, ...paging],
-  },
-  {
-    field: "orderStats",
-    kind: "query",
-    vars: {},
-    selection: "{ totalOrders totalRevenue byStatus { status count } }",
-    base: () => ({}),
-    args: [],
-  },
-  {
-    field: "sagaState",
-    kind: "query",
-    vars: { orderId: "ID!" },
-    selection: "{ status completedSteps }",
-    base: (s) => ({ orderId: s.orderId }),
-    args: [{ path: ["orderId"], kind: id }],
-  },
+  plain("productStatistics", "{ count averagePrice totalStock }"),
+  byId("productExists", "", (s) => s.productId),
+  byId("order", ORDER, (s) => s.orderId),
+  paged("userOrders", "{ id }", { userId: "ID!" }, (s) => ({ userId: s.customerId }), [{
+    path: ["userId"],
+    kind: id,
+  }]),
+  paged("ordersByStatus", "{ id }", { status: "String!" }, () => ({ status: "pending" }), [{
+    path: ["status"],
+    kind: { t: "enum", values: STATUSES },
+  }]),
+  plain("orderStats", "{ totalOrders totalRevenue byStatus { status count } }"),
+  byId("sagaState", "{ status completedSteps }", (s) => s.orderId, "orderId"),
   {
     field: "events",
     kind: "query",
