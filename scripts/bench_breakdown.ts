@@ -20,8 +20,7 @@
  * docs/benchmarks.md.
  */
 import postgres from "postgres";
-import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
-import { migrate } from "@shared/db/migrate.ts";
+import { dropDatabase, withDatabase } from "@shared/db/connect.ts";
 import * as product from "@shared/domain/product/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
@@ -37,8 +36,8 @@ import { commandDeps } from "../services/command/deps.ts";
 import { createProduct } from "../services/command/handlers/product.ts";
 import { requireCategory } from "../services/command/lookups/categories.ts";
 import { insertProduct } from "../services/command/lookups/products.ts";
-import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
-import { benchServers } from "./bench/servers.ts";
+import { measuredBy, publishSection } from "./bench/report.ts";
+import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
 import { CpuMeter, postmasterPids, TreeCpuMeter } from "./bench/cpu.ts";
 import { type SinkSpan, startSpanSink } from "./bench/otlp_sink.ts";
 
@@ -289,14 +288,11 @@ const eventStoreUrl = withDatabase(servers.eventStoreServer, `${tag}_es`);
 const readModelUrl = withDatabase(servers.readModelServer, `${tag}_rm`);
 const sink = startSpanSink();
 try {
-  await ensureDatabase(eventStoreUrl);
-  await ensureDatabase(readModelUrl);
-  const es = connect(eventStoreUrl, { max: 1 });
-  const rm = connect(readModelUrl, { max: 1 });
-  await migrate(es, "event_store");
-  await migrate(rm, "read_model");
-  const described = await describeMachine(es, servers.description);
-  await Promise.all([es.end(), rm.end()]);
+  const described = await prepareSystemDatabases(
+    eventStoreUrl,
+    readModelUrl,
+    servers.description,
+  );
   const loadBefore = Deno.loadavg();
 
   say(`(a) ${REQUESTS} createProducts one at a time, tracing off…`);
@@ -383,13 +379,7 @@ try {
     "",
     `Summary: \`${summary}\``,
   ];
-  await writeSection(
-    new URL("../docs/benchmarks.md", import.meta.url).pathname,
-    "Where a createProduct's time goes",
-    body,
-  );
-  say("");
-  say(body.join("\n"));
+  await publishSection("Where a createProduct's time goes", body);
   if (sink.refused > 0) say(`(the span receiver could not read ${sink.refused} exports)`);
 } finally {
   await sink.close();

@@ -25,14 +25,13 @@
  */
 import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
 import { freePort } from "@shared/db/embedded.ts";
-import { migrate } from "@shared/db/migrate.ts";
 import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
 import { benchCatalogue } from "./bench/catalogue.ts";
-import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
+import { measuredBy, publishSection } from "./bench/report.ts";
 import { CpuMeter, postmasterPids, TreeCpuMeter } from "./bench/cpu.ts";
-import { benchServers } from "./bench/servers.ts";
+import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
 import { lua, runWrk, type WrkBody, type WrkResult } from "./bench/wrk.ts";
 
 function flag(name: string, fallback: number): number {
@@ -118,13 +117,12 @@ const secret = crypto.randomUUID() + crypto.randomUUID();
 let system: Awaited<ReturnType<typeof startSystem>> | undefined;
 const helpers: Helper[] = [];
 try {
-  for (const url of [eventStoreUrl, readModelUrl, floorUrl, emmettUrl]) await ensureDatabase(url);
-  const es = connect(eventStoreUrl, { max: 1 });
-  const rm = connect(readModelUrl, { max: 1 });
-  await migrate(es, "event_store");
-  await migrate(rm, "read_model");
-  const described = await describeMachine(es, servers.description);
-  await Promise.all([es.end(), rm.end()]);
+  for (const url of [floorUrl, emmettUrl]) await ensureDatabase(url);
+  const described = await prepareSystemDatabases(
+    eventStoreUrl,
+    readModelUrl,
+    servers.description,
+  );
 
   const ports = freeSystemPorts();
   const env = { LOG_LEVEL: "warn", GATEWAY_MODE: "production", JWT_SECRET: secret };
@@ -440,13 +438,7 @@ try {
     "",
     `Summary: \`${summary}\``,
   ];
-  await writeSection(
-    new URL("../docs/benchmarks.md", import.meta.url).pathname,
-    "End to end",
-    body,
-  );
-  say("");
-  say(body.join("\n"));
+  await publishSection("End to end", body);
 } finally {
   for (const h of helpers) {
     try {

@@ -16,18 +16,17 @@
  * Prints the results and rewrites the "Gateway" section of docs/benchmarks.md.
  */
 import autocannon from "autocannon";
-import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
+import { dropDatabase, withDatabase } from "@shared/db/connect.ts";
 import { freePort } from "@shared/db/embedded.ts";
-import { migrate } from "@shared/db/migrate.ts";
 import { categoryQueries } from "@proto/query/v1/contract.ts";
 import { createClient } from "@shared/grpc/mod.ts";
 import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
 import { benchCatalogue } from "./bench/catalogue.ts";
-import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
+import { measuredBy, publishSection } from "./bench/report.ts";
 import { CpuMeter } from "./bench/cpu.ts";
-import { benchServers } from "./bench/servers.ts";
+import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
 
 function flag(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
@@ -178,14 +177,11 @@ const secret = crypto.randomUUID() + crypto.randomUUID();
 let system: Awaited<ReturnType<typeof startSystem>> | undefined;
 let uncached: Deno.ChildProcess | undefined;
 try {
-  await ensureDatabase(eventStoreUrl);
-  await ensureDatabase(readModelUrl);
-  const es = connect(eventStoreUrl, { max: 1 });
-  const rm = connect(readModelUrl, { max: 1 });
-  await migrate(es, "event_store");
-  await migrate(rm, "read_model");
-  const described = await describeMachine(es, servers.description);
-  await Promise.all([es.end(), rm.end()]);
+  const described = await prepareSystemDatabases(
+    eventStoreUrl,
+    readModelUrl,
+    servers.description,
+  );
 
   const ports = freeSystemPorts();
   const env = {
@@ -415,9 +411,7 @@ try {
       Math.round(mutation.best.rate)
     } req/s p99 ${mutation.best.p99} ms\``,
   ];
-  await writeSection(new URL("../docs/benchmarks.md", import.meta.url).pathname, "Gateway", body);
-  say("");
-  say(body.join("\n"));
+  await publishSection("Gateway", body);
 } finally {
   if (uncached) {
     try {

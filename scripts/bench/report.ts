@@ -100,3 +100,10 @@ export async function writeSection(path: string, heading: string, body: string[]
   }
   await Deno.writeTextFile(path, text);
 }
+
+/** Rewrites a benchmark's section of docs/benchmarks.md and prints it. */
+export async function publishSection(heading: string, body: string[]): Promise<void> {
+  await writeSection(new URL("../../docs/benchmarks.md", import.meta.url).pathname, heading, body);
+  console.log("");
+  console.log(body.join("\n"));
+}

@@ -1,3 +1,6 @@
+import { connect, ensureDatabase } from "@shared/db/connect.ts";
+import { migrate } from "@shared/db/migrate.ts";
+import { describeMachine } from "./report.ts";
 import { startEmbeddedPostgres } from "@shared/db/embedded.ts";
 
 /** The PostgreSQL servers a benchmark measures on. */
@@ -57,5 +60,28 @@ export async function benchServers(): Promise<BenchServers> {
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * Creates and migrates a system's two databases for a benchmark, and
+ * returns the machine's description for its report (read off the event
+ * store's server).
+ */
+export async function prepareSystemDatabases(
+  eventStoreUrl: string,
+  readModelUrl: string,
+  description: string,
+): Promise<string[]> {
+  await ensureDatabase(eventStoreUrl);
+  await ensureDatabase(readModelUrl);
+  const es = connect(eventStoreUrl, { max: 1 });
+  const rm = connect(readModelUrl, { max: 1 });
+  try {
+    await migrate(es, "event_store");
+    await migrate(rm, "read_model");
+    return await describeMachine(es, description);
+  } finally {
+    await Promise.all([es.end(), rm.end()]);
   }
 }
