@@ -4,6 +4,7 @@ import { serverTlsOf } from "@shared/grpc/tls.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
+import { startOrExit } from "@shared/runtime/startup.ts";
 import { startCommandService } from "./app.ts";
 import { adaptersOf, commandConfigSchema } from "./config.ts";
 
@@ -11,23 +12,28 @@ const config = loadConfigOrExit(commandConfigSchema);
 const tls = serverTlsOf(config);
 await initTracing("command");
 const logger = createLogger("command");
-const service = await startCommandService({
-  eventStoreUrl: config.EVENT_STORE_URL,
-  port: config.COMMAND_PORT,
-  host: config.COMMAND_HOST,
-  ...(tls ? { tls } : {}),
-  poolSize: config.EVENT_STORE_POOL_SIZE,
-  // Charged and booked by the saga's step RPCs.
-  ...adaptersOf(config),
-  // Recorded by sagas started through the startOrderSaga mutation.
-  sagaOptions: {
-    stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
-    sagaTimeoutMs: config.SAGA_TIMEOUT_MS,
-  },
-  auth: verifierOptionsOf(config),
-  logger,
-});
-const metrics = startMetricsServer(config.COMMAND_METRICS_PORT);
+const service = await startOrExit("command", config, () =>
+  startCommandService({
+    eventStoreUrl: config.EVENT_STORE_URL,
+    port: config.COMMAND_PORT,
+    host: config.COMMAND_HOST,
+    ...(tls ? { tls } : {}),
+    poolSize: config.EVENT_STORE_POOL_SIZE,
+    // Charged and booked by the saga's step RPCs.
+    ...adaptersOf(config),
+    // Recorded by sagas started through the startOrderSaga mutation.
+    sagaOptions: {
+      stepTimeoutMs: config.SAGA_STEP_TIMEOUT_MS,
+      sagaTimeoutMs: config.SAGA_TIMEOUT_MS,
+    },
+    auth: verifierOptionsOf(config),
+    logger,
+  }));
+const metrics = await startOrExit(
+  "command",
+  config,
+  () => Promise.resolve(startMetricsServer(config.COMMAND_METRICS_PORT)),
+);
 logger.info("listening", {
   port: service.port,
   metricsPort: metrics.port,

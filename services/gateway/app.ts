@@ -50,6 +50,7 @@ import { type Operations, startOperations } from "./operations.ts";
 import { consoleResolvers } from "./resolvers/console.ts";
 import { operationsResolvers, type ServiceHealth } from "./resolvers/operations.ts";
 import { upgradeToGraphQLWs } from "./ws.ts";
+import { listening } from "@shared/runtime/startup.ts";
 
 /** Options of the gateway. */
 export interface GatewayOptions {
@@ -427,12 +428,17 @@ export interface GatewayListenOptions {
 
 /** Serves /metrics alone, so scrapes can stay on an internal network. */
 function serveMetrics(port: number, hostname: string, signal: AbortSignal): Deno.HttpServer {
-  return Deno.serve({ port, hostname, signal, onListen: () => {} }, (request) => {
-    const { pathname } = new URL(request.url);
-    if (pathname !== "/metrics") return new Response("Not found", { status: 404 });
-    if (request.method !== "GET") return new Response("Method not allowed", { status: 405 });
-    return metricsHandler();
-  });
+  return listening(
+    hostname,
+    port,
+    () =>
+      Deno.serve({ port, hostname, signal, onListen: () => {} }, (request) => {
+        const { pathname } = new URL(request.url);
+        if (pathname !== "/metrics") return new Response("Not found", { status: 404 });
+        if (request.method !== "GET") return new Response("Method not allowed", { status: 405 });
+        return metricsHandler();
+      }),
+  );
 }
 
 /** The gateway's own listener: HTTP, or HTTPS with `options.tls`. */
@@ -442,24 +448,25 @@ function serveGateway(
   hostname: string,
   signal: AbortSignal,
 ): Deno.HttpServer {
-  return Deno.serve(
-    {
-      port: options.port,
-      hostname,
-      signal,
-      onListen: () => {},
-      ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
-    },
-    async (request) => {
-      try {
-        return await gateway.fetch(request);
-      } catch (err) {
-        // The client went away mid-request: nobody reads the answer, and it is no server error.
-        if (request.signal.aborted) return new Response(null, { status: 499 });
-        throw err;
-      }
-    },
-  );
+  return listening(hostname, options.port, () =>
+    Deno.serve(
+      {
+        port: options.port,
+        hostname,
+        signal,
+        onListen: () => {},
+        ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
+      },
+      async (request) => {
+        try {
+          return await gateway.fetch(request);
+        } catch (err) {
+          // The client went away mid-request: nobody reads the answer, and it is no server error.
+          if (request.signal.aborted) return new Response(null, { status: 499 });
+          throw err;
+        }
+      },
+    ));
 }
 
 /** Serves the gateway on `port` (0 picks a free one). */

@@ -7,6 +7,7 @@ import { checkClientTls, clientTlsOf, grpcTlsVars } from "@shared/grpc/tls.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
+import { startOrExit } from "@shared/runtime/startup.ts";
 import { startGateway } from "./app.ts";
 import { corsPolicyOf } from "./cors.ts";
 import { ValidationError } from "@shared/errors/mod.ts";
@@ -97,58 +98,59 @@ if (projectorHealth) healthUrls.projector = projectorHealth;
 if (sagaHealth) healthUrls.saga = sagaHealth;
 await initTracing("gateway");
 const logger = createLogger("gateway");
-const server = await startGateway({
-  port: config.GATEWAY_PORT,
-  host: config.GATEWAY_HOST,
-  ...(config.GATEWAY_TLS_CERT && config.GATEWAY_TLS_KEY
-    ? { tls: { cert: config.GATEWAY_TLS_CERT, key: config.GATEWAY_TLS_KEY } }
-    : {}),
-  ...(metricsPort !== undefined ? { metricsPort } : {}),
-  mode: config.GATEWAY_MODE,
-  cors: corsPolicyOf(config.CORS_ORIGINS, config.GATEWAY_MODE),
-  ...(config.GRAPHQL_INTROSPECTION !== undefined
-    ? { introspection: config.GRAPHQL_INTROSPECTION }
-    : {}),
-  ...(config.GRAPHIQL !== undefined ? { graphiql: config.GRAPHIQL } : {}),
-  commandAddress: config.COMMAND_SERVICE_ADDRESS,
-  queryAddress: config.QUERY_SERVICE_ADDRESS,
-  ...(grpcTls ? { grpcTls } : {}),
-  ...(config.READ_MODEL_URL ? { readModelUrl: config.READ_MODEL_URL } : {}),
-  ...(config.EVENT_STORE_URL ? { eventStoreUrl: config.EVENT_STORE_URL } : {}),
-  healthUrls,
-  cache: config.CACHE_ENABLED
-    ? {
-      ttlMs: config.CACHE_TTL_MS,
-      maxEntries: config.CACHE_MAX_ENTRIES,
-      namespace: config.CACHE_NAMESPACE,
-      responseMaxBytes: config.CACHE_RESPONSE_MAX_BYTES,
-      ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
-    }
-    : false,
-  deadlines: {
-    read: config.GRPC_READ_DEADLINE_MS,
-    list: config.GRPC_LIST_DEADLINE_MS,
-    command: config.GRPC_COMMAND_DEADLINE_MS,
-  },
-  consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
-  resilience: {
-    retries: config.GRPC_RETRIES,
-    failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
-    halfOpenAfterMs: config.CIRCUIT_HALF_OPEN_MS,
-    closeAfterSuccesses: config.CIRCUIT_CLOSE_SUCCESSES,
-  },
-  limits: {
-    maxDepth: config.GRAPHQL_MAX_DEPTH,
-    maxCost: config.GRAPHQL_MAX_COST,
-    maxAliases: config.GRAPHQL_MAX_ALIASES,
-    maxTokens: config.GRAPHQL_MAX_TOKENS,
-    maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES,
-    maxResponseBytes: config.GRAPHQL_MAX_RESPONSE_BYTES,
-  },
-  // Without JWT_SECRET and JWT_JWKS_URL, development mode verifies with the development secret.
-  auth: verifierOptionsOf(config),
-  logger,
-});
+const server = await startOrExit("gateway", config, () =>
+  startGateway({
+    port: config.GATEWAY_PORT,
+    host: config.GATEWAY_HOST,
+    ...(config.GATEWAY_TLS_CERT && config.GATEWAY_TLS_KEY
+      ? { tls: { cert: config.GATEWAY_TLS_CERT, key: config.GATEWAY_TLS_KEY } }
+      : {}),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    mode: config.GATEWAY_MODE,
+    cors: corsPolicyOf(config.CORS_ORIGINS, config.GATEWAY_MODE),
+    ...(config.GRAPHQL_INTROSPECTION !== undefined
+      ? { introspection: config.GRAPHQL_INTROSPECTION }
+      : {}),
+    ...(config.GRAPHIQL !== undefined ? { graphiql: config.GRAPHIQL } : {}),
+    commandAddress: config.COMMAND_SERVICE_ADDRESS,
+    queryAddress: config.QUERY_SERVICE_ADDRESS,
+    ...(grpcTls ? { grpcTls } : {}),
+    ...(config.READ_MODEL_URL ? { readModelUrl: config.READ_MODEL_URL } : {}),
+    ...(config.EVENT_STORE_URL ? { eventStoreUrl: config.EVENT_STORE_URL } : {}),
+    healthUrls,
+    cache: config.CACHE_ENABLED
+      ? {
+        ttlMs: config.CACHE_TTL_MS,
+        maxEntries: config.CACHE_MAX_ENTRIES,
+        namespace: config.CACHE_NAMESPACE,
+        responseMaxBytes: config.CACHE_RESPONSE_MAX_BYTES,
+        ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+      }
+      : false,
+    deadlines: {
+      read: config.GRPC_READ_DEADLINE_MS,
+      list: config.GRPC_LIST_DEADLINE_MS,
+      command: config.GRPC_COMMAND_DEADLINE_MS,
+    },
+    consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
+    resilience: {
+      retries: config.GRPC_RETRIES,
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      halfOpenAfterMs: config.CIRCUIT_HALF_OPEN_MS,
+      closeAfterSuccesses: config.CIRCUIT_CLOSE_SUCCESSES,
+    },
+    limits: {
+      maxDepth: config.GRAPHQL_MAX_DEPTH,
+      maxCost: config.GRAPHQL_MAX_COST,
+      maxAliases: config.GRAPHQL_MAX_ALIASES,
+      maxTokens: config.GRAPHQL_MAX_TOKENS,
+      maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES,
+      maxResponseBytes: config.GRAPHQL_MAX_RESPONSE_BYTES,
+    },
+    // Without JWT_SECRET and JWT_JWKS_URL, development mode verifies with the development secret.
+    auth: verifierOptionsOf(config),
+    logger,
+  }));
 logger.info("listening", {
   port: server.port,
   mode: config.GATEWAY_MODE,

@@ -5,6 +5,7 @@ import { checkServerTls, grpcTlsVars, serverTlsOf } from "@shared/grpc/tls.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startMetricsServer } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
+import { startOrExit } from "@shared/runtime/startup.ts";
 import { startQueryService } from "./app.ts";
 
 const config = loadConfigOrExit(
@@ -26,18 +27,23 @@ const config = loadConfigOrExit(
 const tls = serverTlsOf(config);
 await initTracing("query");
 const logger = createLogger("query");
-const service = await startQueryService({
-  readModelUrl: config.READ_MODEL_URL,
-  ...(config.EVENT_STORE_URL ? { eventStoreUrl: config.EVENT_STORE_URL } : {}),
-  port: config.QUERY_PORT,
-  host: config.QUERY_HOST,
-  ...(tls ? { tls } : {}),
-  poolSize: config.READ_MODEL_POOL_SIZE,
-  consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
-  auth: verifierOptionsOf(config),
-  logger,
-});
-const metrics = startMetricsServer(config.QUERY_METRICS_PORT);
+const service = await startOrExit("query", config, () =>
+  startQueryService({
+    readModelUrl: config.READ_MODEL_URL,
+    ...(config.EVENT_STORE_URL ? { eventStoreUrl: config.EVENT_STORE_URL } : {}),
+    port: config.QUERY_PORT,
+    host: config.QUERY_HOST,
+    ...(tls ? { tls } : {}),
+    poolSize: config.READ_MODEL_POOL_SIZE,
+    consistencyTimeoutMs: config.READ_CONSISTENCY_TIMEOUT_MS,
+    auth: verifierOptionsOf(config),
+    logger,
+  }));
+const metrics = await startOrExit(
+  "query",
+  config,
+  () => Promise.resolve(startMetricsServer(config.QUERY_METRICS_PORT)),
+);
 logger.info("listening", {
   port: service.port,
   metricsPort: metrics.port,

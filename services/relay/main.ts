@@ -3,6 +3,7 @@ import { loadConfigOrExit, portVar, postgresUrlVar } from "@shared/config/mod.ts
 import { createLogger } from "@shared/log/mod.ts";
 import { initTracing, shutdownTracing, startRuntimeMetrics } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
+import { startOrExit } from "@shared/runtime/startup.ts";
 import { startRelay } from "./app.ts";
 
 const config = loadConfigOrExit(z.object({
@@ -24,18 +25,19 @@ const config = loadConfigOrExit(z.object({
 await initTracing("relay");
 const runtime = startRuntimeMetrics();
 const logger = createLogger("relay");
-const relay = await startRelay({
-  eventStoreUrl: config.EVENT_STORE_URL,
-  natsUrl: config.NATS_URL,
-  stream: config.RELAY_STREAM,
-  prefix: config.RELAY_SUBJECT_PREFIX,
-  batchSize: config.RELAY_BATCH_SIZE,
-  pollMs: config.RELAY_POLL_MS,
-  leaseCheckMs: config.RELAY_LEASE_CHECK_MS,
-  duplicateWindowMs: config.RELAY_DUPLICATE_WINDOW_MS,
-  httpPort: config.RELAY_HTTP_PORT,
-  logger,
-});
+const relay = await startOrExit("relay", config, () =>
+  startRelay({
+    eventStoreUrl: config.EVENT_STORE_URL,
+    natsUrl: config.NATS_URL,
+    stream: config.RELAY_STREAM,
+    prefix: config.RELAY_SUBJECT_PREFIX,
+    batchSize: config.RELAY_BATCH_SIZE,
+    pollMs: config.RELAY_POLL_MS,
+    leaseCheckMs: config.RELAY_LEASE_CHECK_MS,
+    duplicateWindowMs: config.RELAY_DUPLICATE_WINDOW_MS,
+    httpPort: config.RELAY_HTTP_PORT,
+    logger,
+  }));
 logger.info("listening", { port: relay.httpPort, stream: config.RELAY_STREAM });
 runUntilSignal(logger, async () => {
   await relay.stop();

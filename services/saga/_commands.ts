@@ -1,5 +1,7 @@
 import { orderCommands, sagaStepCommands } from "@proto/command/v1/contract.ts";
 import type { SagaCommand } from "@shared/domain/order_saga/mod.ts";
+import { ConfigError } from "@shared/config/mod.ts";
+import { AppError, UnavailableError } from "@shared/errors/mod.ts";
 import type { EventMetadata } from "@shared/event_store/mod.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import type { CallMetadata } from "@shared/grpc/contract.ts";
@@ -26,6 +28,13 @@ export interface CommandSender {
    * service with an UnavailableError.
    */
   send(sent: SagaCommand, metadata: EventMetadata): Promise<void>;
+  /**
+   * Asks the command service whether it accepts the saga's token, with a
+   * step call it must refuse for its input (so nothing is written): a
+   * refused token is a ConfigError naming the settings to fix; an
+   * unreachable service is "unreachable" (it may start later).
+   */
+  checkIdentity(): Promise<"accepted" | "unreachable">;
   close(): void;
 }
 
@@ -76,6 +85,32 @@ export function createCommandSender(options: CommandSenderOptions): CommandSende
           const never: never = command;
           throw new TypeError(`Unknown saga command "${(never as { type: string }).type}"`);
         }
+      }
+    },
+    async checkIdentity() {
+      // A valid input under a command id that is no UUID: the pipeline checks the caller
+      // first and the command id last, so VALIDATION means the token was accepted, and the
+      // step never runs.
+      const metadata = {
+        commandId: "saga-identity-check",
+        authorization: await options.tokens.authorization(undefined),
+      };
+      try {
+        const input = { orderId: crypto.randomUUID(), productId: crypto.randomUUID() };
+        await steps.releaseInventory(input, { metadata });
+        throw new Error("the command service ran a step under a command id that is no UUID");
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : "";
+        if (code === "VALIDATION") return "accepted";
+        if (code === "UNAUTHENTICATED" || code === "FORBIDDEN") {
+          throw new ConfigError(
+            `the command service at ${options.address} refuses the saga's token (${code}: ` +
+              `${(err as Error).message}); set JWT_SECRET (and JWT_ISSUER, JWT_AUDIENCE) to the ` +
+              "command service's",
+          );
+        }
+        if (err instanceof UnavailableError) return "unreachable";
+        throw err;
       }
     },
     close() {

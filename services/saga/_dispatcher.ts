@@ -6,15 +6,20 @@ import type { Logger } from "@shared/log/mod.ts";
 /**
  * Codes of a command refused by a rule: sending it again would be refused
  * again. Anything else (UNAVAILABLE, a passed deadline, CONFLICT, INTERNAL)
- * is a failure to retry.
+ * is a failure to retry; so is a refused identity (UNAUTHENTICATED,
+ * FORBIDDEN), which is a fault of the deployment's settings, not of the
+ * order: failing the saga for it would cancel every order until an operator
+ * fixed the secret.
  */
-const REFUSALS = new Set([
-  "VALIDATION",
-  "NOT_FOUND",
-  "PRECONDITION",
-  "FORBIDDEN",
-  "UNAUTHENTICATED",
-]);
+const REFUSALS = new Set(["VALIDATION", "NOT_FOUND", "PRECONDITION"]);
+
+/** Codes of a call whose token the command service refuses. */
+const IDENTITY_REFUSALS = new Set(["UNAUTHENTICATED", "FORBIDDEN"]);
+
+/** Whether the command service refused the saga's identity (its token or its rights). */
+export function isIdentityRefusal(err: unknown): err is AppError {
+  return err instanceof AppError && IDENTITY_REFUSALS.has(err.code);
+}
 
 /** Whether an error is a refusal (reported to the saga) rather than a failure to retry. */
 export function isRefusal(err: unknown): err is AppError {
@@ -95,6 +100,14 @@ export class Dispatcher {
         await this.#options.send(sent, metadata);
         return;
       } catch (err) {
+        if (isIdentityRefusal(err)) {
+          log.error(
+            "the command service refuses the saga's token; retrying. Give the saga worker the " +
+              "command service's JWT_SECRET (and JWT_ISSUER, JWT_AUDIENCE)",
+            { attempt: attempt + 1, error: err },
+          );
+          continue;
+        }
         if (!isRefusal(err)) {
           log.warn("saga command failed; retrying", { attempt: attempt + 1, error: err });
           continue;

@@ -93,6 +93,21 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     deadlineMs: options.commandDeadlineMs,
     tokens: new SagaTokens(options.signing),
   });
+  try {
+    // A token the command service refuses stops the worker here, in one line, before any saga
+    // could wait on it; a command service that is not up yet is waited for by the steps.
+    if ((await commands.checkIdentity()) === "unreachable") {
+      logger.warn("the command service does not answer yet; the saga's steps will wait for it", {
+        address: options.commandAddress,
+      });
+    }
+  } catch (err) {
+    commands.close();
+    unobserve();
+    store.close();
+    await sql.end({ timeout: 5 });
+    throw err;
+  }
   const deps = { store, now: () => new Date().toISOString(), commands };
   const handler = sagaHandler({
     deps,

@@ -1,3 +1,4 @@
+import { listening } from "@shared/runtime/startup.ts";
 import { metricsHandler } from "@shared/observability/mod.ts";
 
 /** Options of {@link serveHealth}. */
@@ -24,19 +25,20 @@ export interface HealthServer {
  * and /metrics (Prometheus text of this process); any other path is 404.
  */
 export function serveHealth(options: HealthServerOptions): HealthServer {
-  const server = Deno.serve(
-    { port: options.port, hostname: options.hostname ?? "0.0.0.0", onListen: () => {} },
-    async (req) => {
-      const { pathname } = new URL(req.url);
-      if (pathname === "/metrics") return await metricsHandler();
-      if (pathname !== "/health") return new Response("Not found", { status: 404 });
-      try {
-        return Response.json({ status: "ok", ...(await options.check()) });
-      } catch (err) {
-        return Response.json({ status: "error", error: String(err) }, { status: 503 });
-      }
-    },
-  );
+  const server = listening(options.hostname ?? "0.0.0.0", options.port, () =>
+    Deno.serve(
+      { port: options.port, hostname: options.hostname ?? "0.0.0.0", onListen: () => {} },
+      async (req) => {
+        const { pathname } = new URL(req.url);
+        if (pathname === "/metrics") return await metricsHandler();
+        if (pathname !== "/health") return new Response("Not found", { status: 404 });
+        try {
+          return Response.json({ status: "ok", ...(await options.check()) });
+        } catch (err) {
+          return Response.json({ status: "error", error: String(err) }, { status: 503 });
+        }
+      },
+    ));
   return {
     port: (server.addr as Deno.NetAddr).port,
     stop: () => server.shutdown(),

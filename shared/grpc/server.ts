@@ -236,12 +236,14 @@ export async function startGrpcServer(
     .addToServer(server);
 
   const address = `${options.host ?? "127.0.0.1"}:${options.port}`;
+  // grpc-js logs a failed bind on its own; the error below says it all, in one line.
+  grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, serverCredentials(options.tls), (err, bound) => {
       if (err) reject(new Error(`Cannot listen on ${address}: ${err.message}`, { cause: err }));
       else resolve(bound);
     })
-  );
+  ).finally(() => grpc.setLogVerbosity(configuredVerbosity()));
   return {
     port,
     health,
@@ -274,4 +276,12 @@ export function wrapBinding(
       around(protoMethodName(key), () => handler(input, context)) as ReturnType<typeof handler>;
   }
   return { contract: binding.contract, handlers: wrapped as Handlers<ServiceContract> };
+}
+
+/** grpc-js's log verbosity as GRPC_VERBOSITY sets it (its own default: ERROR). */
+function configuredVerbosity(): grpc.logVerbosity {
+  const named = Deno.env.get("GRPC_VERBOSITY")?.toUpperCase();
+  return named === "DEBUG" || named === "INFO" || named === "NONE"
+    ? grpc.logVerbosity[named]
+    : grpc.logVerbosity.ERROR;
 }

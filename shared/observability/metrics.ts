@@ -1,3 +1,4 @@
+import { listening } from "@shared/runtime/startup.ts";
 import { registry } from "./_registry.ts";
 import { startRuntimeMetrics } from "./runtime_metrics.ts";
 
@@ -39,15 +40,16 @@ export function startMetricsServer(
   options: MetricsServerOptions = {},
 ): MetricsServer {
   const runtime = startRuntimeMetrics();
-  const server = Deno.serve(
-    { port, hostname: options.hostname ?? "0.0.0.0", onListen: () => {} },
-    (request) => {
-      const { pathname } = new URL(request.url);
-      if (pathname !== "/metrics") return new Response("Not found", { status: 404 });
-      if (request.method !== "GET") return new Response("Method not allowed", { status: 405 });
-      return metricsHandler();
-    },
-  );
+  const server = listening(options.hostname ?? "0.0.0.0", port, () =>
+    Deno.serve(
+      { port, hostname: options.hostname ?? "0.0.0.0", onListen: () => {} },
+      (request) => {
+        const { pathname } = new URL(request.url);
+        if (pathname !== "/metrics") return new Response("Not found", { status: 404 });
+        if (request.method !== "GET") return new Response("Method not allowed", { status: 405 });
+        return metricsHandler();
+      },
+    ));
   return {
     port: (server.addr as Deno.NetAddr).port,
     async stop() {

@@ -270,6 +270,24 @@ Deno.test("the order saga runs every path end to end against PostgreSQL", async 
       },
     );
 
+    await t.step(
+      "a worker whose token the command service refuses does not start, naming the fix",
+      async () => {
+        await assert.rejects(
+          () =>
+            h.startWorker({
+              signing: { secret: "a-secret-that-the-command-service-does-not-know-at-all" },
+            }),
+          (err: Error) => {
+            assert.equal(err.name, "ConfigError");
+            assert.match(err.message, /refuses the saga's token \(UNAUTHENTICATED: /);
+            assert.match(err.message, /set JWT_SECRET/);
+            return true;
+          },
+        );
+      },
+    );
+
     await assertAllFinished(h);
   } finally {
     await h.stop();
