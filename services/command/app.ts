@@ -7,7 +7,7 @@ import { createCallGuard } from "@shared/grpc/guard.ts";
 import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
 import { startGrpcServer } from "@shared/grpc/server.ts";
 import type { ServerTls } from "@shared/grpc/tls.ts";
-import { bindCommands } from "@shared/application/pipeline.ts";
+import { bindCommands, declaredIn } from "@shared/application/pipeline.ts";
 import {
   categoryCommands,
   orderCommands,
@@ -18,26 +18,29 @@ import { eventLogHandlers } from "./handlers/event_log.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { type CommandDeps, commandDeps } from "./deps.ts";
-import { createCategory } from "./handlers/category.ts";
-import { deleteCategory } from "./handlers/category_delete.ts";
-import { updateCategory } from "./handlers/category_update.ts";
-import {
-  releaseInventoryCommand,
-  reserveInventoryCommand,
-  setStock,
-} from "./handlers/inventory.ts";
-import { processPaymentCommand, refundPaymentCommand } from "./handlers/payment.ts";
-import { arrangeShippingCommand, cancelShippingCommand } from "./handlers/shipment.ts";
-import { cancelOrderCommand, createOrder, updateOrderStatusCommand } from "./handlers/order.ts";
-import {
-  archiveProduct,
-  createProduct,
-  deleteProduct,
-  restoreProduct,
-  updateProduct,
-} from "./handlers/product.ts";
-import { startOrderSaga } from "./handlers/saga.ts";
+import * as category from "./handlers/category.ts";
+import * as categoryDelete from "./handlers/category_delete.ts";
+import * as categoryUpdate from "./handlers/category_update.ts";
+import * as inventory from "./handlers/inventory.ts";
+import * as order from "./handlers/order.ts";
+import * as payment from "./handlers/payment.ts";
+import * as product from "./handlers/product.ts";
+import * as saga from "./handlers/saga.ts";
+import * as shipment from "./handlers/shipment.ts";
 import type { Carrier, PaymentGateway } from "./ports.ts";
+
+/** The modules whose exported declarations are the service's commands. */
+const HANDLERS = [
+  category,
+  categoryUpdate,
+  categoryDelete,
+  product,
+  inventory,
+  order,
+  saga,
+  payment,
+  shipment,
+];
 
 /** Options of the command service. */
 export interface CommandServiceOptions {
@@ -90,31 +93,11 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   });
   const server = await startGrpcServer(
     [
-      // Each command RPC runs the command pipeline (shared/application/pipeline.ts).
-      bindCommands(deps, categoryCommands, { createCategory, updateCategory, deleteCategory }),
-      bindCommands(deps, productCommands, {
-        createProduct,
-        updateProduct,
-        deleteProduct,
-        archiveProduct,
-        restoreProduct,
-        setStock,
-      }),
-      bindCommands(deps, orderCommands, {
-        createOrder,
-        cancelOrder: cancelOrderCommand,
-        updateOrderStatus: updateOrderStatusCommand,
-        startOrderSaga,
-      }),
-      // The order saga's steps, for its service identity only (docs/saga.md).
-      bindCommands(deps, sagaStepCommands, {
-        reserveInventory: reserveInventoryCommand,
-        releaseInventory: releaseInventoryCommand,
-        processPayment: processPaymentCommand,
-        refundPayment: refundPaymentCommand,
-        arrangeShipping: arrangeShippingCommand,
-        cancelShipping: cancelShippingCommand,
-      }),
+      // Each command RPC runs the command pipeline (shared/application/pipeline.ts); the saga's
+      // step RPCs are for its service identity only (docs/saga.md).
+      ...[categoryCommands, productCommands, orderCommands, sagaStepCommands].map((contract) =>
+        bindCommands(deps, contract, declaredIn(contract, HANDLERS))
+      ),
       eventLogHandlers(store),
     ],
     {

@@ -136,6 +136,35 @@ export function bindCommands<D extends PipelineDeps>(
   return { contract, selfChecked };
 }
 
+/**
+ * The commands that `modules` (handler modules, imported whole) declare for
+ * `contract`, keyed by its RPC keys: a command is served once its
+ * declaration is exported, with nothing to list by hand. Refuses two
+ * declarations of one RPC.
+ */
+export function declaredIn<D extends PipelineDeps>(
+  contract: ServiceContract,
+  modules: readonly Record<string, unknown>[],
+  // deno-lint-ignore no-explicit-any
+): Record<string, Command<D, any>> {
+  // deno-lint-ignore no-explicit-any
+  const found: Record<string, Command<D, any>> = {};
+  for (const value of modules.flatMap((m) => Object.values(m))) {
+    // deno-lint-ignore no-explicit-any
+    const command = value as Partial<Command<D, any>> | null;
+    const rpc = command?.rpc;
+    if (typeof command?.attempt !== "function" || !rpc?.name.startsWith(`${contract.service}/`)) {
+      continue;
+    }
+    if (found[rpc.key] && found[rpc.key] !== command) {
+      throw new TypeError(`Two commands declared for ${rpc.name}`);
+    }
+    // deno-lint-ignore no-explicit-any
+    found[rpc.key] = command as Command<D, any>;
+  }
+  return found;
+}
+
 /** Runs after a deadlock or a serialisation failure, which PostgreSQL resolves by aborting one side. */
 const TRANSIENT_ATTEMPTS = 4;
 /** Internal commands run again after a concurrent write to their stream, on the new state. */

@@ -8,7 +8,7 @@ import { KeyedLock } from "@shared/runtime/keyed_lock.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { categories } from "./aggregates.ts";
 import { commandsFor, rpcOf } from "./command.ts";
-import { bindCommands, dispatch, type PipelineDeps } from "./pipeline.ts";
+import { bindCommands, declaredIn, dispatch, type PipelineDeps } from "./pipeline.ts";
 
 /** A store that fails the test's call as soon as anything reads or writes it. */
 const untouchable = new Proxy({}, {
@@ -96,5 +96,22 @@ Deno.test("bindCommands() refuses a contract with an RPC no command serves", () 
         deleteCategory,
       }),
     /createCategory/,
+  );
+});
+
+Deno.test("declaredIn finds a contract's commands among a module's exports, once each", () => {
+  const handlers = { deleteCategory, other: 42, helper: () => {} };
+  assert.deepEqual(Object.keys(declaredIn(categoryCommands, [handlers])), ["deleteCategory"]);
+  // The same declaration exported twice is one command; two declarations of one RPC are refused.
+  assert.doesNotThrow(() => declaredIn(categoryCommands, [handlers, { again: deleteCategory }]));
+  const twin = defineCommand({
+    rpc: rpcOf(categoryCommands, "deleteCategory"),
+    aggregate: categories,
+    stream: (input) => input.id,
+    decide: () => [],
+  });
+  assert.throws(
+    () => declaredIn(categoryCommands, [handlers, { twin }]),
+    /Two commands declared for cqrs\.command\.v1\.CategoryCommands\/DeleteCategory/,
   );
 });
