@@ -151,10 +151,18 @@ Deno.test({
 
       await t.step("an archive the server refuses shows its message in words", async () => {
         const page = await signedIn(browser, system, "staff");
+        // This page gets no live updates (its subscriptions are cut), so it stays stale.
+        await page.route(
+          `${system.gatewayUrl}/graphql`,
+          (route) =>
+            route.request().headers()["accept"]?.includes("text/event-stream")
+              ? route.abort()
+              : route.continue(),
+        );
         await page.goto(`${system.gatewayUrl}/console/#/product/${walkerId}`);
         const archive = page.getByRole("button", { name: "Archive Ridge Walker" });
         await archive.waitFor();
-        // Someone else archives it first; this page still offers Archive.
+        // Someone else archives it first; this stale page still offers Archive.
         await api(system, admin, `mutation { archiveProduct(input: {id: "${walkerId}"}) { id } }`);
         await archive.click();
         const alert = page.getByRole("region", { name: "In the catalogue" }).getByRole("alert");
@@ -164,6 +172,19 @@ Deno.test({
         assert.doesNotMatch(text, /\bat \S+:\d+|Error:/);
         await api(system, admin, `mutation { restoreProduct(input: {id: "${walkerId}"}) { id } }`);
         // The next pages read without this write's token: the read model must hold it first.
+        await readModelCaughtUp(system.db);
+        await page.context().close();
+      });
+
+      await t.step("an open product page shows an archive made elsewhere, live", async () => {
+        const page = await signedIn(browser, system, "staff");
+        await page.goto(`${system.gatewayUrl}/console/#/product/${walkerId}`);
+        await page.getByRole("button", { name: "Archive Ridge Walker" }).waitFor();
+        await api(system, admin, `mutation { archiveProduct(input: {id: "${walkerId}"}) { id } }`);
+        await page.getByTestId("archived").getByText("Archived").waitFor();
+        await page.getByRole("button", { name: "Restore Ridge Walker" }).waitFor();
+        await api(system, admin, `mutation { restoreProduct(input: {id: "${walkerId}"}) { id } }`);
+        await page.getByTestId("archived").waitFor({ state: "detached" });
         await readModelCaughtUp(system.db);
         await page.context().close();
       });
