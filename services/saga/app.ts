@@ -93,6 +93,13 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     deadlineMs: options.commandDeadlineMs,
     tokens: new SagaTokens(options.signing),
   });
+  /** Closes what the worker opened before its consumer, in reverse order. */
+  const release = async () => {
+    commands.close();
+    unobserve();
+    store.close();
+    await sql.end({ timeout: 5 });
+  };
   try {
     // A token the command service refuses stops the worker here, in one line, before any saga
     // could wait on it; a command service that is not up yet is waited for by the steps.
@@ -102,10 +109,7 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
       });
     }
   } catch (err) {
-    commands.close();
-    unobserve();
-    store.close();
-    await sql.end({ timeout: 5 });
+    await release();
     throw err;
   }
   const deps = { store, now: () => new Date().toISOString(), commands };
@@ -146,10 +150,7 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
       }),
     });
   } catch (err) {
-    commands.close();
-    unobserve();
-    store.close();
-    await sql.end({ timeout: 5 });
+    await release();
     throw err;
   }
 
@@ -157,10 +158,7 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
   let stopped: Promise<void> | undefined;
   const stop = async () => {
     await consumer.stop();
-    commands.close();
-    unobserve();
-    store.close();
-    await sql.end({ timeout: 5 });
+    await release();
   };
   return {
     httpPort: consumer.httpPort,
