@@ -14,6 +14,7 @@ import { authVars } from "@shared/auth/config.ts";
 import { addressVar, loadConfig } from "@shared/config/mod.ts";
 import { deriveId } from "@shared/domain/shared/ids.ts";
 import { createClient } from "@shared/grpc/mod.ts";
+import { forEachLimit } from "@shared/runtime/for_each_limit.ts";
 import { catalogue } from "./seed_catalogue.ts";
 
 const config = loadConfig(z.object({
@@ -39,34 +40,25 @@ const meta = (what: string, ...ids: string[]) => ({
   },
 });
 
-/** Runs tasks with at most `limit` in flight. */
-async function pool<T>(items: T[], limit: number, run: (item: T) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await run(items[next++]!);
-    }),
-  );
-}
-
 const started = performance.now();
 const { tree, items } = catalogue();
 try {
   // Parents before children: one level at a time.
   for (const level of [1, 2, 3]) {
-    await pool(
+    await forEachLimit(
       tree.filter((c) => c.level === level),
       config.SEED_CONCURRENCY,
-      (c) =>
-        categories.createCategory({
+      async (c) => {
+        await categories.createCategory({
           id: c.id,
           name: c.name,
           description: c.description,
           ...(c.parentId ? { parentId: c.parentId } : {}),
-        }, meta("category", c.id)),
+        }, meta("category", c.id));
+      },
     );
   }
-  await pool(items, config.SEED_CONCURRENCY, async (p) => {
+  await forEachLimit(items, config.SEED_CONCURRENCY, async (p) => {
     await products.createProduct({
       id: p.id,
       name: p.name,

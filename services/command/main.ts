@@ -32,7 +32,7 @@ const service = await startOrExit("command", config, () =>
 const metrics = await startOrExit(
   "command",
   config,
-  () => Promise.resolve(startMetricsServer(config.COMMAND_METRICS_PORT)),
+  () => startMetricsServer(config.COMMAND_METRICS_PORT),
 );
 logger.info("listening", {
   port: service.port,

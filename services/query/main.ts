@@ -42,7 +42,7 @@ const service = await startOrExit("query", config, () =>
 const metrics = await startOrExit(
   "query",
   config,
-  () => Promise.resolve(startMetricsServer(config.QUERY_METRICS_PORT)),
+  () => startMetricsServer(config.QUERY_METRICS_PORT),
 );
 logger.info("listening", {
   port: service.port,

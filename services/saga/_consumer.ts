@@ -5,7 +5,7 @@ import type { Logger } from "@shared/log/mod.ts";
 import { withEventSpans } from "@shared/observability/mod.ts";
 import type { SagaDeps } from "./_deps.ts";
 import { route, type Routed } from "./_inputs.ts";
-import { forEachLimit } from "./_limit.ts";
+import { forEachLimit } from "@shared/runtime/for_each_limit.ts";
 import { SagaRunner } from "./_runner.ts";
 import { CHECKPOINT, saveInstances, unfinishedSagas, upsertInstances } from "./_tables.ts";
 

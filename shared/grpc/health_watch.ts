@@ -48,12 +48,30 @@ export function watchHealth(address: string, options: HealthWatchOptions = {}): 
   const { replicas } = serviceTarget(address);
   if (replicas.length === 1) return watchOne(address, options);
   const watches = replicas.map((replica) => watchOne(replica, options));
-  const listeners = new Set<(status: HealthStatus, previous: HealthStatus) => void>();
   const current = () => combinedHealth(watches.map((w) => w.status));
-  let status = current();
-  for (const watch of watches) {
-    watch.onChange(() => {
-      const next = current();
+  const tracked = trackStatus(current());
+  for (const watch of watches) watch.onChange(() => tracked.set(current()));
+  return {
+    get status() {
+      return tracked.status;
+    },
+    onChange: tracked.onChange,
+    stop() {
+      watches.forEach((w) => w.stop());
+      tracked.clear();
+    },
+  };
+}
+
+/** A status with its change listeners, each called once per change; a throwing one is skipped. */
+function trackStatus(initial: HealthStatus) {
+  const listeners = new Set<(status: HealthStatus, previous: HealthStatus) => void>();
+  let status = initial;
+  return {
+    get status() {
+      return status;
+    },
+    set(next: HealthStatus) {
       if (next === status) return;
       const previous = status;
       status = next;
@@ -62,18 +80,12 @@ export function watchHealth(address: string, options: HealthWatchOptions = {}): 
           listener(next, previous);
         } catch { /* a listener's failure is its own */ }
       }
-    });
-  }
-  return {
-    get status() {
-      return status;
     },
-    onChange(listener) {
+    onChange(listener: (status: HealthStatus, previous: HealthStatus) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    stop() {
-      watches.forEach((w) => w.stop());
+    clear() {
       listeners.clear();
     },
   };
@@ -91,23 +103,15 @@ function watchOne(address: string, options: HealthWatchOptions): HealthWatch {
     channel.credentials,
     { ...channel.options, ...channelOptions, ...roundRobin },
   ) as unknown as WatchClient;
-  const listeners = new Set<(status: HealthStatus, previous: HealthStatus) => void>();
+  const tracked = trackStatus("UNKNOWN");
   const firstRetryMs = options.retryMs ?? 100;
-  let status: HealthStatus = "UNKNOWN";
   let stopped = false;
   let call: grpc.ClientReadableStream<{ status: string }> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let retryMs = firstRetryMs;
 
   const set = (next: HealthStatus) => {
-    if (next === status || stopped) return;
-    const previous = status;
-    status = next;
-    for (const listener of [...listeners]) {
-      try {
-        listener(next, previous);
-      } catch { /* a listener's failure is its own */ }
-    }
+    if (!stopped) tracked.set(next);
   };
   const reopen = () => {
     if (stopped || timer !== undefined) return;
@@ -140,12 +144,9 @@ function watchOne(address: string, options: HealthWatchOptions): HealthWatch {
   open();
   return {
     get status() {
-      return status;
+      return tracked.status;
     },
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onChange: tracked.onChange,
     stop() {
       stopped = true;
       clearTimeout(timer);
@@ -153,7 +154,7 @@ function watchOne(address: string, options: HealthWatchOptions): HealthWatch {
       call = undefined;
       current?.cancel();
       client.close();
-      listeners.clear();
+      tracked.clear();
     },
   };
 }

@@ -11,7 +11,7 @@ export type Settings = Readonly<Record<string, unknown>>;
 export async function startOrExit<T>(
   service: string,
   settings: Settings,
-  start: () => Promise<T>,
+  start: () => T | Promise<T>,
 ): Promise<T> {
   try {
     return await start();
@@ -61,13 +61,11 @@ function databaseUrls(settings: Settings): Endpoint[] {
   return endpoints(settings).filter((e) => /^postgres(ql)?:/.test(e.url));
 }
 
-function describe(err: unknown): { message: string; code: string; errno: string } {
-  const e = err as { message?: unknown; code?: unknown; errno?: unknown } | null | undefined;
-  const message = typeof e?.message === "string" ? e.message : String(err);
+function describe(err: unknown): { message: string; code: string } {
+  const e = err as { message?: unknown; code?: unknown } | null | undefined;
   return {
-    message,
+    message: typeof e?.message === "string" ? e.message : String(err),
     code: typeof e?.code === "string" ? e.code : "",
-    errno: typeof e?.errno === "string" ? e.errno : "",
   };
 }
 

@@ -108,6 +108,19 @@ export interface RunningSystem {
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
+/** The settings that put each listener of a system on its port. */
+export function portSettings(ports: SystemPorts): Record<string, string> {
+  return {
+    GATEWAY_PORT: String(ports.gateway),
+    COMMAND_PORT: String(ports.command),
+    QUERY_PORT: String(ports.query),
+    PROJECTOR_HTTP_PORT: String(ports.projector),
+    SAGA_HTTP_PORT: String(ports.saga),
+    COMMAND_METRICS_PORT: String(ports.commandMetrics),
+    QUERY_METRICS_PORT: String(ports.queryMetrics),
+  };
+}
+
 /**
  * The environment of every service: this process's own (inherited, so the
  * token settings JWT_SECRET, JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE,
@@ -124,13 +137,7 @@ function serviceEnv(options: SystemOptions, ports: SystemPorts): Record<string, 
   return {
     EVENT_STORE_URL: options.eventStoreUrl,
     READ_MODEL_URL: options.readModelUrl,
-    GATEWAY_PORT: String(ports.gateway),
-    COMMAND_PORT: String(ports.command),
-    QUERY_PORT: String(ports.query),
-    PROJECTOR_HTTP_PORT: String(ports.projector),
-    SAGA_HTTP_PORT: String(ports.saga),
-    COMMAND_METRICS_PORT: String(ports.commandMetrics),
-    QUERY_METRICS_PORT: String(ports.queryMetrics),
+    ...portSettings(ports),
     COMMAND_SERVICE_ADDRESS: list((p) => p.command),
     QUERY_SERVICE_ADDRESS: list((p) => p.query),
     RELAY_HTTP_PORT: String(ports.relay ?? DEFAULT_PORTS.relay),

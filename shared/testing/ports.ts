@@ -1,5 +1,5 @@
 import { freePort } from "@shared/db/embedded.ts";
-import type { SystemPorts } from "@shared/runtime/system.ts";
+import { portSettings, type SystemPorts } from "@shared/runtime/system.ts";
 
 /** Distinct free ports for every listener of a system under test. */
 export function freeSystemPorts(): SystemPorts {
@@ -24,13 +24,7 @@ export function freeSystemPorts(): SystemPorts {
 export function devEnv(ports: SystemPorts, dataDir: string): Record<string, string> {
   return {
     DEV_DATA_DIR: dataDir,
-    GATEWAY_PORT: String(ports.gateway),
-    COMMAND_PORT: String(ports.command),
-    QUERY_PORT: String(ports.query),
-    PROJECTOR_HTTP_PORT: String(ports.projector),
-    SAGA_HTTP_PORT: String(ports.saga),
-    COMMAND_METRICS_PORT: String(ports.commandMetrics),
-    QUERY_METRICS_PORT: String(ports.queryMetrics),
+    ...portSettings(ports),
     EVENT_STORE_URL: "",
     READ_MODEL_URL: "",
     DATABASE_URL: "",

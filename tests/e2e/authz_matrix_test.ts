@@ -502,42 +502,40 @@ Deno.test("every GraphQL operation and sampled RPC follows the access policy", a
       );
       const eventLog = grpcClient(command, "command/v1/command.proto", "cqrs.command.v1.EventLog");
       const orderQueries = grpcClient(query, "query/v1/query.proto", "cqrs.query.v1.OrderQueries");
-      {
-        const samples: [
-          string,
-          Record<string, ReturnType<typeof rawClient>[string]>,
-          string,
-          unknown,
-        ][] = [
-          ["CreateCategory", categories, "CreateCategory", { name: `G ${crypto.randomUUID()}` }],
-          ["CancelOrder", orders, "CancelOrder", { id: aOrder, reason: "r" }],
-          ["ListEvents", eventLog, "ListEvents", { limit: 1 }],
-          ["GetOrder", orderQueries, "GetOrder", { id: aOrder }],
-          ["GetOrderStats", orderQueries, "GetOrderStats", {}],
-        ];
-        const cases: [string, Record<string, string>, grpc.status][] = [
-          ["no token", {}, grpc.status.PERMISSION_DENIED],
-          [
-            "forged x-user-id",
-            { "x-user-id": "root", "x-user-roles": "admin" },
-            grpc.status.PERMISSION_DENIED,
-          ],
-          ...Object.entries(await hostileTokens()).map(([name, authorization]) =>
-            [name, { authorization }, grpc.status.UNAUTHENTICATED] as [
-              string,
-              Record<string, string>,
-              grpc.status,
-            ]
-          ),
-        ];
-        for (const [rpc, client, method, input] of samples) {
-          for (const [name, meta, code] of cases) {
-            const before = await eventCount();
-            const { err } = await rawCall(client, method, input, meta);
-            assert.equal(err?.code, code, `${rpc} with ${name}: ${err?.details ?? "succeeded"}`);
-            assert.equal(await eventCount(), before, `${rpc} with ${name} wrote`);
-            count(`grpc ${grpc.status[code]}`);
-          }
+      const samples: [
+        string,
+        Record<string, ReturnType<typeof rawClient>[string]>,
+        string,
+        unknown,
+      ][] = [
+        ["CreateCategory", categories, "CreateCategory", { name: `G ${crypto.randomUUID()}` }],
+        ["CancelOrder", orders, "CancelOrder", { id: aOrder, reason: "r" }],
+        ["ListEvents", eventLog, "ListEvents", { limit: 1 }],
+        ["GetOrder", orderQueries, "GetOrder", { id: aOrder }],
+        ["GetOrderStats", orderQueries, "GetOrderStats", {}],
+      ];
+      const cases: [string, Record<string, string>, grpc.status][] = [
+        ["no token", {}, grpc.status.PERMISSION_DENIED],
+        [
+          "forged x-user-id",
+          { "x-user-id": "root", "x-user-roles": "admin" },
+          grpc.status.PERMISSION_DENIED,
+        ],
+        ...Object.entries(await hostileTokens()).map(([name, authorization]) =>
+          [name, { authorization }, grpc.status.UNAUTHENTICATED] as [
+            string,
+            Record<string, string>,
+            grpc.status,
+          ]
+        ),
+      ];
+      for (const [rpc, client, method, input] of samples) {
+        for (const [name, meta, code] of cases) {
+          const before = await eventCount();
+          const { err } = await rawCall(client, method, input, meta);
+          assert.equal(err?.code, code, `${rpc} with ${name}: ${err?.details ?? "succeeded"}`);
+          assert.equal(await eventCount(), before, `${rpc} with ${name} wrote`);
+          count(`grpc ${grpc.status[code]}`);
         }
       }
     });
@@ -548,52 +546,50 @@ Deno.test("every GraphQL operation and sampled RPC follows the access policy", a
         "command/v1/command.proto",
         "cqrs.command.v1.SagaStepCommands",
       );
-      {
-        const calls: [string, unknown][] = [
-          ["ReserveInventory", { orderId: aOrder, productId: pen, quantity: 1 }],
-          ["ReleaseInventory", { orderId: aOrder, productId: pen }],
-          ["ProcessPayment", { orderId: aOrder, amount: "1.00" }],
-          ["RefundPayment", { orderId: aOrder }],
-          ["ArrangeShipping", {
-            orderId: aOrder,
-            address: { street: "1 Main St", city: "Springfield", postalCode: "12345" },
-          }],
-          ["CancelShipping", { orderId: aOrder }],
-        ];
-        // Staff and admins are users, however strong; so is a user token that calls itself saga.
-        const users: [string, Record<string, string>][] = [
-          ["staff", headers.staff],
-          ["admin", headers.admin],
-          ["a user named saga", await bearer("saga", ["admin"])],
-        ];
-        for (const [method, input] of calls) {
-          for (const [who, meta] of users) {
-            const before = await eventCount();
-            const { err } = await rawCall(steps, method, input, {
-              ...meta,
-              "x-command-id": crypto.randomUUID(),
-            });
-            assert.equal(err?.code, grpc.status.PERMISSION_DENIED, `${method} as ${who}`);
-            assert.equal(await eventCount(), before, `${method} as ${who} wrote`);
-            count("grpc PERMISSION_DENIED");
-          }
+      const calls: [string, unknown][] = [
+        ["ReserveInventory", { orderId: aOrder, productId: pen, quantity: 1 }],
+        ["ReleaseInventory", { orderId: aOrder, productId: pen }],
+        ["ProcessPayment", { orderId: aOrder, amount: "1.00" }],
+        ["RefundPayment", { orderId: aOrder }],
+        ["ArrangeShipping", {
+          orderId: aOrder,
+          address: { street: "1 Main St", city: "Springfield", postalCode: "12345" },
+        }],
+        ["CancelShipping", { orderId: aOrder }],
+      ];
+      // Staff and admins are users, however strong; so is a user token that calls itself saga.
+      const users: [string, Record<string, string>][] = [
+        ["staff", headers.staff],
+        ["admin", headers.admin],
+        ["a user named saga", await bearer("saga", ["admin"])],
+      ];
+      for (const [method, input] of calls) {
+        for (const [who, meta] of users) {
+          const before = await eventCount();
+          const { err } = await rawCall(steps, method, input, {
+            ...meta,
+            "x-command-id": crypto.randomUUID(),
+          });
+          assert.equal(err?.code, grpc.status.PERMISSION_DENIED, `${method} as ${who}`);
+          assert.equal(await eventCount(), before, `${method} as ${who} wrote`);
+          count("grpc PERMISSION_DENIED");
         }
-        // The saga's own token passes: a release of nothing reserved is recorded once, as the saga.
-        const saga = { ...(await sagaBearer()), "x-command-id": crypto.randomUUID() };
-        const other = crypto.randomUUID();
-        for (let i = 0; i < 2; i++) {
-          const { err } = await rawCall(steps, "ReleaseInventory", {
-            orderId: other,
-            productId: pen,
-          }, saga);
-          assert.equal(err, null, `the saga's token: ${err?.details}`);
-        }
-        const released = await system.db.eventStore<{ userId: string; commandId: string }[]>`
-          SELECT event_metadata->>'userId' AS "userId", event_metadata->>'commandId' AS "commandId"
-          FROM events WHERE event_data->>'orderId' = ${other}`;
-        assert.deepEqual([...released], [{ userId: "saga", commandId: saga["x-command-id"] }]);
-        count("grpc OK");
       }
+      // The saga's own token passes: a release of nothing reserved is recorded once, as the saga.
+      const saga = { ...(await sagaBearer()), "x-command-id": crypto.randomUUID() };
+      const other = crypto.randomUUID();
+      for (let i = 0; i < 2; i++) {
+        const { err } = await rawCall(steps, "ReleaseInventory", {
+          orderId: other,
+          productId: pen,
+        }, saga);
+        assert.equal(err, null, `the saga's token: ${err?.details}`);
+      }
+      const released = await system.db.eventStore<{ userId: string; commandId: string }[]>`
+        SELECT event_metadata->>'userId' AS "userId", event_metadata->>'commandId' AS "commandId"
+        FROM events WHERE event_data->>'orderId' = ${other}`;
+      assert.deepEqual([...released], [{ userId: "saga", commandId: saga["x-command-id"] }]);
+      count("grpc OK");
     });
 
     const total = [...tally.values()].reduce((a, b) => a + b, 0);

@@ -1,3 +1,4 @@
+import { forEachLimit } from "@shared/runtime/for_each_limit.ts";
 /**
  * Property-based fuzzing of the gateway's GraphQL API against the system's
  * real processes: every query and mutation, each argument replaced by hostile
@@ -31,7 +32,6 @@ import {
   bytes,
   deadServices,
   fuzzSeed,
-  pool,
   rawHttp,
   show,
   Tally,
@@ -381,7 +381,7 @@ Deno.test({
         fc.asyncProperty(
           fc.array(caseArbitrary(seed), { minLength: BATCH, maxLength: BATCH }),
           async (batch) => {
-            await pool(batch, IN_FLIGHT, send);
+            await forEachLimit(batch, IN_FLIGHT, send);
             const gone = SERVICES.filter((s) => !alive(system.pids[s]));
             if (gone.length > 0) {
               console.log(`${gone.join(", ")} died during this batch:`);

@@ -1,3 +1,4 @@
+import { forEachLimit } from "@shared/runtime/for_each_limit.ts";
 /**
  * Property-based fuzzing of the command and query gRPC ports against the
  * system's real processes: raw protobuf bytes to every method of every
@@ -18,7 +19,6 @@ import {
   alive,
   deadServices,
   fuzzSeed,
-  pool,
   show,
   Tally,
   WriteLedger,
@@ -115,27 +115,25 @@ async function setUp(
   const categories = createClient(categoryCommands, address);
   const products = createClient(productCommands, address);
   const orders = createClient(orderCommands, address);
-  // Closed once the system has stopped (see the test's finally).
+  // Closed at the end of the test, before the system stops (see its finally).
   open.push(categories, products, orders);
   const { authorization } = await bearer("fuzz-setup", ["staff"]);
   const metadata = (n: number) => {
     ledger.setup.add(`setup-${n}`);
     return { metadata: { correlationId: `setup-${n}`, authorization } };
   };
-  {
-    const categoryId = (await categories.createCategory({ name: "Root" }, metadata(0))).id;
-    const productId = (await products.createProduct(
-      { name: "Pen", price: "10.00", categoryId },
-      metadata(1),
-    )).id;
-    await products.setStock({ productId, quantity: 1_000_000 }, metadata(2));
-    const orderId = (await orders.createOrder({
-      customerId: crypto.randomUUID(),
-      items: [{ productId, quantity: 1 }],
-      shippingAddress: { street: "1 Main St", city: "Springfield", postalCode: "12345" },
-    }, metadata(3))).id;
-    return { categoryId, productId, orderId };
-  }
+  const categoryId = (await categories.createCategory({ name: "Root" }, metadata(0))).id;
+  const productId = (await products.createProduct(
+    { name: "Pen", price: "10.00", categoryId },
+    metadata(1),
+  )).id;
+  await products.setStock({ productId, quantity: 1_000_000 }, metadata(2));
+  const orderId = (await orders.createOrder({
+    customerId: crypto.randomUUID(),
+    items: [{ productId, quantity: 1 }],
+    shippingAddress: { street: "1 Main St", city: "Springfield", postalCode: "12345" },
+  }, metadata(3))).id;
+  return { categoryId, productId, orderId };
 }
 
 function call(
@@ -243,7 +241,7 @@ Deno.test({
         fc.asyncProperty(
           fc.array(caseArbitrary(all, unique), { minLength: BATCH, maxLength: BATCH }),
           async (batch) => {
-            await pool(batch, IN_FLIGHT, send);
+            await forEachLimit(batch, IN_FLIGHT, send);
             const gone = SERVICES.filter((s) => !alive(system.pids[s]));
             if (gone.length > 0) {
               console.log(`${gone.join(", ")} died during this batch:`);

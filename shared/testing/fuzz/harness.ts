@@ -125,19 +125,6 @@ export function show(value: unknown, max = 160): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-export async function pool<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 function processState(pid: number): string {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
