@@ -75,6 +75,8 @@ export function sagaHandler(options: SagaHandlerOptions): SagaHandler {
       }
       timer = setInterval(() => started.tick(), options.timerMs);
     },
+    // Only the events of orders and their sagas: the rest commit nothing (see ConsumerHandler).
+    handles: (event) => route(event) !== null,
     async apply(tx, batch, scope) {
       const sagas = current();
       const bySaga = new Map<string, Routed[]>();

@@ -88,7 +88,9 @@ export interface CommandDeclaration<D, I, S, E extends DomainEvent, X> {
   authorize?(input: I, actor: Principal): void;
   /**
    * What the decision needs besides its own stream: other streams, the
-   * write-side lookups, the answers of outside systems (the ports).
+   * write-side lookups, the answers of outside systems (the ports). It runs
+   * beside the lookup of the command id, except for a `step`, whose load may
+   * ask an outside system: only a step's load may.
    */
   load?(input: I, context: LoadContext<D, S>): Promise<X>;
   /** The decision: the domain decider's events on the loaded state. Pure. */
@@ -119,8 +121,19 @@ export interface Command<D, I> {
   readonly step: boolean;
   streamOf(input: I, envelope: Envelope): string;
   authorize(input: I, actor: Principal): void;
-  /** Loads, decides and commits once; the pipeline runs it again after a conflict. */
-  attempt(deps: D, input: I, envelope: Envelope, streamId: string): Promise<CommandOutcome>;
+  /**
+   * Loads, decides and commits once; the pipeline runs it again after a
+   * conflict. With `handled` (the command id's first outcome, being looked
+   * up), the loads run beside that lookup, and a first outcome found is
+   * answered instead, whatever the loads found.
+   */
+  attempt(
+    deps: D,
+    input: I,
+    envelope: Envelope,
+    streamId: string,
+    handled?: Promise<CommandOutcome | undefined>,
+  ): Promise<CommandOutcome>;
 }
 
 /**
@@ -138,12 +151,19 @@ export function commandsFor<D extends ApplicationDeps>() {
       step: declaration.step === true,
       streamOf: (input, envelope) => declaration.stream(input, envelope),
       authorize: (input, actor) => declaration.authorize?.(input, actor),
-      async attempt(deps, input, envelope, streamId) {
+      async attempt(deps, input, envelope, streamId, handled) {
         const self = load(deps.store, aggregate, streamId);
-        const [loaded, read] = await Promise.all([
-          self,
-          declaration.load?.(input, { deps, envelope, streamId, self }),
-        ]);
+        const loading = (async () =>
+          await Promise.all([
+            self,
+            declaration.load?.(input, { deps, envelope, streamId, self }),
+          ]))();
+        if (handled) {
+          loading.catch(() => {}); // a command handled before answers as it did, found or not
+          const stored = await handled;
+          if (stored) return stored;
+        }
+        const [loaded, read] = await loading;
         const withRead: LoadedStream<S, X> = { ...loaded, streamId, with: read as X };
         const decision = declaration.decide(input, withRead, envelope);
         const { events, writes = [] } = Array.isArray(decision) ? { events: decision } : decision;

@@ -103,7 +103,10 @@ export async function execute<D extends PipelineDeps, I>(
   return await runOnce(deps, envelope, {
     primaryId,
     rerunOnConflict: command.rerunOnConflict,
-    attempt: () => command.attempt(deps, input, envelope, primaryId),
+    // Loaded beside the command id's lookup, saving a round trip; a step's load may reach an
+    // outside system, so it waits for the lookup.
+    loadsAside: !command.step,
+    attempt: (handled) => command.attempt(deps, input, envelope, primaryId, handled),
   });
 }
 
@@ -184,15 +187,25 @@ const CONFLICT_ATTEMPTS = 20;
 async function runOnce(
   deps: PipelineDeps,
   envelope: Envelope,
-  run: { primaryId: string; attempt: () => Promise<CommandOutcome>; rerunOnConflict: boolean },
+  run: {
+    primaryId: string;
+    attempt: (handled?: Promise<CommandOutcome | undefined>) => Promise<CommandOutcome>;
+    rerunOnConflict: boolean;
+    loadsAside: boolean;
+  },
 ): Promise<CommandOutcome> {
   const first = () => firstOutcome(deps.store, envelope, run.primaryId);
   const task = async (): Promise<CommandOutcome> => {
-    const stored = await first();
-    if (stored) return stored;
+    let handled: Promise<CommandOutcome | undefined> | undefined = first();
+    if (!run.loadsAside) {
+      const stored = await handled;
+      if (stored) return stored;
+      handled = undefined;
+    }
     for (let attempt = 1;; attempt++) {
       try {
-        return await run.attempt();
+        // The first attempt answers a command id handled before; later ones follow a conflict.
+        return await run.attempt(attempt === 1 ? handled : undefined);
       } catch (err) {
         if (err instanceof ConflictError) {
           const raced = await first();

@@ -35,6 +35,26 @@ export interface VerifierOptions {
   jwksCacheMaxAgeSeconds?: number;
   /** The least time between two fetches caused by an unknown key id; default 30 s. */
   jwksCooldownSeconds?: number;
+  /**
+   * How many verified tokens are remembered, so that a client's next call
+   * with the same token skips the signature check; default 1000, 0 for none.
+   * Each is remembered at most a minute, and never past its `exp` or before
+   * its `nbf`.
+   */
+  verifiedCacheSize?: number;
+}
+
+/** The longest a verified token is answered from memory: a key withdrawn stops it within this. */
+const VERIFIED_TTL_MS = 60_000;
+
+/** A token verified before, and until when its answer stands. */
+interface Verified {
+  principal: Principal;
+  /** `exp` and `nbf`, in seconds. */
+  exp: number;
+  nbf: number | undefined;
+  /** When it must be verified again, in ms. */
+  until: number;
 }
 
 /** Verifies bearer tokens and turns their claims into a Principal. */
@@ -109,8 +129,40 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     }
   }
 
+  const cacheSize = options.verifiedCacheSize ?? 1000;
+  const verified = new Map<string, Verified>();
+  // Keyed by the whole token, signature included: only the very string verified before matches.
+  const remembered = (token: string): Principal | undefined => {
+    const hit = verified.get(token);
+    if (!hit) return undefined;
+    const now = Date.now();
+    const seconds = now / 1000;
+    // jose's own rules for exp and nbf, with the same tolerance.
+    if (
+      now > hit.until || hit.exp <= seconds - tolerance ||
+      (hit.nbf !== undefined && hit.nbf > seconds + tolerance)
+    ) {
+      verified.delete(token);
+      return undefined;
+    }
+    return hit.principal;
+  };
+  const remember = (token: string, payload: JWTPayload, principal: Principal) => {
+    if (cacheSize <= 0) return;
+    if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+    Object.freeze(principal.roles);
+    verified.set(token, {
+      principal: Object.freeze(principal),
+      exp: payload.exp!,
+      nbf: payload.nbf,
+      until: Date.now() + VERIFIED_TTL_MS,
+    });
+  };
+
   return {
     async verify(token) {
+      const known = remembered(token);
+      if (known) return known;
       try {
         // Read before verifying only to refuse `none` with a clear reason; nothing else is trusted.
         if (decodeProtectedHeader(token).alg === "none") throw refused("it is unsigned");
@@ -123,12 +175,15 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         });
         checkLifetime(payload);
         // Only the services' own secret signs service identities; a key set's tokens are users'.
-        return principalOf(payload, options.rolesClaim, protectedHeader.alg === "HS256");
+        const principal = principalOf(payload, options.rolesClaim, protectedHeader.alg === "HS256");
+        remember(token, payload, principal);
+        return principal;
       } catch (err) {
         throw refused(reasonOf(err), err);
       }
     },
     async refreshKeys() {
+      verified.clear();
       await jwks?.reload();
     },
   };

@@ -154,3 +154,30 @@ Deno.test("garbage is refused with UnauthenticatedError, never another error", a
     await refusal(verifier, junk);
   }
 });
+
+Deno.test("a token verified before is answered from memory only while it is valid", async (t) => {
+  const remembering = createTokenVerifier({ secret, clockToleranceSeconds: 0 });
+  const jwt = await token({ sub: "u1", roles: ["staff"], exp: now() + 1 });
+  const first = await remembering.verify(jwt);
+  assert.deepEqual(first, { subject: "u1", roles: ["staff"] });
+  await t.step("the same token again: the same principal, which no caller can change", async () => {
+    const again = await remembering.verify(jwt);
+    assert.equal(again, first);
+    assert.ok(Object.isFrozen(again) && Object.isFrozen(again.roles));
+  });
+  await t.step("the same claims with another signature are still checked", async () => {
+    const forged = jwt.slice(0, jwt.lastIndexOf(".") + 1) + base64url.encode("not the signature");
+    assert.match(await refusal(remembering, forged), /signature does not verify/);
+  });
+  await t.step("once it has expired it is refused, though it was remembered", async () => {
+    await new Promise((r) => setTimeout(r, 2100));
+    assert.match(await refusal(remembering, jwt), /expired/);
+  });
+});
+
+Deno.test("a verifier remembering nothing checks every token", async () => {
+  const checking = createTokenVerifier({ secret, verifiedCacheSize: 0 });
+  const jwt = await token({ sub: "u1", roles: ["staff"], exp: now() + 60 });
+  const first = await checking.verify(jwt);
+  assert.notEqual(await checking.verify(jwt), first);
+});

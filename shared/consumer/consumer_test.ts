@@ -247,3 +247,55 @@ Deno.test("without dead letters, a failing batch is retried until it passes, and
     assert.deepEqual(await listDeadLetters(db.readModel, "stubborn"), []);
   });
 });
+
+Deno.test("events a handler skips commit nothing of their own, and their checkpoint still lands", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    const applied: string[][] = [];
+    const notes = notesProjection("picky");
+    const picky: ConsumerHandler = {
+      ...notes,
+      handles: (event) => event.type === "Noted",
+      apply(tx, events, scope) {
+        applied.push(events.map((e) => e.type));
+        return notes.apply(tx, events, scope);
+      },
+    };
+    const consumer = start({ handler: picky });
+    await consumer.ready;
+    const checkpoint = async () => await PROJECTION_CHECKPOINTS.read(db.readModel, "picky");
+    const lastPosition = async () =>
+      (await db.eventStore<{ id: string }[]>`SELECT max(id)::text AS id FROM events`)[0]!.id;
+    const skip = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await store.append(crypto.randomUUID(), [{ type: "Ignored", data: { i } }], {
+          aggregateType: "Note",
+          expectedVersion: "no_stream",
+        });
+      }
+    };
+
+    await skip(2);
+    await until(async () => (await checkpoint()).id === await lastPosition(), "skipped: saved");
+    // One commit for both, a second after the last one (the start), through apply.
+    assert.equal(applied.length, 1, JSON.stringify(applied));
+    assert.ok(applied[0]!.every((type) => type === "Ignored"));
+
+    applied.length = 0;
+    await skip(1);
+    await appendEvents(store, 0, 1);
+    await until(async () => (await checkpoint()).id === await lastPosition(), "noted: saved");
+    assert.ok(applied.every((types) => types.includes("Noted")), JSON.stringify(applied));
+    assert.deepEqual((await db.readModel<{ n: number }[]>`SELECT n FROM noted`).map((r) => r.n), [
+      0,
+    ]);
+
+    // Skipped just before a stop: the stop writes their checkpoint.
+    await skip(1);
+    await until(() => consumer.state.checkpoint !== undefined, "following");
+    const target = await lastPosition();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.notEqual((await checkpoint()).id, target, "not yet saved: less than a second passed");
+    await consumer.stop();
+    assert.equal((await checkpoint()).id, target);
+  });
+});

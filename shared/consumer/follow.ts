@@ -17,6 +17,8 @@ import type { Wakeup } from "./wakeup.ts";
  */
 const SETTLE_MS = 2;
 const SETTLE_MAX_MS = 16;
+/** How long a checkpoint past events the handler skips may wait for a batch with work. */
+const SKIPPED_CHECKPOINT_MS = 1000;
 
 /** Options of {@link followEvents}. */
 export interface FollowOptions {
@@ -204,6 +206,19 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
     options.onBatch?.({ position, events: events.length, deadLettered });
   };
 
+  // Events the handler skips: committed with the next batch, or alone once this is due.
+  let skipped: RecordedEvent[] | undefined;
+  let committedAt = performance.now();
+  const skips = (events: RecordedEvent[]) =>
+    handler.handles !== undefined && !events.some((e) => handler.handles!(e));
+  const checkpointDue = () =>
+    skipped !== undefined && performance.now() - committedAt >= SKIPPED_CHECKPOINT_MS;
+  const commitBatch = async (events: RecordedEvent[]) => {
+    await apply(events);
+    skipped = undefined;
+    committedAt = performance.now();
+  };
+
   const reader = options.reader;
   const read = (after: Position) => {
     const p = reader ? reader.readAll(after, batchSize) : store.readAll(after, batchSize);
@@ -224,13 +239,18 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
         count = events.length;
         if (count === batchSize) next = read(events.at(-1)!.position);
         if (count > 0) {
-          await apply(events);
+          if (skips(events)) {
+            skipped = events;
+            position = events.at(-1)!.position;
+          } else await commitBatch(events);
           settleMs = SETTLE_MS;
         }
+        if (checkpointDue()) await commitBatch(skipped!);
         options.onPoll?.(position);
         failures = 0;
       } catch (err) {
         next = undefined;
+        skipped = undefined; // read again from the checkpoint below
         if (err instanceof LeaseLostError) {
           logger.warn("lease lost; stopping", { error: err });
           return;
@@ -260,10 +280,19 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
         continue;
       }
       settleMs = SETTLE_MS;
-      await sleep(pollMs);
+      const untilDue = skipped ? SKIPPED_CHECKPOINT_MS - (performance.now() - committedAt) : pollMs;
+      await sleep(Math.max(0, Math.min(pollMs, untilDue)));
     }
   };
-  const done = loop().finally(async () => {
+  const done = loop().then(async () => {
+    // Stopped (not on a lost lease: the loop returns): the checkpoint past the skipped events.
+    if (!skipped || !stopped) return;
+    try {
+      await commitBatch(skipped);
+    } catch (err) {
+      logger.warn("cannot record the checkpoint past skipped events", { error: err });
+    }
+  }).finally(async () => {
     unsubscribe?.();
     try {
       await handler.onClose?.();

@@ -27,6 +27,15 @@ export interface ConsumerHandler {
    */
   apply(tx: TxSql, events: RecordedEvent[], scope: BatchScope): Promise<void>;
   /**
+   * Whether the handler does anything with `event`. A batch of none such
+   * commits no transaction of its own: the runtime moves on, and writes the
+   * checkpoint past it with the next batch that has work, or within a
+   * second (through `apply`, with the events skipped last), or at stop. A
+   * restart reads the skipped events again, and skips them again. Without
+   * it, every batch commits.
+   */
+  handles?(event: RecordedEvent): boolean;
+  /**
    * Statements sent after `apply`, in the same transaction, whose answers
    * are not awaited (e.g. NOTIFY): they cost no round trip of their own.
    * Given only the events that were applied (not dead-lettered).

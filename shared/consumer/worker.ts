@@ -10,6 +10,12 @@ import type { SharedReader } from "./reader.ts";
 import type { ConsumerHandler } from "./types.ts";
 import type { Wakeup } from "./wakeup.ts";
 
+/**
+ * The least time between two lag measurements of a consumer: each is a query
+ * on the event store, and a wake-up per event would otherwise measure per event.
+ */
+const LAG_EVERY_MS = 250;
+
 /** Options of {@link startConsumer}. */
 export interface ConsumerOptions {
   handler: ConsumerHandler;
@@ -103,10 +109,30 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     state.deadLetters = count;
     options.onDeadLetters?.(count);
   };
-  // After every batch and poll; one measurement at a time (the next batch measures again).
+  // After every batch and poll, at most one measurement per LAG_EVERY_MS, one at a time; the
+  // last position asked for is always measured, once its turn comes.
+  let asked: { position: Position | undefined } | undefined;
+  let measuredAt = -Infinity;
+  let measureTimer: ReturnType<typeof setTimeout> | undefined;
   const measure = (position: Position | undefined) => {
-    if (measuring || stopped) return;
-    measuring = measureNow(position).finally(() => measuring = undefined);
+    if (stopped) return;
+    asked = { position };
+    if (measuring || measureTimer) return;
+    const wait = measuredAt + LAG_EVERY_MS - performance.now();
+    if (wait > 0) {
+      measureTimer = setTimeout(() => {
+        measureTimer = undefined;
+        if (asked) measure(asked.position);
+      }, wait);
+      return;
+    }
+    const { position: at } = asked;
+    asked = undefined;
+    measuredAt = performance.now();
+    measuring = measureNow(at).finally(() => {
+      measuring = undefined;
+      if (asked) measure(asked.position);
+    });
   };
   const countDeadLetters = async () => {
     const [row] = await options.sql<{ n: number }[]>`
@@ -204,6 +230,7 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(measureTimer);
       await ticking;
       await measuring;
       await follower?.stop();

@@ -84,6 +84,8 @@ export interface SystemOptions {
    * default the file in GRPC_TLS_CA (`deno task certs` signs both with one CA).
    */
   gatewayCa?: string;
+  /** Extra `deno run` flags by process (`--inspect=…` for `deno task profile`); default none. */
+  denoFlags?: Partial<Record<ProcessName, string[]>>;
 }
 
 /** The running service processes. */
@@ -218,7 +220,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const proc = byName.get(service);
     if (!proc) throw new Error(`no process "${service}" in this system`);
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", `services/${proc.service}/main.ts`],
+      args: [
+        "run",
+        "--allow-all",
+        ...options.denoFlags?.[service] ?? [],
+        `services/${proc.service}/main.ts`,
+      ],
       cwd: root,
       env: proc.env,
       stdin: "null",
