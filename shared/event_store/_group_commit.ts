@@ -1,4 +1,5 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
+import { pipelinedTransaction } from "@shared/db/transaction.ts";
 import type { PreparedCommand } from "./_command.ts";
 import { ConcurrencyError } from "./errors.ts";
 import {
@@ -184,7 +185,8 @@ export class GroupCommitter {
       let refused: { error: unknown } | undefined;
       let outcome: Outcome;
       try {
-        outcome = await this.#sql.begin(async (tx: TxSql) => {
+        // BEGIN goes out with the append: one round trip fewer.
+        outcome = await pipelinedTransaction(this.#sql, async (tx: TxSql) => {
           try {
             const [result] = await appendStatement(tx, [q.command], channel);
             if (!result!.ok) throw result!.error;
