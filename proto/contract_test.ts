@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import type { z } from "zod";
+import { ruleOf, RULES } from "@shared/auth/policy.ts";
+import { accessRules, loadProto, protoMethodName, type ServiceContract } from "@shared/grpc/mod.ts";
 import { core, def } from "@shared/testing/zod_shape.ts";
-import { commandContracts } from "./command/v1/contract.ts";
+import { commandContracts, sagaStepCommands } from "./command/v1/contract.ts";
 import { queryContracts } from "./query/v1/contract.ts";
-import { loadProto, protoMethodName, type ServiceContract } from "@shared/grpc/mod.ts";
 
 const contracts: ServiceContract[] = [...commandContracts, ...queryContracts];
 
@@ -101,4 +102,74 @@ Deno.test("every proto RPC has a contract and their fields and types agree", () 
       checkMessage(contract.protoFile, pkg, rpc.responseType, method.output, `${where} output`);
     }
   }
+});
+
+/** Every RPC declared in proto/, as `<package>.<Service>/<Method>`, read from the .proto text. */
+function protoRpcs(): string[] {
+  const rpcs: string[] = [];
+  const walk = (dir: URL) => {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (entry.isDirectory) walk(new URL(`${entry.name}/`, dir));
+      else if (entry.name.endsWith(".proto")) read(new URL(entry.name, dir));
+    }
+  };
+  const read = (file: URL) => {
+    const text = Deno.readTextFileSync(file).replace(/\/\/.*$/gm, "");
+    const pkg = /^\s*package\s+([\w.]+)\s*;/m.exec(text)?.[1];
+    for (const service of text.matchAll(/\bservice\s+(\w+)\s*\{([^}]*)\}/g)) {
+      for (const method of service[2]!.matchAll(/\brpc\s+(\w+)\s*\(/g)) {
+        rpcs.push(`${pkg}.${service[1]}/${method[1]}`);
+      }
+    }
+  };
+  walk(new URL("./", import.meta.url));
+  return rpcs;
+}
+
+Deno.test("every RPC in the protos has a contract, and with it an access rule, and no other", () => {
+  const rpcs = protoRpcs();
+  assert.ok(rpcs.length >= 45, `only ${rpcs.length} RPCs found`);
+  assert.deepEqual(Object.keys(accessRules(contracts)).sort(), rpcs.sort());
+});
+
+Deno.test("every contract RPC declares one of the known access rules", () => {
+  for (const contract of contracts) {
+    for (const [key, method] of Object.entries(contract.methods)) {
+      const where = `${contract.service}/${protoMethodName(key)}`;
+      assert.ok(RULES.includes(method.access), `${where} has the rule "${method.access}"`);
+    }
+  }
+});
+
+Deno.test("the access rules mirror docs/security.md: writes need staff, deletes and the audit trail admin", () => {
+  const rules = accessRules(contracts);
+  const rule = (rpc: string) => ruleOf(`cqrs.${rpc}`, rules);
+  assert.equal(rule("command.v1.CategoryCommands/CreateCategory"), "staff");
+  assert.equal(rule("command.v1.ProductCommands/CreateProduct"), "staff");
+  assert.equal(rule("command.v1.ProductCommands/SetStock"), "staff");
+  assert.equal(rule("command.v1.ProductCommands/ArchiveProduct"), "staff");
+  assert.equal(rule("command.v1.CategoryCommands/DeleteCategory"), "admin");
+  assert.equal(rule("command.v1.ProductCommands/DeleteProduct"), "admin");
+  assert.equal(rule("command.v1.EventLog/ListEvents"), "admin");
+  assert.equal(rule("command.v1.EventLog/AggregateHistory"), "staff");
+  assert.equal(rule("command.v1.OrderCommands/UpdateOrderStatus"), "staff");
+  assert.equal(rule("command.v1.OrderCommands/CreateOrder"), "customer-own");
+  assert.equal(rule("query.v1.OrderQueries/GetOrder"), "customer-own");
+  assert.equal(rule("query.v1.OrderQueries/ListOrders"), "staff");
+  assert.equal(rule("query.v1.OrderQueries/GetOrderStats"), "staff");
+  assert.equal(rule("query.v1.ProductQueries/SearchProductsAdvanced"), "anonymous");
+  assert.equal(rule("query.v1.CategoryQueries/GetCategoryTree"), "anonymous");
+});
+
+Deno.test("the saga's step RPCs declare the service rule", () => {
+  const steps = Object.values(sagaStepCommands.methods);
+  assert.equal(steps.length, 6);
+  for (const step of steps) assert.equal(step.access, "service");
+});
+
+Deno.test("accessRules() refuses an RPC declared by two contracts", () => {
+  assert.throws(
+    () => accessRules([...queryContracts, queryContracts[0]]),
+    /Two contracts declare cqrs.query.v1.CategoryQueries\/GetCategory/,
+  );
 });

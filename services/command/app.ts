@@ -10,6 +10,7 @@ import type { ServerTls } from "@shared/grpc/tls.ts";
 import { bindCommands, declaredIn } from "@shared/application/pipeline.ts";
 import {
   categoryCommands,
+  commandContracts,
   orderCommands,
   productCommands,
   sagaStepCommands,
@@ -54,7 +55,7 @@ export interface CommandServiceOptions {
   /**
    * How callers' bearer tokens are verified (the gateway's settings);
    * default: the development secret. Every RPC is authorized by the
-   * access policy (shared/auth/policy.ts).
+   * access rule its contract declares (proto/command/v1/contract.ts).
    */
   auth?: VerifierOptions;
   poolSize?: number;
@@ -84,7 +85,8 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   const sql = connect(options.eventStoreUrl, { max, applicationName });
   const unobserve = observePool("event_store", sql, { max, applicationName });
   const store = new EventStore(sql, { upcasters });
-  const guard = createCallGuard(options.auth ? { auth: options.auth } : {});
+  // The rules of every contract the server binds below: it refuses to start if one is missing.
+  const guard = createCallGuard(commandContracts, options.auth ? { auth: options.auth } : {});
   const deps = commandDeps(store, {
     guard,
     ...(options.paymentGateway ? { paymentGateway: options.paymentGateway } : {}),

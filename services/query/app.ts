@@ -9,6 +9,7 @@ import { observeQuery } from "@shared/observability/mod.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { ConsistencyWaiter, readStoreHead } from "@shared/projection/consistency.ts";
+import { queryContracts } from "@proto/query/v1/contract.ts";
 import { categoryHandlers } from "./categories.ts";
 import { consistencyGuard } from "./consistency.ts";
 import { orderHandlers } from "./orders.ts";
@@ -31,7 +32,7 @@ export interface QueryServiceOptions {
   /**
    * How callers' bearer tokens are verified (the gateway's settings);
    * default: the development secret. Every RPC is authorized by the
-   * access policy (shared/auth/policy.ts).
+   * access rule its contract declares (proto/query/v1/contract.ts).
    */
   auth?: VerifierOptions;
   poolSize?: number;
@@ -96,7 +97,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     {
       port: options.port,
       logger: options.logger,
-      guard: createCallGuard(options.auth ? { auth: options.auth } : {}),
+      guard: createCallGuard(queryContracts, options.auth ? { auth: options.auth } : {}),
       ...(options.host ? { host: options.host } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
     },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { categoryCommands } from "@proto/command/v1/contract.ts";
+import { categoryCommands, commandContracts } from "@proto/command/v1/contract.ts";
 import * as category from "@shared/domain/category/mod.ts";
 import { ForbiddenError, UnauthenticatedError, ValidationError } from "@shared/errors/mod.ts";
 import type { EventStore } from "@shared/event_store/mod.ts";
@@ -21,7 +21,7 @@ const deps: PipelineDeps = {
   store: untouchable,
   now: () => "2026-01-01T00:00:00.000Z",
   streamLocks: new KeyedLock(),
-  guard: createCallGuard(),
+  guard: createCallGuard(commandContracts),
 };
 
 const defineCommand = commandsFor<PipelineDeps>();

@@ -4,7 +4,7 @@
  * service tokens, and the strength rule for production secrets.
  */
 export { ANONYMOUS, hasRole, isRole, type Principal, type Role, ROLES } from "./principal.ts";
-export { actsFor, allows, POLICY, type RoleRule, type Rule, RULE_ROLE, ruleOf } from "./policy.ts";
+export { actsFor, allows, type RoleRule, type Rule, RULE_ROLE, ruleOf, RULES } from "./policy.ts";
 export { auditOf, SAGA_PRINCIPAL } from "./service.ts";
 export {
   assertStrongSecret,

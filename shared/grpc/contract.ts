@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Rule } from "@shared/auth/policy.ts";
 import type { Principal } from "@shared/auth/principal.ts";
 
 /**
@@ -8,9 +9,22 @@ import type { Principal } from "@shared/auth/principal.ts";
  */
 export type RpcKind = "read" | "list" | "command";
 
-/** The zod contract of one RPC: what goes in, what comes out. */
-export interface RpcContract<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+/**
+ * How an RPC is called: its kind, and who may call it. Every RPC declares
+ * its access rule here, beside its schemas, so none can be served without one.
+ */
+export interface RpcTerms {
   kind: RpcKind;
+  /**
+   * Who may call it (docs/security.md): the call guard of the server that
+   * binds the contract refuses anyone else before the input is read.
+   */
+  access: Rule;
+}
+
+/** The contract of one RPC: how it is called and who may call it, what goes in, what comes out. */
+export interface RpcContract<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType>
+  extends RpcTerms {
   input: I;
   output: O;
 }
@@ -26,13 +40,13 @@ export interface ServiceContract<
   methods: M;
 }
 
-/** Declares one RPC. */
+/** Declares one RPC: its kind and access rule, then its input and output schemas. */
 export function rpc<I extends z.ZodType, O extends z.ZodType>(
-  kind: RpcKind,
+  terms: RpcTerms,
   input: I,
   output: O,
 ): RpcContract<I, O> {
-  return { kind, input, output };
+  return { kind: terms.kind, access: terms.access, input, output };
 }
 
 /** Declares a service contract; `methods` keys are the proto RPC names in camelCase. */
@@ -42,6 +56,22 @@ export function defineService<M extends Record<string, RpcContract>>(
   methods: M,
 ): ServiceContract<M> {
   return { service, protoFile, methods };
+}
+
+/**
+ * The access rule of every RPC of `contracts`, by `<proto service>/<Method>`:
+ * the table a call guard applies. Refuses one RPC declared twice.
+ */
+export function accessRules(contracts: readonly ServiceContract[]): Readonly<Record<string, Rule>> {
+  const rules: Record<string, Rule> = {};
+  for (const { service, methods } of contracts) {
+    for (const [key, method] of Object.entries(methods)) {
+      const name = `${service}/${protoMethodName(key)}`;
+      if (Object.hasOwn(rules, name)) throw new TypeError(`Two contracts declare ${name}`);
+      rules[name] = method.access;
+    }
+  }
+  return Object.freeze(rules);
 }
 
 /** Who is calling and why, carried in gRPC metadata. */

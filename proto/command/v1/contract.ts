@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineService, rpc } from "@shared/grpc/contract.ts";
+import { defineService, rpc, type RpcTerms } from "@shared/grpc/contract.ts";
 import {
   address,
   categoryName,
@@ -33,7 +33,7 @@ export const CommandResult = z.object({
 /** `cqrs.command.v1.CategoryCommands`. */
 export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands", PROTO, {
   createCategory: rpc(
-    "command",
+    { kind: "command", access: "staff" },
     z.object({
       id: optional(uuid),
       name: categoryName,
@@ -43,7 +43,7 @@ export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands"
     CommandResult,
   ),
   updateCategory: rpc(
-    "command",
+    { kind: "command", access: "staff" },
     z.object({
       id: uuid,
       name: optional(categoryName),
@@ -57,7 +57,7 @@ export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands"
     CommandResult,
   ),
   deleteCategory: rpc(
-    "command",
+    { kind: "command", access: "admin" },
     z.object({
       id: uuid,
       reason: optional(reason),
@@ -70,7 +70,7 @@ export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands"
 /** `cqrs.command.v1.ProductCommands`. */
 export const productCommands = defineService("cqrs.command.v1.ProductCommands", PROTO, {
   createProduct: rpc(
-    "command",
+    { kind: "command", access: "staff" },
     z.object({
       id: optional(uuid),
       name: productName,
@@ -81,7 +81,7 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
     CommandResult,
   ),
   updateProduct: rpc(
-    "command",
+    { kind: "command", access: "staff" },
     z.object({
       id: uuid,
       name: optional(productName),
@@ -93,14 +93,15 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
     CommandResult,
   ),
   deleteProduct: rpc(
-    "command",
+    { kind: "command", access: "admin" },
     z.object({ id: uuid, reason: optional(reason) }),
     CommandResult,
   ),
-  archiveProduct: rpc("command", z.object({ id: uuid }), CommandResult),
-  restoreProduct: rpc("command", z.object({ id: uuid }), CommandResult),
+  // Undoable, unlike a delete.
+  archiveProduct: rpc({ kind: "command", access: "staff" }, z.object({ id: uuid }), CommandResult),
+  restoreProduct: rpc({ kind: "command", access: "staff" }, z.object({ id: uuid }), CommandResult),
   setStock: rpc(
-    "command",
+    { kind: "command", access: "staff" },
     z.object({ productId: uuid, quantity: stockQuantity }),
     CommandResult,
   ),
@@ -108,8 +109,9 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
 
 /** `cqrs.command.v1.OrderCommands`. */
 export const orderCommands = defineService("cqrs.command.v1.OrderCommands", PROTO, {
+  // customerId must be the caller's subject unless staff.
   createOrder: rpc(
-    "command",
+    { kind: "command", access: "customer-own" },
     z.object({
       id: optional(uuid),
       customerId: uuid,
@@ -119,30 +121,40 @@ export const orderCommands = defineService("cqrs.command.v1.OrderCommands", PROT
     CommandResult,
   ),
   cancelOrder: rpc(
-    "command",
+    { kind: "command", access: "customer-own" },
     z.object({ id: uuid, reason: reason.min(1, "must not be empty") }),
     CommandResult,
   ),
   updateOrderStatus: rpc(
-    "command",
+    { kind: "command", access: "staff" },
     z.object({ id: uuid, status: orderStatus }),
     CommandResult,
   ),
-  startOrderSaga: rpc("command", z.object({ orderId: uuid }), CommandResult),
+  startOrderSaga: rpc(
+    { kind: "command", access: "customer-own" },
+    z.object({ orderId: uuid }),
+    CommandResult,
+  ),
 });
+
+/**
+ * A step of the order saga: for its service identity only, because the steps touch stock, money
+ * and deliveries without a user's order check.
+ */
+const SAGA_STEP: RpcTerms = { kind: "command", access: "service" };
 
 /** `cqrs.command.v1.SagaStepCommands`: the order saga's steps, for its service identity only. */
 export const sagaStepCommands = defineService("cqrs.command.v1.SagaStepCommands", PROTO, {
   reserveInventory: rpc(
-    "command",
+    SAGA_STEP,
     z.object({ orderId: uuid, productId: uuid, quantity }),
     CommandResult,
   ),
-  releaseInventory: rpc("command", z.object({ orderId: uuid, productId: uuid }), CommandResult),
-  processPayment: rpc("command", z.object({ orderId: uuid, amount: money }), CommandResult),
-  refundPayment: rpc("command", z.object({ orderId: uuid }), CommandResult),
-  arrangeShipping: rpc("command", z.object({ orderId: uuid, address }), CommandResult),
-  cancelShipping: rpc("command", z.object({ orderId: uuid }), CommandResult),
+  releaseInventory: rpc(SAGA_STEP, z.object({ orderId: uuid, productId: uuid }), CommandResult),
+  processPayment: rpc(SAGA_STEP, z.object({ orderId: uuid, amount: money }), CommandResult),
+  refundPayment: rpc(SAGA_STEP, z.object({ orderId: uuid }), CommandResult),
+  arrangeShipping: rpc(SAGA_STEP, z.object({ orderId: uuid, address }), CommandResult),
+  cancelShipping: rpc(SAGA_STEP, z.object({ orderId: uuid }), CommandResult),
 });
 
 /** A stored event as the audit trail shows it. */
@@ -162,8 +174,9 @@ export const StoredEvent = z.object({
 
 /** `cqrs.command.v1.EventLog`: the audit trail. */
 export const eventLog = defineService("cqrs.command.v1.EventLog", PROTO, {
+  // The audit trail: every event's data and who caused it.
   listEvents: rpc(
-    "list",
+    { kind: "list", access: "admin" },
     z.object({
       aggregateId: optional(uuid),
       eventType: optional(text(255).min(1, "must not be empty")),
@@ -177,8 +190,9 @@ export const eventLog = defineService("cqrs.command.v1.EventLog", PROTO, {
     }),
     z.object({ events: z.array(StoredEvent), nextAfter: optional(z.string()) }),
   ),
+  // Time travel: one aggregate's history and its state at each version, for the console.
   aggregateHistory: rpc(
-    "list",
+    { kind: "list", access: "staff" },
     z.object({
       aggregateId: uuid,
       asOfVersion: optional(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineService, rpc } from "@shared/grpc/contract.ts";
+import { defineService, rpc, type RpcTerms } from "@shared/grpc/contract.ts";
 import {
   money,
   optional,
@@ -191,20 +191,28 @@ const CategoryPage = z.object({ categories: z.array(CategoryView), pageInfo: Pag
 const ProductPage = z.object({ products: z.array(ProductView), pageInfo: PageInfo });
 const OrderPage = z.object({ orders: z.array(OrderView), pageInfo: PageInfo });
 
+/**
+ * A read of the catalogue, open to anyone: a shop shows its catalogue to visitors before they
+ * sign in.
+ */
+const PUBLIC_READ: RpcTerms = { kind: "read", access: "anonymous" };
+/** A list or search of the catalogue, open to anyone, like {@link PUBLIC_READ}. */
+const PUBLIC_LIST: RpcTerms = { kind: "list", access: "anonymous" };
+
 /** `cqrs.query.v1.CategoryQueries`. */
 export const categoryQueries = defineService("cqrs.query.v1.CategoryQueries", PROTO, {
-  getCategory: rpc("read", IdRequest, z.object({ category: optional(CategoryView) })),
-  getCategoryByName: rpc("read", NameRequest, z.object({ category: optional(CategoryView) })),
-  listCategories: rpc("list", z.object({ parentId: optional(uuid), ...paging }), CategoryPage),
-  searchCategories: rpc("list", SearchRequest, CategoryPage),
-  listCategoriesPaginated: rpc("list", z.object(paging), CategoryPage),
-  getCategoryStatistics: rpc("read", Empty, CategoryStatistics),
-  categoryExists: rpc("read", IdRequest, Exists),
-  getCategoriesByIds: rpc("list", IdsRequest, z.object({ categories: z.array(CategoryView) })),
-  getCategoryTree: rpc("list", Empty, z.object({ roots: z.array(CategoryNode) })),
-  getCategoryPath: rpc("read", IdRequest, z.object({ path: z.array(PathSegment) })),
+  getCategory: rpc(PUBLIC_READ, IdRequest, z.object({ category: optional(CategoryView) })),
+  getCategoryByName: rpc(PUBLIC_READ, NameRequest, z.object({ category: optional(CategoryView) })),
+  listCategories: rpc(PUBLIC_LIST, z.object({ parentId: optional(uuid), ...paging }), CategoryPage),
+  searchCategories: rpc(PUBLIC_LIST, SearchRequest, CategoryPage),
+  listCategoriesPaginated: rpc(PUBLIC_LIST, z.object(paging), CategoryPage),
+  getCategoryStatistics: rpc(PUBLIC_READ, Empty, CategoryStatistics),
+  categoryExists: rpc(PUBLIC_READ, IdRequest, Exists),
+  getCategoriesByIds: rpc(PUBLIC_LIST, IdsRequest, z.object({ categories: z.array(CategoryView) })),
+  getCategoryTree: rpc(PUBLIC_LIST, Empty, z.object({ roots: z.array(CategoryNode) })),
+  getCategoryPath: rpc(PUBLIC_READ, IdRequest, z.object({ path: z.array(PathSegment) })),
   getCategoryWithProducts: rpc(
-    "read",
+    PUBLIC_READ,
     IdRequest,
     z.object({ category: optional(CategoryView), products: z.array(ProductView) }),
   ),
@@ -212,39 +220,39 @@ export const categoryQueries = defineService("cqrs.query.v1.CategoryQueries", PR
 
 /** `cqrs.query.v1.ProductQueries`. */
 export const productQueries = defineService("cqrs.query.v1.ProductQueries", PROTO, {
-  getProduct: rpc("read", IdRequest, z.object({ product: optional(ProductView) })),
+  getProduct: rpc(PUBLIC_READ, IdRequest, z.object({ product: optional(ProductView) })),
   getProductWithCategory: rpc(
-    "read",
+    PUBLIC_READ,
     IdRequest,
     z.object({ product: optional(ProductView), category: optional(CategoryView) }),
   ),
-  getProductByName: rpc("read", NameRequest, z.object({ product: optional(ProductView) })),
-  listProducts: rpc("list", z.object(paging), ProductPage),
-  listProductsWithCategories: rpc("list", z.object(paging), ProductPage),
-  getProductsByCategory: rpc("list", z.object({ categoryId: uuid, ...paging }), ProductPage),
-  searchProducts: rpc("list", SearchRequest, ProductPage),
+  getProductByName: rpc(PUBLIC_READ, NameRequest, z.object({ product: optional(ProductView) })),
+  listProducts: rpc(PUBLIC_LIST, z.object(paging), ProductPage),
+  listProductsWithCategories: rpc(PUBLIC_LIST, z.object(paging), ProductPage),
+  getProductsByCategory: rpc(PUBLIC_LIST, z.object({ categoryId: uuid, ...paging }), ProductPage),
+  searchProducts: rpc(PUBLIC_LIST, SearchRequest, ProductPage),
   getProductsByPriceRange: rpc(
-    "list",
+    PUBLIC_LIST,
     z.object({ minPrice: optional(money), maxPrice: optional(money), ...paging }),
     ProductPage,
   ),
   listProductsSortedByPrice: rpc(
-    "list",
+    PUBLIC_LIST,
     z.object({
       direction: optional(z.enum(["asc", "desc"], { error: "must be asc or desc" })),
       ...paging,
     }),
     ProductPage,
   ),
-  listProductsPaginated: rpc("list", z.object(paging), ProductPage),
-  getProductsByIds: rpc("list", IdsRequest, z.object({ products: z.array(ProductView) })),
+  listProductsPaginated: rpc(PUBLIC_LIST, z.object(paging), ProductPage),
+  getProductsByIds: rpc(PUBLIC_LIST, IdsRequest, z.object({ products: z.array(ProductView) })),
   getProductsByCategoryIds: rpc(
-    "list",
+    PUBLIC_LIST,
     IdsRequest,
     z.object({ products: z.array(ProductView) }),
   ),
   searchProductsAdvanced: rpc(
-    "list",
+    PUBLIC_LIST,
     z.object({
       text: optional(text(200)),
       categoryId: optional(uuid),
@@ -259,24 +267,38 @@ export const productQueries = defineService("cqrs.query.v1.ProductQueries", PROT
     }),
     ProductPage,
   ),
-  getProductStatistics: rpc("read", Empty, ProductStatistics),
+  getProductStatistics: rpc(PUBLIC_READ, Empty, ProductStatistics),
   getCategoryProductStatistics: rpc(
-    "read",
+    PUBLIC_READ,
     z.object({ categoryId: uuid }),
     CategoryProductStatistics,
   ),
-  productExists: rpc("read", IdRequest, Exists),
+  productExists: rpc(PUBLIC_READ, IdRequest, Exists),
 });
 
 /** `cqrs.query.v1.OrderQueries`. */
 export const orderQueries = defineService("cqrs.query.v1.OrderQueries", PROTO, {
-  getOrder: rpc("read", IdRequest, z.object({ order: optional(OrderView) })),
-  listOrders: rpc("list", z.object(paging), OrderPage),
-  getOrdersByCustomer: rpc("list", z.object({ customerId: uuid, ...paging }), OrderPage),
-  getOrdersByStatus: rpc("list", z.object({ status: orderStatus, ...paging }), OrderPage),
-  getOrderStats: rpc("read", Empty, OrderStats),
+  // Another customer's order reads as not found, so ids cannot be probed.
+  getOrder: rpc(
+    { kind: "read", access: "customer-own" },
+    IdRequest,
+    z.object({ order: optional(OrderView) }),
+  ),
+  listOrders: rpc({ kind: "list", access: "staff" }, z.object(paging), OrderPage),
+  getOrdersByCustomer: rpc(
+    { kind: "list", access: "customer-own" },
+    z.object({ customerId: uuid, ...paging }),
+    OrderPage,
+  ),
+  getOrdersByStatus: rpc(
+    { kind: "list", access: "staff" },
+    z.object({ status: orderStatus, ...paging }),
+    OrderPage,
+  ),
+  // Business data, not catalogue data.
+  getOrderStats: rpc({ kind: "read", access: "staff" }, Empty, OrderStats),
   getSagaState: rpc(
-    "read",
+    { kind: "read", access: "customer-own" },
     z.object({ orderId: uuid }),
     z.object({ saga: optional(SagaStateView) }),
   ),
