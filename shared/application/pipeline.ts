@@ -14,7 +14,7 @@ import { type Envelope, envelopeOf } from "./envelope.ts";
  * The command pipeline, the one path every command takes, whoever sends it:
  *
  * 1. authenticate and authorize: the caller's token, then the access
- *    policy's rule for the RPC (shared/auth/policy.ts), through the call
+ *    policy's rule for the RPC (its contract's `access`), through the call
  *    guard;
  * 2. validate the input against the RPC's contract, and the envelope (its
  *    command id); then the command's own check of the caller (`authorize`);

@@ -13,6 +13,13 @@ import {
 } from "./_statement.ts";
 import type { StreamAppendResult } from "./types.ts";
 
+/** A command found already handled: its transaction rolls back, and its first result stands. */
+class AlreadyHandled extends Error {
+  constructor(readonly outcome: Outcome) {
+    super("The command was handled before");
+  }
+}
+
 /** Tuning of the group committer. */
 export interface GroupCommitOptions {
   /** Most events one batch transaction carries; default 2000. */
@@ -185,27 +192,48 @@ export class GroupCommitter {
       let refused: { error: unknown } | undefined;
       let outcome: Outcome;
       try {
-        // BEGIN goes out with the append: one round trip fewer.
+        // BEGIN and the effects go out with the append, not after its answer: two round trips
+        // fewer. An append refused or found a duplicate rolls the effects back with it.
         outcome = await pipelinedTransaction(this.#sql, async (tx: TxSql) => {
           try {
-            const [result] = await appendStatement(tx, [q.command], channel);
-            if (!result!.ok) throw result!.error;
-            const duplicate = result!.results.some((r) => r.duplicate);
-            if (q.command.effects && !duplicate) await q.command.effects(tx);
-            return result!;
+            const appended = appendStatement(tx, [q.command], channel);
+            const effected = q.command.effects?.(tx);
+            effected?.catch(() => {}); // awaited below, after the append's answer
+            // Settled before anything is thrown: no statement of the effects may follow ROLLBACK.
+            const settled = async () => await effected?.catch(() => {});
+            let result: Outcome;
+            try {
+              [result] = (await appended) as [Outcome];
+            } catch (err) {
+              await settled();
+              throw err;
+            }
+            if (!result.ok) {
+              await settled();
+              throw result.error;
+            }
+            if (result.results.some((r) => r.duplicate)) {
+              await settled();
+              throw new AlreadyHandled(result);
+            }
+            await effected;
+            return result;
           } catch (err) {
             refused = { error: err };
             throw err;
           }
         });
       } catch (err) {
-        if (refused === undefined || refused.error !== err) {
+        if (err instanceof AlreadyHandled) {
+          // The command's first run stands; its effects ran then.
+          outcome = err.outcome;
+        } else if (refused === undefined || refused.error !== err) {
           // The connection failed or the commit did: the outcome is unknown, so no retry.
           q.reject(err);
           return;
-        }
-        if ((isTransient(err) || isDuplicateCommand(err)) && q.attempts++ < RETRIES) continue;
-        outcome = { ok: false, error: effectsError(commandError(err)) };
+        } else if ((isTransient(err) || isDuplicateCommand(err)) && q.attempts++ < RETRIES) {
+          continue;
+        } else outcome = { ok: false, error: effectsError(commandError(err)) };
       }
       if (outcome.ok && outcome.results.some((r) => !r.duplicate)) {
         this.#options.onCommitted(channel !== undefined);

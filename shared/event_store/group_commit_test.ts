@@ -126,22 +126,36 @@ storeSuite("EventStore group commit, effects and appendMany", {
     assert.equal(await store.streamVersion(waiting), 1);
     assert.equal(await store.streamVersion(free), 1);
   },
-  "effects: a conflicting append runs no effects": async (store) => {
+  "effects: a conflicting or repeated append leaves nothing of its effects": async (store, db) => {
+    await db.eventStore`CREATE TABLE effected (note text NOT NULL)`;
+    const note = (text: string) => async (tx: TxSql) =>
+      void await tx`INSERT INTO effected VALUES (${text})`;
     const id = newId();
-    await store.append(id, [{ type: "A", data: {} }], { ...T, expectedVersion: "no_stream" });
-    let ran = false;
+    const commandId = crypto.randomUUID();
+    await store.append(id, [{ type: "A", data: {} }], {
+      ...T,
+      expectedVersion: "no_stream",
+      commandId,
+      effects: note("first"),
+    });
     await assert.rejects(
       store.append(id, [{ type: "B", data: {} }], {
         ...T,
         expectedVersion: "no_stream",
-        effects: () => {
-          ran = true;
-          return Promise.resolve();
-        },
+        effects: note("conflicting"),
       }),
       ConcurrencyError,
     );
-    assert.equal(ran, false);
+    const again = await store.append(id, [{ type: "A", data: {} }], {
+      ...T,
+      expectedVersion: "no_stream",
+      commandId,
+      effects: note("repeated"),
+    });
+    assert.equal(again.duplicate, true);
+    assert.equal(again.nextVersion, 1);
+    const notes = await db.eventStore<{ note: string }[]>`SELECT note FROM effected`;
+    assert.deepEqual(notes.map((r) => r.note), ["first"]);
   },
   "appendMany() writes every stream or none": async (store) => {
     const [a, b, c] = [newId(), newId(), newId()];

@@ -26,10 +26,14 @@ export interface NewEvent {
 export type ExpectedVersion = number | "no_stream" | "any";
 
 /**
- * SQL run in the same transaction as a command's append, after its
- * concurrency check passed: e.g. an insert into a unique lookup table that
- * enforces an invariant across aggregates. If it throws, the command fails
- * with that error and nothing of it is written.
+ * SQL run in the same transaction as a command's append, right behind it:
+ * e.g. an insert into a unique lookup table that enforces an invariant
+ * across aggregates. It is sent without waiting for the append's answer (a
+ * round trip saved), so it may run for an append whose concurrency check
+ * then fails, or whose command id was handled before: the transaction then
+ * rolls back with everything it did. It must therefore act only through
+ * `tx`. If it throws, the command fails with that error and nothing of it
+ * is written.
  */
 export type AppendEffects = (tx: TxSql) => Promise<void>;
 
