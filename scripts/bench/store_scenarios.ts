@@ -237,12 +237,15 @@ export function productionAppends(
       loadedVersion: 0,
     }], {
       envelope,
+      // As createProduct's effects: both statements sent together.
       effects: async (tx) => {
-        await requireCategory(tx, { id: categoryId, role: "category" }, {
-          text: `create product "${name}"`,
-          field: "categoryId",
-        });
-        await insertProduct(tx, { id, categoryId });
+        await Promise.all([
+          requireCategory(tx, { id: categoryId, role: "category" }, {
+            text: `create product "${name}"`,
+            field: "categoryId",
+          }),
+          insertProduct(tx, { id, categoryId }),
+        ]);
       },
       view: () => ({ ...data, stock: 0, updatedAt: at }),
     });

@@ -34,12 +34,16 @@ export const createProduct = defineCommand({
       at: envelope.at,
     }, self.state);
   },
+  // Both statements go out together (their answers come in order, so a missing or deleted
+  // category is the error reported); a refusal rolls the insert back with the rest.
   effects: ({ input, loaded, after }) => async (tx) => {
-    await requireCategory(tx, { id: input.categoryId, role: "category" }, {
-      text: `create product ${quote(after?.name ?? input.name)}`,
-      field: "categoryId",
-    });
-    await insertProduct(tx, { id: loaded.streamId, categoryId: input.categoryId });
+    await Promise.all([
+      requireCategory(tx, { id: input.categoryId, role: "category" }, {
+        text: `create product ${quote(after?.name ?? input.name)}`,
+        field: "categoryId",
+      }),
+      insertProduct(tx, { id: loaded.streamId, categoryId: input.categoryId }),
+    ]);
   },
   // A new product has no stock yet.
   view: ({ after, envelope }) =>
