@@ -13,6 +13,13 @@ import {
 } from "./_statement.ts";
 import type { StreamAppendResult } from "./types.ts";
 
+/** A group whose commands did not all go through: it rolls back, and each runs alone. */
+class GroupFailed extends Error {
+  constructor() {
+    super("A command of the group did not go through");
+  }
+}
+
 /** A command found already handled: its transaction rolls back, and its first result stands. */
 class AlreadyHandled extends Error {
   constructor(readonly outcome: Outcome) {
@@ -27,10 +34,10 @@ export interface GroupCommitOptions {
   /** Batch transactions in flight at once; default 2. */
   maxConcurrentBatches: number;
   /**
-   * Commands with effects or several streams one batch runs, each in a
-   * transaction (and on a connection) of its own; default 4.
+   * Commands with effects or several streams one batch carries, together in
+   * one transaction (each alone after a failure); default 32.
    */
-  maxOwnTransactions: number;
+  maxComplexCommands: number;
   /**
    * Asked before a batch runs alone: a channel when the batch should carry
    * the wake-up NOTIFY in its own statement, else undefined.
@@ -48,16 +55,19 @@ interface Queued {
   attempts: number;
 }
 
+/** The longest a grouped transaction waits for a lock before its commands run alone. */
+const GROUP_LOCK_TIMEOUT = "50ms";
+
 /** How many times a command runs again after a deadlock or a racing duplicate. */
 const RETRIES = 3;
 
 /**
  * Batches concurrent appends of one process into few transactions. A batch
  * holds each stream and each command id at most once. Simple commands share
- * one statement; a command with effects or several streams gets a
- * transaction of its own, run beside the others, so its failure undoes only
- * itself. Whatever fails the shared statement is found by running its
- * commands one by one.
+ * one statement; commands with effects or several streams share another
+ * transaction, run beside it, which commits only if all of them go through.
+ * Whatever fails a shared statement or transaction is found by running its
+ * commands one by one, so a failure undoes only its own command.
  */
 export class GroupCommitter {
   readonly #sql: Sql;
@@ -127,7 +137,7 @@ export class GroupCommitter {
       const complex = isComplex(item.command);
       const fits = batch.length === 0 ||
         (events + size <= this.#options.maxBatchEvents &&
-          (!complex || own < this.#options.maxOwnTransactions));
+          (!complex || own < this.#options.maxComplexCommands));
       const clash = keys.some((k) => taken.has(k));
       // A waiting command blocks its streams for the commands behind it, too.
       for (const key of keys) taken.add(key);
@@ -148,12 +158,66 @@ export class GroupCommitter {
     const complex = batch.filter((q) => isComplex(q.command));
     // One wake-up per batch: the shared statement carries it, else the first own transaction.
     const channel = this.#options.wakeUp();
+    const complexChannel = simple.length === 0 ? channel : undefined;
     await Promise.all([
       simple.length > 0 ? this.#runShared(simple, channel) : undefined,
-      ...complex.map((q, i) =>
-        this.#runOwn(q, simple.length === 0 && i === 0 ? channel : undefined)
-      ),
+      complex.length === 1 ? this.#runOwn(complex[0]!, complexChannel) : undefined,
+      complex.length > 1 ? this.#runGrouped(complex, complexChannel) : undefined,
     ]);
+  }
+
+  /**
+   * Commands with effects or several streams, together: one transaction, one
+   * append statement for them all (it takes every stream's lock first), each
+   * command's effects sent right behind it side by side, one COMMIT. It
+   * commits only when every command went through. Otherwise (a failed check,
+   * a command id handled before, an effect that throws, a deadlock) it rolls
+   * back whole, and each command runs again in a transaction of its own
+   * (#runOwn), which finds its own outcome. Inside the group a savepoint is a
+   * plain block: an effect's error fails the group, and its command's own
+   * transaction then runs it with real savepoints.
+   */
+  async #runGrouped(group: Queued[], channel: string | undefined): Promise<void> {
+    let inside = false;
+    let outcomes: Outcome[];
+    try {
+      outcomes = await pipelinedTransaction(this.#sql, async (tx: TxSql) => {
+        inside = true;
+        const block = (nameOrFn: unknown, maybeFn?: unknown) =>
+          ((typeof nameOrFn === "function" ? nameOrFn : maybeFn) as (t: TxSql) => unknown)(
+            grouped,
+          );
+        const grouped: TxSql = new Proxy(tx, {
+          get: (target, key) => key === "savepoint" ? block : Reflect.get(target, key),
+        });
+        // A command whose effects wait for a lock must not hold up the others for long: past
+        // GROUP_LOCK_TIMEOUT the group fails, and the waiting one waits alone.
+        const bounded = tx`SELECT set_config('lock_timeout', ${GROUP_LOCK_TIMEOUT}, true)`;
+        bounded.catch(() => {}); // its failure fails the statements after it
+        const appended = appendStatement(tx, group.map((q) => q.command), channel);
+        appended.catch(() => {}); // awaited below, once the effects are on their way
+        const effected = group.map((q) => (async () => await q.command.effects?.(grouped))());
+        // Every effect settles before anything is thrown: none of their statements may follow
+        // the ROLLBACK.
+        const effects = await Promise.allSettled(effected);
+        const list = await appended;
+        const clean = list.every((o) => o.ok && o.results.every((r) => !r.duplicate));
+        if (!clean || effects.some((e) => e.status === "rejected")) throw new GroupFailed();
+        return list;
+      });
+    } catch (err) {
+      if (!inside || !(err instanceof GroupFailed || isPgError(err))) {
+        // The connection failed or the commit did: the outcome is unknown, so no retry.
+        for (const q of group) q.reject(err);
+        return;
+      }
+      await Promise.all(group.map((q) => this.#runOwn(q, undefined)));
+      return;
+    }
+    this.#options.onCommitted(channel !== undefined);
+    const settledOutcomes = new Map(group.map((q, i) => [q, outcomes[i]!]));
+    for (const [q, outcome] of settledOutcomes) settle(q, outcome);
+    this.#rejectStale(settledOutcomes);
   }
 
   /** Simple commands: one statement, one transaction, one commit flush for all of them. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { TxSql } from "@shared/db/connect.ts";
 import { ConflictError, PreconditionError } from "@shared/errors/mod.ts";
 import { newId, storeSuite } from "@shared/testing/event_store.ts";
-import { ConcurrencyError, ORIGIN } from "./mod.ts";
+import { type AppendEffects, ConcurrencyError, ORIGIN } from "./mod.ts";
 
 const T = { aggregateType: "T" };
 
@@ -125,6 +125,55 @@ storeSuite("EventStore group commit, effects and appendMany", {
     assert.equal(first, "the free append");
     assert.equal(await store.streamVersion(waiting), 1);
     assert.equal(await store.streamVersion(free), 1);
+  },
+  "effects: commands with effects share a transaction; one that fails undoes only itself": async (
+    store,
+    db,
+  ) => {
+    await db.eventStore`CREATE TABLE noted (n int PRIMARY KEY)`;
+    const note = (n: number) => async (tx: TxSql) => void await tx`INSERT INTO noted VALUES (${n})`;
+    // Catches a duplicate key under a savepoint and goes on, as a lookup checking a name does.
+    const noteTwice = (n: number) => async (tx: TxSql) => {
+      await tx`INSERT INTO noted VALUES (${n})`;
+      await tx.savepoint(async (sp) => await sp`INSERT INTO noted VALUES (${n})`).catch(() => {});
+      await tx`INSERT INTO noted VALUES (${n + 1000})`;
+    };
+    const round = async (first: number, effects: ((i: number) => AppendEffects)[]) => {
+      const ids = effects.map(() => newId());
+      const outcomes = await Promise.allSettled(
+        ids.map((id, i) =>
+          store.append(id, [{ type: "A", data: { i } }], {
+            ...T,
+            expectedVersion: "no_stream",
+            effects: effects[i]!(first + i),
+          })
+        ),
+      );
+      const [row] = await db.eventStore<{ n: number }[]>`
+        SELECT count(DISTINCT transaction_id)::int AS n FROM events WHERE aggregate_id = ANY(${ids})`;
+      return { ids, outcomes, transactions: row!.n };
+    };
+
+    const all = await round(0, Array.from({ length: 8 }, () => note));
+    assert.ok(all.outcomes.every((o) => o.status === "fulfilled"));
+    assert.ok(all.transactions < 8, `8 appends with effects took ${all.transactions} transactions`);
+
+    const failing = (n: number) => async (tx: TxSql) => {
+      await note(n)(tx);
+      throw new PreconditionError(`effect ${n} refused`);
+    };
+    const mixed = await round(100, [note, note, failing, noteTwice, note]);
+    assert.deepEqual(mixed.outcomes.map((o) => o.status), [
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    assert.match(String((mixed.outcomes[2] as PromiseRejectedResult).reason), /effect 102 refused/);
+    assert.equal(await store.streamVersion(mixed.ids[2]!), 0, "nothing of the refused command");
+    const rows = await db.eventStore<{ n: number }[]>`SELECT n FROM noted ORDER BY n`;
+    assert.deepEqual(rows.map((r) => r.n), [0, 1, 2, 3, 4, 5, 6, 7, 100, 101, 103, 104, 1103]);
   },
   "effects: a conflicting or repeated append leaves nothing of its effects": async (store, db) => {
     await db.eventStore`CREATE TABLE effected (note text NOT NULL)`;

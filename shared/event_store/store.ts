@@ -37,10 +37,11 @@ export interface EventStoreOptions {
   /** Group-commit transactions in flight at once; default 2. */
   maxConcurrentBatches?: number;
   /**
-   * Appends with effects or several streams a group-commit batch runs side by
-   * side, each in its own transaction on its own connection; default 4.
+   * Appends with effects or several streams one group-commit batch carries:
+   * they share one transaction, or, when one of them fails, each runs in a
+   * transaction of its own; default 32.
    */
-  maxOwnTransactions?: number;
+  maxComplexCommands?: number;
 }
 
 const MAX_INT = 2147483647;
@@ -103,7 +104,7 @@ export class EventStore {
     this.#committer = new GroupCommitter(sql, {
       maxBatchEvents: options.maxBatchEvents ?? 2000,
       maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
-      maxOwnTransactions: options.maxOwnTransactions ?? 4,
+      maxComplexCommands: options.maxComplexCommands ?? 32,
       wakeUp: () => this.#wakeUpDue() ? this.#channel : undefined,
       onCommitted: (woke) => woke ? this.#woke() : this.#scheduleNotify(),
     });
