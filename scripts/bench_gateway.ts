@@ -198,6 +198,8 @@ try {
     env: {
       ...env,
       GATEWAY_PORT: String(uncachedPort),
+      // Its own metrics port: the system's gateway holds the production default.
+      GATEWAY_METRICS_PORT: String(freePort()),
       CACHE_ENABLED: "false",
       COMMAND_SERVICE_ADDRESS: `127.0.0.1:${ports.command}`,
       QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,

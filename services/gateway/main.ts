@@ -98,7 +98,11 @@ if (projectorHealth) healthUrls.projector = projectorHealth;
 if (sagaHealth) healthUrls.saga = sagaHealth;
 await initTracing("gateway");
 const logger = createLogger("gateway");
-const server = await startOrExit("gateway", config, () =>
+// The defaulted metrics port is named too when it is the one in use.
+const settings = metricsPort === undefined
+  ? config
+  : { ...config, GATEWAY_METRICS_PORT: metricsPort };
+const server = await startOrExit("gateway", settings, () =>
   startGateway({
     port: config.GATEWAY_PORT,
     host: config.GATEWAY_HOST,

@@ -86,6 +86,29 @@ Deno.test("services that cannot start say why in one line, without a stack trace
           "on it or set GATEWAY_PORT to a free port",
       );
     });
+    await t.step("a production gateway whose default metrics port is in use", async () => {
+      let held: Deno.Listener | undefined;
+      try {
+        held = Deno.listen({ hostname: "0.0.0.0", port: 9466 });
+      } catch {
+        // Held by something else already: in use all the same.
+      }
+      try {
+        const { code, output } = await runMain("gateway", {
+          GATEWAY_MODE: "production",
+          GATEWAY_PORT: String(freePort()),
+          JWT_SECRET: "Jq2vXx7mQ0rB8sYc4kTn1LdWz5uHf9Ge3aPiVoR6yMk=",
+        });
+        assert.equal(code, 1);
+        assert.equal(
+          output,
+          "gateway cannot start: port 9466 (GATEWAY_METRICS_PORT) is already in use; stop what " +
+            "listens on it or set GATEWAY_METRICS_PORT to a free port",
+        );
+      } finally {
+        held?.close();
+      }
+    });
     await t.step("the saga worker with its event store down", async () => {
       const down = freePort();
       const { code, output } = await runMain("saga", {
