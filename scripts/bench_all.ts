@@ -2,7 +2,8 @@
  * `deno task bench`: every benchmark in one run, each rewriting its own
  * section of docs/benchmarks.md (with the machine, the load averages around
  * it, the CPU pressure and the date), in this order: event store,
- * projector, read model queries, gateway, createProduct breakdown, end to end.
+ * projector, read model queries, gateway, createProduct breakdown, end to
+ * end, and the integration-event relay when NATS answers at NATS_URL.
  *
  * The numbers mean something only on a quiet machine: before each section the
  * 1-minute load average must be below BENCH_MAX_LOAD (default 1.5); the run
@@ -41,7 +42,24 @@ async function quiet(task: string): Promise<void> {
   }
 }
 
-const tasks = Deno.args.length > 0 ? Deno.args : SECTIONS;
+/** Whether something accepts connections at NATS_URL (default nats://127.0.0.1:4222). */
+async function natsReachable(): Promise<boolean> {
+  const url = new URL(Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222");
+  try {
+    const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port || 4222) });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The relay is optional (it runs only with NATS): its section is measured when NATS answers.
+const relay = await natsReachable();
+if (!relay && Deno.args.length === 0) {
+  console.log("bench:relay: skipped, no NATS at NATS_URL; its section stays as it was");
+}
+const tasks = Deno.args.length > 0 ? Deno.args : relay ? [...SECTIONS, "bench:relay"] : SECTIONS;
 for (const task of tasks) {
   await quiet(task);
   const status = await new Deno.Command(Deno.execPath(), {

@@ -309,7 +309,12 @@ try {
     }
   }
   const loadAfter = Deno.loadavg();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    // An even count: the mean of the two middle values, not the upper one.
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
   const med = (i: number, c: number, pick: (x: Cell) => number | undefined) => {
     const xs = cells[i]![c]!.map(pick).filter((x): x is number => x !== undefined);
     return xs.length ? median(xs) : undefined;

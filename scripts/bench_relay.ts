@@ -11,9 +11,10 @@
  * (as the appender sees it) to its delivery to the consumer.
  *
  * BENCH_DATABASE_URL: a server to measure on (a scratch database is created
- * and dropped there; default postgres://postgres@127.0.0.1:5432/postgres).
+ * and dropped there); without it an embedded PostgreSQL is started.
  * NATS_URL: default nats://127.0.0.1:4222; a scratch stream is created and
- * deleted. Prints the results.
+ * deleted. Prints the results and rewrites the "Integration-event relay"
+ * section of docs/benchmarks.md.
  */
 import { parseArgs } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -24,6 +25,8 @@ import { EventStore } from "@shared/event_store/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { startNotifications } from "../examples/notifications/notifications.ts";
 import { startRelay } from "../services/relay/app.ts";
+import { describeMachine, measuredBy, publishSection } from "./bench/report.ts";
+import { benchServers } from "./bench/servers.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -36,7 +39,8 @@ const { values } = parseArgs({
 const backlog = Number(values.events);
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
-const server = Deno.env.get("BENCH_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const servers = await benchServers();
+const server = servers.eventStoreServer;
 const natsUrl = Deno.env.get("NATS_URL") ?? "nats://127.0.0.1:4222";
 const tag = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
 const url = withDatabase(server, `bench_relay_${tag}`);
@@ -53,11 +57,17 @@ const percentile = (sorted: number[], p: number) =>
 
 await ensureDatabase(url);
 const sql = connect(url, { max: 10 });
-const nc = await connectNats({ servers: natsUrl });
+const nc = await connectNats({ servers: natsUrl }).catch(async (err) => {
+  await sql.end();
+  await servers.stop();
+  throw new Error(`bench:relay needs NATS JetStream at ${natsUrl} (NATS_URL): ${err}`);
+});
 const jsm = await jetstreamManager(nc);
 const store = new EventStore(sql);
+const loadBefore = Deno.loadavg();
 try {
   await migrate(sql, "event_store");
+  const described = await describeMachine(sql, servers.description);
   const products = Array.from({ length: 200 }, () => crypto.randomUUID());
   const perProduct = Math.ceil(backlog / products.length);
   for (let i = 0; i < products.length; i += 20) {
@@ -84,10 +94,10 @@ try {
   });
   while (relay.position.id !== head?.id) await new Promise((r) => setTimeout(r, 5));
   const elapsed = (performance.now() - started) / 1000;
+  const throughput = Math.round(stored / elapsed);
   console.log(
-    `throughput: ${stored} events in ${elapsed.toFixed(2)} s = ${
-      Math.round(stored / elapsed)
-    } events/s (batch 500, ${products.length} aggregates)`,
+    `throughput: ${stored} events in ${elapsed.toFixed(2)} s = ${throughput} events/s ` +
+      `(batch 500, ${products.length} aggregates)`,
   );
 
   const committed = new Map<string, number>();
@@ -129,17 +139,47 @@ try {
     const got = delivered.get(id);
     return got === undefined ? [] : [Math.max(0, got - at)];
   }).sort((a, b) => a - b);
+  const [p50, p99, max] = [percentile(lags, 0.5), percentile(lags, 0.99), lags.at(-1) ?? NaN];
   console.log(
-    `lag (commit -> delivered to the consumer) at ${rate}/s for ${seconds} s: ${lags.length}/${total} events, p50 ${
-      percentile(lags, 0.5).toFixed(1)
-    } ms, p99 ${percentile(lags, 0.99).toFixed(1)} ms, max ${lags.at(-1)?.toFixed(1)} ms`,
+    `lag (commit -> delivered to the consumer) at ${rate}/s for ${seconds} s: ` +
+      `${lags.length}/${total} events, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ` +
+      `max ${max.toFixed(1)} ms`,
   );
   await notifications.stop();
   await relay.stop();
+  const n = (x: number) => Math.round(x).toLocaleString("en-US");
+  await publishSection("Integration-event relay", [
+    measuredBy("bench:relay", loadBefore, Deno.loadavg()),
+    "",
+    ...described,
+    `- NATS JetStream: ${natsUrl} (a scratch stream, deleted after)`,
+    "",
+    `The relay (services/relay) publishes every stored event to JetStream and acknowledges`,
+    "it with its checkpoint; the example notifications consumer (examples/notifications)",
+    "receives them from a durable consumer.",
+    "",
+    "| figure | result |",
+    "| --- | --- |",
+    `| throughput: a backlog of ${
+      n(stored)
+    } events over ${products.length} aggregates, relayed from the origin | ${
+      n(throughput)
+    } events/s |`,
+    `| lag, commit → delivered to the consumer, at ${rate} events/s for ${seconds} s (${
+      n(lags.length)
+    } of ${n(total)} delivered within 30 s) | p50 ${p50.toFixed(1)} ms, p99 ${
+      p99.toFixed(1)
+    } ms, max ${max.toFixed(1)} ms |`,
+    "",
+    `Summary: \`relay ${throughput} events/s; lag p50 ${p50.toFixed(1)} ms, p99 ${
+      p99.toFixed(1)
+    } ms at ${rate}/s\``,
+  ]);
 } finally {
   await jsm.streams.delete(stream).catch(() => {});
   await nc.close();
   store.close();
   await sql.end();
   await dropDatabase(url);
+  await servers.stop();
 }
