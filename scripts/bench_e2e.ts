@@ -303,7 +303,12 @@ try {
         say(
           `round ${round}/${ROUNDS} ${s.name} @${connections}: ${Math.round(cell.rate)}/s, ` +
             `p50 ${cell.p50.toFixed(1)} ms, p99 ${cell.p99.toFixed(1)} ms, ${cell.errors} errors` +
-            (cell.cpu !== undefined ? `, ${cell.cpu.toFixed(2)} ms CPU` : ""),
+            (cell.cpu !== undefined ? `, ${cell.cpu.toFixed(2)} ms CPU` : "") +
+            (cell.cpuBy
+              ? ` (${
+                Object.entries(cell.cpuBy).map(([p, ms]) => `${p} ${ms.toFixed(2)}`).join(", ")
+              })`
+              : ""),
         );
       }
     }
