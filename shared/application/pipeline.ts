@@ -196,16 +196,15 @@ async function runOnce(
 ): Promise<CommandOutcome> {
   const first = () => firstOutcome(deps.store, envelope, run.primaryId);
   const task = async (): Promise<CommandOutcome> => {
-    let handled: Promise<CommandOutcome | undefined> | undefined = first();
+    const handled = first();
     if (!run.loadsAside) {
       const stored = await handled;
       if (stored) return stored;
-      handled = undefined;
     }
     for (let attempt = 1;; attempt++) {
       try {
         // The first attempt answers a command id handled before; later ones follow a conflict.
-        return await run.attempt(attempt === 1 ? handled : undefined);
+        return await run.attempt(attempt === 1 && run.loadsAside ? handled : undefined);
       } catch (err) {
         if (err instanceof ConflictError) {
           const raced = await first();

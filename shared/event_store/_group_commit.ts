@@ -178,35 +178,26 @@ export class GroupCommitter {
    * transaction then runs it with real savepoints.
    */
   async #runGrouped(group: Queued[], channel: string | undefined): Promise<void> {
-    let inside = false;
+    let failed: unknown; // what the transaction's body threw: it rolled back, nothing committed
     let outcomes: Outcome[];
     try {
       outcomes = await pipelinedTransaction(this.#sql, async (tx: TxSql) => {
-        inside = true;
-        const block = (nameOrFn: unknown, maybeFn?: unknown) =>
-          ((typeof nameOrFn === "function" ? nameOrFn : maybeFn) as (t: TxSql) => unknown)(
-            grouped,
-          );
-        const grouped: TxSql = new Proxy(tx, {
-          get: (target, key) => key === "savepoint" ? block : Reflect.get(target, key),
-        });
-        // A command whose effects wait for a lock must not hold up the others for long: past
-        // GROUP_LOCK_TIMEOUT the group fails, and the waiting one waits alone.
-        const bounded = tx`SELECT set_config('lock_timeout', ${GROUP_LOCK_TIMEOUT}, true)`;
-        bounded.catch(() => {}); // its failure fails the statements after it
-        const appended = appendStatement(tx, group.map((q) => q.command), channel);
-        appended.catch(() => {}); // awaited below, once the effects are on their way
-        const effected = group.map((q) => (async () => await q.command.effects?.(grouped))());
-        // Every effect settles before anything is thrown: none of their statements may follow
-        // the ROLLBACK.
-        const effects = await Promise.allSettled(effected);
-        const list = await appended;
-        const clean = list.every((o) => o.ok && o.results.every((r) => !r.duplicate));
-        if (!clean || effects.some((e) => e.status === "rejected")) throw new GroupFailed();
-        return list;
-      });
+        try {
+          // A command whose effects wait for a lock must not hold up the others for long: past
+          // GROUP_LOCK_TIMEOUT the group fails, and the waiting one waits alone.
+          const bounded = tx`SELECT set_config('lock_timeout', ${GROUP_LOCK_TIMEOUT}, true)`;
+          bounded.catch(() => {}); // its failure fails the statements after it
+          const sent = await appendWithEffects(tx, group.map((q) => q.command), channel);
+          const clean = sent.outcomes.every((o) => o.ok && o.results.every((r) => !r.duplicate));
+          if (!clean || sent.effects.some((e) => e.status === "rejected")) throw new GroupFailed();
+          return sent.outcomes;
+        } catch (err) {
+          failed = err;
+          throw err;
+        }
+      }, { plainSavepoints: true });
     } catch (err) {
-      if (!inside || !(err instanceof GroupFailed || isPgError(err))) {
+      if (err !== failed) {
         // The connection failed or the commit did: the outcome is unknown, so no retry.
         for (const q of group) q.reject(err);
         return;
@@ -256,31 +247,16 @@ export class GroupCommitter {
       let refused: { error: unknown } | undefined;
       let outcome: Outcome;
       try {
-        // BEGIN and the effects go out with the append, not after its answer: two round trips
-        // fewer. An append refused or found a duplicate rolls the effects back with it.
+        // BEGIN and the effects go out with the append: two round trips fewer. An append
+        // refused or found a duplicate rolls the effects back with it.
         outcome = await pipelinedTransaction(this.#sql, async (tx: TxSql) => {
           try {
-            const appended = appendStatement(tx, [q.command], channel);
-            const effected = q.command.effects?.(tx);
-            effected?.catch(() => {}); // awaited below, after the append's answer
-            // Settled before anything is thrown: no statement of the effects may follow ROLLBACK.
-            const settled = async () => await effected?.catch(() => {});
-            let result: Outcome;
-            try {
-              [result] = (await appended) as [Outcome];
-            } catch (err) {
-              await settled();
-              throw err;
-            }
-            if (!result.ok) {
-              await settled();
-              throw result.error;
-            }
-            if (result.results.some((r) => r.duplicate)) {
-              await settled();
-              throw new AlreadyHandled(result);
-            }
-            await effected;
+            const sent = await appendWithEffects(tx, [q.command], channel);
+            const [result] = sent.outcomes as [Outcome];
+            const [effect] = sent.effects;
+            if (!result.ok) throw result.error;
+            if (result.results.some((r) => r.duplicate)) throw new AlreadyHandled(result);
+            if (effect?.status === "rejected") throw effect.reason;
             return result;
           } catch (err) {
             refused = { error: err };
@@ -353,6 +329,24 @@ export class GroupCommitter {
       }
     }
   }
+}
+
+/**
+ * Sends the append of `commands` and, right behind it, each one's effects,
+ * side by side, without waiting for the append's answer; then waits for all
+ * of them. Every effect has settled when this returns or throws, so none of
+ * their statements can follow a ROLLBACK. Throws the append's error when the
+ * statement itself failed (the effects then fail only because of it).
+ */
+async function appendWithEffects(
+  tx: TxSql,
+  commands: PreparedCommand[],
+  channel: string | undefined,
+): Promise<{ outcomes: Outcome[]; effects: PromiseSettledResult<void>[] }> {
+  const appended = appendStatement(tx, commands, channel);
+  appended.catch(() => {}); // awaited below, once the effects have settled
+  const effects = await Promise.allSettled(commands.map(async (c) => await c.effects?.(tx)));
+  return { outcomes: await appended, effects };
 }
 
 /** A command with effects or several streams: it needs a transaction of its own. */

@@ -94,6 +94,13 @@ function cause(settings: Settings, err: unknown): string {
   if (inUse) {
     const ports = portSettings(settings);
     const named = ports.filter(([, port]) => new RegExp(`:${port}\\b`).test(message));
+    // The address the listener names, when no setting holds its port (a default applied later):
+    // that port, rather than settings that have nothing to do with it.
+    const address = /listen on \S*:(\d+)/.exec(message)?.[1];
+    if (named.length === 0 && address) {
+      return `port ${address} is already in use; stop what listens on it or set the port ` +
+        "that listener uses to a free one";
+    }
     const busy = named.length > 0 ? named : ports;
     const list = busy.map(([name, port]) => `${name}=${port}`).join(", ");
     if (busy.length === 1) {

@@ -20,6 +20,14 @@ Deno.test("a start-up failure is one line naming the cause and the setting to ch
         "listens on it or set COMMAND_METRICS_PORT to a free port",
     );
   });
+  await t.step("a port in use that no setting holds is named as it is", () => {
+    const err = new Deno.errors.AddrInUse("Cannot listen on 0.0.0.0:9466: address already in use");
+    assert.equal(
+      startupFailure("gateway", settings, err),
+      "gateway cannot start: port 9466 is already in use; stop what listens on it or set the " +
+        "port that listener uses to a free one",
+    );
+  });
   await t.step("a database that refuses connections names its URL setting", () => {
     const err = Object.assign(new Error("connect ECONNREFUSED db.internal:6543"), {
       code: "ECONNREFUSED",
