@@ -27,7 +27,7 @@ import { EventStore } from "@shared/event_store/mod.ts";
 import { startSystem } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { benchCatalogue } from "./bench/catalogue.ts";
+import { benchCatalogue, CREATE_PRODUCT } from "./bench/catalogue.ts";
 import { categories, load, products } from "@shared/application/aggregates.ts";
 import { commit, firstOutcome } from "@shared/application/commit.ts";
 import type { Envelope } from "@shared/application/envelope.ts";
@@ -57,9 +57,6 @@ function quantile(values: number[], q: number): number {
 }
 const f = (n: number) => Number.isFinite(n) ? n.toFixed(2) : "–";
 
-const CREATE =
-  `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name price } }`;
-
 /** Runs `count` createProducts one at a time through a gateway; returns each one's latency. */
 async function sequential(
   url: string,
@@ -71,7 +68,7 @@ async function sequential(
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const res = await gql<{ createProduct: { id: string } }>(url, CREATE, {
+    const res = await gql<{ createProduct: { id: string } }>(url, CREATE_PRODUCT, {
       input: { name: `${label} ${i}`, price: "9.99", categoryId },
     }, auth);
     latencies.push(performance.now() - started);

@@ -26,15 +26,19 @@
 import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
 import { freePort } from "@shared/db/embedded.ts";
 import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
-import { gql } from "@shared/testing/graphql.ts";
 import { waitForHead } from "@shared/testing/projection.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { benchCatalogue } from "./bench/catalogue.ts";
+import {
+  benchCatalogue,
+  createProductBody,
+  productByIdBody,
+  seedProducts,
+} from "./bench/catalogue.ts";
 import { measuredBy, publishSection } from "./bench/report.ts";
 import { CpuMeter, postmasterPids, TreeCpuMeter } from "./bench/cpu.ts";
 import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
-import { lua, runWrk, type WrkBody, type WrkResult } from "./bench/wrk.ts";
+import { runWrk, type WrkBody, type WrkResult } from "./bench/wrk.ts";
 
 function flag(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
@@ -141,25 +145,9 @@ try {
   helpers.push(uncached);
   await waitHealthy(uncached.url.replace("/graphql", ""));
 
-  const { auth, categoryId } = await benchCatalogue(system.gatewayUrl, secret);
-  const create =
-    `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name price } }`;
-  const ids: string[] = [];
-  for (let i = 0; i < PRODUCTS; i += 10) {
-    const batch = await Promise.all(
-      Array.from(
-        { length: 10 },
-        (_, k) =>
-          gql<{ createProduct: { id: string } }>(system!.gatewayUrl, create, {
-            input: { name: `Seed ${i + k}`, price: "19.99", categoryId },
-          }, auth),
-      ),
-    );
-    for (const res of batch) {
-      if (res.errors) throw new Error(JSON.stringify(res.errors));
-      ids.push(res.data!.createProduct.id);
-    }
-  }
+  const catalogue = await benchCatalogue(system.gatewayUrl, secret);
+  const { auth } = catalogue;
+  const ids = await seedProducts(system.gatewayUrl, catalogue, PRODUCTS);
   // Every system row starts with the projections caught up: the writes of the row before
   // (thousands at 50 connections) must not be projected on this row's time.
   const rmCheck = connect(readModelUrl, { max: 1 });
@@ -185,24 +173,8 @@ try {
   helpers.push(peer);
 
   const run = crypto.randomUUID().slice(0, 8);
-  const createBody: WrkBody = {
-    body: `string.format(${
-      lua(
-        `{"query":${
-          JSON.stringify(create)
-        },"variables":{"input":{"name":"Load ${run} %d %d","price":"9.99","categoryId":"${categoryId}"}}}`,
-      )
-    }, id, n)`,
-  };
-  const productQuery = JSON.stringify(
-    `query($id: ID!) { product(id: $id) { id name price stock category { name } } }`,
-  );
-  const readBody: WrkBody = {
-    prelude: `ids = { ${ids.map((i) => lua(i)).join(", ")} }`,
-    body: `string.format(${
-      lua(`{"query":${productQuery},"variables":{"id":"%s"}}`)
-    }, ids[(n % #ids) + 1])`,
-  };
+  const createBody = createProductBody(catalogue.categoryId, `Load ${run}`);
+  const readBody = productByIdBody(ids);
   const services = () => ({
     gateway: system!.pids.gateway,
     command: system!.pids.command,

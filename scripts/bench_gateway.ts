@@ -23,7 +23,7 @@ import { createClient } from "@shared/grpc/mod.ts";
 import { startSystem, waitHealthy } from "@shared/runtime/system.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { benchCatalogue } from "./bench/catalogue.ts";
+import { benchCatalogue, CREATE_PRODUCT, PRODUCT_BY_ID, seedProducts } from "./bench/catalogue.ts";
 import { measuredBy, publishSection } from "./bench/report.ts";
 import { CpuMeter } from "./bench/cpu.ts";
 import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
@@ -213,25 +213,9 @@ try {
   const uncachedUrl = `http://127.0.0.1:${uncachedPort}`;
   await waitHealthy(uncachedUrl);
   // A catalogue to read: one category, PRODUCTS products, all projected.
-  const { auth, categoryId } = await benchCatalogue(cachedUrl, secret);
-  const createProduct =
-    `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name price } }`;
-  const ids: string[] = [];
-  for (let i = 0; i < PRODUCTS; i += 10) {
-    const batch = await Promise.all(
-      Array.from(
-        { length: Math.min(10, PRODUCTS - i) },
-        (_, k) =>
-          gql<{ createProduct: { id: string } }>(cachedUrl, createProduct, {
-            input: { name: `Seed ${i + k}`, price: "19.99", categoryId },
-          }, auth),
-      ),
-    );
-    for (const res of batch) {
-      if (res.errors) throw new Error(JSON.stringify(res.errors));
-      ids.push(res.data!.createProduct.id);
-    }
-  }
+  const catalogue = await benchCatalogue(cachedUrl, secret);
+  const { auth, categoryId } = catalogue;
+  const ids = await seedProducts(cachedUrl, catalogue, PRODUCTS);
   for (let i = 0;; i++) {
     const res = await gql<{ productsPaginated: { pageInfo: { totalCount: number } } }>(
       uncachedUrl,
@@ -245,7 +229,7 @@ try {
 
   const productQuery = (n: number) =>
     JSON.stringify({
-      query: `query($id: ID!) { product(id: $id) { id name price stock category { name } } }`,
+      query: PRODUCT_BY_ID,
       variables: { id: ids[n % ids.length] },
     });
   const pageQuery = (n: number) =>
@@ -267,7 +251,7 @@ try {
     headers: auth,
     body: (n) =>
       JSON.stringify({
-        query: createProduct,
+        query: CREATE_PRODUCT,
         variables: { input: { name: `Load ${run} ${n}`, price: "9.99", categoryId } },
       }),
   };

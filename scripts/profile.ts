@@ -13,13 +13,19 @@
  * service's `.cpuprofile`, which Chrome DevTools opens). Needs wrk on PATH.
  */
 import { freePort } from "@shared/db/embedded.ts";
-import { withDatabase } from "@shared/db/connect.ts";
+import { connect, withDatabase } from "@shared/db/connect.ts";
 import { type ProcessName, startSystem } from "@shared/runtime/system.ts";
-import { gql } from "@shared/testing/graphql.ts";
+import { waitForHead } from "@shared/testing/projection.ts";
+import { readModelProjections } from "@shared/read_models/mod.ts";
 import { freeSystemPorts } from "@shared/testing/ports.ts";
-import { benchCatalogue } from "./bench/catalogue.ts";
+import {
+  benchCatalogue,
+  createProductBody,
+  productByIdBody,
+  seedProducts,
+} from "./bench/catalogue.ts";
 import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
-import { lua, runWrk, type WrkBody } from "./bench/wrk.ts";
+import { runWrk } from "./bench/wrk.ts";
 
 function option(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -169,40 +175,20 @@ try {
     env,
     denoFlags,
   });
-  const { auth, categoryId } = await benchCatalogue(system.gatewayUrl, secret);
-  const create =
-    `mutation($input: CreateProductInput!) { createProduct(input: $input) { id name price } }`;
-  const ids: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    const res = await gql<{ createProduct: { id: string } }>(system.gatewayUrl, create, {
-      input: { name: `Seed ${i}`, price: "19.99", categoryId },
-    }, auth);
-    if (res.errors) throw new Error(JSON.stringify(res.errors));
-    ids.push(res.data!.createProduct.id);
+  const catalogue = await benchCatalogue(system.gatewayUrl, secret);
+  const { auth } = catalogue;
+  const ids = await seedProducts(system.gatewayUrl, catalogue, 50);
+  // Reads find every product, and no projecting of the seed is sampled.
+  const readModel = connect(readModelUrl, { max: 1 });
+  const eventStore = connect(eventStoreUrl, { max: 1 });
+  try {
+    await waitForHead(readModel, eventStore, readModelProjections.map((p) => p.name), 60_000);
+  } finally {
+    await Promise.all([readModel.end(), eventStore.end()]);
   }
-  await new Promise((r) => setTimeout(r, 1000));
-  const body: WrkBody = PATH === "read"
-    ? {
-      prelude: `ids = { ${ids.map((i) => lua(i)).join(", ")} }`,
-      body: `string.format(${
-        lua(
-          `{"query":${
-            JSON.stringify(
-              `query($id: ID!) { product(id: $id) { id name price stock category { name } } }`,
-            )
-          },"variables":{"id":"%s"}}`,
-        )
-      }, ids[(n % #ids) + 1])`,
-    }
-    : {
-      body: `string.format(${
-        lua(
-          `{"query":${
-            JSON.stringify(create)
-          },"variables":{"input":{"name":"Profile %d %d","price":"9.99","categoryId":"${categoryId}"}}}`,
-        )
-      }, id, n)`,
-    };
+  const body = PATH === "read"
+    ? productByIdBody(ids)
+    : createProductBody(catalogue.categoryId, "Profile");
   const url = `${system.gatewayUrl}/graphql`;
   await runWrk({ url, connections: CONNECTIONS, seconds: 3, headers: auth, body }); // warm-up
 
