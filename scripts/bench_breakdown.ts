@@ -40,11 +40,8 @@ import { measuredBy, publishSection } from "./bench/report.ts";
 import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
 import { CpuMeter, postmasterPids, TreeCpuMeter } from "./bench/cpu.ts";
 import { type SinkSpan, startSpanSink } from "./bench/otlp_sink.ts";
+import { flag } from "./bench/flags.ts";
 
-function flag(name: string, fallback: number): number {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-}
 const REQUESTS = flag("requests", 300);
 const WARMUP = flag("warmup", 50);
 const say = (line: string) => console.log(line);

@@ -39,11 +39,8 @@ import { measuredBy, publishSection } from "./bench/report.ts";
 import { CpuMeter, postmasterPids, TreeCpuMeter } from "./bench/cpu.ts";
 import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
 import { runWrk, type WrkBody, type WrkResult } from "./bench/wrk.ts";
+import { flag } from "./bench/flags.ts";
 
-function flag(name: string, fallback: number): number {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-}
 const SECONDS = flag("seconds", 8);
 const ROUNDS = flag("rounds", 2);
 const PRODUCTS = 200;

@@ -27,11 +27,8 @@ import { benchCatalogue, CREATE_PRODUCT, PRODUCT_BY_ID, seedProducts } from "./b
 import { measuredBy, publishSection } from "./bench/report.ts";
 import { CpuMeter } from "./bench/cpu.ts";
 import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
+import { flag } from "./bench/flags.ts";
 
-function flag(name: string, fallback: number): number {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-}
 const SECONDS = flag("seconds", 8);
 const PRODUCTS = flag("products", 200);
 const READ_LOADS = [1, 10, 50, 100];

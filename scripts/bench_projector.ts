@@ -35,11 +35,8 @@ import { productsProjection, readModelProjections } from "@shared/read_models/mo
 import { describeMachine, measuredBy, writeSection } from "./bench/report.ts";
 import { benchServers } from "./bench/servers.ts";
 import { measureLiveLag, quantile } from "./bench_projector/live.ts";
+import { flag } from "./bench/flags.ts";
 
-function flag(name: string, fallback: number): number {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-}
 const EVENTS = flag("events", 100_000);
 const RUNS = flag("runs", 3);
 const RATE = flag("rate", 500);

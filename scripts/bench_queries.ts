@@ -24,11 +24,8 @@ import {
   getCategoryStatistics,
   getProductStatistics,
 } from "@shared/read_models/statistics/queries.ts";
+import { flag } from "./bench/flags.ts";
 
-function flag(name: string, fallback: number): number {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-}
 const PRODUCTS = flag("products", 100_000);
 const RUNS = flag("runs", 30);
 const loadBefore = Deno.loadavg();

@@ -26,11 +26,8 @@ import {
 } from "./bench/catalogue.ts";
 import { benchServers, prepareSystemDatabases } from "./bench/servers.ts";
 import { runWrk } from "./bench/wrk.ts";
+import { option } from "./bench/flags.ts";
 
-function option(name: string, fallback: string): string {
-  const i = Deno.args.indexOf(`--${name}`);
-  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : fallback;
-}
 const PATH = option("path", "create");
 const CONNECTIONS = Number(option("connections", "1"));
 const SECONDS = Number(option("seconds", "10"));
