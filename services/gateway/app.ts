@@ -62,6 +62,8 @@ export interface GatewayOptions {
   grpcTls?: ClientTls;
   /** The read model database, whose change feed drives subscriptions and cache invalidation. */
   readModelUrl?: string;
+  /** First delay before the change feed's LISTEN connection is made again after a drop; default 100 ms. */
+  changeFeedRetryMs?: number;
   logger: Logger;
   /**
    * `production` masks internals, turns introspection and GraphiQL off unless
@@ -160,7 +162,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.grpcTls ? { tls: options.grpcTls } : {}),
   });
   const feed = options.readModelUrl
-    ? await startChangeFeed(options.readModelUrl, logger)
+    ? await startChangeFeed(
+      options.readModelUrl,
+      logger,
+      options.changeFeedRetryMs === undefined ? {} : { retryMs: options.changeFeedRetryMs },
+    )
     : undefined;
   const cache = feed && options.cache !== false
     ? createQueryCache(feed, logger, options.cache ?? {})

@@ -1,4 +1,5 @@
 import { connect, type Sql } from "@shared/db/connect.ts";
+import { UnavailableError } from "@shared/errors/mod.ts";
 import type { Position } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { trackSubscription } from "@shared/observability/mod.ts";
@@ -15,8 +16,17 @@ export interface FeedEvent extends ChangedEvent {
 }
 
 /** Thrown into a subscription whose consumer fell too far behind. */
-export class SlowSubscriberError extends Error {
+export class SlowSubscriberError extends UnavailableError {
   override readonly name = "SlowSubscriberError";
+}
+
+/**
+ * Thrown into every subscription when the feed's LISTEN connection was down
+ * while a projection moved on: the notices of that time are lost, so a
+ * subscriber may have missed changes. It should re-read and subscribe again.
+ */
+export class MissedChangesError extends UnavailableError {
+  override readonly name = "MissedChangesError";
 }
 
 /**
@@ -42,7 +52,9 @@ export interface ChangeFeed {
   /**
    * Events that match `filter`, as an async iterator. Each subscriber has its
    * own queue of at most `maxQueued` events, so a slow one never holds up the
-   * others; one that overflows is ended with SlowSubscriberError.
+   * others; one that overflows is ended with SlowSubscriberError. After the
+   * LISTEN connection was lost while changes were made, every subscription
+   * ends with MissedChangesError: none ever silently skips a change.
    */
   events(
     filter: (event: FeedEvent) => boolean,
@@ -65,13 +77,18 @@ function key(p: Position): string {
  * followChanges: a LISTEN connection that re-establishes itself, and a
  * resynchronisation after each connection).
  */
-export async function startChangeFeed(readModelUrl: string, logger: Logger): Promise<ChangeFeed> {
+export async function startChangeFeed(
+  readModelUrl: string,
+  logger: Logger,
+  options: { retryMs?: number } = {},
+): Promise<ChangeFeed> {
   // Checkpoint reads at every (re)connection of the feed's own LISTEN connection.
   const sql: Sql = connect(readModelUrl, { max: 1, applicationName: "gateway-feed" });
   const checkpoints = new Map<string, Position>();
   let synced = false;
   let floor: Position | undefined;
   const subscribers = new Set<(e: FeedEvent) => void>();
+  const gapListeners = new Set<(err: MissedChangesError) => void>();
   const finishers = new Set<() => void>();
   const changeListeners = new Set<(n: ChangeNotice) => void>();
   let firstSync = () => {};
@@ -87,13 +104,34 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
       }
     },
     onSync(current) {
+      // A resync after the first: the connection was down, and what moved meanwhile was unheard.
+      const moved = synced
+        ? [...current].filter(([name, p]) => {
+          const known = checkpoints.get(name);
+          return !known || key(known) !== key(p);
+        }).map(([name]) => name)
+        : [];
+      if (moved.length > 0 && gapListeners.size > 0) {
+        const gap = new MissedChangesError(
+          `Subscription ended: the gateway lost its change feed for a while and ${
+            moved.join(", ")
+          } changed meanwhile; read again and subscribe again`,
+          { projections: moved },
+        );
+        const ended = [...gapListeners];
+        for (const fail of ended) fail(gap);
+        logger.warn("change feed missed changes; subscriptions ended", {
+          projections: moved,
+          subscriptions: ended.length,
+        });
+      }
       checkpoints.clear();
       for (const [name, position] of current) checkpoints.set(name, position);
       synced = true;
       firstSync();
       logger.info("change feed in sync", { projections: current.size });
     },
-  }, { applicationName: "gateway-feed", logger });
+  }, { applicationName: "gateway-feed", logger, ...options });
   // Serving starts in sync when the read model answers; when it does not, the feed catches up.
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([inSync, new Promise((resolve) => timer = setTimeout(resolve, SYNC_WAIT_MS))]);
@@ -120,24 +158,35 @@ export async function startChangeFeed(readModelUrl: string, logger: Logger): Pro
       let wake: (() => void) | undefined;
       let failure: Error | undefined;
       let done = false;
+      // Ends the subscription with `err` once the events queued before it are taken.
+      const fail = (err: Error) => {
+        if (done || failure) return;
+        failure = err;
+        subscribers.delete(deliver);
+        gapListeners.delete(fail);
+        untrack();
+        wake?.();
+      };
       const deliver = (event: FeedEvent) => {
         if (done || !filter(event)) return;
         if (queue.length >= maxQueued) {
-          failure = new SlowSubscriberError(
-            `Subscription ended: its consumer fell more than ${maxQueued} events behind`,
+          fail(
+            new SlowSubscriberError(
+              `Subscription ended: its consumer fell more than ${maxQueued} events behind`,
+            ),
           );
-          subscribers.delete(deliver);
-          untrack();
-        } else {
-          queue.push(event);
+          return;
         }
+        queue.push(event);
         wake?.();
       };
       subscribers.add(deliver);
+      gapListeners.add(fail);
       const untrack = trackSubscription();
       const finish = () => {
         done = true;
         subscribers.delete(deliver);
+        gapListeners.delete(fail);
         untrack();
         finishers.delete(finish);
         wake?.();

@@ -96,6 +96,8 @@ export async function readCheckpoints(sql: Sql): Promise<Map<string, Position>> 
 export interface FollowChangesOptions {
   /** Application name of the LISTEN connection; default `change-feed`. */
   applicationName?: string;
+  /** First delay before the LISTEN connection is made again after a drop; default 100 ms. */
+  retryMs?: number;
   logger?: Logger;
 }
 
@@ -122,6 +124,7 @@ export function followChanges(
   const wakeup = startWakeup(url, {
     channel: CHANGE_CHANNEL,
     applicationName: options.applicationName ?? "change-feed",
+    ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   wakeup.onWake((payload) => {
