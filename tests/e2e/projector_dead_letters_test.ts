@@ -9,6 +9,7 @@ import { EventStore, type RecordedEvent } from "@shared/event_store/mod.ts";
 import { metricsText } from "@shared/observability/mod.ts";
 import { sampleValue } from "@shared/testing/observability.ts";
 import { listDeadLetters } from "@shared/consumer/mod.ts";
+import { readCheckpoint } from "@shared/projection/checkpoint.ts";
 import { RebuildError, rebuildProjection } from "@shared/projection/rebuild.ts";
 import { replayDeadLetters } from "@shared/projection/replay.ts";
 import { readModelTables, silentLogger, waitForHead } from "@shared/testing/projection.ts";
@@ -176,8 +177,17 @@ Deno.test("a poison event is dead-lettered, fails a rebuild, and is replayed aft
         aggregateType: "Product",
         expectedVersion: "no_stream",
       });
-      await waitForHead(db.readModel, db.eventStore, [PRODUCTS]);
-      assert.ok((await names()).some((r) => r.id === late));
+      const head = await waitForHead(db.readModel, db.eventStore, [PRODUCTS]);
+      if (!(await names()).some((r) => r.id === late)) {
+        // Says what the projection did with the event, should this ever fail.
+        const checkpoint = await readCheckpoint(db.readModel, PRODUCTS);
+        const letters = await listDeadLetters(db.readModel, PRODUCTS);
+        assert.fail(
+          `product ${late} missing at head ${JSON.stringify(head)}; checkpoint ${
+            JSON.stringify(checkpoint)
+          }; dead letters ${JSON.stringify(letters)}`,
+        );
+      }
     });
   } finally {
     await projector.stop();
