@@ -65,19 +65,33 @@ export async function waitForHead(
   const [last] = await eventStore<{ transaction_id: string; id: string }[]>`
     SELECT transaction_id::text, id::text FROM events ORDER BY transaction_id DESC, id DESC LIMIT 1`;
   const head = last ? { transactionId: last.transaction_id, id: last.id } : ORIGIN;
+  await waitForPosition(readModel, projections, head, timeoutMs);
+  return head;
+}
+
+/**
+ * Waits until every named projection's checkpoint has reached `position`
+ * (an append's, say); fails after `timeoutMs`.
+ */
+export async function waitForPosition(
+  readModel: Sql,
+  projections: readonly string[],
+  position: Position,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const checkpoints = await readCheckpoints(readModel);
     const behind = projections.filter((p) => {
       const at = checkpoints.get(p);
-      return head.id !== "0" && (!at || !reached(at, head));
+      return position.id !== "0" && (!at || !reached(at, position));
     });
-    if (behind.length === 0) return head;
+    if (behind.length === 0) return;
     if (Date.now() > deadline) {
       throw new Error(
         `Projections ${
           behind.join(", ")
-        } did not reach ${head.transactionId}:${head.id} within ${timeoutMs} ms`,
+        } did not reach ${position.transactionId}:${position.id} within ${timeoutMs} ms`,
       );
     }
     await new Promise((r) => setTimeout(r, 25));

@@ -10,10 +10,14 @@ import { metricsText } from "@shared/observability/mod.ts";
 import { sampleValue } from "@shared/testing/observability.ts";
 import { listDeadLetters } from "@shared/consumer/mod.ts";
 import { readCheckpoint } from "@shared/projection/checkpoint.ts";
-import { reached } from "@shared/projection/consistency.ts";
 import { RebuildError, rebuildProjection } from "@shared/projection/rebuild.ts";
 import { replayDeadLetters } from "@shared/projection/replay.ts";
-import { readModelTables, silentLogger, waitForHead } from "@shared/testing/projection.ts";
+import {
+  readModelTables,
+  silentLogger,
+  waitForHead,
+  waitForPosition,
+} from "@shared/testing/projection.ts";
 import type { Projection } from "@shared/projection/types.ts";
 import { CATEGORIES, PRODUCTS, productsProjection } from "@shared/read_models/mod.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
@@ -178,21 +182,14 @@ Deno.test("a poison event is dead-lettered, fails a rebuild, and is replayed aft
         aggregateType: "Product",
         expectedVersion: "no_stream",
       });
-      const head = positions.at(-1)!;
-      const deadline = Date.now() + 30_000;
-      while (!reached(await readCheckpoint(db.readModel, PRODUCTS), head)) {
-        assert.ok(
-          Date.now() < deadline,
-          `the products projection did not reach ${JSON.stringify(head)}`,
-        );
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      const position = positions.at(-1)!;
+      await waitForPosition(db.readModel, [PRODUCTS], position);
       if (!(await names()).some((r) => r.id === late)) {
         // Says what the projection did with the event, should this ever fail.
         const checkpoint = await readCheckpoint(db.readModel, PRODUCTS);
         const letters = await listDeadLetters(db.readModel, PRODUCTS);
         assert.fail(
-          `product ${late} missing at its position ${JSON.stringify(head)}; checkpoint ${
+          `product ${late} missing at its position ${JSON.stringify(position)}; checkpoint ${
             JSON.stringify(checkpoint)
           }; dead letters ${JSON.stringify(letters)}`,
         );
