@@ -26,6 +26,13 @@ export interface EventHandler<E extends DomainEvent> {
    */
   key?: (event: Recorded<E>) => string;
   /**
+   * Each event carries everything this handler keeps of its entity (a stock
+   * level, not a change to it), so a later event of the same key makes an
+   * earlier one moot: a batch applies only the last of each key, whatever
+   * their types. Every handler that shares such a key must say so too.
+   */
+  latestWins?: boolean;
+  /**
    * Applies events of this type, each of a different entity (a barrier gets
    * exactly one). Must be idempotent: applying the same events again changes
    * nothing (compare the row's version with the event's).
@@ -45,6 +52,7 @@ export type EventHandlers<E extends DomainEvent> = {
 /** A handler as the planner sees it, over stored events of any type. */
 interface StoredEventHandler {
   key?: (event: RecordedEvent) => string;
+  latestWins?: boolean;
   apply(tx: TxSql, events: RecordedEvent[]): Promise<void>;
 }
 
@@ -70,7 +78,9 @@ export interface Step {
  * entity's events in order. Between barriers, the n-th event of each entity
  * goes to layer n; layers run in order, and within a layer the events of one
  * type form one step. A rebuild that reads "create P1, stock P1, create P2,
- * stock P2, ..." thus becomes two statements, not one per event.
+ * stock P2, ..." thus becomes two statements, not one per event. Of the
+ * events whose handler is `latestWins`, only each key's last one is kept,
+ * in steps after the layers.
  */
 export function planBatch<E extends DomainEvent>(
   events: readonly RecordedEvent[],
@@ -80,12 +90,21 @@ export function planBatch<E extends DomainEvent>(
   const steps: Step[] = [];
   let layers: Map<string, RecordedEvent[]>[] = [];
   let seen = new Map<string, number>();
+  let latest = new Map<string, RecordedEvent>();
   const flush = () => {
     for (const layer of layers) {
       for (const [type, group] of layer) steps.push({ type, events: group });
     }
+    const last = new Map<string, RecordedEvent[]>();
+    for (const event of latest.values()) {
+      const group = last.get(event.type);
+      if (group) group.push(event);
+      else last.set(event.type, [event]);
+    }
+    for (const [type, group] of last) steps.push({ type, events: group });
     layers = [];
     seen = new Map();
+    latest = new Map();
   };
   for (const event of events) {
     const handler = handlerOf[event.type];
@@ -97,6 +116,11 @@ export function planBatch<E extends DomainEvent>(
       continue;
     }
     const key = handler.key(event);
+    if (handler.latestWins) {
+      latest.delete(key); // a key's place follows its last event
+      latest.set(key, event);
+      continue;
+    }
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
     const layer = layers[n] ?? (layers[n] = new Map());

@@ -1,30 +1,48 @@
 import type { CategoryEvent } from "@shared/domain/category/types.ts";
 import type { EventHandlers } from "../common/batch.ts";
+import { records } from "../common/sql.ts";
 import { recount } from "./_counts.ts";
+
+const byCategory = (event: { data: { id: string } }) => `category:${event.data.id}`;
 
 /**
  * Category events as the products projection needs them: the names it
- * denormalizes onto products. Each is a barrier (a rename reaches every
- * product of the category).
+ * denormalizes onto products. They are keyed by category, so a batch applies
+ * them set-based beside the product events, in whatever order its plan
+ * gives: each statement leaves the same rows whichever runs first. A product
+ * takes its category's name when it is created or moved, and a category's
+ * creation or rename then writes its name onto the products that carry its
+ * id. Only a reassignment, which moves products between categories, is a
+ * barrier.
  */
 export const categoryNameHandlers: EventHandlers<CategoryEvent> = {
   CategoryCreated: {
-    async apply(tx, [event]) {
-      const d = event!.data;
+    key: byCategory,
+    async apply(tx, events) {
+      const rows = events.map((e) => ({ id: e.data.id, name: e.data.name, version: e.version }));
+      // A product created in the same batch may have been applied first, with no name yet.
       await tx`
-        INSERT INTO product_categories (id, name, version)
-        VALUES (${d.id}, ${d.name}, ${event!.version})
-        ON CONFLICT (id) DO NOTHING`;
+        WITH added AS (
+          INSERT INTO product_categories (id, name, version)
+          SELECT id, name, version
+          FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, name text, version int)
+          ON CONFLICT (id) DO NOTHING
+          RETURNING id, name)
+        UPDATE products p SET category_name = added.name
+        FROM added
+        WHERE p.category_id = added.id AND NOT p.deleted AND p.category_name IS NULL`;
     },
   },
   CategoryUpdated: {
-    async apply(tx, [event]) {
-      const d = event!.data;
+    key: byCategory,
+    async apply(tx, events) {
+      const rows = events.map((e) => ({ id: e.data.id, name: e.data.newName, version: e.version }));
       await tx`
         WITH renamed AS (
-          UPDATE product_categories SET name = ${d.newName}, version = ${event!.version}
-          WHERE id = ${d.id} AND version < ${event!.version}
-          RETURNING id, name)
+          UPDATE product_categories c SET name = x.name, version = x.version
+          FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, name text, version int)
+          WHERE c.id = x.id AND c.version < x.version
+          RETURNING c.id, c.name)
         UPDATE products p SET category_name = renamed.name
         FROM renamed
         WHERE p.category_id = renamed.id AND NOT p.deleted
@@ -43,11 +61,13 @@ export const categoryNameHandlers: EventHandlers<CategoryEvent> = {
     },
   },
   CategoryDeleted: {
-    async apply(tx, [event]) {
-      const d = event!.data;
+    key: byCategory,
+    async apply(tx, events) {
+      const rows = events.map((e) => ({ id: e.data.id, version: e.version }));
       await tx`
-        UPDATE product_categories SET deleted = true, version = ${event!.version}
-        WHERE id = ${d.id} AND version < ${event!.version}`;
+        UPDATE product_categories c SET deleted = true, version = x.version
+        FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int)
+        WHERE c.id = x.id AND c.version < x.version`;
     },
   },
 };

@@ -5,13 +5,16 @@ import { records } from "../common/sql.ts";
 /**
  * Every inventory event carries the product's stock after it: StockSet its
  * `quantity`, the others `available`. Applying one is setting the stock, if
- * the inventory stream's version is newer than the one recorded.
+ * the inventory stream's version is newer than the one recorded. The stock
+ * has a row of its own, so its events are keyed apart from the product's,
+ * and each holds the whole stock: a batch applies only a product's last one.
  */
 function stockHandler<E extends InventoryEvent>(
   stockOf: (data: E["data"]) => number,
 ): EventHandler<E> {
   return {
-    key: (event) => String(event.data.productId),
+    key: (event) => `stock:${event.data.productId}`,
+    latestWins: true,
     async apply(tx, events) {
       const rows = events.map((e) => ({
         product_id: e.data.productId,

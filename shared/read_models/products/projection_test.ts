@@ -198,6 +198,26 @@ Deno.test("products projection", async (t) => {
       }
       s.renameCategory(a, "Renamed");
       await project(sql, productsProjection, s.events);
+      // A batch that opens with a product, then creates, renames and deletes categories amid
+      // product events: the products created in a category or moved to it carry its last
+      // name, whichever the batch's plan applies first.
+      const mark = s.events.length;
+      const p = s.createProduct("Early", "1.00", a);
+      const c = s.createCategory("C");
+      const q = s.createProduct("Late", "2.00", c);
+      s.updateProduct(p, { categoryId: c });
+      s.setStock(q, 3);
+      s.renameCategory(c, "C2");
+      s.createProduct("Later", "3.00", c);
+      s.renameCategory(c, "C3");
+      s.deleteCategory(b);
+      const d = s.createCategory("D");
+      const r = s.createProduct("In D", "4.00", d);
+      await project(sql, productsProjection, s.log.since(mark));
+      assert.equal((await getProduct(sql, r))?.categoryName, "D");
+      assert.equal((await getProduct(sql, p))?.categoryName, "C3");
+      assert.equal((await getProduct(sql, q))?.categoryName, "C3");
+      assert.equal((await getProduct(sql, q))?.stock, 3);
       const batched = await snapshot(sql, TABLES);
       await resetReadModel(sql);
       for (const e of s.events) await project(sql, productsProjection, [e]);
