@@ -130,7 +130,12 @@ function unaryHandler(
   const rpcName = `${binding.contract.service}/${protoMethodName(key)}`;
   return (call, callback) => {
     const controller = new AbortController();
-    call.on("cancelled", () => controller.abort());
+    // grpc-js reports "cancelled" when any call's stream closes, answered or not; aborting
+    // after the answer would only build a DOMException (a stack trace) per call.
+    let answered = false;
+    call.on("cancelled", () => {
+      if (!answered) controller.abort();
+    });
     const context: CallContext = {
       metadata: fromGrpcMetadata(call.metadata),
       signal: controller.signal,
@@ -158,8 +163,12 @@ function unaryHandler(
       },
     )
       .then(
-        (output) => callback(null, output),
+        (output) => {
+          answered = true;
+          callback(null, output);
+        },
         (err: unknown) => {
+          answered = true;
           try {
             const app = asAppError(err);
             if (!(err instanceof AppError) || err.code === "INTERNAL") {

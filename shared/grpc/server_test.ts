@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { categoryQueries } from "@proto/query/v1/contract.ts";
+import { UnavailableError } from "@shared/errors/mod.ts";
+import { createLogger } from "@shared/log/mod.ts";
+import { createClient } from "./client.ts";
+import { bind, type ServiceBinding, startGrpcServer } from "./server.ts";
+
+/** CategoryQueries whose GetCategory waits for its call's signal or answers at once. */
+async function serve(handler: (signal: AbortSignal) => Promise<void>) {
+  const handlers: Record<
+    string,
+    (input: unknown, ctx: { signal: AbortSignal }) => Promise<object>
+  > = Object.fromEntries(
+    Object.keys(categoryQueries.methods).map((k) => [k, () => Promise.resolve({})]),
+  );
+  handlers.getCategory = async (_input: unknown, ctx: { signal: AbortSignal }) => {
+    await handler(ctx.signal);
+    return {};
+  };
+  const server = await startGrpcServer(
+    [bind(categoryQueries, handlers as never) as ServiceBinding],
+    {
+      port: 0,
+      host: "127.0.0.1",
+      logger: createLogger("test"),
+    },
+  );
+  const client = createClient(categoryQueries, `127.0.0.1:${server.port}`);
+  return { server, client };
+}
+
+const ID = crypto.randomUUID();
+
+Deno.test("a call its client gives up on aborts the handler's signal", async () => {
+  let aborted!: () => void;
+  const seen = new Promise<void>((resolve) => aborted = resolve);
+  const { server, client } = await serve((signal) =>
+    new Promise((resolve) => {
+      signal.addEventListener("abort", () => {
+        aborted();
+        resolve();
+      });
+    })
+  );
+  try {
+    await assert.rejects(client.getCategory({ id: ID }, { timeoutMs: 200 }), UnavailableError);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      seen,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("the handler's signal was not aborted")), 5000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    client.close();
+    await server.shutdown(100);
+  }
+});
+
+Deno.test("an answered call's signal stays unaborted after its stream closes", async () => {
+  const signals: AbortSignal[] = [];
+  const { server, client } = await serve((signal) => {
+    signals.push(signal);
+    return Promise.resolve();
+  });
+  try {
+    for (let i = 0; i < 3; i++) await client.getCategory({ id: ID });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(signals.length, 3);
+    assert.deepEqual(signals.map((s) => s.aborted), [false, false, false]);
+  } finally {
+    client.close();
+    await server.shutdown(100);
+  }
+});
