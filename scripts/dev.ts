@@ -16,7 +16,11 @@
 import { z } from "zod";
 import { loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { withDatabase } from "@shared/db/connect.ts";
-import { type EmbeddedServer, startEmbeddedPostgres } from "@shared/db/embedded.ts";
+import {
+  type EmbeddedServer,
+  EmbeddedStartError,
+  startEmbeddedPostgres,
+} from "@shared/db/embedded.ts";
 import { migrateDatabase } from "@shared/db/migrate.ts";
 import { RestartBackoff } from "@shared/runtime/backoff.ts";
 import { DEFAULT_PORTS, type RunningSystem, startSystem } from "@shared/runtime/system.ts";
@@ -129,6 +133,9 @@ try {
   if (Deno.env.get("NATS_URL")) say("integration events: relay to NATS JetStream is running");
   say(`GraphQL: ${system.gatewayUrl.replace("127.0.0.1", "localhost")}/graphql`);
 } catch (err) {
-  console.error(`[dev] ${err instanceof Error ? err.message : String(err)}`);
+  const hint = err instanceof EmbeddedStartError && err.inUse
+    ? " (is `deno task dev` already running? DEV_DATA_DIR sets another directory)"
+    : "";
+  console.error(`[dev] ${err instanceof Error ? err.message : String(err)}${hint}`);
   await shutdown(1);
 }

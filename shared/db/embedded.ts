@@ -33,6 +33,36 @@ export interface EmbeddedOptions {
   onLog?: (line: string) => void;
 }
 
+/** The embedded server did not start; the message says why, from the server's own log. */
+export class EmbeddedStartError extends Error {
+  /** Another server runs on the same data directory. */
+  readonly inUse: boolean;
+
+  constructor(dataDir: string, log: readonly string[], cause: unknown) {
+    const text = log.join("\n");
+    const lock = /lock file "postmaster\.pid" already exists/.test(text);
+    const pid = text.match(/another postmaster \(PID (\d+)\)/)?.[1];
+    const fatal = log.map((l) => l.match(/(?:FATAL|PANIC|ERROR):\s+(.*)/)?.[1]).findLast(Boolean);
+    const reason = cause instanceof Error
+      ? cause.message
+      : cause === undefined
+      ? ""
+      : String(cause);
+    super(
+      lock
+        ? `The data directory ${dataDir} is in use by another PostgreSQL server${
+          pid ? ` (pid ${pid})` : ""
+        }: stop that server, or use another data directory`
+        : `The embedded PostgreSQL did not start in ${dataDir}: ${
+          fatal ?? (reason || "it exited at once")
+        }`,
+      { cause },
+    );
+    this.name = "EmbeddedStartError";
+    this.inUse = lock;
+  }
+}
+
 /** Finds a free TCP port on 127.0.0.1. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -88,7 +118,12 @@ function isRoot(): boolean {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   hydrateSymlinks();
   const port = options.port ?? freePort();
-  const log = options.onLog ?? (() => {});
+  const lines: string[] = [];
+  const log = (line: string) => {
+    lines.push(line);
+    if (lines.length > 50) lines.shift();
+    options.onLog?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     user: "postgres",
@@ -107,8 +142,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   } catch {
     initialised = false;
   }
-  if (!initialised) await server.initialise();
-  await server.start();
+  try {
+    if (!initialised) await server.initialise();
+    await server.start();
+  } catch (err) {
+    // The package rejects with no reason when the server exits at once: its log says why.
+    throw new EmbeddedStartError(options.dataDir, lines, err);
+  }
   // The package keeps its child process on a private field: its exit is how a crash is seen.
   const holder = server as unknown as { process?: ChildProcess };
   const child = holder.process;

@@ -72,6 +72,21 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
       id: created.data!.createCategory.id,
       name: "Kept",
     }]);
+
+    // A second dev on the same data directory says why it cannot start, in one line.
+    const clash = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "dev"],
+      cwd: new URL("../../", import.meta.url).pathname,
+      env: { ...env, LOG_LEVEL: "warn" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(clash.stderr);
+    assert.equal(clash.code, 1, stderr);
+    assert.match(stderr, /\[dev\] The data directory .* is in use by another PostgreSQL server/);
+    assert.match(stderr, /DEV_DATA_DIR/);
+    assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
     second.process.kill("SIGINT");
     assert.equal((await second.process.status).code, 0);
     assert.equal(await postgresGone(dataDir), true, "no postgres left running");
