@@ -248,6 +248,40 @@ Deno.test("without dead letters, a failing batch is retried until it passes, and
   });
 });
 
+Deno.test("a batch that fails for the environment is tried again at least once a second", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    // A server that keeps refusing connections for a while: the back-off (20 ms, doubled)
+    // would reach 2.5 s by the eighth failure; a transient failure waits 1 s at most.
+    let failures = 8;
+    const attempts: number[] = [];
+    const handler: ConsumerHandler = {
+      name: "patient",
+      async apply(tx, events) {
+        attempts.push(performance.now());
+        if (failures-- > 0) {
+          throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+        }
+        await tx`INSERT INTO noted (consumer, n) SELECT 'patient', unnest(${
+          events.map((e) => e.data.i as number)
+        }::int[])`;
+      },
+    };
+    start({ handler, batchSize: 10, pollMs: 20 });
+    await appendEvents(store, 0, 2);
+    const count = async () =>
+      (await db.readModel<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM noted WHERE consumer = 'patient'`)[0]!.n;
+    await until(async () => (await count()) === 2, "the batch passed");
+    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+    assert.ok(gaps.length >= 8, `retried after each failure (${gaps.length} retries)`);
+    assert.ok(
+      Math.max(...gaps) < 1800,
+      `waits between tries: ${gaps.map(Math.round).join(", ")} ms`,
+    );
+    assert.deepEqual(await listDeadLetters(db.readModel, "patient"), []);
+  });
+});
+
 Deno.test("events a handler skips commit nothing of their own, and their checkpoint still lands", async () => {
   await withRuntime(async ({ db, store, start }) => {
     const applied: string[][] = [];

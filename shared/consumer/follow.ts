@@ -17,6 +17,12 @@ import type { Wakeup } from "./wakeup.ts";
  */
 const SETTLE_MS = 2;
 const SETTLE_MAX_MS = 16;
+/**
+ * The longest wait before a batch that failed for the environment's sake (a
+ * connection lost, a server restarting) is tried again: once the server is
+ * back, the consumer goes on within a second, whatever the failures before.
+ */
+const TRANSIENT_RETRY_MAX_MS = 1000;
 /** How long a checkpoint past events the handler skips may wait for a batch with work. */
 const SKIPPED_CHECKPOINT_MS = 1000;
 
@@ -39,7 +45,10 @@ export interface FollowOptions {
    * the consumer moves on); without, the batch is retried until it passes.
    */
   deadLetters: boolean;
-  /** Longest wait between retries of a failed batch; default 10 s. */
+  /**
+   * Longest wait between retries of a failed batch; default 10 s. A failure of
+   * the environment (see `isTransient`) waits at most 1 s.
+   */
   maxRetryMs?: number;
   /**
    * Name of the spans of a batch (one per trace among its events); default
@@ -256,7 +265,8 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
           return;
         }
         logger.error("batch failed; retrying", { error: err });
-        await sleep(Math.min(pollMs * 2 ** failures++, maxRetryMs), false);
+        const cap = isTransient(err) ? Math.min(maxRetryMs, TRANSIENT_RETRY_MAX_MS) : maxRetryMs;
+        await sleep(Math.min(pollMs * 2 ** failures++, cap), false);
         try {
           position = await checkpoints.read(lease.sql, handler.name);
         } catch {

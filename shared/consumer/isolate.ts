@@ -21,6 +21,8 @@ export function isTransient(err: unknown): boolean {
   if (typeof code !== "string") return false;
   // postgres.js's own errors: CONNECTION_CLOSED, CONNECTION_DESTROYED, CONNECT_TIMEOUT, ...
   if (/^[A-Z_]+$/.test(code) && code.includes("CONNECT")) return true;
+  // The system's, from the socket: ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, ...
+  if (/^E[A-Z]+$/.test(code)) return true;
   return code.length === 5 && TRANSIENT_CLASSES.has(code.slice(0, 2));
 }
 
