@@ -54,7 +54,10 @@ export async function readModelTables(
 
 /**
  * Waits until every named projection's checkpoint has reached the last
- * event committed to the store when called; fails after `timeoutMs`.
+ * event committed to the store, and the head has not moved meanwhile; fails
+ * after `timeoutMs`. The head is read again once the projections reach it:
+ * right after an append, a head read has been seen to miss the event just
+ * committed (cause not found), and the second read catches it.
  */
 export async function waitForHead(
   readModel: Sql,
@@ -62,11 +65,20 @@ export async function waitForHead(
   projections: readonly string[],
   timeoutMs = 30_000,
 ): Promise<Position> {
-  const [last] = await eventStore<{ transaction_id: string; id: string }[]>`
-    SELECT transaction_id::text, id::text FROM events ORDER BY transaction_id DESC, id DESC LIMIT 1`;
-  const head = last ? { transactionId: last.transaction_id, id: last.id } : ORIGIN;
-  await waitForPosition(readModel, projections, head, timeoutMs);
-  return head;
+  const deadline = Date.now() + timeoutMs;
+  const readHead = async () => {
+    const [last] = await eventStore<{ transaction_id: string; id: string }[]>`
+      SELECT transaction_id::text, id::text FROM events
+      ORDER BY transaction_id DESC, id DESC LIMIT 1`;
+    return last ? { transactionId: last.transaction_id, id: last.id } : ORIGIN;
+  };
+  let head = await readHead();
+  for (;;) {
+    await waitForPosition(readModel, projections, head, Math.max(0, deadline - Date.now()));
+    const now = await readHead();
+    if (reached(head, now)) return head;
+    head = now;
+  }
 }
 
 /**
