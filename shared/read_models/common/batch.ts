@@ -22,7 +22,7 @@ export interface EventHandler<E extends DomainEvent> {
    * entities commute, so they may be applied together; events of one entity
    * keep their order. Without `key` the event is a barrier: it is applied
    * alone, after everything before it and before everything after it (for
-   * events that reach across entities, such as a category rename).
+   * events that reach across entities, such as moving products between categories).
    */
   key?: (event: Recorded<E>) => string;
   /**
