@@ -8,7 +8,9 @@
  *   gRPC, query service, read model);
  * - floors: graphql-yoga on Deno.serve with one INSERT (or one SELECT of the
  *   same read-model row) per request, and Deno.serve with postgres.js and
- *   one INSERT per request, no GraphQL;
+ *   one INSERT per request, no GraphQL; and the architecture's own floor:
+ *   the same graphql-yoga, each request one bare grpc-js call to a service
+ *   process that runs the statement (the one hop the system makes);
  * - a peer: Emmett 0.42's CommandHandler appending one event per POST to its
  *   PostgreSQL event store, behind node:http.
  * Each system row is given as a ratio to its floor and to the peer. CPU per
@@ -164,6 +166,16 @@ try {
     WRITE_DATABASE_URL: floorUrl,
   }, "/");
   helpers.push(raw);
+  const hopService = await spawnHelper("scripts/bench/floor_hop_service.ts", {
+    WRITE_DATABASE_URL: floorUrl,
+    READ_DATABASE_URL: readModelUrl,
+  }, "");
+  helpers.push(hopService);
+  const hop = await spawnHelper("scripts/bench/floor_hop_gateway.ts", {
+    HOP_ADDRESS: new URL(hopService.url).host,
+  }, "/graphql");
+  helpers.push(hop);
+  const hopPids = () => ({ floor: hop.process.pid, "floor service": hopService.process.pid });
   const peer = await spawnHelper("scripts/bench/peer_emmett.ts", { DATABASE_URL: emmettUrl }, "/", [
     "--no-lock",
   ]);
@@ -222,6 +234,20 @@ try {
       url: yoga.url,
       body: readBody,
       pids: () => ({ floor: yoga.process.pid }),
+    },
+    {
+      name: "floor: graphql-yoga + gRPC hop + one INSERT",
+      kind: "write",
+      url: hop.url,
+      body: createBody,
+      pids: hopPids,
+    },
+    {
+      name: "floor: graphql-yoga + gRPC hop + one SELECT",
+      kind: "read",
+      url: hop.url,
+      body: readBody,
+      pids: hopPids,
     },
   ];
   const postgresRoots = postmasterPids(servers.dataDirs);
@@ -310,7 +336,7 @@ try {
       } |`
     )
   );
-  const [CREATE, YOGA_W, RAW_W, PEER, READ, YOGA_R] = [0, 1, 2, 3, 4, 5];
+  const [CREATE, YOGA_W, RAW_W, PEER, READ, YOGA_R, HOP_W, HOP_R] = [0, 1, 2, 3, 4, 5, 6, 7];
   const ratioRows = CONNECTIONS.flatMap((connections, c) => [
     `| createProduct ÷ graphql-yoga + INSERT floor | ${connections} | ${
       ratio(CREATE, YOGA_W, c).toFixed(2)
@@ -321,6 +347,12 @@ try {
     `| createProduct ÷ Emmett peer | ${connections} | ${ratio(CREATE, PEER, c).toFixed(2)}x |`,
     `| product(id) uncached ÷ graphql-yoga + SELECT floor | ${connections} | ${
       ratio(READ, YOGA_R, c).toFixed(2)
+    }x |`,
+    `| createProduct ÷ graphql-yoga + gRPC hop + INSERT floor | ${connections} | ${
+      ratio(CREATE, HOP_W, c).toFixed(2)
+    }x |`,
+    `| product(id) uncached ÷ graphql-yoga + gRPC hop + SELECT floor | ${connections} | ${
+      ratio(READ, HOP_R, c).toFixed(2)
     }x |`,
   ]);
   const cpuColumns = [
@@ -378,7 +410,10 @@ try {
       cause(YOGA_W)
     }.`,
     `Cause, product(id) uncached at 50 connections: ${cause(READ)}; its floor: ${cause(YOGA_R)}.`,
-    "Cause at 1 connection: the hops one request waits for, in `deno task bench:breakdown`.",
+    "Cause at 1 connection: the hops one request waits for, in `deno task bench:breakdown`; " +
+      `with nothing but the one gRPC hop, graphql-yoga answers createProduct at p50 ${
+        n(med(HOP_W, c1, (x) => x.p50), 1)
+      } ms and product(id) at p50 ${n(med(HOP_R, c1, (x) => x.p50), 1)} ms.`,
   );
   const summary = `createProduct @50 ${n(med(CREATE, c50, (x) => x.rate))}/s = ${
     createRatio.toFixed(2)
