@@ -71,6 +71,10 @@ async function waitPort(port: number, what: string, timeoutMs = 60_000): Promise
   }
 }
 
+/**
+ * Starts a floor, the peer or a gateway on a free port (PORT, GATEWAY_PORT)
+ * and waits until it listens; it is stopped at the end with the others.
+ */
 async function spawnHelper(
   file: string,
   env: Record<string, string>,
@@ -87,8 +91,10 @@ async function spawnHelper(
     stdout: "null",
     stderr: "inherit",
   }).spawn();
+  const helper = { url: `http://127.0.0.1:${port}${path}`, process };
+  helpers.push(helper); // stopped at the end, even when it never starts listening
   await waitPort(port, file);
-  return { url: `http://127.0.0.1:${port}${path}`, process };
+  return helper;
 }
 
 /** One row of the table: what is measured, where, and whose CPU counts. */
@@ -141,7 +147,6 @@ try {
     QUERY_SERVICE_ADDRESS: `127.0.0.1:${ports.query}`,
     READ_MODEL_URL: readModelUrl,
   }, "/graphql");
-  helpers.push(uncached);
   await waitHealthy(uncached.url.replace("/graphql", ""));
 
   const catalogue = await benchCatalogue(system.gatewayUrl, secret);
@@ -161,25 +166,20 @@ try {
     WRITE_DATABASE_URL: floorUrl,
     READ_DATABASE_URL: readModelUrl,
   }, "/graphql");
-  helpers.push(yoga);
   const raw = await spawnHelper("scripts/bench/floor_raw.ts", {
     WRITE_DATABASE_URL: floorUrl,
   }, "/");
-  helpers.push(raw);
   const hopService = await spawnHelper("scripts/bench/floor_hop_service.ts", {
     WRITE_DATABASE_URL: floorUrl,
     READ_DATABASE_URL: readModelUrl,
   }, "");
-  helpers.push(hopService);
   const hop = await spawnHelper("scripts/bench/floor_hop_gateway.ts", {
     HOP_ADDRESS: new URL(hopService.url).host,
   }, "/graphql");
-  helpers.push(hop);
   const hopPids = () => ({ floor: hop.process.pid, "floor service": hopService.process.pid });
   const peer = await spawnHelper("scripts/bench/peer_emmett.ts", { DATABASE_URL: emmettUrl }, "/", [
     "--no-lock",
   ]);
-  helpers.push(peer);
 
   const run = crypto.randomUUID().slice(0, 8);
   const createBody = createProductBody(catalogue.categoryId, `Load ${run}`);
