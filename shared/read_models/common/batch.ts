@@ -91,17 +91,17 @@ export function planBatch<E extends DomainEvent>(
   let layers: Map<string, RecordedEvent[]>[] = [];
   let seen = new Map<string, number>();
   let latest = new Map<string, RecordedEvent>();
+  const add = (groups: Map<string, RecordedEvent[]>, event: RecordedEvent) => {
+    const group = groups.get(event.type);
+    if (group) group.push(event);
+    else groups.set(event.type, [event]);
+  };
   const flush = () => {
-    for (const layer of layers) {
-      for (const [type, group] of layer) steps.push({ type, events: group });
-    }
     const last = new Map<string, RecordedEvent[]>();
-    for (const event of latest.values()) {
-      const group = last.get(event.type);
-      if (group) group.push(event);
-      else last.set(event.type, [event]);
+    for (const event of latest.values()) add(last, event);
+    for (const groups of [...layers, last]) {
+      for (const [type, group] of groups) steps.push({ type, events: group });
     }
-    for (const [type, group] of last) steps.push({ type, events: group });
     layers = [];
     seen = new Map();
     latest = new Map();
@@ -123,10 +123,7 @@ export function planBatch<E extends DomainEvent>(
     }
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
-    const layer = layers[n] ?? (layers[n] = new Map());
-    const group = layer.get(event.type);
-    if (group) group.push(event);
-    else layer.set(event.type, [event]);
+    add(layers[n] ?? (layers[n] = new Map()), event);
   }
   flush();
   return steps;

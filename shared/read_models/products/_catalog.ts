@@ -1,9 +1,20 @@
 import type { CategoryEvent } from "@shared/domain/category/types.ts";
+import type postgres from "postgres";
+import type { TxSql } from "@shared/db/connect.ts";
 import type { EventHandlers } from "../common/batch.ts";
 import { records } from "../common/sql.ts";
 import { recount } from "./_counts.ts";
 
 const byCategory = (event: { data: { id: string } }) => `category:${event.data.id}`;
+
+/** Writes the names of a statement's `named(id, name)` CTE onto those categories' live products. */
+function nameProducts(tx: TxSql): postgres.PendingQuery<postgres.Row[]> {
+  return tx`
+    UPDATE products p SET category_name = named.name
+    FROM named
+    WHERE p.category_id = named.id AND NOT p.deleted
+      AND p.category_name IS DISTINCT FROM named.name`;
+}
 
 /**
  * Category events as the products projection needs them: the names it
@@ -22,15 +33,13 @@ export const categoryNameHandlers: EventHandlers<CategoryEvent> = {
       const rows = events.map((e) => ({ id: e.data.id, name: e.data.name, version: e.version }));
       // A product created in the same batch may have been applied first, with no name yet.
       await tx`
-        WITH added AS (
+        WITH named AS (
           INSERT INTO product_categories (id, name, version)
           SELECT id, name, version
           FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, name text, version int)
           ON CONFLICT (id) DO NOTHING
           RETURNING id, name)
-        UPDATE products p SET category_name = added.name
-        FROM added
-        WHERE p.category_id = added.id AND NOT p.deleted AND p.category_name IS NULL`;
+        ${nameProducts(tx)}`;
     },
   },
   CategoryUpdated: {
@@ -38,15 +47,12 @@ export const categoryNameHandlers: EventHandlers<CategoryEvent> = {
     async apply(tx, events) {
       const rows = events.map((e) => ({ id: e.data.id, name: e.data.newName, version: e.version }));
       await tx`
-        WITH renamed AS (
+        WITH named AS (
           UPDATE product_categories c SET name = x.name, version = x.version
           FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, name text, version int)
           WHERE c.id = x.id AND c.version < x.version
           RETURNING c.id, c.name)
-        UPDATE products p SET category_name = renamed.name
-        FROM renamed
-        WHERE p.category_id = renamed.id AND NOT p.deleted
-          AND p.category_name IS DISTINCT FROM renamed.name`;
+        ${nameProducts(tx)}`;
     },
   },
   CategoryProductsReassigned: {
