@@ -333,3 +333,30 @@ Deno.test("events a handler skips commit nothing of their own, and their checkpo
     assert.equal((await checkpoint()).id, target);
   });
 });
+
+Deno.test("an event held back by an older open transaction is applied as soon as it ends, not at the next poll", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    // Polling once a minute: only the wake-up and the read's unsettled check can bring it.
+    const consumer = start({ handler: notesProjection("prompt"), pollMs: 60_000 });
+    await consumer.ready;
+    await appendEvents(store, 0, 1);
+    const noted = async () => (await db.readModel<{ n: number }[]>`SELECT n FROM noted`).length;
+    await until(async () => await noted() === 1, "the first event is applied");
+
+    // An older transaction that appends nothing (so sends no wake-up of its own) holds the
+    // next event back: it is committed, its wake-up comes, but no gap-safe read returns it.
+    const older = await db.eventStore.reserve();
+    try {
+      await older`BEGIN`;
+      await older`SELECT pg_current_xact_id()`;
+      await appendEvents(store, 1, 2);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await noted(), 1, "not read past the open transaction");
+      await older`COMMIT`;
+    } finally {
+      older.release();
+    }
+    // `until` gives up after 20 s, well before the next poll.
+    await until(async () => await noted() === 2, "the held-back event is applied");
+  });
+});

@@ -1,11 +1,10 @@
 import type { TxSql } from "@shared/db/connect.ts";
-import type { EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
+import type { AllPage, EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { withEventSpans } from "@shared/observability/mod.ts";
 import type { CheckpointTable } from "./checkpoint.ts";
 import { recordDeadLetters } from "./dead_letters.ts";
 import { applyIsolated, isTransient } from "./isolate.ts";
-import { hasUnsettled } from "./lag.ts";
 import { type Lease, LeaseLostError } from "./lease.ts";
 import type { SharedReader } from "./reader.ts";
 import type { BatchScope, ConsumerHandler } from "./types.ts";
@@ -230,22 +229,25 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
 
   const reader = options.reader;
   const read = (after: Position) => {
-    const p = reader ? reader.readAll(after, batchSize) : store.readAll(after, batchSize);
+    const p = reader ? reader.readAllPage(after, batchSize) : store.readAllPage(after, batchSize);
     p.catch(() => {}); // awaited later, or dropped with its error when the batch before failed
     return p;
   };
 
   const loop = async () => {
-    let next: Promise<RecordedEvent[]> | undefined;
+    let next: Promise<AllPage> | undefined;
     let failures = 0;
     let settleMs = SETTLE_MS;
     while (!stopped) {
       pending = false;
       let count = 0;
+      let unsettled = false;
       try {
-        const events = await (next ?? read(position));
+        const page = await (next ?? read(position));
+        const { events } = page;
         next = undefined;
         count = events.length;
+        unsettled = page.unsettled;
         if (count === batchSize) next = read(events.at(-1)!.position);
         if (count > 0) {
           if (skips(events)) {
@@ -276,15 +278,9 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
       }
       if (count === batchSize || pending || stopped) continue;
       // An event committed but not yet readable (an older transaction is still running)
-      // is read again shortly, not at the next poll: its wake-up has come and gone.
-      let waiting = false;
-      try {
-        waiting =
-          await (reader ? reader.hasUnsettled(position) : hasUnsettled(store.sql, position));
-      } catch {
-        waiting = false;
-      }
-      if (waiting) {
+      // is read again shortly, not at the next poll: its wake-up has come and gone. The short
+      // page's read told (an event committed since then wakes the loop itself).
+      if (unsettled) {
         await sleep(settleMs);
         settleMs = Math.min(settleMs * 2, SETTLE_MAX_MS, pollMs);
         continue;

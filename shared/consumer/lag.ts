@@ -31,15 +31,3 @@ export async function headPosition(eventStore: Sql): Promise<Position> {
     ORDER BY transaction_id DESC, id DESC LIMIT 1`;
   return row ? { transactionId: row.transaction_id, id: row.id } : { transactionId: "0", id: "0" };
 }
-
-/**
- * Whether events after a position are committed but not yet visible to
- * gap-safe readers (a transaction older than theirs is still running).
- */
-export async function hasUnsettled(eventStore: Sql, after: Position): Promise<boolean> {
-  const rows = await eventStore`
-    SELECT 1 FROM events
-    WHERE (transaction_id, id) > (${after.transactionId}::xid8, ${after.id}::bigint)
-    LIMIT 1`;
-  return rows.length > 0;
-}

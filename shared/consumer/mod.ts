@@ -11,7 +11,7 @@ export { type DeadLetter, listDeadLetters, recordDeadLetters } from "./dead_lett
 export { type BatchOutcome, type Follower, followEvents, type FollowOptions } from "./follow.ts";
 export { type HealthServer, type HealthServerOptions, serveHealth } from "./http.ts";
 export { applyIsolated, describeError, type FailedEvent, isTransient } from "./isolate.ts";
-export { hasUnsettled, headPosition, LAG_COUNT_CAP, measureLag } from "./lag.ts";
+export { headPosition, LAG_COUNT_CAP, measureLag } from "./lag.ts";
 export {
   Lease,
   LeaseLostError,

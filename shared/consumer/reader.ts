@@ -1,7 +1,7 @@
 import type { Sql } from "@shared/db/connect.ts";
-import type { EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
+import type { AllPage, EventStore, Position } from "@shared/event_store/mod.ts";
 import type { ProjectionLag } from "@shared/observability/mod.ts";
-import { hasUnsettled, measureLag } from "./lag.ts";
+import { measureLag } from "./lag.ts";
 
 /** Options of a {@link SharedReader}. */
 export interface SharedReaderOptions {
@@ -14,7 +14,7 @@ export interface SharedReaderOptions {
 }
 
 interface Page {
-  events: Promise<RecordedEvent[]>;
+  page: Promise<AllPage>;
   at: number;
   full: boolean | undefined;
 }
@@ -43,18 +43,18 @@ export class SharedReader {
     this.#lagSql = options.lagSql ?? store.sql;
   }
 
-  /** Like `EventStore.readAll`, shared with concurrent and recent identical reads. */
-  readAll(after: Position, limit: number): Promise<RecordedEvent[]> {
+  /** Like `EventStore.readAllPage`, shared with concurrent and recent identical reads. */
+  readAllPage(after: Position, limit: number): Promise<AllPage> {
     const key = `${after.transactionId}:${after.id}:${limit}`;
     const now = Date.now();
     const cached = this.#pages.get(key);
     if (cached && (cached.full === undefined || (cached.full && now - cached.at < this.#ttlMs))) {
-      return cached.events;
+      return cached.page;
     }
-    const page: Page = { events: this.#store.readAll(after, limit), at: now, full: undefined };
+    const page: Page = { page: this.#store.readAllPage(after, limit), at: now, full: undefined };
     this.#pages.set(key, page);
-    page.events.then(
-      (events) => {
+    page.page.then(
+      ({ events }) => {
         page.full = events.length === limit;
         if (!page.full && this.#pages.get(key) === page) this.#pages.delete(key);
       },
@@ -66,15 +66,7 @@ export class SharedReader {
       if (this.#pages.size <= this.#maxPages) break;
       if (p.full !== undefined || now - p.at > this.#ttlMs) this.#pages.delete(k);
     }
-    return page.events;
-  }
-
-  /** Like {@link hasUnsettled}, shared with concurrent identical calls. */
-  hasUnsettled(after: Position): Promise<boolean> {
-    return this.#once(
-      `unsettled:${after.transactionId}:${after.id}`,
-      () => hasUnsettled(this.#store.sql, after),
-    );
+    return page.page;
   }
 
   /** Like {@link measureLag}, shared with concurrent identical calls. */

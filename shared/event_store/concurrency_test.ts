@@ -14,7 +14,8 @@ async function follow(
   let position: Position = ORIGIN;
   for (;;) {
     const finished = done();
-    const batch = await store.readAll(position, 37);
+    // As consumers read: the page with its unsettled check, in one statement.
+    const { events: batch } = await store.readAllPage(position, 37);
     seen.push(...batch);
     if (batch.length > 0) position = batch.at(-1)!.position;
     else if (finished) return;
@@ -191,10 +192,18 @@ Deno.test("a transaction that commits late is read, not skipped", async () => {
       await other.append(newId(), [{ type: "Early", data: {} }], { ...T, expectedVersion: "any" });
       // The early event has a larger id, but a reader must not move past the late one.
       assert.deepEqual(await store.readAll(ORIGIN), []);
+      // A consumer's read says the early one is committed, so it reads again soon.
+      assert.deepEqual(await store.readAllPage(ORIGIN), { events: [], unsettled: true });
       held.open();
       await late;
       const all = await store.readAll(ORIGIN);
       assert.deepEqual(all.map((e) => e.type), ["Late", "Early"]);
+      const page = await store.readAllPage(ORIGIN);
+      assert.deepEqual(page.events, all);
+      assert.equal(page.unsettled, false);
+      const first = await store.readAllPage(ORIGIN, 1);
+      assert.deepEqual(first.events.map((e) => e.type), ["Late"]);
+      assert.equal(first.unsettled, false, "settled events past a full page are not unsettled");
     } finally {
       other.close();
     }

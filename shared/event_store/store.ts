@@ -5,6 +5,7 @@ import { fromStored, type StoredResult } from "./_statement.ts";
 import { EVENT_COLUMNS, type EventRow, SETTLED, toRecorded } from "./_rows.ts";
 import { EventStoreClosedError } from "./errors.ts";
 import type {
+  AllPage,
   AppendManyOptions,
   AppendOptions,
   AppendResult,
@@ -19,6 +20,22 @@ import type {
   StreamWrite,
 } from "./types.ts";
 import type { Upcasters } from "./upcast.ts";
+
+/**
+ * A page of the global order beside the unsettled check: one row per event,
+ * each with the flag, or a single row of NULLs with it when there is none.
+ * The page is the outer side of a nested loop over one row, so its order
+ * stands.
+ */
+const READ_ALL_PAGE = `
+  SELECT page.*, horizon.unsettled
+  FROM (SELECT ${EVENT_COLUMNS} FROM events
+        WHERE (transaction_id, id) > ($1::xid8, $2::bigint) AND ${SETTLED}
+        ORDER BY events.transaction_id, events.id LIMIT $3) page
+  RIGHT JOIN (SELECT EXISTS (
+        SELECT 1 FROM events
+        WHERE (transaction_id, id) > ($1::xid8, $2::bigint) AND NOT (${SETTLED})) AS unsettled
+  ) horizon ON true`;
 
 /** Options of an {@link EventStore}. */
 export interface EventStoreOptions {
@@ -265,6 +282,22 @@ export class EventStore {
    */
   async readAll(after: Position, limit = 1000): Promise<RecordedEvent[]> {
     return await this.#readPage("TRUE", [], { after, limit });
+  }
+
+  /**
+   * {@link readAll}, and in the same statement (one snapshot) whether events
+   * after `after` are committed but not yet readable: what a consumer asks
+   * after each short page, without a round trip of its own.
+   */
+  async readAllPage(after: Position, limit = 1000): Promise<AllPage> {
+    const rows = await this.sql.unsafe<(EventRow & { unsettled: boolean })[]>(
+      READ_ALL_PAGE,
+      [after.transactionId, after.id, limit] as never[],
+      { prepare: true },
+    );
+    const events: RecordedEvent[] = [];
+    for (const row of rows) if (row.id !== null) events.push(this.#toRecorded(row));
+    return { events, unsettled: rows[0]?.unsettled ?? false };
   }
 
   /** Reads events of some types in global order, gap-safely, after a position. */

@@ -125,5 +125,18 @@ export interface ReadPageOptions {
   limit?: number;
 }
 
+/** A page of the global order, as consumers follow it. */
+export interface AllPage {
+  /** The events after the position, gap-safely, in global order. */
+  events: RecordedEvent[];
+  /**
+   * Whether, when the page was read, events after the position were
+   * committed but not yet readable (a transaction older than theirs was
+   * still running). Meaningful for a short page: a reader then reads again
+   * shortly instead of waiting for the next wake-up, which has come and gone.
+   */
+  unsettled: boolean;
+}
+
 /** The start of the global stream. */
 export const ORIGIN: Position = { transactionId: "0", id: "0" };
