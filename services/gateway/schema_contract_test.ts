@@ -87,7 +87,10 @@ const computed: Record<string, Record<string, string>> = {
     children: "listCategories of the category's id",
     products: "the category's products, through the products-by-category loader",
   },
-  Product: { category: "the category of categoryId, through the category loader" },
+  Product: {
+    category:
+      "the category of categoryId: its id and name from the product, more through the loader",
+  },
   AuditEvent: { type: "the contract's eventType, renamed by the audit resolver" },
 };
 

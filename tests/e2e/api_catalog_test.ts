@@ -114,6 +114,27 @@ Deno.test("the catalogue API: category and product mutations through GraphQL", a
       assert.equal(renamed.updateCategory.name, name);
     });
 
+    await t.step("a product read by id names its category as renamed", async () => {
+      const { given, when } = await setup();
+      const shoes = await given.category({ name: unique("Shoes") });
+      const item = await given.product({ name: "Boot", price: "80.00", categoryId: shoes.id });
+      const name = unique("Footwear");
+      ok(
+        await when.mutation(
+          `mutation { updateCategory(input: {id: "${shoes.id}", name: "${name}"}) { name } }`,
+        ),
+      );
+      // The name alone comes from the product; with the category's count, from the category.
+      const read = ok(
+        await when.query(
+          `{ product(id: "${item.id}") { category { id name } }
+             counted: product(id: "${item.id}") { category { name productCount } } }`,
+        ),
+      );
+      assert.deepEqual(read.product.category, { id: shoes.id, name });
+      assert.deepEqual(read.counted.category, { name, productCount: 1 });
+    });
+
     await t.step("updateCategory moves a category; its descendants' paths follow", async () => {
       const { given, when } = await setup();
       const [, running, trail] = await given.chain([unique("Shoes"), "Running", "Trail"]);

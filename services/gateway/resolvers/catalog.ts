@@ -1,13 +1,18 @@
+import type { GraphQLResolveInfo } from "graphql";
 import type { categoryCommands, productCommands } from "@proto/command/v1/contract.ts";
 import type { categoryQueries, productQueries } from "@proto/query/v1/contract.ts";
 import type { Category, Context, Product } from "../context.ts";
 import { categoryOf, type ContractInput, found, productOf, runCommand } from "./_command.ts";
+import { selectsOnly } from "./_selection.ts";
 
 type Args = Record<string, unknown>;
 type CategoryQuery = typeof categoryQueries.methods;
 type ProductQuery = typeof productQueries.methods;
 type CategoryCommand = typeof categoryCommands.methods;
 type ProductCommand = typeof productCommands.methods;
+
+/** What a product knows of its category. */
+const CATEGORY_ON_PRODUCT = new Set(["id", "name", "__typename"]);
 
 /** Drops null arguments: GraphQL sends an omitted nullable argument as null or undefined. */
 function defined<T extends Args>(args: T): T {
@@ -229,7 +234,13 @@ export const catalogResolvers = {
   },
 
   Product: {
-    category: (p: Product, _: Args, ctx: Context) => ctx.loaders.category.load(p.categoryId),
+    // The products read model keeps its category's name on each product (written by the same
+    // projection, so a consistency token covers it): a selection of no more than that is
+    // answered from the product, without a second call to the query service.
+    category: (p: Product, _: Args, ctx: Context, info: GraphQLResolveInfo) =>
+      p.categoryName !== undefined && selectsOnly(info, CATEGORY_ON_PRODUCT)
+        ? { id: p.categoryId, name: p.categoryName }
+        : ctx.loaders.category.load(p.categoryId),
     // A product a mutation returned may lack what its command does not know: read
     // those from the read model, at the mutation's position.
     stock: async (p: Partial<Product> & { id: string }, _: Args, ctx: Context) =>
