@@ -11,7 +11,11 @@ import {
 } from "@shared/consumer/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { type ProjectionWorker, startProjectionWorker } from "@shared/projection/worker.ts";
+import {
+  projectionSession,
+  type ProjectionWorker,
+  startProjectionWorker,
+} from "@shared/projection/worker.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
 
 /** Every projection the projector runs. */
@@ -76,6 +80,8 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     applicationName: "projector-wakeup",
   });
   const leaseName = `projector/${Deno.hostname()}/${Deno.pid}`;
+  // One lease session for every projection: their batches of one notice commit together.
+  const shared = projectionSession(options.readModelUrl, leaseName);
   const workers = (options.projections ?? projections).map((projection) =>
     startProjectionWorker({
       projection,
@@ -84,6 +90,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
       reader,
       readModel,
       wakeup,
+      shared,
       applicationName: leaseName,
       batchSize: options.batchSize ?? 500,
       pollMs: options.pollMs ?? 500,
@@ -120,6 +127,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     async stop() {
       await http?.stop();
       await Promise.all(workers.map((w) => w.stop()));
+      await shared.session.end({ timeout: 5 });
       await wakeup.stop();
       unobserve.forEach((stop) => stop());
       store.close();

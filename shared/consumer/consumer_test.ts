@@ -5,7 +5,10 @@ import { createLogger } from "@shared/log/mod.ts";
 import { silentLogger } from "@shared/testing/projection.ts";
 import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
 import { checkpointTable } from "./checkpoint.ts";
+import { BatchCommitter } from "./committer.ts";
 import { listDeadLetters } from "./dead_letters.ts";
+import { openLeaseSession } from "./lease.ts";
+import { SharedReader } from "./reader.ts";
 import type { ConsumerHandler } from "./types.ts";
 import { startWakeup, type Wakeup } from "./wakeup.ts";
 import { type Consumer, type ConsumerOptions, startConsumer } from "./worker.ts";
@@ -358,5 +361,61 @@ Deno.test("an event held back by an older open transaction is applied as soon as
     }
     // `until` gives up after 20 s, well before the next poll.
     await until(async () => await noted() === 2, "the held-back event is applied");
+  });
+});
+
+Deno.test("consumers on one lease session commit a notice's batches in one transaction; a poison event fails its own alone", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    const session = openLeaseSession(db.readModelUrl, "consumer-test-shared");
+    const committer = new BatchCommitter(session);
+    const reader = new SharedReader(store);
+    try {
+      // `picky` skips the poison, `notes` throws on it.
+      const notes = notesProjection("notes");
+      const picking = notesProjection("picky");
+      const picky: ConsumerHandler = {
+        name: "picky",
+        apply: (tx, events, scope) =>
+          picking.apply(tx, events.filter((e) => e.type !== "Poison"), scope),
+      };
+      const shared = { session, committer, reader, pollMs: 60_000, batchSize: 100 };
+      const consumers = [
+        start({ handler: notes, ...shared }),
+        start({ handler: picky, ...shared }),
+      ];
+      await Promise.all(consumers.map((c) => c.ready));
+      assert.ok(consumers.every((c) => c.state.owned));
+
+      await appendEvents(store, 0, 3);
+      const rows = async () =>
+        await db.readModel<{ n: number; tx: string }[]>`
+          SELECT n, xmin::text AS tx FROM noted WHERE consumer = 'notes' ORDER BY n`;
+      await until(async () => (await rows()).length === 3, "the first events are noted");
+      // Each event's two rows were written by one transaction.
+      const together = await db.readModel<{ n: number }[]>`
+        SELECT a.n FROM noted a JOIN noted b ON a.n = b.n AND b.consumer = 'picky'
+        WHERE a.consumer = 'notes' AND a.xmin = b.xmin`;
+      assert.ok(together.length > 0, "no batch of the two was committed together");
+
+      await appendEvents(store, 3, 6, [4]);
+      const noted = async (name: string) =>
+        (await db.readModel<{ n: number }[]>`
+          SELECT n FROM noted WHERE consumer = ${name} ORDER BY n`).map((r) => r.n);
+      await until(async () => (await noted("notes")).length === 5, "notes passed the poison");
+      await until(async () => (await noted("picky")).length === 5, "picky passed the poison");
+      assert.deepEqual(await noted("notes"), [0, 1, 2, 3, 5]);
+      assert.deepEqual(await noted("picky"), [0, 1, 2, 3, 5]);
+      assert.deepEqual((await listDeadLetters(db.readModel, "notes")).map((d) => d.eventType), [
+        "Poison",
+      ]);
+      assert.deepEqual(await listDeadLetters(db.readModel, "picky"), []);
+      for (const consumer of consumers) await consumer.stop();
+      // The shared session lives on, without the leases.
+      const [held] = await session<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`;
+      assert.equal(held!.n, 0);
+    } finally {
+      await session.end({ timeout: 5 });
+    }
   });
 });

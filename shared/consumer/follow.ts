@@ -3,6 +3,7 @@ import type { AllPage, EventStore, Position, RecordedEvent } from "@shared/event
 import type { Logger } from "@shared/log/mod.ts";
 import { withEventSpans } from "@shared/observability/mod.ts";
 import type { CheckpointTable } from "./checkpoint.ts";
+import { type BatchBody, type BatchCommitter, commitAlone } from "./committer.ts";
 import { recordDeadLetters } from "./dead_letters.ts";
 import { applyIsolated, isTransient } from "./isolate.ts";
 import { type Lease, LeaseLostError } from "./lease.ts";
@@ -33,6 +34,11 @@ export interface FollowOptions {
   /** The lease this follower owns; its batches run on the lease's session. */
   lease: Lease;
   store: EventStore;
+  /**
+   * Commits this consumer's batches together with those of the other
+   * consumers on the same lease session; default a transaction per batch.
+   */
+  committer?: BatchCommitter | undefined;
   /** Reads shared with the other consumers of the process; default the store's own reads. */
   reader?: SharedReader | undefined;
   /** Wakes the follower when events are appended; without it, it only polls. */
@@ -120,42 +126,28 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
   // The usual case, in k + 1 round trips for k statements of the handlers: BEGIN and the
   // fence go with the first statement, the checkpoint, the notice and COMMIT together. The
   // fence's answer is in before the last statement's, so a lost lease never reaches COMMIT.
-  const commitPipelined = async (events: RecordedEvent[], scope: BatchScope): Promise<void> => {
+  // With a committer, the batches of the consumers sharing its session go in one transaction.
+  const commitPipelined = async (
+    events: RecordedEvent[],
+    scope: BatchScope,
+    reset: () => void,
+  ): Promise<void> => {
     const last = events.at(-1)!.position;
-    const conn = await lease.sql.reserve();
-    const sent: Promise<unknown>[] = [];
-    const send = <T>(query: Promise<T>): Promise<T> => {
-      query.catch(() => {});
-      sent.push(query);
-      return query;
-    };
-    let open = true;
-    try {
-      send(conn`BEGIN`);
-      const fenced = send(lease.fence(conn as unknown as TxSql));
-      await handler.apply(conn as unknown as TxSql, events, scope);
+    const body: BatchBody = async (tx, send) => {
+      const fenced = send(lease.fence(tx));
+      await handler.apply(tx, events, scope);
       await fenced;
-      send(checkpoints.write(conn as unknown as TxSql, handler.name, last));
+      send(checkpoints.write(tx, handler.name, last));
       // announce may await each statement it sends; this stand-in sends it and answers at
       // once, so that every statement is on the wire, in the transaction, before COMMIT.
       const unanswered = ((strings: TemplateStringsArray, ...values: unknown[]) => {
-        send(conn(strings, ...(values as never[])));
+        send(tx(strings, ...(values as never[])));
         return Promise.resolve([]);
       }) as unknown as TxSql;
       await handler.announce?.(unanswered, last, events);
-      const [done] = await send(conn<{ command: string }[]>`COMMIT`).then((r) => [r]);
-      open = false;
-      await Promise.all(sent);
-      if (done?.command !== "COMMIT") {
-        throw new Error(`The batch of "${handler.name}" was rolled back`);
-      }
-    } catch (err) {
-      // The first failure is thrown: the statements after it only failed because of it.
-      if (open) await conn`ROLLBACK`.catch(() => {});
-      throw err;
-    } finally {
-      conn.release();
-    }
+    };
+    if (options.committer) await options.committer.commit(body, reset);
+    else await commitAlone(lease.sql, body);
   };
 
   // Isolating the failing events of a batch: savepoints, one per event.
@@ -184,13 +176,19 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
     });
   };
 
-  // Runs a commit; when it fails, the handler's rollback hooks run before the error goes on.
-  const attempt = async <T>(commit: (scope: BatchScope) => Promise<T>): Promise<T> => {
+  // Runs a commit; when it fails, the handler's rollback hooks run before the error goes on
+  // (and when a shared transaction failed, before the batch runs again alone: `reset`).
+  const attempt = async <T>(
+    commit: (scope: BatchScope, reset: () => void) => Promise<T>,
+  ): Promise<T> => {
     const rollbacks: (() => void)[] = [];
+    const reset = () => {
+      for (const fn of rollbacks.splice(0)) fn();
+    };
     try {
-      return await commit({ onRollback: (fn) => rollbacks.push(fn) });
+      return await commit({ onRollback: (fn) => rollbacks.push(fn) }, reset);
     } catch (err) {
-      for (const fn of rollbacks) fn();
+      reset();
       throw err;
     }
   };
@@ -198,7 +196,7 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
   const apply = async (events: RecordedEvent[]): Promise<void> => {
     const commit = async () => {
       try {
-        await attempt((scope) => commitPipelined(events, scope));
+        await attempt((scope, reset) => commitPipelined(events, scope, reset));
         return 0;
       } catch (err) {
         if (isTransient(err) || !options.deadLetters) throw err;

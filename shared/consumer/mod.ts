@@ -7,6 +7,7 @@
  * and the saga worker are its handlers.
  */
 export { type CheckpointTable, checkpointTable } from "./checkpoint.ts";
+export { type BatchBody, BatchCommitter } from "./committer.ts";
 export { type DeadLetter, listDeadLetters, recordDeadLetters } from "./dead_letters.ts";
 export { type BatchOutcome, type Follower, followEvents, type FollowOptions } from "./follow.ts";
 export { type HealthServer, type HealthServerOptions, serveHealth } from "./http.ts";

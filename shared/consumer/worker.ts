@@ -3,6 +3,7 @@ import type { EventStore, Position } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import type { ProjectionLag } from "@shared/observability/mod.ts";
 import type { CheckpointTable } from "./checkpoint.ts";
+import type { BatchCommitter } from "./committer.ts";
 import { type Follower, followEvents } from "./follow.ts";
 import { measureLag } from "./lag.ts";
 import { Lease, openLeaseSession } from "./lease.ts";
@@ -25,6 +26,13 @@ export interface ConsumerOptions {
   databaseUrl: string;
   /** Settings of the lease session, on which every batch runs (see openLeaseSession). */
   sessionSettings?: Readonly<Record<string, string>>;
+  /**
+   * A lease session shared with other consumers of the process (opened with
+   * openLeaseSession; its owner ends it), instead of one of the consumer's own.
+   */
+  session?: Sql;
+  /** Commits batches together with the other consumers of `session` (see BatchCommitter). */
+  committer?: BatchCommitter;
   /** A pool on that database, for the checkpoint while on standby and the dead-letter count. */
   sql: Sql;
   /** The event store; its pool also serves the lag queries. */
@@ -85,11 +93,8 @@ export function startConsumer(options: ConsumerOptions): Consumer {
   const { handler, checkpoints, store, logger } = options;
   const leaseCheckMs = options.leaseCheckMs ?? 1000;
   const deadLetterCountMs = options.deadLetterCountMs ?? 5000;
-  const session = openLeaseSession(
-    options.databaseUrl,
-    options.applicationName,
-    options.sessionSettings,
-  );
+  const session = options.session ??
+    openLeaseSession(options.databaseUrl, options.applicationName, options.sessionSettings);
   const lease = new Lease(session, handler.name);
   const state: ConsumerState = {
     owned: false,
@@ -179,6 +184,7 @@ export function startConsumer(options: ConsumerOptions): Consumer {
             lease,
             store,
             reader: options.reader,
+            committer: options.committer,
             wakeup: options.wakeup,
             batchSize: options.batchSize,
             pollMs: options.pollMs,
@@ -236,8 +242,9 @@ export function startConsumer(options: ConsumerOptions): Consumer {
       await follower?.stop();
       follower = undefined;
       state.owned = false;
-      // Ending the session releases the lease.
-      await session.end({ timeout: 5 });
+      // Ending the session releases the lease; a shared one lives on, without it.
+      if (options.session) await lease.release(["lease"]).catch(() => {});
+      else await session.end({ timeout: 5 });
     },
   };
 }

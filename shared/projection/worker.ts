@@ -1,5 +1,11 @@
 import type { Sql } from "@shared/db/connect.ts";
-import { type Consumer, type ConsumerHandler, startConsumer } from "@shared/consumer/mod.ts";
+import {
+  BatchCommitter,
+  type Consumer,
+  type ConsumerHandler,
+  openLeaseSession,
+  startConsumer,
+} from "@shared/consumer/mod.ts";
 import type { SharedReader, Wakeup } from "@shared/consumer/mod.ts";
 import type { EventStore } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
@@ -37,6 +43,26 @@ export function projectionHandler(projection: Projection): ConsumerHandler {
   };
 }
 
+/** A lease session shared by the projections of a process, and its committer. */
+export interface ProjectionSession {
+  session: Sql;
+  committer: BatchCommitter;
+}
+
+/**
+ * Opens the lease session the projections of a process share: each holds
+ * its own lease on it, and their batches, woken by the same notice, commit
+ * in one transaction (each fenced by its own lease, with its own checkpoint
+ * and notice) instead of one each. End it after the workers have stopped.
+ */
+export function projectionSession(
+  readModelUrl: string,
+  applicationName: string,
+): ProjectionSession {
+  const session = openLeaseSession(readModelUrl, applicationName, BATCH_SETTINGS);
+  return { session, committer: new BatchCommitter(session) };
+}
+
 /** Options of {@link startProjectionWorker}. */
 export interface WorkerOptions {
   projection: Projection;
@@ -48,6 +74,12 @@ export interface WorkerOptions {
   /** A pool on the read model, for the checkpoint on standby and the dead-letter count. */
   readModel: Sql;
   wakeup?: Wakeup | undefined;
+  /**
+   * The lease session of the process's projections, with the committer that
+   * puts their batches in one transaction (see {@link projectionSession});
+   * default a session of the projection's own.
+   */
+  shared?: ProjectionSession | undefined;
   /** Application name of the lease session, naming this replica in pg_stat_activity. */
   applicationName: string;
   batchSize: number;
@@ -78,6 +110,9 @@ export function startProjectionWorker(options: WorkerOptions): ProjectionWorker 
     databaseUrl: options.readModelUrl,
     sessionSettings: BATCH_SETTINGS,
     sql: options.readModel,
+    ...(options.shared
+      ? { session: options.shared.session, committer: options.shared.committer }
+      : {}),
     store: options.store,
     reader: options.reader,
     wakeup: options.wakeup,
