@@ -7,13 +7,18 @@ import { recount } from "./_counts.ts";
 
 const byCategory = (event: { data: { id: string } }) => `category:${event.data.id}`;
 
-/** Writes the names of a statement's `named(id, name)` CTE onto those categories' live products. */
+/**
+ * Writes the names of a statement's `named(id, name)` CTE onto those
+ * categories' products, deleted ones included: a batch may apply a rename
+ * before or after a product's deletion, and either way the row must end
+ * the same (a deleted product is never read, but a rebuild must equal the
+ * live table).
+ */
 function nameProducts(tx: TxSql): postgres.PendingQuery<postgres.Row[]> {
   return tx`
     UPDATE products p SET category_name = named.name
     FROM named
-    WHERE p.category_id = named.id AND NOT p.deleted
-      AND p.category_name IS DISTINCT FROM named.name`;
+    WHERE p.category_id = named.id AND p.category_name IS DISTINCT FROM named.name`;
 }
 
 /**
