@@ -12,7 +12,7 @@ import {
 import type { Logger } from "@shared/log/mod.ts";
 import type { Projection } from "@shared/projection/types.ts";
 import {
-  projectionSession,
+  projectionCommitter,
   type ProjectionWorker,
   startProjectionWorker,
 } from "@shared/projection/worker.ts";
@@ -81,7 +81,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   });
   const leaseName = `projector/${Deno.hostname()}/${Deno.pid}`;
   // One lease session for every projection: their batches of one notice commit together.
-  const shared = projectionSession(options.readModelUrl, leaseName);
+  const committer = projectionCommitter(options.readModelUrl, leaseName);
   const workers = (options.projections ?? projections).map((projection) =>
     startProjectionWorker({
       projection,
@@ -90,7 +90,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
       reader,
       readModel,
       wakeup,
-      shared,
+      committer,
       applicationName: leaseName,
       batchSize: options.batchSize ?? 500,
       pollMs: options.pollMs ?? 500,
@@ -127,7 +127,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     async stop() {
       await http?.stop();
       await Promise.all(workers.map((w) => w.stop()));
-      await shared.session.end({ timeout: 5 });
+      await committer.session.end({ timeout: 5 });
       await wakeup.stop();
       unobserve.forEach((stop) => stop());
       store.close();

@@ -1,4 +1,5 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
+import { pipelinedTransaction } from "@shared/db/transaction.ts";
 
 /**
  * Sends a statement inside a batch transaction without waiting for its
@@ -12,7 +13,7 @@ export type Send = <T>(query: Promise<T>) => Promise<T>;
  */
 export type BatchBody = (tx: TxSql, send: Send) => Promise<void>;
 
-/** A transaction that failed before its COMMIT went out: nothing of it was written. */
+/** A batch transaction known to have written nothing (it rolled back). */
 class RolledBack extends Error {
   constructor(override readonly cause: unknown) {
     super("The batch transaction was rolled back");
@@ -20,36 +21,32 @@ class RolledBack extends Error {
 }
 
 /**
- * Runs `bodies` one after the other in one transaction on a connection of
- * `sql`: BEGIN goes out with the first statement, COMMIT with the last, and
- * statements sent with `send` are answered only at COMMIT. Throws the first
- * failure; a failure before COMMIT went out (or a COMMIT answered ROLLBACK)
- * comes wrapped in {@link RolledBack}, since nothing was written.
+ * Runs `bodies` one after the other in one pipelined transaction on a
+ * connection of `sql` (see pipelinedTransaction); statements sent with
+ * `send` are answered only at COMMIT. Throws the first failure; one that
+ * left nothing written (a body threw, or a statement failed and COMMIT
+ * rolled back) comes wrapped in {@link RolledBack}. A failure of COMMIT
+ * itself (the connection lost) leaves the outcome unknown: thrown as is.
  */
 async function inTransaction(sql: Sql, bodies: readonly BatchBody[]): Promise<void> {
-  const conn = await sql.reserve();
+  const sent: Promise<unknown>[] = [];
+  const send: Send = (query) => {
+    query.catch(() => {});
+    sent.push(query);
+    return query;
+  };
   try {
-    const sent: Promise<unknown>[] = [];
-    const send: Send = (query) => {
-      query.catch(() => {});
-      sent.push(query);
-      return query;
-    };
-    try {
-      send(conn`BEGIN`);
-      for (const body of bodies) await body(conn as unknown as TxSql, send);
-    } catch (err) {
-      await conn`ROLLBACK`.catch(() => {});
-      throw new RolledBack(err);
-    }
-    // A failure of COMMIT itself (the connection lost) leaves the outcome unknown: thrown as is.
-    const done = await conn`COMMIT`;
-    const failed = await Promise.all(sent).then(() => undefined, (err: unknown) => err);
-    if (done.command !== "COMMIT" || failed !== undefined) {
-      throw new RolledBack(failed ?? new Error("The batch transaction was rolled back at COMMIT"));
-    }
-  } finally {
-    conn.release();
+    await pipelinedTransaction(sql, async (tx) => {
+      try {
+        for (const body of bodies) await body(tx, send);
+      } catch (err) {
+        throw new RolledBack(err);
+      }
+    });
+  } catch (err) {
+    if (err instanceof RolledBack) throw err;
+    const failed = await Promise.all(sent).then(() => undefined, (e: unknown) => e);
+    throw failed === undefined ? err : new RolledBack(failed);
   }
 }
 
@@ -80,13 +77,13 @@ interface Queued {
  * consumer reads its checkpoint again, as after any failed commit.
  */
 export class BatchCommitter {
-  readonly #sql: Sql;
+  /** The lease session the consumers share: their leases live on it and fence their batches. */
+  readonly session: Sql;
   #queue: Queued[] = [];
   #draining = false;
 
-  /** `sql`: the lease session the consumers share (its leases fence their batches). */
-  constructor(sql: Sql) {
-    this.#sql = sql;
+  constructor(session: Sql) {
+    this.session = session;
   }
 
   /** Runs `body` in a transaction, shared with other consumers' batches when some are due. */
@@ -114,7 +111,7 @@ export class BatchCommitter {
 
   async #run(group: Queued[]): Promise<void> {
     try {
-      await inTransaction(this.#sql, group.map((q) => q.body));
+      await inTransaction(this.session, group.map((q) => q.body));
       for (const q of group) q.resolve();
       return;
     } catch (err) {
@@ -126,7 +123,7 @@ export class BatchCommitter {
     for (const q of group) {
       try {
         q.reset();
-        await inTransaction(this.#sql, [q.body]);
+        await inTransaction(this.session, [q.body]);
         q.resolve();
       } catch (err) {
         q.reject(unwrap(err));

@@ -366,8 +366,10 @@ Deno.test("an event held back by an older open transaction is applied as soon as
 
 Deno.test("consumers on one lease session commit a notice's batches in one transaction; a poison event fails its own alone", async () => {
   await withRuntime(async ({ db, store, start }) => {
-    const session = openLeaseSession(db.readModelUrl, "consumer-test-shared");
-    const committer = new BatchCommitter(session);
+    const committer = new BatchCommitter(
+      openLeaseSession(db.readModelUrl, "consumer-test-shared"),
+    );
+    const { session } = committer;
     const reader = new SharedReader(store);
     try {
       // `picky` skips the poison, `notes` throws on it.
@@ -378,7 +380,7 @@ Deno.test("consumers on one lease session commit a notice's batches in one trans
         apply: (tx, events, scope) =>
           picking.apply(tx, events.filter((e) => e.type !== "Poison"), scope),
       };
-      const shared = { session, committer, reader, pollMs: 60_000, batchSize: 100 };
+      const shared = { committer, reader, pollMs: 60_000, batchSize: 100 };
       const consumers = [
         start({ handler: notes, ...shared }),
         start({ handler: picky, ...shared }),

@@ -27,11 +27,10 @@ export interface ConsumerOptions {
   /** Settings of the lease session, on which every batch runs (see openLeaseSession). */
   sessionSettings?: Readonly<Record<string, string>>;
   /**
-   * A lease session shared with other consumers of the process (opened with
-   * openLeaseSession; its owner ends it), instead of one of the consumer's own.
+   * The lease session shared with other consumers of the process, instead of
+   * one of the consumer's own, with the committer that puts their batches in
+   * one transaction (see BatchCommitter; its owner ends the session).
    */
-  session?: Sql;
-  /** Commits batches together with the other consumers of `session` (see BatchCommitter). */
   committer?: BatchCommitter;
   /** A pool on that database, for the checkpoint while on standby and the dead-letter count. */
   sql: Sql;
@@ -93,7 +92,7 @@ export function startConsumer(options: ConsumerOptions): Consumer {
   const { handler, checkpoints, store, logger } = options;
   const leaseCheckMs = options.leaseCheckMs ?? 1000;
   const deadLetterCountMs = options.deadLetterCountMs ?? 5000;
-  const session = options.session ??
+  const session = options.committer?.session ??
     openLeaseSession(options.databaseUrl, options.applicationName, options.sessionSettings);
   const lease = new Lease(session, handler.name);
   const state: ConsumerState = {
@@ -243,7 +242,7 @@ export function startConsumer(options: ConsumerOptions): Consumer {
       follower = undefined;
       state.owned = false;
       // Ending the session releases the lease; a shared one lives on, without it.
-      if (options.session) await lease.release(["lease"]).catch(() => {});
+      if (options.committer) await lease.release(["lease"]).catch(() => {});
       else await session.end({ timeout: 5 });
     },
   };

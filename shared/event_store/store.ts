@@ -24,8 +24,8 @@ import type { Upcasters } from "./upcast.ts";
 /**
  * A page of the global order beside the unsettled check: one row per event,
  * each with the flag, or a single row of NULLs with it when there is none.
- * The page is the outer side of a nested loop over one row, so its order
- * stands.
+ * `ON true` leaves PostgreSQL only a nested loop, whose outer side is the
+ * one row of the check: the page's rows come out in the page's order.
  */
 const READ_ALL_PAGE = `
   SELECT page.*, horizon.unsettled

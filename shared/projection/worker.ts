@@ -43,24 +43,15 @@ export function projectionHandler(projection: Projection): ConsumerHandler {
   };
 }
 
-/** A lease session shared by the projections of a process, and its committer. */
-export interface ProjectionSession {
-  session: Sql;
-  committer: BatchCommitter;
-}
-
 /**
- * Opens the lease session the projections of a process share: each holds
- * its own lease on it, and their batches, woken by the same notice, commit
- * in one transaction (each fenced by its own lease, with its own checkpoint
- * and notice) instead of one each. End it after the workers have stopped.
+ * Opens the lease session the projections of a process share, with its
+ * committer: each projection holds its own lease on it, and their batches,
+ * woken by the same notice, commit in one transaction (each fenced by its
+ * own lease, with its own checkpoint and notice) instead of one each. End
+ * its session after the workers have stopped.
  */
-export function projectionSession(
-  readModelUrl: string,
-  applicationName: string,
-): ProjectionSession {
-  const session = openLeaseSession(readModelUrl, applicationName, BATCH_SETTINGS);
-  return { session, committer: new BatchCommitter(session) };
+export function projectionCommitter(readModelUrl: string, applicationName: string): BatchCommitter {
+  return new BatchCommitter(openLeaseSession(readModelUrl, applicationName, BATCH_SETTINGS));
 }
 
 /** Options of {@link startProjectionWorker}. */
@@ -75,11 +66,10 @@ export interface WorkerOptions {
   readModel: Sql;
   wakeup?: Wakeup | undefined;
   /**
-   * The lease session of the process's projections, with the committer that
-   * puts their batches in one transaction (see {@link projectionSession});
-   * default a session of the projection's own.
+   * The committer of the lease session the process's projections share (see
+   * {@link projectionCommitter}); default a session of the projection's own.
    */
-  shared?: ProjectionSession | undefined;
+  committer?: BatchCommitter | undefined;
   /** Application name of the lease session, naming this replica in pg_stat_activity. */
   applicationName: string;
   batchSize: number;
@@ -110,9 +100,7 @@ export function startProjectionWorker(options: WorkerOptions): ProjectionWorker 
     databaseUrl: options.readModelUrl,
     sessionSettings: BATCH_SETTINGS,
     sql: options.readModel,
-    ...(options.shared
-      ? { session: options.shared.session, committer: options.shared.committer }
-      : {}),
+    ...(options.committer ? { committer: options.committer } : {}),
     store: options.store,
     reader: options.reader,
     wakeup: options.wakeup,
