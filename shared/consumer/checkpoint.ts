@@ -14,10 +14,20 @@ export interface CheckpointTable {
   read(sql: Sql | TxSql, name: string): Promise<Position>;
   /** Advances a consumer's checkpoint, inside the transaction that handled the events. */
   write(tx: TxSql, name: string, position: Position): Promise<void>;
+  /** Advances the checkpoints of several consumers in one statement (names distinct). */
+  writeAll(tx: TxSql, checkpoints: readonly { name: string; position: Position }[]): Promise<void>;
 }
 
 /** The checkpoints kept in `table`, keyed by the column `key`. */
 export function checkpointTable(table: string, key: string): CheckpointTable {
+  const write: CheckpointTable["write"] = async (tx, name, position) => {
+    await tx`
+      INSERT INTO ${tx(table)} (${tx(key)}, transaction_id, position, updated_at)
+      VALUES (${name}, ${position.transactionId}::xid8, ${position.id}, now())
+      ON CONFLICT (${tx(key)}) DO UPDATE
+        SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position,
+            updated_at = now()`;
+  };
   return {
     table,
     async read(sql, name) {
@@ -26,10 +36,19 @@ export function checkpointTable(table: string, key: string): CheckpointTable {
       const row = rows[0];
       return row ? { transactionId: row.transaction_id, id: row.position } : ORIGIN;
     },
-    async write(tx, name, position) {
+    write,
+    async writeAll(tx, checkpoints) {
+      if (checkpoints.length === 1) {
+        return await write(tx, checkpoints[0]!.name, checkpoints[0]!.position);
+      }
       await tx`
         INSERT INTO ${tx(table)} (${tx(key)}, transaction_id, position, updated_at)
-        VALUES (${name}, ${position.transactionId}::xid8, ${position.id}, now())
+        SELECT name, xid::xid8, position, now()
+        FROM unnest(
+          ${checkpoints.map((c) => c.name)}::text[],
+          ${checkpoints.map((c) => c.position.transactionId)}::text[],
+          ${checkpoints.map((c) => c.position.id)}::bigint[]
+        ) AS c(name, xid, position)
         ON CONFLICT (${tx(key)}) DO UPDATE
           SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position,
               updated_at = now()`;

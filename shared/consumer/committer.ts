@@ -1,17 +1,41 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { pipelinedTransaction } from "@shared/db/transaction.ts";
+import type { Position } from "@shared/event_store/mod.ts";
+import type { CheckpointTable } from "./checkpoint.ts";
+import { Lease } from "./lease.ts";
+import type { Notice } from "./types.ts";
 
 /**
- * Sends a statement inside a batch transaction without waiting for its
- * answer; its failure fails the transaction, and is thrown at COMMIT.
+ * One consumer's batch as a transaction commits it: fenced by the
+ * consumer's lease, the handler's writes, then the checkpoint past the
+ * batch and the batch's notices.
  */
-export type Send = <T>(query: Promise<T>) => Promise<T>;
+export interface Batch {
+  /** The consumer's name, its checkpoint's key. */
+  name: string;
+  lease: Lease;
+  /** Where the consumer's checkpoint lives. */
+  checkpoints: CheckpointTable;
+  /** The checkpoint past the batch. */
+  position: Position;
+  /** The handler's writes, their statements awaited. */
+  apply(tx: TxSql): Promise<void>;
+  /** The notices to send once applied. */
+  notices(): readonly Notice[];
+}
 
 /**
- * What one consumer's batch does inside a transaction: everything between
- * BEGIN and COMMIT (its fence, its writes, its checkpoint, its notices).
+ * Sends `notices` in one statement, in their order (PostgreSQL delivers a
+ * transaction's notifications at its commit, in the order sent).
  */
-export type BatchBody = (tx: TxSql, send: Send) => Promise<void>;
+export async function sendNotices(tx: TxSql, notices: readonly Notice[]): Promise<void> {
+  if (notices.length === 0) return;
+  await tx`
+    SELECT pg_notify(n.channel, n.payload)
+    FROM unnest(${notices.map((n) => n.channel)}::text[], ${notices.map((n) => n.payload)}::text[])
+      WITH ORDINALITY AS n(channel, payload, i)
+    ORDER BY n.i`;
+}
 
 /** A batch transaction known to have written nothing (it rolled back). */
 class RolledBack extends Error {
@@ -21,16 +45,20 @@ class RolledBack extends Error {
 }
 
 /**
- * Runs `bodies` one after the other in one pipelined transaction on a
- * connection of `sql` (see pipelinedTransaction); statements sent with
- * `send` are answered only at COMMIT. Throws the first failure; one that
- * left nothing written (a body threw, or a statement failed and COMMIT
- * rolled back) comes wrapped in {@link RolledBack}. A failure of COMMIT
- * itself (the connection lost) leaves the outcome unknown: thrown as is.
+ * Commits `batches` in one pipelined transaction on a connection of `sql`
+ * (see pipelinedTransaction), in as few statements as their number allows:
+ * one fence for every lease, sent with BEGIN; each handler's writes, one
+ * batch after the other; one checkpoint write per table; one statement of
+ * notices; COMMIT. The fence's answer is in before the checkpoint is sent,
+ * so a lost lease never reaches COMMIT. Throws the first failure; one that
+ * left nothing written (a handler threw, a lease was lost, a statement
+ * failed and COMMIT rolled back) comes wrapped in {@link RolledBack}. A
+ * failure of COMMIT itself (the connection lost) leaves the outcome
+ * unknown: thrown as is.
  */
-async function inTransaction(sql: Sql, bodies: readonly BatchBody[]): Promise<void> {
+async function inTransaction(sql: Sql, batches: readonly Batch[]): Promise<void> {
   const sent: Promise<unknown>[] = [];
-  const send: Send = (query) => {
+  const send = (query: Promise<unknown>) => {
     query.catch(() => {});
     sent.push(query);
     return query;
@@ -38,7 +66,19 @@ async function inTransaction(sql: Sql, bodies: readonly BatchBody[]): Promise<vo
   try {
     await pipelinedTransaction(sql, async (tx) => {
       try {
-        for (const body of bodies) await body(tx, send);
+        const fenced = send(Lease.fenceAll(tx, batches.map((b) => b.lease)));
+        for (const batch of batches) await batch.apply(tx);
+        await fenced;
+        // Every table's checkpoints, each consumer's last position (a consumer has one batch here).
+        const tables = new Map<CheckpointTable, Map<string, Position>>();
+        for (const { checkpoints, name, position } of batches) {
+          const names = tables.get(checkpoints) ?? new Map<string, Position>();
+          tables.set(checkpoints, names.set(name, position));
+        }
+        for (const [table, names] of tables) {
+          send(table.writeAll(tx, [...names].map(([name, position]) => ({ name, position }))));
+        }
+        send(sendNotices(tx, batches.flatMap((b) => b.notices())));
       } catch (err) {
         throw new RolledBack(err);
       }
@@ -56,7 +96,7 @@ function unwrap(err: unknown): unknown {
 }
 
 interface Queued {
-  body: BatchBody;
+  batch: Batch;
   /** Undoes what the body did outside the database, before it runs again alone. */
   reset: () => void;
   resolve: () => void;
@@ -69,7 +109,8 @@ interface Queued {
  * while a transaction runs, or in the same turn of the event loop, go into
  * the next transaction, one after the other, each with its own fence and
  * checkpoint. One transaction then carries what took one per consumer
- * (BEGIN, COMMIT, a commit record and a round trip each). When the shared
+ * (BEGIN, COMMIT, a commit record and a round trip each), and one statement
+ * each the fences, the checkpoints and the notices of them all. When the shared
  * transaction fails before its COMMIT (a handler threw, a lease was lost),
  * nothing of it was written, and each batch runs again alone, so that a
  * failure is its own consumer's only. When the COMMIT's outcome is unknown
@@ -86,10 +127,10 @@ export class BatchCommitter {
     this.session = session;
   }
 
-  /** Runs `body` in a transaction, shared with other consumers' batches when some are due. */
-  commit(body: BatchBody, reset: () => void = () => {}): Promise<void> {
+  /** Runs `batch` in a transaction, shared with other consumers' batches when some are due. */
+  commit(batch: Batch, reset: () => void = () => {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ body, reset, resolve, reject });
+      this.#queue.push({ batch, reset, resolve, reject });
       if (this.#draining) return;
       this.#draining = true;
       // The consumers woken by one notice read the same page and submit in the same turn.
@@ -111,7 +152,7 @@ export class BatchCommitter {
 
   async #run(group: Queued[]): Promise<void> {
     try {
-      await inTransaction(this.session, group.map((q) => q.body));
+      await inTransaction(this.session, group.map((q) => q.batch));
       for (const q of group) q.resolve();
       return;
     } catch (err) {
@@ -123,7 +164,7 @@ export class BatchCommitter {
     for (const q of group) {
       try {
         q.reset();
-        await inTransaction(this.session, [q.body]);
+        await inTransaction(this.session, [q.batch]);
         q.resolve();
       } catch (err) {
         q.reject(unwrap(err));
@@ -133,9 +174,9 @@ export class BatchCommitter {
 }
 
 /** Runs one batch in a transaction of its own on `sql` (no committer shared). */
-export async function commitAlone(sql: Sql, body: BatchBody): Promise<void> {
+export async function commitAlone(sql: Sql, batch: Batch): Promise<void> {
   try {
-    await inTransaction(sql, [body]);
+    await inTransaction(sql, [batch]);
   } catch (err) {
     throw unwrap(err);
   }

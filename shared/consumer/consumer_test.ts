@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import type { TxSql } from "@shared/db/connect.ts";
 import { EventStore, type RecordedEvent } from "@shared/event_store/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
@@ -417,6 +418,68 @@ Deno.test("consumers on one lease session commit a notice's batches in one trans
         SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`;
       assert.equal(held!.n, 0);
     } finally {
+      await session.end({ timeout: 5 });
+    }
+  });
+});
+
+Deno.test("a shared transaction fences, checkpoints and notifies for all its batches in one statement each", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    // Every statement of the shared session, in the order sent (it has one connection).
+    const sent: string[] = [];
+    const session = postgres(db.readModelUrl, {
+      max: 1,
+      idle_timeout: 0,
+      onnotice: () => {},
+      debug: (_connection, query) => sent.push(query.replace(/\s+/g, " ").trim()),
+    });
+    const committer = new BatchCommitter(session);
+    const heard: string[] = [];
+    const listening = await db.readModel.listen("consumer_test_notices", (p) => heard.push(p));
+    try {
+      const names = ["first", "second", "third"];
+      const shared = { committer, reader: new SharedReader(store), pollMs: 60_000 };
+      const consumers = names.map((name) =>
+        start({
+          handler: {
+            ...notesProjection(name),
+            notices: (position) => [{
+              channel: "consumer_test_notices",
+              payload: `${name}@${position.id}`,
+            }],
+          },
+          ...shared,
+        })
+      );
+      await Promise.all(consumers.map((c) => c.ready));
+      await appendEvents(store, 0, 2);
+      await until(() => heard.length >= 6, "every consumer's notices are heard");
+      const [last] = await db.eventStore<{ id: string }[]>`SELECT max(id)::text AS id FROM events`;
+      for (const name of names) assert.ok(heard.includes(`${name}@${last!.id}`), heard.join());
+
+      // Each transaction of the session: from BEGIN to COMMIT.
+      const transactions: string[][] = [];
+      let open: string[] | undefined;
+      for (const query of sent) {
+        if (query === "BEGIN") open = [];
+        else if (query === "COMMIT" && open) transactions.push(open), open = undefined;
+        else open?.push(query);
+      }
+      const count = (tx: string[], pattern: RegExp) => tx.filter((q) => pattern.test(q)).length;
+      const batches = transactions.filter((tx) => count(tx, /INSERT INTO noted/) > 0);
+      assert.ok(batches.length > 0, "no batch transaction seen");
+      for (const tx of batches) {
+        assert.equal(count(tx, /pg_try_advisory_xact_lock/), 1, tx.join("\n"));
+        assert.equal(count(tx, /INSERT INTO "projection_checkpoints"/), 1, tx.join("\n"));
+        assert.equal(count(tx, /pg_notify/), 1, tx.join("\n"));
+      }
+      assert.ok(
+        batches.some((tx) => count(tx, /INSERT INTO noted/) === names.length),
+        "no transaction carried the batches of all three consumers",
+      );
+      for (const consumer of consumers) await consumer.stop();
+    } finally {
+      await listening.unlisten();
       await session.end({ timeout: 5 });
     }
   });

@@ -1,9 +1,8 @@
-import type { TxSql } from "@shared/db/connect.ts";
 import type { AllPage, EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { withEventSpans } from "@shared/observability/mod.ts";
 import type { CheckpointTable } from "./checkpoint.ts";
-import { type BatchBody, type BatchCommitter, commitAlone } from "./committer.ts";
+import { type Batch, type BatchCommitter, commitAlone, sendNotices } from "./committer.ts";
 import { recordDeadLetters } from "./dead_letters.ts";
 import { applyIsolated, isTransient } from "./isolate.ts";
 import { type Lease, LeaseLostError } from "./lease.ts";
@@ -124,30 +123,24 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
     });
 
   // The usual case, in k + 1 round trips for k statements of the handlers: BEGIN and the
-  // fence go with the first statement, the checkpoint, the notice and COMMIT together. The
-  // fence's answer is in before the last statement's, so a lost lease never reaches COMMIT.
+  // fence go with the first statement, the checkpoint, the notices and COMMIT together.
   // With a committer, the batches of the consumers sharing its session go in one transaction.
   const commitPipelined = async (
     events: RecordedEvent[],
     scope: BatchScope,
     reset: () => void,
   ): Promise<void> => {
-    const last = events.at(-1)!.position;
-    const body: BatchBody = async (tx, send) => {
-      const fenced = send(lease.fence(tx));
-      await handler.apply(tx, events, scope);
-      await fenced;
-      send(checkpoints.write(tx, handler.name, last));
-      // announce may await each statement it sends; this stand-in sends it and answers at
-      // once, so that every statement is on the wire, in the transaction, before COMMIT.
-      const unanswered = ((strings: TemplateStringsArray, ...values: unknown[]) => {
-        send(tx(strings, ...(values as never[])));
-        return Promise.resolve([]);
-      }) as unknown as TxSql;
-      await handler.announce?.(unanswered, last, events);
+    const position = events.at(-1)!.position;
+    const batch: Batch = {
+      name: handler.name,
+      lease,
+      checkpoints,
+      position,
+      apply: (tx) => handler.apply(tx, events, scope),
+      notices: () => handler.notices?.(position, events) ?? [],
     };
-    if (options.committer) await options.committer.commit(body, reset);
-    else await commitAlone(lease.sql, body);
+    if (options.committer) await options.committer.commit(batch, reset);
+    else await commitAlone(lease.sql, batch);
   };
 
   // Isolating the failing events of a batch: savepoints, one per event.
@@ -171,7 +164,7 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
         });
       }
       await checkpoints.write(tx, handler.name, last);
-      await handler.announce?.(tx, last, events.filter((e) => !poison.has(e)));
+      await sendNotices(tx, handler.notices?.(last, events.filter((e) => !poison.has(e))) ?? []);
       return failed.length;
     });
   };

@@ -154,6 +154,22 @@ export class Lease {
   }
 
   /**
+   * {@link Lease.fence} for the leases of several consumers on one session,
+   * in one statement: a transaction that commits their batches together
+   * goes on only while it holds every one. Names the leases lost.
+   */
+  static async fenceAll(tx: TxSql, leases: readonly Lease[]): Promise<void> {
+    if (leases.length === 1) return await leases[0]!.fence(tx);
+    const rows = await tx<{ ok: boolean }[]>`
+      SELECT pg_try_advisory_xact_lock(${LOCK_NAMESPACES.lease}, k) AS ok
+      FROM unnest(${leases.map((l) => l.#key)}::int4[]) WITH ORDINALITY AS t(k, n) ORDER BY n`;
+    const lost = leases.filter((_, i) => rows[i]?.ok !== true);
+    if (lost.length > 0) {
+      throw new LeaseLostError(`Lost the lease of ${lost.map((l) => `"${l.name}"`).join(", ")}`);
+    }
+  }
+
+  /**
    * Takes the lease over from whoever owns it, for an operation that must
    * write the consumer's tables alone (rebuild, replay): it takes the
    * takeover lock, so the owner hands over at its next check and replicas

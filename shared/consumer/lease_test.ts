@@ -31,6 +31,17 @@ Deno.test("projection leases", async (t) => {
       },
     );
 
+    await t.step("one fence covers the leases of a session, and names those it lost", async () => {
+      // a holds products, b holds orders (the first step).
+      const ordersOnA = new Lease(a, "orders");
+      await a.begin((tx) => Lease.fenceAll(tx, [leaseA, new Lease(a, "categories")]));
+      await assert.rejects(
+        () => a.begin((tx) => Lease.fenceAll(tx, [leaseA, ordersOnA])),
+        (err: Error) =>
+          err instanceof LeaseLostError && err.message === 'Lost the lease of "orders"',
+      );
+    });
+
     await t.step("a takeover waits for the owner to hand over, and replicas keep off", async () => {
       const taking = takeover.takeOver(5000);
       let taken = false;

@@ -7,7 +7,7 @@
  * and the saga worker are its handlers.
  */
 export { type CheckpointTable, checkpointTable } from "./checkpoint.ts";
-export { type BatchBody, BatchCommitter } from "./committer.ts";
+export { type Batch, BatchCommitter, sendNotices } from "./committer.ts";
 export { type DeadLetter, listDeadLetters, recordDeadLetters } from "./dead_letters.ts";
 export { type BatchOutcome, type Follower, followEvents, type FollowOptions } from "./follow.ts";
 export { type HealthServer, type HealthServerOptions, serveHealth } from "./http.ts";
@@ -27,7 +27,7 @@ export {
   runConsumerProcess,
 } from "./process.ts";
 export { SharedReader, type SharedReaderOptions } from "./reader.ts";
-export type { BatchScope, ConsumerHandler } from "./types.ts";
+export type { BatchScope, ConsumerHandler, Notice } from "./types.ts";
 export { startWakeup, type Wakeup, type WakeupOptions } from "./wakeup.ts";
 export {
   type Consumer,

@@ -1,6 +1,12 @@
 import type { TxSql } from "@shared/db/connect.ts";
 import type { Position, RecordedEvent } from "@shared/event_store/mod.ts";
 
+/** A NOTIFY: its channel and its payload (under 8000 bytes). */
+export interface Notice {
+  channel: string;
+  payload: string;
+}
+
 /** What a batch's transaction offers the handler besides its statements. */
 export interface BatchScope {
   /**
@@ -36,11 +42,12 @@ export interface ConsumerHandler {
    */
   handles?(event: RecordedEvent): boolean;
   /**
-   * Statements sent after `apply`, in the same transaction, whose answers
-   * are not awaited (e.g. NOTIFY): they cost no round trip of their own.
-   * Given only the events that were applied (not dead-lettered).
+   * Notifications to send in the batch's transaction once it is applied
+   * (a change feed's), for only the events that were applied (not
+   * dead-lettered). They go out with the checkpoint, unanswered, and those
+   * of batches committed together in one statement.
    */
-  announce?(tx: TxSql, position: Position, events: RecordedEvent[]): Promise<void>;
+  notices?(position: Position, events: RecordedEvent[]): readonly Notice[];
   /** Called when this replica takes the lease, before the first batch, with the checkpoint. */
   onStart?(from: Position): Promise<void>;
   /** Called when this replica stops following (stopped, lease lost or handed over). */

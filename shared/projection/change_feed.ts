@@ -1,3 +1,5 @@
+import { sendNotices } from "@shared/consumer/committer.ts";
+import type { Notice } from "@shared/consumer/types.ts";
 import { startWakeup } from "@shared/consumer/wakeup.ts";
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import type { Position, RecordedEvent } from "@shared/event_store/mod.ts";
@@ -43,16 +45,16 @@ function describe(event: RecordedEvent): ChangedEvent {
 }
 
 /**
- * Announces a committed batch, from inside the transaction that applied it,
- * so listeners hear of it exactly when its effects become visible. A large
- * batch is split over several notifications; each carries the checkpoint.
+ * The notices that announce a committed batch on the change feed, to be
+ * sent from inside the transaction that applied it, so that listeners hear
+ * of it exactly when its effects become visible. A large batch is split
+ * over several notices; each carries the checkpoint.
  */
-export async function publishChanges(
-  tx: TxSql,
+export function changeNotices(
   projection: string,
   position: Position,
   events: RecordedEvent[],
-): Promise<void> {
+): Notice[] {
   const payloads: string[] = [];
   let chunk: ChangedEvent[] = [];
   let size = 0;
@@ -69,7 +71,17 @@ export async function publishChanges(
     size += bytes;
   }
   flush();
-  for (const payload of payloads) await tx`SELECT pg_notify(${CHANGE_CHANNEL}, ${payload})`;
+  return payloads.map((payload) => ({ channel: CHANGE_CHANNEL, payload }));
+}
+
+/** Announces a committed batch from inside its transaction (see {@link changeNotices}). */
+export async function publishChanges(
+  tx: TxSql,
+  projection: string,
+  position: Position,
+  events: RecordedEvent[],
+): Promise<void> {
+  await sendNotices(tx, changeNotices(projection, position, events));
 }
 
 /** Listeners of the change feed. */

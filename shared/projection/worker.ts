@@ -10,7 +10,7 @@ import type { SharedReader, Wakeup } from "@shared/consumer/mod.ts";
 import type { EventStore } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { setProjectionDeadLetters, setProjectionLag } from "@shared/observability/mod.ts";
-import { publishChanges } from "./change_feed.ts";
+import { changeNotices } from "./change_feed.ts";
 import { PROJECTION_CHECKPOINTS } from "./checkpoint.ts";
 import type { Projection } from "./types.ts";
 
@@ -39,7 +39,7 @@ export function projectionHandler(projection: Projection): ConsumerHandler {
   return {
     name: projection.name,
     apply: (tx, events) => projection.apply(tx, events),
-    announce: (tx, position, events) => publishChanges(tx, projection.name, position, events),
+    notices: (position, events) => changeNotices(projection.name, position, events),
   };
 }
 
