@@ -47,9 +47,8 @@ class RolledBack extends Error {
 /**
  * Commits `batches` in one pipelined transaction on a connection of `sql`
  * (see pipelinedTransaction), in as few statements as their number allows:
- * one fence for every lease, sent with BEGIN; each handler's writes, one
- * batch after the other; one checkpoint write per table; one statement of
- * notices; COMMIT. The fence's answer is in before the checkpoint is sent,
+ * one fence for every lease, sent with BEGIN; the handlers' writes, side by
+ * side; one checkpoint write per table; one statement of notices; COMMIT. The fence's answer is in before the checkpoint is sent,
  * so a lost lease never reaches COMMIT. Throws the first failure; one that
  * left nothing written (a handler threw, a lease was lost, a statement
  * failed and COMMIT rolled back) comes wrapped in {@link RolledBack}. A
@@ -67,7 +66,13 @@ async function inTransaction(sql: Sql, batches: readonly Batch[]): Promise<void>
     await pipelinedTransaction(sql, async (tx) => {
       try {
         const fenced = send(Lease.fenceAll(tx, batches.map((b) => b.lease)));
-        for (const batch of batches) await batch.apply(tx);
+        // The handlers write side by side: each consumer's tables are its own, each handler's
+        // statements keep their order, and the statements of all go out together, so a
+        // transaction takes as many round trips as its longest handler, not their sum. All
+        // are awaited before a failure goes on, so none sends a statement after ROLLBACK.
+        const applied = await Promise.allSettled(batches.map((b) => b.apply(tx)));
+        const failure = applied.find((r) => r.status === "rejected");
+        if (failure) throw failure.reason;
         await fenced;
         // Every table's checkpoints, each consumer's last position (a consumer has one batch here).
         const tables = new Map<CheckpointTable, Map<string, Position>>();
@@ -107,10 +112,11 @@ interface Queued {
  * Commits the batches of several consumers that share one lease session
  * (the projections of a projector replica) together: batches submitted
  * while a transaction runs, or in the same turn of the event loop, go into
- * the next transaction, one after the other, each with its own fence and
+ * the next transaction, each fenced by its own lease and with its own
  * checkpoint. One transaction then carries what took one per consumer
- * (BEGIN, COMMIT, a commit record and a round trip each), and one statement
- * each the fences, the checkpoints and the notices of them all. When the shared
+ * (BEGIN, COMMIT, a commit record and round trips), with one statement
+ * each for the fences, the checkpoints and the notices of them all, and the
+ * handlers' writes sent side by side. When the shared
  * transaction fails before its COMMIT (a handler threw, a lease was lost),
  * nothing of it was written, and each batch runs again alone, so that a
  * failure is its own consumer's only. When the COMMIT's outcome is unknown

@@ -423,7 +423,7 @@ Deno.test("consumers on one lease session commit a notice's batches in one trans
   });
 });
 
-Deno.test("a shared transaction fences, checkpoints and notifies for all its batches in one statement each", async () => {
+Deno.test("a shared transaction fences, checkpoints and notifies for all its batches in one statement each, and sends their writes side by side", async () => {
   await withRuntime(async ({ db, store, start }) => {
     // Every statement of the shared session, in the order sent (it has one connection).
     const sent: string[] = [];
@@ -442,7 +442,12 @@ Deno.test("a shared transaction fences, checkpoints and notifies for all its bat
       const consumers = names.map((name) =>
         start({
           handler: {
-            ...notesProjection(name),
+            name,
+            // Two statements a batch, the second sent once the first is answered.
+            async apply(tx, events) {
+              await notesProjection(name).apply(tx, events, { onRollback: () => {} });
+              await tx`SELECT count(*) AS then_counted FROM noted WHERE consumer = ${name}`;
+            },
             notices: (position) => [{
               channel: "consumer_test_notices",
               payload: `${name}@${position.id}`,
@@ -473,10 +478,14 @@ Deno.test("a shared transaction fences, checkpoints and notifies for all its bat
         assert.equal(count(tx, /INSERT INTO "projection_checkpoints"/), 1, tx.join("\n"));
         assert.equal(count(tx, /pg_notify/), 1, tx.join("\n"));
       }
-      assert.ok(
-        batches.some((tx) => count(tx, /INSERT INTO noted/) === names.length),
-        "no transaction carried the batches of all three consumers",
-      );
+      const together = batches.filter((tx) => count(tx, /INSERT INTO noted/) === names.length);
+      assert.ok(together.length > 0, "no transaction carried the batches of all three consumers");
+      // Side by side: every handler's first statement went out before any handler's second.
+      for (const tx of together) {
+        const lastFirst = tx.findLastIndex((q) => /INSERT INTO noted/.test(q));
+        const firstSecond = tx.findIndex((q) => /then_counted/.test(q));
+        assert.ok(lastFirst < firstSecond, tx.join("\n"));
+      }
       for (const consumer of consumers) await consumer.stop();
     } finally {
       await listening.unlisten();
