@@ -48,12 +48,12 @@ class RolledBack extends Error {
  * Commits `batches` in one pipelined transaction on a connection of `sql`
  * (see pipelinedTransaction), in as few statements as their number allows:
  * one fence for every lease, sent with BEGIN; the handlers' writes, side by
- * side; one checkpoint write per table; one statement of notices; COMMIT. The fence's answer is in before the checkpoint is sent,
- * so a lost lease never reaches COMMIT. Throws the first failure; one that
- * left nothing written (a handler threw, a lease was lost, a statement
- * failed and COMMIT rolled back) comes wrapped in {@link RolledBack}. A
- * failure of COMMIT itself (the connection lost) leaves the outcome
- * unknown: thrown as is.
+ * side; one checkpoint write per table; one statement of notices; COMMIT.
+ * The fence's answer is in before the checkpoint is sent, so a lost lease
+ * never reaches COMMIT. Throws the first failure; one that left nothing
+ * written (a handler threw, a lease was lost, a statement failed and COMMIT
+ * rolled back) comes wrapped in {@link RolledBack}. A failure of COMMIT
+ * itself (the connection lost) leaves the outcome unknown: thrown as is.
  */
 async function inTransaction(sql: Sql, batches: readonly Batch[]): Promise<void> {
   const sent: Promise<unknown>[] = [];
@@ -102,7 +102,7 @@ function unwrap(err: unknown): unknown {
 
 interface Queued {
   batch: Batch;
-  /** Undoes what the body did outside the database, before it runs again alone. */
+  /** Undoes what the batch's handler did outside the database, before it runs again alone. */
   reset: () => void;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -115,9 +115,9 @@ interface Queued {
  * the next transaction, each fenced by its own lease and with its own
  * checkpoint. One transaction then carries what took one per consumer
  * (BEGIN, COMMIT, a commit record and round trips), with one statement
- * each for the fences, the checkpoints and the notices of them all, and the
- * handlers' writes sent side by side. When the shared
- * transaction fails before its COMMIT (a handler threw, a lease was lost),
+ * each for the fences, the checkpoints and the notices of them all, and
+ * the handlers' writes sent side by side. When the shared transaction
+ * fails before its COMMIT (a handler threw, a lease was lost),
  * nothing of it was written, and each batch runs again alone, so that a
  * failure is its own consumer's only. When the COMMIT's outcome is unknown
  * (the connection dropped), every batch of it gets the error, and each
