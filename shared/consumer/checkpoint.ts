@@ -20,10 +20,15 @@ export interface CheckpointTable {
 
 /** The checkpoints kept in `table`, keyed by the column `key`. */
 export function checkpointTable(table: string, key: string): CheckpointTable {
-  const write: CheckpointTable["write"] = async (tx, name, position) => {
+  const writeAll: CheckpointTable["writeAll"] = async (tx, checkpoints) => {
     await tx`
       INSERT INTO ${tx(table)} (${tx(key)}, transaction_id, position, updated_at)
-      VALUES (${name}, ${position.transactionId}::xid8, ${position.id}, now())
+      SELECT name, xid::xid8, position, now()
+      FROM unnest(
+        ${checkpoints.map((c) => c.name)}::text[],
+        ${checkpoints.map((c) => c.position.transactionId)}::text[],
+        ${checkpoints.map((c) => c.position.id)}::bigint[]
+      ) AS c(name, xid, position)
       ON CONFLICT (${tx(key)}) DO UPDATE
         SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position,
             updated_at = now()`;
@@ -36,22 +41,7 @@ export function checkpointTable(table: string, key: string): CheckpointTable {
       const row = rows[0];
       return row ? { transactionId: row.transaction_id, id: row.position } : ORIGIN;
     },
-    write,
-    async writeAll(tx, checkpoints) {
-      if (checkpoints.length === 1) {
-        return await write(tx, checkpoints[0]!.name, checkpoints[0]!.position);
-      }
-      await tx`
-        INSERT INTO ${tx(table)} (${tx(key)}, transaction_id, position, updated_at)
-        SELECT name, xid::xid8, position, now()
-        FROM unnest(
-          ${checkpoints.map((c) => c.name)}::text[],
-          ${checkpoints.map((c) => c.position.transactionId)}::text[],
-          ${checkpoints.map((c) => c.position.id)}::bigint[]
-        ) AS c(name, xid, position)
-        ON CONFLICT (${tx(key)}) DO UPDATE
-          SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position,
-              updated_at = now()`;
-    },
+    write: (tx, name, position) => writeAll(tx, [{ name, position }]),
+    writeAll,
   };
 }

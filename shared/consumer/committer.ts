@@ -11,8 +11,7 @@ import type { Notice } from "./types.ts";
  * batch and the batch's notices.
  */
 export interface Batch {
-  /** The consumer's name, its checkpoint's key. */
-  name: string;
+  /** The consumer's lease; its name keys the consumer's checkpoint. */
   lease: Lease;
   /** Where the consumer's checkpoint lives. */
   checkpoints: CheckpointTable;
@@ -74,14 +73,11 @@ async function inTransaction(sql: Sql, batches: readonly Batch[]): Promise<void>
         const failure = applied.find((r) => r.status === "rejected");
         if (failure) throw failure.reason;
         await fenced;
-        // Every table's checkpoints, each consumer's last position (a consumer has one batch here).
-        const tables = new Map<CheckpointTable, Map<string, Position>>();
-        for (const { checkpoints, name, position } of batches) {
-          const names = tables.get(checkpoints) ?? new Map<string, Position>();
-          tables.set(checkpoints, names.set(name, position));
-        }
-        for (const [table, names] of tables) {
-          send(table.writeAll(tx, [...names].map(([name, position]) => ({ name, position }))));
+        // A consumer has one batch in a transaction: one checkpoint row each, per table.
+        for (const [table, group] of Map.groupBy(batches, (b) => b.checkpoints)) {
+          send(
+            table.writeAll(tx, group.map((b) => ({ name: b.lease.name, position: b.position }))),
+          );
         }
         send(sendNotices(tx, batches.flatMap((b) => b.notices())));
       } catch (err) {

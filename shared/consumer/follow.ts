@@ -132,7 +132,6 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
   ): Promise<void> => {
     const position = events.at(-1)!.position;
     const batch: Batch = {
-      name: handler.name,
       lease,
       checkpoints,
       position,

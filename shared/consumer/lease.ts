@@ -159,7 +159,6 @@ export class Lease {
    * goes on only while it holds every one. Names the leases lost.
    */
   static async fenceAll(tx: TxSql, leases: readonly Lease[]): Promise<void> {
-    if (leases.length === 1) return await leases[0]!.fence(tx);
     const rows = await tx<{ ok: boolean }[]>`
       SELECT pg_try_advisory_xact_lock(${LOCK_NAMESPACES.lease}, k) AS ok
       FROM unnest(${leases.map((l) => l.#key)}::int4[]) WITH ORDINALITY AS t(k, n) ORDER BY n`;
