@@ -45,23 +45,44 @@ const config = loadConfig(
   }),
 );
 
+const ports = {
+  gateway: config.GATEWAY_PORT,
+  command: config.COMMAND_PORT,
+  query: config.QUERY_PORT,
+  projector: config.PROJECTOR_HTTP_PORT,
+  saga: config.SAGA_HTTP_PORT,
+  commandMetrics: config.COMMAND_METRICS_PORT,
+  queryMetrics: config.QUERY_METRICS_PORT,
+  relay: config.RELAY_HTTP_PORT,
+};
 const say = (line: string) => console.log(`[dev] ${line}`);
 const started = performance.now();
 let embedded: EmbeddedServer | undefined;
 let system: RunningSystem | undefined;
 let stopping = false;
+/** Settles when the supervisor's restart of the embedded server in flight, if any, has. */
+let restarting: Promise<unknown> = Promise.resolve();
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    say("stopping…");
-    await system?.stop();
-    await embedded?.stop();
+/**
+ * Stops the services, then the embedded server, then exits. Only the first
+ * call stops: a later one (a second Ctrl-C) waits for it, since exiting
+ * early would leave the embedded server running with no one to stop it.
+ */
+async function shutdown(code: number, why: string): Promise<void> {
+  if (stopping) {
+    say(`${why}: still stopping…`);
+    return;
   }
+  stopping = true;
+  say(`stopping (${why})…`);
+  await system?.stop();
+  // A restart of the embedded server may be under way: stop what it starts, too.
+  await restarting;
+  await embedded?.stop();
   Deno.exit(code);
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => void shutdown(0));
+  Deno.addSignalListener(signal, () => void shutdown(0, signal));
 }
 
 /**
@@ -81,12 +102,16 @@ function superviseEmbedded(server: EmbeddedServer, dataDir: string): void {
       await new Promise((r) => setTimeout(r, delay));
       if (stopping) return;
       try {
-        const next = await startEmbeddedPostgres({ dataDir, port: dead.port });
+        const starting = startEmbeddedPostgres({ dataDir, port: dead.port }).then((next) => {
+          // Set before `restarting` settles, so a shutdown waiting on it stops this server.
+          embedded = next;
+          return next;
+        });
+        restarting = starting.catch(() => {});
+        const next = await starting;
         backoff.started();
-        embedded = next;
         say(`embedded PostgreSQL started again (pid ${next.pid}) on port ${next.port}`);
-        if (stopping) await next.stop();
-        else void onExit(next);
+        if (!stopping) void onExit(next);
         return;
       } catch (err) {
         say(`embedded PostgreSQL did not start: ${err instanceof Error ? err.message : err}`);
@@ -101,7 +126,11 @@ try {
   let readModelUrl = config.READ_MODEL_URL ?? config.DATABASE_URL;
   if (!eventStoreUrl || !readModelUrl) {
     await Deno.mkdir(config.DEV_DATA_DIR, { recursive: true });
-    embedded = await startEmbeddedPostgres({ dataDir: config.DEV_DATA_DIR });
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.DEV_DATA_DIR,
+      // The services bind theirs only later: the server's free port must not be one of them.
+      avoidPorts: Object.values(ports),
+    });
     say(`embedded PostgreSQL on port ${embedded.port} (data in ${config.DEV_DATA_DIR})`);
     superviseEmbedded(embedded, config.DEV_DATA_DIR);
     eventStoreUrl = withDatabase(embedded.url, "event_store");
@@ -117,16 +146,7 @@ try {
     log: (line) => say(line),
     eventStoreUrl,
     readModelUrl,
-    ports: {
-      gateway: config.GATEWAY_PORT,
-      command: config.COMMAND_PORT,
-      query: config.QUERY_PORT,
-      projector: config.PROJECTOR_HTTP_PORT,
-      saga: config.SAGA_HTTP_PORT,
-      commandMetrics: config.COMMAND_METRICS_PORT,
-      queryMetrics: config.QUERY_METRICS_PORT,
-      relay: config.RELAY_HTTP_PORT,
-    },
+    ports,
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   say(`all services healthy in ${seconds} s`);
@@ -137,5 +157,5 @@ try {
     ? " (is `deno task dev` already running? DEV_DATA_DIR sets another directory)"
     : "";
   console.error(`[dev] ${err instanceof Error ? err.message : String(err)}${hint}`);
-  await shutdown(1);
+  await shutdown(1, "start-up failed");
 }

@@ -29,6 +29,8 @@ export interface EmbeddedOptions {
   dataDir: string;
   /** Port; a free one is chosen when omitted. */
   port?: number;
+  /** Ports the free one must not be: those that other processes are about to listen on. */
+  avoidPorts?: readonly number[];
   /** Receives the server's log lines. */
   onLog?: (line: string) => void;
 }
@@ -63,12 +65,17 @@ export class EmbeddedStartError extends Error {
   }
 }
 
-/** Finds a free TCP port on 127.0.0.1. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+/**
+ * Finds a free TCP port on 127.0.0.1, other than those in `avoid` (ports that
+ * are taken by settings but not yet bound: the system may hand one out).
+ */
+export function freePort(avoid: readonly number[] = []): number {
+  for (;;) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = listener.addr as Deno.NetAddr;
+    listener.close();
+    if (!avoid.includes(port)) return port;
+  }
 }
 
 /**
@@ -117,7 +124,7 @@ function isRoot(): boolean {
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   hydrateSymlinks();
-  const port = options.port ?? freePort();
+  const port = options.port ?? freePort(options.avoidPorts);
   const lines: string[] = [];
   const log = (line: string) => {
     lines.push(line);

@@ -17,26 +17,35 @@ async function portClosed(port: number): Promise<boolean> {
   }
 }
 
-function postgresRunningIn(dataDir: string): boolean {
-  const out = new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n").some((l) =>
+/** The `ps` lines (pid, parent, state, age, command) of the postgres processes of `dataDir`. */
+function postgresOf(dataDir: string): string[] {
+  const out = new Deno.Command("ps", {
+    args: ["-eo", "pid=,ppid=,stat=,etime=,args="],
+    stdout: "piped",
+  })
+    .outputSync();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) =>
     l.includes("postgres") && l.includes(dataDir)
   );
 }
 
 /**
- * Whether no postgres process of `dataDir` is left, within 5 s: the
- * postmaster has exited when dev does, but on a busy machine `ps` can
- * still list a server process that is on its way out.
+ * Waits, up to 5 s, until no postgres process of `dataDir` is left, and
+ * returns those that are: the postmaster has exited when dev does, but on a
+ * busy machine `ps` can still list a server process on its way out.
  */
-async function postgresGone(dataDir: string): Promise<boolean> {
+async function postgresLeft(dataDir: string): Promise<string[]> {
   const deadline = Date.now() + 5000;
-  while (postgresRunningIn(dataDir)) {
-    if (Date.now() > deadline) return false;
+  for (;;) {
+    const left = postgresOf(dataDir);
+    if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return true;
 }
+
+/** The failure message when a postgres outlives dev: what is left, and what dev printed. */
+const left = (processes: string[], lines: readonly string[]) =>
+  `postgres left running:\n${processes.join("\n")}\ndev printed:\n${lines.join("\n")}`;
 
 Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanly and keeps its data", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "cqrs-dev-test-" });
@@ -60,7 +69,8 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
     for (const port of Object.values(ports)) {
       assert.ok(await portClosed(port), `port ${port} closed`);
     }
-    assert.equal(await postgresGone(dataDir), true, "no postgres left running");
+    const firstLeft = await postgresLeft(dataDir);
+    assert.deepEqual(firstLeft, [], left(firstLeft, first.lines));
 
     const second = await startDevTask(env);
     started.push(second.process);
@@ -89,7 +99,8 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
     assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
     second.process.kill("SIGINT");
     assert.equal((await second.process.status).code, 0);
-    assert.equal(await postgresGone(dataDir), true, "no postgres left running");
+    const secondLeft = await postgresLeft(dataDir);
+    assert.deepEqual(secondLeft, [], left(secondLeft, second.lines));
   } finally {
     // After a failed assertion, stop what is still running (dev stops its children).
     for (const process of started) {
@@ -98,6 +109,46 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
       } catch { /* already exited */ }
       await process.status;
     }
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
+
+/** The pid of the postmaster that serves `dataDir`, from `ps`. */
+const postmasterOf = (dataDir: string): number | undefined => {
+  const line = postgresOf(dataDir)[0];
+  return line === undefined ? undefined : Number(line.trim().split(/\s+/)[0]);
+};
+
+Deno.test("a stop while dev restarts its embedded PostgreSQL leaves no postgres behind", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "cqrs-dev-restart-" });
+  const dev = await startDev({ ...devEnv(freeSystemPorts(), dataDir), LOG_LEVEL: "warn" });
+  try {
+    const pid = postmasterOf(dataDir);
+    assert.ok(pid, "the embedded postmaster runs");
+    Deno.kill(pid, "SIGKILL");
+    const deadline = Date.now() + 10_000;
+    let delay: number | undefined;
+    while (delay === undefined) {
+      const line = dev.lines.find((l) => l.includes(`(pid ${pid}) exited; restarting in`));
+      delay = line ? Number(/restarting in (\d+) ms/.exec(line)?.[1]) : undefined;
+      assert.ok(Date.now() < deadline, `dev did not see the crash:\n${dev.lines.join("\n")}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Stop once dev is starting the new server, before it is ready (dev's old shutdown
+    // exited meanwhile and left that server running).
+    await new Promise((resolve) => setTimeout(resolve, delay + 20));
+    dev.process.kill("SIGTERM");
+    assert.equal((await dev.process.status).code, 0);
+    const devLeft = await postgresLeft(dataDir);
+    assert.deepEqual(devLeft, [], left(devLeft, dev.lines));
+  } finally {
+    try {
+      dev.process.kill("SIGTERM");
+    } catch { /* already exited */ }
+    await dev.process.status;
+    // With the fault this test is about, the new server outlives dev: stop it here.
+    const orphan = postmasterOf(dataDir);
+    if (orphan) Deno.kill(orphan, "SIGINT");
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
