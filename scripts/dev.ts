@@ -75,7 +75,15 @@ async function shutdown(code: number, why: string): Promise<void> {
   }
   stopping = true;
   say(`stopping (${why})…`);
-  await system?.stop();
+  const exits: Record<string, Deno.CommandStatus> = (await system?.stop()) ?? {};
+  for (const [name, status] of Object.entries(exits)) {
+    if (status.success) continue;
+    say(
+      `service "${name}" exited with ${
+        status.signal ? `signal ${status.signal}` : `code ${status.code}`
+      } while stopping`,
+    );
+  }
   // A restart of the embedded server may be under way: stop what it starts, too.
   await restarting;
   await embedded?.stop();

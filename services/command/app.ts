@@ -72,7 +72,11 @@ export interface CommandService {
   port: number;
   /** What the command functions run with, for in-process callers (the saga runner). */
   deps: CommandDeps;
-  stop(): Promise<void>;
+  /**
+   * Stops the service. `exiting`: the process exits next, so the gRPC server
+   * drains (see GrpcServer.drain) instead of closing its connections.
+   */
+  stop(options?: { exiting?: boolean }): Promise<void>;
 }
 
 /**
@@ -117,9 +121,9 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   return {
     port: server.port,
     deps,
-    async stop() {
+    async stop({ exiting = false } = {}) {
       stopHealth();
-      await server.shutdown();
+      await (exiting ? server.drain() : server.shutdown());
       unobserve();
       store.close();
       await sql.end({ timeout: 5 });

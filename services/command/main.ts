@@ -42,7 +42,7 @@ logger.info("listening", {
   carrier: config.CARRIER_URL ? "http" : config.CARRIER_MODE,
 });
 runUntilSignal(logger, async () => {
-  await service.stop();
+  await service.stop({ exiting: true });
   await metrics.stop();
   await shutdownTracing();
 });

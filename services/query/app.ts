@@ -45,7 +45,11 @@ export interface QueryServiceOptions {
 /** A running query service. */
 export interface QueryService {
   port: number;
-  stop(): Promise<void>;
+  /**
+   * Stops the service. `exiting`: the process exits next, so the gRPC server
+   * drains (see GrpcServer.drain) instead of closing its connections.
+   */
+  stop(options?: { exiting?: boolean }): Promise<void>;
 }
 
 /**
@@ -108,9 +112,9 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
   });
   return {
     port: server.port,
-    async stop() {
+    async stop({ exiting = false } = {}) {
       stopHealth();
-      await server.shutdown();
+      await (exiting ? server.drain() : server.shutdown());
       unobserve();
       await waiter.close();
       await sql.end({ timeout: 5 });

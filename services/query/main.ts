@@ -50,7 +50,7 @@ logger.info("listening", {
   tls: tls ? (tls.requireClientCert ? "mutual" : "on") : "off",
 });
 runUntilSignal(logger, async () => {
-  await service.stop();
+  await service.stop({ exiting: true });
   await metrics.stop();
   await shutdownTracing();
 });

@@ -66,8 +66,20 @@ export interface GrpcServer {
   port: number;
   /** The standard health service; set statuses here. */
   health: HealthImplementation;
-  /** Stops accepting calls and waits for running ones (forces after `graceMs`). */
+  /**
+   * Stops accepting calls and waits for running ones (forces after `graceMs`),
+   * then closes every connection with an HTTP/2 GOAWAY.
+   */
   shutdown(graceMs?: number): Promise<void>;
+  /**
+   * For a process about to exit: reports NOT_SERVING (clients that watch
+   * health turn away) and waits, up to `graceMs`, until no unary call is
+   * running, but sends no GOAWAY, and does not even close the listener
+   * (grpc-js's unbind does send one): the connections close as the process
+   * exits. A GOAWAY can abort a Deno client's process (an nghttp2 assertion
+   * in its node:http2, docs/operations.md); a closed connection does not.
+   */
+  drain(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -226,6 +238,24 @@ export async function startGrpcServer(
     }
   }
   const server = new grpc.Server();
+  // Unary calls not yet answered, for drain(); `answered` wakes it at each answer.
+  let running = 0;
+  let answered = () => {};
+  const counted = (
+    handler: grpc.handleUnaryCall<unknown, unknown>,
+  ): grpc.handleUnaryCall<unknown, unknown> =>
+  (call, callback) => {
+    running++;
+    let done = false;
+    handler(call, (...args: Parameters<typeof callback>) => {
+      if (!done) {
+        done = true;
+        running--;
+        answered();
+      }
+      callback(...args);
+    });
+  };
   const statuses: Record<string, "SERVING"> = { "": "SERVING" };
   const protoFiles = new Set<string>();
   for (const binding of bindings) {
@@ -233,7 +263,9 @@ export async function startGrpcServer(
     protoFiles.add(protoFile);
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const key of Object.keys(methods)) {
-      implementation[protoMethodName(key)] = unaryHandler(binding, key, options.logger, guard);
+      implementation[protoMethodName(key)] = counted(
+        unaryHandler(binding, key, options.logger, guard),
+      );
     }
     server.addService(strictDefinition(protoFile, service), implementation);
     statuses[service] = "SERVING";
@@ -267,6 +299,20 @@ export async function startGrpcServer(
           resolve();
         });
       }),
+    async drain(graceMs = 5000) {
+      for (const service of Object.keys(statuses)) health.setStatus(service, "NOT_SERVING");
+      const deadline = Date.now() + graceMs;
+      while (running > 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, deadline - Date.now());
+          answered = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      answered = () => {};
+    },
   };
 }
 

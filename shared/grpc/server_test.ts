@@ -73,3 +73,35 @@ Deno.test("an answered call's signal stays unaborted after its stream closes", a
     await server.shutdown(100);
   }
 });
+
+Deno.test("drain answers the running calls first, reports NOT_SERVING and keeps the connection", async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => started = resolve);
+  const { server, client } = await serve(async () => {
+    started();
+    await held;
+  });
+  try {
+    const call = client.getCategory({ id: ID });
+    await running;
+    let drained = false;
+    const draining = server.drain(5000).then(() => drained = true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(drained, false, "drain waits for the running call");
+    // What the health service answers (read off its map: a health client that closes right
+    // after its call is what can abort this process, see docs/operations.md).
+    const { statusMap } = server.health as unknown as { statusMap: Map<string, string> };
+    assert.equal(statusMap.get(""), "NOT_SERVING");
+    assert.equal(statusMap.get(categoryQueries.service), "NOT_SERVING");
+    release();
+    await call;
+    await draining;
+    // No GOAWAY: the connection still carries calls until the process exits.
+    await client.getCategory({ id: ID });
+  } finally {
+    client.close();
+    await server.shutdown(100);
+  }
+});

@@ -100,10 +100,13 @@ export interface RunningSystem {
   readonly pids: Readonly<Record<ProcessName, number>>;
   /** Restarts by the supervisor so far, by process. */
   readonly restarts: Readonly<Record<ProcessName, number>>;
-  /** Sends SIGTERM, waits up to 10 s, then SIGKILL; resolves when all have exited. */
-  stop(): Promise<void>;
+  /**
+   * Sends SIGTERM to every process but the gRPC servers, then to those; each group gets
+   * up to 10 s before SIGKILL. Resolves, once all have exited, with how each one did.
+   */
+  stop(): Promise<Record<ProcessName, Deno.CommandStatus>>;
   /** Kills one process (for failure tests) and waits for it to exit; it is not restarted. */
-  kill(process: ProcessName, signal?: Deno.Signal): Promise<void>;
+  kill(process: ProcessName, signal?: Deno.Signal): Promise<Deno.CommandStatus>;
   /** Starts a killed process again, with the same ports and environment; does not wait for health. */
   restart(process: ProcessName): void;
 }
@@ -255,24 +258,35 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
   // The first replicas migrate the databases; the others start once they are up.
   for (const name of names.slice(0, running.length)) spawn(name);
-  const stop = async () => {
-    stopping = true;
-    for (const timer of timers) clearTimeout(timer);
-    const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
-    for (const [, child] of all) {
+  // SIGTERM to some processes; after 10 s, SIGKILL to those still running.
+  const stopAll = async (group: [ProcessName, Deno.ChildProcess][]) => {
+    for (const [, child] of group) {
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
     }
     const timer = setTimeout(() => {
-      for (const [, child] of all) {
+      for (const [, child] of group) {
         try {
           child.kill("SIGKILL");
         } catch { /* already gone */ }
       }
     }, 10_000);
-    await Promise.all(all.map(([name]) => exited[name]));
+    await Promise.all(group.map(([name]) => exited[name]));
     clearTimeout(timer);
+  };
+  const stop = async () => {
+    stopping = true;
+    for (const timer of timers) clearTimeout(timer);
+    const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
+    // The gRPC servers stop last, once their clients (the gateway, the saga worker) are gone:
+    // a server's GOAWAY reaching a client that is closing its own session can abort the
+    // client's process in Deno's node:http2 (see docs/operations.md).
+    const server = ([name]: [ProcessName, unknown]) => /^(command|query)\b/.test(name);
+    await stopAll(all.filter((entry) => !server(entry)));
+    await stopAll(all.filter(server));
+    const statuses = await Promise.all(all.map(async ([name]) => [name, await exited[name]]));
+    return Object.fromEntries(statuses) as Record<ProcessName, Deno.CommandStatus>;
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
@@ -341,7 +355,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       try {
         children[service]!.kill(signal);
       } catch { /* already gone */ }
-      await exited[service];
+      return await exited[service]!;
     },
     restart(service) {
       if (stopping) throw new Error("the system is stopping");
