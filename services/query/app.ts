@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import type { Sql } from "@shared/db/connect.ts";
+import { CONNECT_TIMEOUT_S, type Sql } from "@shared/db/connect.ts";
 import type { VerifierOptions } from "@shared/auth/mod.ts";
 import { createCallGuard } from "@shared/grpc/guard.ts";
 import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
@@ -65,7 +65,7 @@ function readModelPool(url: string, max: number, applicationName: string): Sql {
     onnotice: () => {},
     connection: { application_name: applicationName, plan_cache_mode: "force_custom_plan" },
     idle_timeout: 30,
-    connect_timeout: 10,
+    connect_timeout: CONNECT_TIMEOUT_S,
   });
 }
 

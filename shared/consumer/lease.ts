@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import type { Sql, TxSql } from "@shared/db/connect.ts";
+import { CONNECT_TIMEOUT_S, type Sql, type TxSql } from "@shared/db/connect.ts";
 
 /**
  * Advisory-lock namespaces, the first key of PostgreSQL's two-key form; the
@@ -55,7 +55,7 @@ export function openLeaseSession(
     max: 1,
     idle_timeout: 0,
     max_lifetime: null,
-    connect_timeout: 10,
+    connect_timeout: CONNECT_TIMEOUT_S,
     onnotice: () => {},
     connection: { ...settings, application_name: applicationName.slice(0, 63) },
   });

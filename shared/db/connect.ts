@@ -14,6 +14,15 @@ export interface ConnectOptions {
   applicationName?: string;
 }
 
+/**
+ * Seconds a new connection may take (TCP, TLS, start-up, authentication)
+ * before it fails and the next query tries again. Short on purpose: an
+ * attempt made while the server restarts can hang unanswered, and with 10 s
+ * a projector that tried then stayed behind for 10 s after the server was
+ * back (tests/e2e/fault_injection_test.ts, 4 of 10 runs under load).
+ */
+export const CONNECT_TIMEOUT_S = 3;
+
 /** Opens a connection pool with the project's defaults (no notices on stdout, bigint as string). */
 export function connect(url: string, options: ConnectOptions = {}): Sql {
   return postgres(url, {
@@ -21,7 +30,7 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? "cqrs" },
     idle_timeout: 30,
-    connect_timeout: 10,
+    connect_timeout: CONNECT_TIMEOUT_S,
   });
 }
 

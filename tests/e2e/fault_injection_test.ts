@@ -41,6 +41,27 @@ function findPid(devPid: number, target: Target, dataDir: string): number | unde
   return undefined;
 }
 
+/** The transactions open for over a second on the server, as JSON, for a failure message. */
+async function openTransactions(port: number): Promise<string> {
+  const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, {
+    max: 1,
+    onnotice: () => {},
+  });
+  try {
+    const rows = await sql`
+      SELECT datname, application_name, state, backend_xid::text AS xid,
+        round(extract(epoch FROM now() - xact_start)::numeric, 1)::float AS seconds,
+        left(query, 120) AS query
+      FROM pg_stat_activity
+      WHERE xact_start < now() - interval '1 second' AND pid <> pg_backend_pid()`;
+    return JSON.stringify(rows);
+  } catch (err) {
+    return String(err);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
 async function ok(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -231,9 +252,12 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
         // What the projector says of itself, for a failure that is hard to reproduce.
         const projector = await fetch(`http://127.0.0.1:${ports.projector}/health`)
           .then((res) => res.text()).catch((err) => String(err));
+        // Open transactions hold back what gap-safe readers may read.
+        const open = await openTransactions(pgPort);
         assert.fail(
           `${label}: a read after recovery (${read.code}; ${readCodes.length} reads; ` +
-            `the write took ${wroteMs} ms); projector /health: ${projector}`,
+            `the write took ${wroteMs} ms); projector /health: ${projector}; ` +
+            `transactions open over 1 s: ${open}`,
         );
       }
       recoveries[label] = { healthyMs: healthyAt - started, workingMs: Date.now() - healthyAt };
