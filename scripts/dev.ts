@@ -23,7 +23,12 @@ import {
 } from "@shared/db/embedded.ts";
 import { migrateDatabase } from "@shared/db/migrate.ts";
 import { RestartBackoff } from "@shared/runtime/backoff.ts";
-import { DEFAULT_PORTS, type RunningSystem, startSystem } from "@shared/runtime/system.ts";
+import {
+  DEFAULT_PORTS,
+  exitDescription,
+  type RunningSystem,
+  startSystem,
+} from "@shared/runtime/system.ts";
 
 const config = loadConfig(
   z.object({
@@ -77,12 +82,9 @@ async function shutdown(code: number, why: string): Promise<void> {
   say(`stopping (${why})…`);
   const exits: Record<string, Deno.CommandStatus> = (await system?.stop()) ?? {};
   for (const [name, status] of Object.entries(exits)) {
-    if (status.success) continue;
-    say(
-      `service "${name}" exited with ${
-        status.signal ? `signal ${status.signal}` : `code ${status.code}`
-      } while stopping`,
-    );
+    if (!status.success) {
+      say(`service "${name}" exited with ${exitDescription(status)} while stopping`);
+    }
   }
   // A restart of the embedded server may be under way: stop what it starts, too.
   await restarting;

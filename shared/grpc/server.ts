@@ -238,9 +238,9 @@ export async function startGrpcServer(
     }
   }
   const server = new grpc.Server();
-  // Unary calls not yet answered, for drain(); `answered` wakes it at each answer.
+  // Unary calls not yet answered, for drain(); `idle` wakes it when the last one answers.
   let running = 0;
-  let answered = () => {};
+  let idle = () => {};
   const counted = (
     handler: grpc.handleUnaryCall<unknown, unknown>,
   ): grpc.handleUnaryCall<unknown, unknown> =>
@@ -250,8 +250,7 @@ export async function startGrpcServer(
     handler(call, (...args: Parameters<typeof callback>) => {
       if (!done) {
         done = true;
-        running--;
-        answered();
+        if (--running === 0) idle();
       }
       callback(...args);
     });
@@ -301,17 +300,13 @@ export async function startGrpcServer(
       }),
     async drain(graceMs = 5000) {
       for (const service of Object.keys(statuses)) health.setStatus(service, "NOT_SERVING");
-      const deadline = Date.now() + graceMs;
-      while (running > 0 && Date.now() < deadline) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, deadline - Date.now());
-          answered = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      answered = () => {};
+      if (running === 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        idle = resolve;
+        timer = setTimeout(resolve, graceMs);
+      });
+      clearTimeout(timer);
     },
   };
 }

@@ -101,8 +101,8 @@ export interface RunningSystem {
   /** Restarts by the supervisor so far, by process. */
   readonly restarts: Readonly<Record<ProcessName, number>>;
   /**
-   * Sends SIGTERM to every process but the gRPC servers, then to those; each group gets
-   * up to 10 s before SIGKILL. Resolves, once all have exited, with how each one did.
+   * Sends SIGTERM, waits up to 10 s, then SIGKILL; resolves, once all have exited, with
+   * how each one did.
    */
   stop(): Promise<Record<ProcessName, Deno.CommandStatus>>;
   /** Kills one process (for failure tests) and waits for it to exit; it is not restarted. */
@@ -161,6 +161,11 @@ async function healthy(url: string, client?: Deno.HttpClient): Promise<boolean> 
   } catch {
     return false;
   }
+}
+
+/** How a process exited, for a log line: `code 1`, `signal SIGABRT`. */
+export function exitDescription(status: Deno.CommandStatus): string {
+  return status.signal ? `signal ${status.signal}` : `code ${status.code}`;
 }
 
 /** Waits until `GET <url>/health` answers 200; throws after `timeoutMs` (default 30 s). */
@@ -241,11 +246,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     child.status.then((status) => {
       if (!supervising || stopping || held.has(service) || children[service] !== child) return;
       const delay = backoffs[service]!.next();
-      const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
       log(
-        `service "${service}" (pid ${child.pid}) exited with ${how}; restarting in ${delay} ms (restart ${
-          backoffs[service]!.restarts
-        })`,
+        `service "${service}" (pid ${child.pid}) exited with ${
+          exitDescription(status)
+        }; restarting in ${delay} ms (restart ${backoffs[service]!.restarts})`,
       );
       const timer = setTimeout(() => {
         timers.delete(timer);
@@ -258,34 +262,24 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
   // The first replicas migrate the databases; the others start once they are up.
   for (const name of names.slice(0, running.length)) spawn(name);
-  // SIGTERM to some processes; after 10 s, SIGKILL to those still running.
-  const stopAll = async (group: [ProcessName, Deno.ChildProcess][]) => {
-    for (const [, child] of group) {
+  const stop = async () => {
+    stopping = true;
+    for (const timer of timers) clearTimeout(timer);
+    const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
+    for (const [, child] of all) {
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
     }
     const timer = setTimeout(() => {
-      for (const [, child] of group) {
+      for (const [, child] of all) {
         try {
           child.kill("SIGKILL");
         } catch { /* already gone */ }
       }
     }, 10_000);
-    await Promise.all(group.map(([name]) => exited[name]));
-    clearTimeout(timer);
-  };
-  const stop = async () => {
-    stopping = true;
-    for (const timer of timers) clearTimeout(timer);
-    const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
-    // The gRPC servers stop last, once their clients (the gateway, the saga worker) are gone:
-    // a server's GOAWAY reaching a client that is closing its own session can abort the
-    // client's process in Deno's node:http2 (see docs/operations.md).
-    const server = ([name]: [ProcessName, unknown]) => /^(command|query)\b/.test(name);
-    await stopAll(all.filter((entry) => !server(entry)));
-    await stopAll(all.filter(server));
     const statuses = await Promise.all(all.map(async ([name]) => [name, await exited[name]]));
+    clearTimeout(timer);
     return Object.fromEntries(statuses) as Record<ProcessName, Deno.CommandStatus>;
   };
 
