@@ -12,6 +12,7 @@
  * keeps its own record of charges and bookings: that record outlives a
  * crash of the command service, as a real gateway's does.
  */
+import { parseJson } from "@shared/runtime/json.ts";
 import { z } from "zod";
 import type { Carrier, PaymentGateway } from "./ports.ts";
 import { uuidV5 } from "@shared/domain/shared/ids.ts";
@@ -232,7 +233,7 @@ async function post(
 function outcomeOf<T>(service: string, schema: z.ZodType<T>, text: string): T {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch {
     json = undefined;
   }

@@ -50,6 +50,7 @@ import { type Operations, startOperations } from "./operations.ts";
 import { consoleResolvers } from "./resolvers/console.ts";
 import { operationsResolvers, type ServiceHealth } from "./resolvers/operations.ts";
 import { upgradeToGraphQLWs } from "./ws.ts";
+import { jsonRequests } from "./json_requests.ts";
 import { listening } from "@shared/runtime/startup.ts";
 
 /** Options of the gateway. */
@@ -217,7 +218,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       operationsResolvers(operations, () => serviceHealth()),
     ],
   });
-  const plugins: Plugin[] = [operationPlugin as Plugin, ...limitPlugins(limits)];
+  const plugins: Plugin[] = [jsonRequests, operationPlugin as Plugin, ...limitPlugins(limits)];
   if (production ? !options.introspection : options.introspection === false) {
     plugins.push(noIntrospection);
   }

@@ -1,3 +1,4 @@
+import { parseJson } from "@shared/runtime/json.ts";
 import { LRUCache } from "lru-cache";
 import { Redis } from "ioredis";
 import type { CallOptions, Client, ServiceContract } from "@shared/grpc/mod.ts";
@@ -77,7 +78,7 @@ export function createQueryCache(
     try {
       const raw = await redis.get(key);
       if (raw === null) return undefined;
-      const entry = { value: JSON.parse(raw) };
+      const entry = { value: parseJson(raw) };
       local.set(key, entry);
       return entry;
     } catch {

@@ -4,6 +4,7 @@ import {
   makeServer,
   type ServerOptions,
 } from "graphql-ws";
+import { hasEscapedKey, parseJson } from "@shared/runtime/json.ts";
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import type { YogaServerInstance } from "graphql-yoga";
 import { AppError } from "@shared/errors/mod.ts";
@@ -103,7 +104,7 @@ export function upgradeToGraphQLWs(
       onMessage: (receive) => {
         socket.onmessage = async (event) => {
           try {
-            await receive(String(event.data));
+            await receive(readable(String(event.data)));
           } catch {
             socket.close(CloseCode.InternalServerError, "Internal server error");
           }
@@ -113,4 +114,21 @@ export function upgradeToGraphQLWs(
   };
   socket.onclose = (event) => void closed(event.code, event.reason);
   return response;
+}
+
+/**
+ * A message whose keys are escaped is written again without needless
+ * escapes before graphql-ws parses it natively, which can misread an
+ * escaped key (shared/runtime/json.ts). Keys that must stay escaped (a quote,
+ * a backslash, a control character) are never GraphQL names, so a misread
+ * one cannot change what is run. Text that is not JSON is passed on as it is,
+ * for graphql-ws to refuse.
+ */
+function readable(text: string): string {
+  if (!hasEscapedKey(text)) return text;
+  try {
+    return JSON.stringify(parseJson(text));
+  } catch {
+    return text;
+  }
 }

@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import { CONNECT_TIMEOUT_S, type Sql } from "@shared/db/connect.ts";
+import { CONNECT_TIMEOUT_S, type Sql, TYPES } from "@shared/db/connect.ts";
 import type { VerifierOptions } from "@shared/auth/mod.ts";
 import { createCallGuard } from "@shared/grpc/guard.ts";
 import { reportDatabaseHealth } from "@shared/grpc/database_health.ts";
@@ -66,6 +66,7 @@ function readModelPool(url: string, max: number, applicationName: string): Sql {
     connection: { application_name: applicationName, plan_cache_mode: "force_custom_plan" },
     idle_timeout: 30,
     connect_timeout: CONNECT_TIMEOUT_S,
+    types: TYPES,
   });
 }
 
@@ -85,6 +86,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
       connection: { application_name: applicationName, default_transaction_read_only: true },
       idle_timeout: 30,
       connect_timeout: 2,
+      types: TYPES,
     })
     : undefined;
   const waiter = new ConsistencyWaiter(sql, {

@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import { CONNECT_TIMEOUT_S, type Sql, type TxSql } from "@shared/db/connect.ts";
+import { CONNECT_TIMEOUT_S, type Sql, type TxSql, TYPES } from "@shared/db/connect.ts";
 
 /**
  * Advisory-lock namespaces, the first key of PostgreSQL's two-key form; the
@@ -58,6 +58,7 @@ export function openLeaseSession(
     connect_timeout: CONNECT_TIMEOUT_S,
     onnotice: () => {},
     connection: { ...settings, application_name: applicationName.slice(0, 63) },
+    types: TYPES,
   });
 }
 

@@ -1,5 +1,5 @@
 import postgres from "postgres";
-import type { Sql } from "@shared/db/connect.ts";
+import { type Sql, TYPES } from "@shared/db/connect.ts";
 import type { Logger } from "@shared/log/mod.ts";
 
 /** Options of {@link startWakeup}. */
@@ -93,6 +93,7 @@ export function startWakeup(url: string, options: WakeupOptions = {}): Wakeup {
       max_lifetime: null,
       connect_timeout: 5,
       onnotice: () => {},
+      types: TYPES,
       connection: { application_name: options.applicationName ?? "consumer-wakeup" },
       onclose: () => {
         if (mine === generation) drop(new Error("connection closed"));

@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import { parseJson } from "@shared/runtime/json.ts";
 
 /** A postgres.js connection pool. */
 export type Sql = postgres.Sql;
@@ -24,6 +25,20 @@ export interface ConnectOptions {
  */
 export const CONNECT_TIMEOUT_S = 3;
 
+/**
+ * postgres.js's types with json and jsonb read by {@link parseJson}: the
+ * native parser can misread an escaped key (see shared/runtime/json.ts).
+ * Every connection of the project is opened with them.
+ */
+export const TYPES = {
+  json: {
+    to: 114,
+    from: [114, 3802],
+    serialize: (value: unknown) => JSON.stringify(value),
+    parse: parseJson,
+  },
+};
+
 /** Opens a connection pool with the project's defaults (no notices on stdout, bigint as string). */
 export function connect(url: string, options: ConnectOptions = {}): Sql {
   return postgres(url, {
@@ -32,6 +47,7 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
     connection: { application_name: options.applicationName ?? "cqrs" },
     idle_timeout: 30,
     connect_timeout: CONNECT_TIMEOUT_S,
+    types: TYPES,
   });
 }
 

@@ -5,6 +5,7 @@
  * violations name each field. Binary metadata carries any text, where a text
  * metadata value must be printable ASCII.
  */
+import { parseJson } from "@shared/runtime/json.ts";
 import { Buffer } from "node:buffer";
 import protobuf from "protobufjs";
 import type { FieldIssue } from "@shared/errors/mod.ts";
@@ -97,7 +98,7 @@ export function decodeStatusDetails(bytes: Uint8Array): ErrorDetails | null {
           metadata: Record<string, string>;
         };
         if (info.domain !== ERROR_DOMAIN) continue;
-        const parsed: unknown = JSON.parse(info.metadata.details ?? "{}");
+        const parsed: unknown = parseJson(info.metadata.details ?? "{}");
         const details = parsed && typeof parsed === "object" && !Array.isArray(parsed)
           ? parsed as Record<string, unknown>
           : {};

@@ -1,3 +1,4 @@
+import { parseJson } from "@shared/runtime/json.ts";
 import { sendNotices } from "@shared/consumer/committer.ts";
 import type { Notice } from "@shared/consumer/types.ts";
 import { startWakeup } from "@shared/consumer/wakeup.ts";
@@ -145,7 +146,7 @@ export function followChanges(
       return;
     }
     try {
-      listener.onChange(JSON.parse(payload) as ChangeNotice);
+      listener.onChange(parseJson(payload) as ChangeNotice);
     } catch {
       // A malformed notice is ignored; the next sync corrects any drift.
     }

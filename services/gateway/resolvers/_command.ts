@@ -1,3 +1,4 @@
+import { parseJson } from "@shared/runtime/json.ts";
 import type { z } from "zod";
 import type { CommandResult } from "@proto/command/v1/contract.ts";
 import { IdempotencyKeyReusedError, NotFoundError } from "@shared/errors/mod.ts";
@@ -107,7 +108,7 @@ function stateOf<S extends z.ZodType>(result: Result, schema: S): z.output<S> | 
   if (!result.state) return undefined;
   let json: unknown;
   try {
-    json = JSON.parse(result.state);
+    json = parseJson(result.state);
   } catch {
     return undefined;
   }

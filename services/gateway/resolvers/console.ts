@@ -1,3 +1,4 @@
+import { parseJson } from "@shared/runtime/json.ts";
 import { isRole } from "@shared/auth/mod.ts";
 import { ForbiddenError, UnavailableError, ValidationError } from "@shared/errors/mod.ts";
 import { DEVELOPMENT_SECRET, signToken } from "../auth.ts";
@@ -29,9 +30,9 @@ function audit<E extends { eventType: string }>(event: E): E & { type: string } 
   return { ...event, type: event.eventType };
 }
 
-function parseJson(text: string): unknown {
+function jsonOrNull(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return null;
   }
@@ -114,7 +115,7 @@ export function consoleResolvers(settings: ConsoleSettings) {
         }, { metadata: ctx.metadata });
         let previous: unknown = null;
         const versions = history.entries.map(({ event, state }) => {
-          const parsed = parseJson(state);
+          const parsed = jsonOrNull(state);
           const changes = diffStates(previous, parsed);
           previous = parsed;
           return { version: event.version, event: audit(event), state, changes };
