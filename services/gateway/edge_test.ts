@@ -139,3 +139,27 @@ Deno.test("a POST body that is not a JSON object gets yoga's 400 answers", async
     }
   });
 });
+
+Deno.test("a GET whose variables or extensions are not JSON gets a 400 naming the parameter", async () => {
+  await withGateway(async (gw) => {
+    for (const name of ["variables", "extensions"]) {
+      for (const text of ["{bad", '{"\\n": }']) {
+        const res = await gw.fetch(
+          new Request(
+            `http://gateway/graphql?query=${encodeURIComponent("{ __typename }")}&${name}=${
+              encodeURIComponent(text)
+            }`,
+            { headers: { accept: "application/graphql-response+json" } },
+          ),
+        );
+        assert.equal(res.status, 400, `${name}=${text}`);
+        const answer = await res.json();
+        assert.equal(answer.errors?.[0]?.extensions?.code, "BAD_REQUEST");
+        assert.match(
+          answer.errors?.[0]?.message,
+          new RegExp(`"${name}" parameter is not valid JSON`),
+        );
+      }
+    }
+  });
+});

@@ -6,7 +6,8 @@ import { parseJson } from "@shared/runtime/json.ts";
  * Reads the JSON of GraphQL requests (a POST body, a GET's `variables` and
  * `extensions`) with {@link parseJson} in place of yoga's native parsing,
  * which can read an escaped key as another one (see shared/runtime/json.ts).
- * Bad input gets the answers yoga gives it.
+ * Bad input gets the answers yoga gives it, and a GET whose parameters are
+ * not JSON a 400 that names the parameter.
  */
 export const jsonRequests: Plugin = {
   onRequestParse({ request, setRequestParser }) {
@@ -27,7 +28,13 @@ function parseGet(request: Request): GraphQLParams {
   const params = new URLSearchParams(request.url.slice(request.url.indexOf("?") + 1));
   const json = (name: string) => {
     const text = params.get(name);
-    return text ? parseJson(text) as Record<string, unknown> : undefined;
+    if (!text) return undefined;
+    try {
+      return parseJson(text) as Record<string, unknown>;
+    } catch (err) {
+      // yoga let this through as an internal error; it is the client's.
+      throw badRequest(`The "${name}" parameter is not valid JSON: ${(err as Error).message}`);
+    }
   };
   return {
     operationName: params.get("operationName") || undefined,

@@ -108,12 +108,7 @@ class Reader {
 
   #object(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    this.#at++;
-    this.#space();
-    if (this.text.charCodeAt(this.#at) === 0x7d) {
-      this.#at++;
-      return out;
-    }
+    if (this.#empty(0x7d)) return out;
     for (;;) {
       this.#space();
       if (this.text.charCodeAt(this.#at) !== QUOTE) this.#fail("expected a property name");
@@ -139,16 +134,20 @@ class Reader {
 
   #array(): unknown[] {
     const out: unknown[] = [];
-    this.#at++;
-    this.#space();
-    if (this.text.charCodeAt(this.#at) === 0x5d) {
-      this.#at++;
-      return out;
-    }
+    if (this.#empty(0x5d)) return out;
     for (;;) {
       out.push(this.#value());
       if (this.#closes(0x5d, "expected ',' or ']'")) return out;
     }
+  }
+
+  /** Past an opening bracket: true (and past the closing one) when nothing is inside. */
+  #empty(close: number): boolean {
+    this.#at++;
+    this.#space();
+    if (this.text.charCodeAt(this.#at) !== close) return false;
+    this.#at++;
+    return true;
   }
 
   /** After a member: true at the closing bracket, false at a comma. */
