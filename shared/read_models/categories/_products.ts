@@ -12,13 +12,13 @@ const byProduct = (event: { data: { id: string } }) => String(event.data.id);
 export const productMembershipHandlers: EventHandlers<ProductEvent> = {
   ProductCreated: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({
         id: e.data.id,
         category_id: e.data.categoryId,
         version: e.version,
       }));
-      await tx`
+      return tx`
         WITH added AS (
           INSERT INTO category_products (product_id, category_id, version)
           SELECT id, category_id, version
@@ -32,13 +32,13 @@ export const productMembershipHandlers: EventHandlers<ProductEvent> = {
   },
   ProductUpdated: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.flatMap((e) => {
         const categoryId = e.data.changes.categoryId;
         return categoryId ? [{ id: e.data.id, category_id: categoryId, version: e.version }] : [];
       });
       if (rows.length === 0) return;
-      await tx`
+      return tx`
         WITH input AS (
           SELECT * FROM jsonb_to_recordset(${records(tx, rows)})
             AS x(id uuid, category_id uuid, version int)),
@@ -60,9 +60,9 @@ export const productMembershipHandlers: EventHandlers<ProductEvent> = {
   },
   ProductDeleted: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({ id: e.data.id, version: e.version }));
-      await tx`
+      return tx`
         WITH removed AS (
           UPDATE category_products m SET deleted = true, version = x.version
           FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int)

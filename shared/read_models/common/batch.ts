@@ -1,3 +1,4 @@
+import type postgres from "postgres";
 import type { TxSql } from "@shared/db/connect.ts";
 import type { RecordedEvent } from "@shared/event_store/mod.ts";
 
@@ -12,11 +13,8 @@ export type Recorded<E extends DomainEvent> = Omit<RecordedEvent<E["data"]>, "ty
   type: E["type"];
 };
 
-/**
- * How a projection applies one event type, set-based: one call (usually one
- * SQL statement) for many events of that type at once.
- */
-export interface EventHandler<E extends DomainEvent> {
+/** What every handler says of the events it applies. */
+interface HandlerKeys<E extends DomainEvent> {
   /**
    * The entity an event changes (e.g. the product id). Events of different
    * entities commute, so they may be applied together; events of one entity
@@ -32,13 +30,28 @@ export interface EventHandler<E extends DomainEvent> {
    * their types. Every handler that shares such a key must say so too.
    */
   latestWins?: boolean;
-  /**
-   * Applies events of this type, each of a different entity (a barrier gets
-   * exactly one). Must be idempotent: applying the same events again changes
-   * nothing (compare the row's version with the event's).
-   */
-  apply(tx: TxSql, events: Recorded<E>[]): Promise<void>;
 }
+
+/**
+ * How a projection applies one event type, set-based: for many events of
+ * that type at once, each of a different entity (a barrier gets exactly
+ * one). Applying the same events again must change nothing (compare the
+ * row's version with the event's).
+ *
+ * A handler that is one SQL statement gives `statement` (undefined when
+ * its events need no write): the batch sends such statements back to back, each built while the one before runs, and
+ * awaits them together. A handler that needs the answer of one statement
+ * to write the next gives `apply`, which the batch awaits alone.
+ */
+export type EventHandler<E extends DomainEvent> =
+  & HandlerKeys<E>
+  & (
+    | { statement(tx: TxSql, events: Recorded<E>[]): PendingQuery | undefined; apply?: never }
+    | { apply(tx: TxSql, events: Recorded<E>[]): Promise<void>; statement?: never }
+  );
+
+/** A statement not sent yet (postgres.js sends it when awaited or executed). */
+export type PendingQuery = postgres.PendingQuery<postgres.Row[]>;
 
 /**
  * A projection's handlers by event type, over a union of domain events: a
@@ -53,7 +66,8 @@ export type EventHandlers<E extends DomainEvent> = {
 interface StoredEventHandler {
   key?: (event: RecordedEvent) => string;
   latestWins?: boolean;
-  apply(tx: TxSql, events: RecordedEvent[]): Promise<void>;
+  statement?(tx: TxSql, events: RecordedEvent[]): PendingQuery | undefined;
+  apply?(tx: TxSql, events: RecordedEvent[]): Promise<void>;
 }
 
 /**
@@ -129,16 +143,38 @@ export function planBatch<E extends DomainEvent>(
   return steps;
 }
 
-/** Applies a batch with a projection's handlers, step after step, in the caller's transaction. */
+/**
+ * Applies a batch with a projection's handlers, step after step, in the
+ * caller's transaction. Statements go out back to back, in the plan's
+ * order, which is also the order the server runs them in; an `apply` step
+ * waits for them first. When one fails, the transaction is aborted and
+ * those after it fail too: the first failure is the one thrown.
+ */
 export async function applyBatch<E extends DomainEvent>(
   tx: TxSql,
   events: readonly RecordedEvent[],
   handlers: EventHandlers<E>,
 ): Promise<void> {
   const handlerOf = byType(handlers);
+  let sent: Promise<unknown>[] = [];
+  const settle = async () => {
+    const results = await Promise.allSettled(sent);
+    sent = [];
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+  };
   for (const step of planBatch(events, handlers)) {
-    await handlerOf[step.type]!.apply(tx, step.events);
+    const handler = handlerOf[step.type]!;
+    if (handler.statement) {
+      const query = handler.statement(tx, step.events)?.execute();
+      query?.catch(() => {}); // a failure is thrown by settle(), in plan order
+      if (query) sent.push(query);
+      continue;
+    }
+    await settle();
+    await handler.apply!(tx, step.events);
   }
+  await settle();
 }
 
 /**
@@ -147,7 +183,7 @@ export async function applyBatch<E extends DomainEvent>(
  */
 export function eachEvent<E extends DomainEvent>(
   run: (tx: TxSql, data: E["data"], event: Recorded<E>) => Promise<unknown>,
-): EventHandler<E>["apply"] {
+): (tx: TxSql, events: Recorded<E>[]) => Promise<void> {
   return async (tx, events) => {
     for (const event of events) await run(tx, event.data, event);
   };

@@ -13,7 +13,7 @@ const byOrder = (event: { data: { id: string } }) => String(event.data.id);
 const handlers: EventHandlers<OrderEvent> = {
   OrderCreated: {
     key: byOrder,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => {
         const d = e.data;
         return {
@@ -30,7 +30,7 @@ const handlers: EventHandlers<OrderEvent> = {
           created_at: d.createdAt,
         };
       });
-      await tx`
+      return tx`
         INSERT INTO orders (id, customer_id, status, items, subtotal_cents, tax_cents,
           shipping_cents, total_cents, shipping_address, version, created_at, updated_at)
         SELECT id, customer_id, status, items, subtotal_cents, tax_cents, shipping_cents,
@@ -44,12 +44,12 @@ const handlers: EventHandlers<OrderEvent> = {
   },
   OrderStatusChanged: {
     key: byOrder,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => {
         const d = e.data;
         return { id: d.id, status: d.to, version: e.version, updated_at: d.changedAt };
       });
-      await tx`
+      return tx`
         UPDATE orders o SET status = x.status, version = x.version, updated_at = x.updated_at
         FROM jsonb_to_recordset(${records(tx, rows)})
           AS x(id uuid, status text, version int, updated_at timestamptz)
@@ -58,12 +58,12 @@ const handlers: EventHandlers<OrderEvent> = {
   },
   OrderCancelled: {
     key: byOrder,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => {
         const d = e.data;
         return { id: d.id, reason: d.reason, version: e.version, updated_at: d.cancelledAt };
       });
-      await tx`
+      return tx`
         UPDATE orders o SET status = 'cancelled', cancel_reason = x.reason,
           version = x.version, updated_at = x.updated_at
         FROM jsonb_to_recordset(${records(tx, rows)})

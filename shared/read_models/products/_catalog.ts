@@ -34,10 +34,10 @@ function nameProducts(tx: TxSql): postgres.PendingQuery<postgres.Row[]> {
 export const categoryNameHandlers: EventHandlers<CategoryEvent> = {
   CategoryCreated: {
     key: byCategory,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({ id: e.data.id, name: e.data.name, version: e.version }));
       // A product created in the same batch may have been applied first, with no name yet.
-      await tx`
+      return tx`
         WITH named AS (
           INSERT INTO product_categories (id, name, version)
           SELECT id, name, version
@@ -49,9 +49,9 @@ export const categoryNameHandlers: EventHandlers<CategoryEvent> = {
   },
   CategoryUpdated: {
     key: byCategory,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({ id: e.data.id, name: e.data.newName, version: e.version }));
-      await tx`
+      return tx`
         WITH named AS (
           UPDATE product_categories c SET name = x.name, version = x.version
           FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, name text, version int)
@@ -73,9 +73,9 @@ export const categoryNameHandlers: EventHandlers<CategoryEvent> = {
   },
   CategoryDeleted: {
     key: byCategory,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({ id: e.data.id, version: e.version }));
-      await tx`
+      return tx`
         UPDATE product_categories c SET deleted = true, version = x.version
         FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int)
         WHERE c.id = x.id AND c.version < x.version`;

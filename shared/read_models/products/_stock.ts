@@ -15,13 +15,13 @@ function stockHandler<E extends InventoryEvent>(
   return {
     key: (event) => `stock:${event.data.productId}`,
     latestWins: true,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({
         product_id: e.data.productId,
         stock: Number(stockOf(e.data)),
         version: e.version,
       }));
-      await tx`
+      return tx`
         INSERT INTO product_stock AS s (product_id, stock, version)
         SELECT product_id, stock, version
         FROM jsonb_to_recordset(${records(tx, rows)}) AS x(product_id uuid, stock int, version int)

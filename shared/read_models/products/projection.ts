@@ -3,7 +3,7 @@ import type { InventoryEvent } from "@shared/domain/inventory/types.ts";
 import type { ProductEvent } from "@shared/domain/product/types.ts";
 import type { TxSql } from "@shared/db/connect.ts";
 import type { Projection } from "@shared/projection/types.ts";
-import { applyBatch, type EventHandlers } from "../common/batch.ts";
+import { applyBatch, type EventHandlers, type PendingQuery } from "../common/batch.ts";
 import { centsOf } from "../common/money.ts";
 import { records } from "../common/sql.ts";
 import { categoryNameHandlers } from "./_catalog.ts";
@@ -18,7 +18,7 @@ const byProduct = (event: { data: { id: string } }) => String(event.data.id);
 const productHandlers: EventHandlers<ProductEvent> = {
   ProductCreated: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => {
         const d = e.data;
         return {
@@ -31,7 +31,7 @@ const productHandlers: EventHandlers<ProductEvent> = {
           created_at: d.createdAt,
         };
       });
-      await tx`
+      return tx`
         WITH added AS (
           INSERT INTO products (id, name, description, price_cents, category_id, category_name,
             version, created_at, updated_at)
@@ -49,7 +49,7 @@ const productHandlers: EventHandlers<ProductEvent> = {
   },
   ProductUpdated: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => {
         const d = e.data;
         const c = d.changes;
@@ -64,7 +64,7 @@ const productHandlers: EventHandlers<ProductEvent> = {
           updated_at: d.updatedAt,
         };
       });
-      await tx`
+      return tx`
         WITH x AS (
           SELECT * FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int,
             name text, set_description boolean, description text, price_cents bigint,
@@ -93,7 +93,7 @@ const productHandlers: EventHandlers<ProductEvent> = {
   },
   ProductPriceChanged: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => {
         const d = e.data;
         return {
@@ -103,7 +103,7 @@ const productHandlers: EventHandlers<ProductEvent> = {
           updated_at: d.changedAt,
         };
       });
-      await tx`
+      return tx`
         UPDATE products p SET price_cents = x.price_cents, version = x.version,
           updated_at = x.updated_at
         FROM jsonb_to_recordset(${records(tx, rows)})
@@ -113,13 +113,13 @@ const productHandlers: EventHandlers<ProductEvent> = {
   },
   ProductDeleted: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({
         id: e.data.id,
         version: e.version,
         updated_at: e.data.deletedAt,
       }));
-      await tx`
+      return tx`
         WITH removed AS (
           UPDATE products p SET deleted = true, version = x.version, updated_at = x.updated_at
           FROM jsonb_to_recordset(${records(tx, rows)})
@@ -132,12 +132,12 @@ const productHandlers: EventHandlers<ProductEvent> = {
   },
   ProductArchived: {
     key: byProduct,
-    apply: (tx, events) =>
+    statement: (tx, events) =>
       setArchived(tx, true, events.map((e) => [e.data.id, e.version, e.data.archivedAt])),
   },
   ProductRestored: {
     key: byProduct,
-    apply: (tx, events) =>
+    statement: (tx, events) =>
       setArchived(tx, false, events.map((e) => [e.data.id, e.version, e.data.restoredAt])),
   },
 };
@@ -147,13 +147,13 @@ const productHandlers: EventHandlers<ProductEvent> = {
  * (and every list) but keeps its row, so it stays readable by id. Only rows
  * whose flag really flips move a counter, so a replay adds nothing.
  */
-async function setArchived(
+function setArchived(
   tx: TxSql,
   archived: boolean,
   changes: [id: string, version: number, at: string][],
-): Promise<void> {
+): PendingQuery {
   const rows = changes.map(([id, version, updated_at]) => ({ id, version, updated_at }));
-  await tx`
+  return tx`
     WITH flipped AS (
       UPDATE products p SET archived = ${archived}, version = x.version, updated_at = x.updated_at
       FROM jsonb_to_recordset(${records(tx, rows)})

@@ -35,7 +35,7 @@ async function moveStatus(
 export const orderStatisticsHandlers: EventHandlers<OrderEvent> = {
   OrderCreated: {
     key: byOrder,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => {
         const d = e.data;
         return {
@@ -45,7 +45,7 @@ export const orderStatisticsHandlers: EventHandlers<OrderEvent> = {
           version: e.version,
         };
       });
-      await tx`
+      return tx`
         WITH added AS (
           INSERT INTO stats_orders (id, status, total_cents, version)
           SELECT id, status, total_cents, version

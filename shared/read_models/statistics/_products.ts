@@ -83,13 +83,13 @@ function stockHandler<E extends InventoryEvent>(
 ): EventHandler<E> {
   return {
     key: (event) => String(event.data.productId),
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({
         id: e.data.productId,
         stock: Number(stockOf(e.data)),
         version: e.version,
       }));
-      await tx`
+      return tx`
         WITH input AS (
           SELECT * FROM jsonb_to_recordset(${records(tx, rows)})
             AS x(id uuid, stock bigint, version int)),
@@ -113,7 +113,7 @@ function stockHandler<E extends InventoryEvent>(
 export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEvent> = {
   ProductCreated: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => {
         const d = e.data;
         return {
@@ -123,7 +123,7 @@ export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEv
           version: e.version,
         };
       });
-      await tx`
+      return tx`
         WITH added AS (
           INSERT INTO stats_products (id, category_id, price_cents, version)
           SELECT id, category_id, price_cents, version
@@ -169,9 +169,9 @@ export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEv
   },
   ProductDeleted: {
     key: byProduct,
-    async apply(tx, events) {
+    statement(tx, events) {
       const rows = events.map((e) => ({ id: e.data.id, version: e.version }));
-      await tx`
+      return tx`
         WITH removed AS (
           UPDATE stats_products p SET deleted = true, version = x.version
           FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int)
