@@ -36,16 +36,19 @@ export interface RunningDev {
   process: Deno.ChildProcess;
   /** Its standard output, line by line, kept up to date while it runs. */
   lines: string[];
+  /** Its standard error the same way, when started with `stderr: "piped"` (empty otherwise). */
+  errors: string[];
 }
 
 /**
  * Starts `deno task dev` (or scripts/dev.ts) in the repository with `env` and
  * resolves once it prints the GraphQL URL; its output keeps being read, so
- * it never blocks on a full pipe. `stderr` "inherit" shows its logs.
+ * it never blocks on a full pipe. `stderr` "inherit" shows its logs, "piped"
+ * keeps them in `errors` (the services log warnings and errors there).
  */
 export async function startDev(
   env: Record<string, string>,
-  options: { stderr?: "inherit" | "null"; viaTask?: boolean } = {},
+  options: { stderr?: "inherit" | "null" | "piped"; viaTask?: boolean } = {},
 ): Promise<RunningDev> {
   const process = new Deno.Command(Deno.execPath(), {
     // `deno task dev` itself, or the script it runs.
@@ -58,25 +61,35 @@ export async function startDev(
     stderr: options.stderr ?? "inherit",
   }).spawn();
   const lines: string[] = [];
-  const reader = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const errors: string[] = [];
+  if (options.stderr === "piped") void readLines(process.stderr, errors).read();
+  const stdout = readLines(process.stdout, lines);
+  while (!lines.some((l) => l.includes("GraphQL: http"))) {
+    if (await stdout.next()) {
+      throw new Error(`dev exited before it was ready:\n${lines.join("\n")}`);
+    }
+  }
+  void stdout.read();
+  return { process, lines, errors };
+}
+
+/** Splits a stream into lines, appended to `into`: chunk by chunk (`next`, true at the end) or to the end. */
+function readLines(stream: ReadableStream<Uint8Array<ArrayBuffer>>, into: string[]) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
-  const take = (value: string) => {
+  const next = async (): Promise<boolean> => {
+    const { value, done } = await reader.read();
+    if (done) return true;
     buffer += value;
     const parts = buffer.split("\n");
     buffer = parts.pop()!;
-    lines.push(...parts);
+    into.push(...parts);
+    return false;
   };
-  while (!lines.some((l) => l.includes("GraphQL: http"))) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`dev exited before it was ready:\n${lines.join("\n")}`);
-    take(value);
-  }
-  (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      take(value);
-    }
-  })();
-  return { process, lines };
+  return {
+    next,
+    read: async () => {
+      while (!(await next())) { /* more lines */ }
+    },
+  };
 }

@@ -147,7 +147,7 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
   const ports = freeSystemPorts();
   const env: Record<string, string> = {
     ...devEnv(ports, dataDir),
-    LOG_LEVEL: Deno.env.get("FAULT_TEST_VERBOSE") ? "warn" : "error",
+    LOG_LEVEL: "warn",
     // A first write after the database restarts can wait on a connection the old server
     // dropped; a shorter deadline lets the client retry it (same key) within the bound.
     GRPC_COMMAND_DEADLINE_MS: "2000",
@@ -160,9 +160,8 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
   let loading = true;
   const workers: Promise<void>[] = [];
   try {
-    dev = await startDev(env, {
-      stderr: Deno.env.get("FAULT_TEST_VERBOSE") ? "inherit" : "null",
-    });
+    // The services' warnings and errors are kept: a recovery that fails prints the projector's.
+    dev = await startDev(env, { stderr: "piped" });
     const devPid = dev.process.pid;
     const pgPort = Number(/embedded PostgreSQL on port (\d+)/.exec(dev.lines.join("\n"))?.[1]);
     assert.ok(pgPort > 0, "dev printed the embedded PostgreSQL port");
@@ -254,10 +253,12 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
           .then((res) => res.text()).catch((err) => String(err));
         // Open transactions hold back what gap-safe readers may read.
         const open = await openTransactions(pgPort);
+        const logged = dev!.errors.filter((l) => l.includes('"service":"projector"')).slice(-20);
         assert.fail(
           `${label}: a read after recovery (${read.code}; ${readCodes.length} reads; ` +
             `the write took ${wroteMs} ms); projector /health: ${projector}; ` +
-            `transactions open over 1 s: ${open}`,
+            `transactions open over 1 s: ${open}; the projector's last warnings and errors:\n` +
+            logged.join("\n"),
         );
       }
       recoveries[label] = { healthyMs: healthyAt - started, workingMs: Date.now() - healthyAt };
@@ -322,7 +323,9 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
     loading = false;
     await Promise.allSettled(workers);
     await store?.end();
-    if (dev && Deno.env.get("FAULT_TEST_VERBOSE")) console.log(dev.lines.join("\n"));
+    if (dev && Deno.env.get("FAULT_TEST_VERBOSE")) {
+      console.log([...dev.lines, ...dev.errors].join("\n"));
+    }
     if (dev) {
       try {
         dev.process.kill("SIGTERM");
