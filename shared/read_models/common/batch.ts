@@ -39,9 +39,10 @@ interface HandlerKeys<E extends DomainEvent> {
  * row's version with the event's).
  *
  * A handler that is one SQL statement gives `statement` (undefined when
- * its events need no write): the batch sends such statements back to back, each built while the one before runs, and
- * awaits them together. A handler that needs the answer of one statement
- * to write the next gives `apply`, which the batch awaits alone.
+ * its events need no write): the batch sends such statements back to back,
+ * each built while the one before runs, and awaits them together. A handler
+ * that needs the answer of one statement to write the next gives `apply`,
+ * which the batch awaits alone.
  */
 export type EventHandler<E extends DomainEvent> =
   & HandlerKeys<E>
