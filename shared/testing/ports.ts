@@ -89,7 +89,9 @@ function readLines(stream: ReadableStream<Uint8Array<ArrayBuffer>>, into: string
   return {
     next,
     read: async () => {
-      while (!(await next())) { /* more lines */ }
+      try {
+        while (!(await next())) { /* more lines */ }
+      } catch { /* the pipe broke with the process: what was read stays */ }
     },
   };
 }
