@@ -160,7 +160,7 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
   let loading = true;
   const workers: Promise<void>[] = [];
   try {
-    // The services' warnings and errors are kept: a recovery that fails prints the projector's.
+    // The services' warnings and errors are kept: a recovery that fails prints some of them.
     dev = await startDev(env, { stderr: "piped" });
     const devPid = dev.process.pid;
     const pgPort = Number(/embedded PostgreSQL on port (\d+)/.exec(dev.lines.join("\n"))?.[1]);
@@ -253,11 +253,14 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
           .then((res) => res.text()).catch((err) => String(err));
         // Open transactions hold back what gap-safe readers may read.
         const open = await openTransactions(pgPort);
-        const logged = dev!.errors.filter((l) => l.includes('"service":"projector"')).slice(-20);
+        // The projector writes the checkpoints; the query service waits until it sees them.
+        const logged = dev!.errors
+          .filter((l) => /"service":"(projector|query)"/.test(l)).slice(-30);
         assert.fail(
           `${label}: a read after recovery (${read.code}; ${readCodes.length} reads; ` +
             `the write took ${wroteMs} ms); projector /health: ${projector}; ` +
-            `transactions open over 1 s: ${open}; the projector's last warnings and errors:\n` +
+            `transactions open over 1 s: ${open}; the projector's and the query service's last ` +
+            `warnings and errors:\n` +
             logged.join("\n"),
         );
       }
