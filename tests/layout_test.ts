@@ -38,3 +38,16 @@ Deno.test("tests/ holds tests only: every helper of theirs is in shared/testing"
   );
   assert.deepEqual(helpers, []);
 });
+
+Deno.test("production code opens PostgreSQL connections only through openPostgres", async () => {
+  // openPostgres (shared/db/connect.ts) gives every connection the project's
+  // types: jsonb read around V8's escaped-key fault (shared/runtime/json.ts).
+  const root = new URL("../", import.meta.url);
+  const direct: string[] = [];
+  for (const file of await sourceFiles()) {
+    if (outsideProduction(file) || file === "shared/db/connect.ts") continue;
+    const text = await Deno.readTextFile(new URL(file, root));
+    if (/^import postgres(,| from)/m.test(text)) direct.push(file);
+  }
+  assert.deepEqual(direct, []);
+});

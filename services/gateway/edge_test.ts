@@ -82,6 +82,20 @@ Deno.test("metadata headers that are not ASCII, or a bad token, are refused with
   });
 });
 
+/** A POST of a body as written, JSON or not. */
+const rawPost = (body: string) =>
+  new Request("http://gateway/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+
+/** A GET with these query-string parameters, each written as given. */
+const rawGet = (params: Record<string, string>) =>
+  new Request(`http://gateway/graphql?${new URLSearchParams(params)}`, {
+    headers: { accept: "application/graphql-response+json" },
+  });
+
 Deno.test("escaped variable names are read as written, after a request with a backslash in a name", async () => {
   // The first body of each pair leaves V8's JSON key cache holding `\`, after
   // which the native parser read `"\u0062"` as `\` (shared/runtime/json.ts).
@@ -89,25 +103,13 @@ Deno.test("escaped variable names are read as written, after a request with a ba
     "query ($a: Boolean!, $b: Boolean!) { a: __typename @include(if: $a) b: __typename @include(if: $b) }";
   const poison = '{"a": true, "\\\\": true}';
   const escaped = '{"a": true, "\\u0062": true}';
-  const body = (variables: string) =>
-    `{"query": ${JSON.stringify(query)}, "variables": ${variables}}`;
+  const requests = [
+    (variables: string) =>
+      rawPost(`{"query": ${JSON.stringify(query)}, "variables": ${variables}}`),
+    (variables: string) => rawGet({ query, variables }),
+  ];
   await withGateway(async (gw) => {
     for (let round = 0; round < 2; round++) {
-      const requests = [
-        (variables: string) =>
-          new Request("http://gateway/graphql", {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: body(variables),
-          }),
-        (variables: string) =>
-          new Request(
-            `http://gateway/graphql?query=${encodeURIComponent(query)}&variables=${
-              encodeURIComponent(variables)
-            }`,
-            { headers: { accept: "application/graphql-response+json" } },
-          ),
-      ];
       for (const request of requests) {
         await (await gw.fetch(request(poison))).body?.cancel();
         const answer = await (await gw.fetch(request(escaped))).json();
@@ -126,13 +128,7 @@ Deno.test("a POST body that is not a JSON object gets yoga's 400 answers", async
       ["42", "POST body is expected to be object but received number"],
     ];
     for (const [text, message] of cases) {
-      const res = await gw.fetch(
-        new Request("http://gateway/graphql", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: text,
-        }),
-      );
+      const res = await gw.fetch(rawPost(text));
       assert.equal(res.status, 400, text);
       const answer = await res.json();
       assert.equal(answer.errors?.[0]?.message, message, text);
@@ -144,14 +140,7 @@ Deno.test("a GET whose variables or extensions are not JSON gets a 400 naming th
   await withGateway(async (gw) => {
     for (const name of ["variables", "extensions"]) {
       for (const text of ["{bad", '{"\\n": }']) {
-        const res = await gw.fetch(
-          new Request(
-            `http://gateway/graphql?query=${encodeURIComponent("{ __typename }")}&${name}=${
-              encodeURIComponent(text)
-            }`,
-            { headers: { accept: "application/graphql-response+json" } },
-          ),
-        );
+        const res = await gw.fetch(rawGet({ query: "{ __typename }", [name]: text }));
         assert.equal(res.status, 400, `${name}=${text}`);
         const answer = await res.json();
         assert.equal(answer.errors?.[0]?.extensions?.code, "BAD_REQUEST");

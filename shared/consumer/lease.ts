@@ -1,5 +1,4 @@
-import postgres from "postgres";
-import { CONNECT_TIMEOUT_S, type Sql, type TxSql, TYPES } from "@shared/db/connect.ts";
+import { CONNECT_TIMEOUT_S, openPostgres, type Sql, type TxSql } from "@shared/db/connect.ts";
 
 /**
  * Advisory-lock namespaces, the first key of PostgreSQL's two-key form; the
@@ -51,14 +50,12 @@ export function openLeaseSession(
   applicationName: string,
   settings: Readonly<Record<string, string>> = {},
 ): Sql {
-  return postgres(url, {
+  return openPostgres(url, {
     max: 1,
     idle_timeout: 0,
     max_lifetime: null,
     connect_timeout: CONNECT_TIMEOUT_S,
-    onnotice: () => {},
     connection: { ...settings, application_name: applicationName.slice(0, 63) },
-    types: TYPES,
   });
 }
 

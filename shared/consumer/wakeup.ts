@@ -1,5 +1,4 @@
-import postgres from "postgres";
-import { type Sql, TYPES } from "@shared/db/connect.ts";
+import { openPostgres, type Sql } from "@shared/db/connect.ts";
 import type { Logger } from "@shared/log/mod.ts";
 
 /** Options of {@link startWakeup}. */
@@ -81,7 +80,7 @@ export function startWakeup(url: string, options: WakeupOptions = {}): Wakeup {
   const open = async () => {
     if (stopped) return;
     const mine = ++generation;
-    const conn = postgres(url, {
+    const conn = openPostgres(url, {
       // postgres.js delivers NOTIFY of a plain pool to this option (its `listen` uses it too).
       ...({
         onnotify: (name: string, payload: string) => {
@@ -92,8 +91,6 @@ export function startWakeup(url: string, options: WakeupOptions = {}): Wakeup {
       idle_timeout: 0,
       max_lifetime: null,
       connect_timeout: 5,
-      onnotice: () => {},
-      types: TYPES,
       connection: { application_name: options.applicationName ?? "consumer-wakeup" },
       onclose: () => {
         if (mine === generation) drop(new Error("connection closed"));

@@ -28,9 +28,8 @@ export const CONNECT_TIMEOUT_S = 3;
 /**
  * postgres.js's types with json and jsonb read by {@link parseJson}: the
  * native parser can misread an escaped key (see shared/runtime/json.ts).
- * Every connection of the project is opened with them.
  */
-export const TYPES = {
+const TYPES = {
   json: {
     to: 114,
     from: [114, 3802],
@@ -39,15 +38,22 @@ export const TYPES = {
   },
 };
 
+/**
+ * Every connection of the project is opened here: with `options` and the
+ * project's types (jsonb read by {@link parseJson}), server notices kept
+ * off stdout unless `onnotice` says otherwise.
+ */
+export function openPostgres(url: string, options: postgres.Options<Record<string, never>>): Sql {
+  return postgres(url, { onnotice: () => {}, ...options, types: TYPES }) as unknown as Sql;
+}
+
 /** Opens a connection pool with the project's defaults (no notices on stdout, bigint as string). */
 export function connect(url: string, options: ConnectOptions = {}): Sql {
-  return postgres(url, {
+  return openPostgres(url, {
     max: options.max ?? 10,
-    onnotice: () => {},
     connection: { application_name: options.applicationName ?? "cqrs" },
     idle_timeout: 30,
     connect_timeout: CONNECT_TIMEOUT_S,
-    types: TYPES,
   });
 }
 
