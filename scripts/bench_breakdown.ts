@@ -256,15 +256,15 @@ async function phases(eventStoreUrl: string) {
           loadedVersion: self.version,
         }], {
           envelope,
-          // As createProduct's effects: both statements sent together.
-          effects: async (tx) => {
-            await Promise.all([
+          // As createProduct's effects: statements only, sent with the append and COMMIT.
+          effects: {
+            send: (tx) => [
               requireCategory(tx, { id: categoryId, role: "category" }, {
                 text: "create product",
                 field: "categoryId",
               }),
               insertProduct(tx, { id, categoryId }),
-            ]);
+            ],
           },
           view: () => ({ id, name }),
         }));

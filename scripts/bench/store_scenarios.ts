@@ -237,15 +237,15 @@ export function productionAppends(
       loadedVersion: 0,
     }], {
       envelope,
-      // As createProduct's effects: both statements sent together.
-      effects: async (tx) => {
-        await Promise.all([
+      // As createProduct's effects: statements only, sent with the append and COMMIT.
+      effects: {
+        send: (tx) => [
           requireCategory(tx, { id: categoryId, role: "category" }, {
             text: `create product "${name}"`,
             field: "categoryId",
           }),
           insertProduct(tx, { id, categoryId }),
-        ]);
+        ],
       },
       view: () => ({ ...data, stock: 0, updatedAt: at }),
     });

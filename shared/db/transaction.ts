@@ -63,3 +63,78 @@ export async function pipelinedTransaction<T>(
     conn.release();
   }
 }
+
+/** What {@link transactionAtOnce} found. */
+export interface AtOnce {
+  /** COMMIT committed: every statement went through. */
+  committed: boolean;
+  /** Each statement's settled result, in the order `send` gave them. */
+  settled: PromiseSettledResult<unknown>[];
+}
+
+/**
+ * Runs a transaction in one round trip: BEGIN, the statements that `send`
+ * starts and COMMIT go out together, and the server runs them in that order.
+ * The first statement that fails aborts the transaction, the ones after it
+ * fail with it, and COMMIT then rolls back (`committed` false). So every
+ * check must be a statement that fails (SQL that raises, see es_refuse),
+ * not code that reads an answer: `send` must start all its statements
+ * before it returns, and one started later throws. A COMMIT that fails
+ * (the connection lost, the outcome unknown) is thrown as it came.
+ */
+export async function transactionAtOnce(
+  sql: Sql,
+  send: (tx: TxSql) => Promise<unknown>[],
+): Promise<AtOnce> {
+  const conn = await sql.reserve();
+  try {
+    let open = true;
+    const late = () => {
+      throw new Error(
+        "A statement of a one-round-trip transaction started after its COMMIT: start every " +
+          "statement before send() returns",
+      );
+    };
+    // postgres.js sends a statement once something calls its then() or execute(), and
+    // `await` calls then() a turn later: a statement awaited inside an async helper would go
+    // out after the COMMIT started below. So each statement is sent as it is made, and the
+    // server gets them in the order `send` made them.
+    const now = <T>(made: T): T => {
+      const query = made as { execute?: () => unknown };
+      if (typeof query?.execute === "function") query.execute();
+      return made;
+    };
+    const tx = new Proxy(conn, {
+      apply: (target, self, args) => open ? now(Reflect.apply(target, self, args)) : late(),
+      get: (target, key, receiver) => {
+        if (key === "savepoint" || key === "begin" || key === "reserve" || key === "file") {
+          return () => {
+            throw new Error(`No ${String(key)}() in a one-round-trip transaction`);
+          };
+        }
+        const value = Reflect.get(target, key, receiver);
+        if (key !== "unsafe") return value;
+        return (...args: unknown[]) => open ? now(value(...args)) : late();
+      },
+    }) as unknown as TxSql;
+    const begin = conn`BEGIN`;
+    begin.catch(() => {}); // its failure fails everything after it
+    let statements: Promise<unknown>[];
+    try {
+      statements = send(tx);
+    } catch (err) {
+      open = false;
+      await conn`ROLLBACK`.catch(() => {});
+      throw err;
+    }
+    open = false;
+    const commit = conn<{ command: string }[]>`COMMIT`.then((r) => r.command);
+    commit.catch(() => {}); // awaited below, after the statements
+    const settled = await Promise.allSettled(statements);
+    const tag = await commit;
+    await begin.catch(() => {});
+    return { committed: tag === "COMMIT", settled };
+  } finally {
+    conn.release();
+  }
+}

@@ -1,5 +1,5 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
-import { pipelinedTransaction } from "@shared/db/transaction.ts";
+import { type AtOnce, pipelinedTransaction, transactionAtOnce } from "@shared/db/transaction.ts";
 import type { PreparedCommand } from "./_command.ts";
 import { ConcurrencyError } from "./errors.ts";
 import {
@@ -11,7 +11,7 @@ import {
   isTransient,
   type Outcome,
 } from "./_statement.ts";
-import type { StreamAppendResult } from "./types.ts";
+import type { AppendEffects, StatementEffects, StreamAppendResult } from "./types.ts";
 
 /** A group whose commands did not all go through: it rolls back, and each runs alone. */
 class GroupFailed extends Error {
@@ -178,6 +178,11 @@ export class GroupCommitter {
    * transaction then runs it with real savepoints.
    */
   async #runGrouped(group: Queued[], channel: string | undefined): Promise<void> {
+    if (group.every((q) => sendsAtOnce(q.command))) {
+      if (await this.#runAtOnce(group, channel)) return;
+      await Promise.all(group.map((q) => this.#runOwn(q, undefined)));
+      return;
+    }
     let failed: unknown; // what the transaction's body threw: it rolled back, nothing committed
     let outcomes: Outcome[];
     try {
@@ -243,6 +248,7 @@ export class GroupCommitter {
    * trips of all those before it.
    */
   async #runOwn(q: Queued, channel: string | undefined): Promise<void> {
+    if (sendsAtOnce(q.command) && await this.#runAtOnce([q], channel)) return;
     for (;;) {
       let refused: { error: unknown } | undefined;
       let outcome: Outcome;
@@ -282,6 +288,48 @@ export class GroupCommitter {
       this.#rejectStale(new Map([[q, outcome]]));
       return;
     }
+  }
+
+  /**
+   * Commands whose effects are statements only (or that have none), in one
+   * round trip: BEGIN, one strict append statement for them all, their
+   * effects and COMMIT go out together (transactionAtOnce). A failed check,
+   * a command id handled before or a refused effect aborts the transaction,
+   * and then nothing of it was written: false, and the caller runs the
+   * commands again the way that tells each one's outcome. True when the
+   * commands are settled: committed, or the outcome unknown (rejected).
+   */
+  async #runAtOnce(group: Queued[], channel: string | undefined): Promise<boolean> {
+    let result: AtOnce;
+    try {
+      result = await transactionAtOnce(this.#sql, (tx) => {
+        const sent: Promise<unknown>[] = [];
+        if (group.length > 1) {
+          sent.push(tx`SELECT set_config('lock_timeout', ${GROUP_LOCK_TIMEOUT}, true)`);
+        }
+        sent.push(appendStatement(tx, group.map((q) => q.command), channel, true));
+        for (const q of group) {
+          sent.push(...(q.command.effects as StatementEffects | undefined)?.send(tx) ?? []);
+        }
+        return sent;
+      });
+    } catch (err) {
+      // The connection failed or the commit did: the outcome is unknown, so no retry.
+      for (const q of group) q.reject(err);
+      return true;
+    }
+    if (!result.committed) return false;
+    const appended = result.settled[group.length > 1 ? 1 : 0]!;
+    if (appended.status === "rejected") {
+      for (const q of group) q.reject(appended.reason);
+      return true;
+    }
+    this.#options.onCommitted(channel !== undefined);
+    const outcomes = appended.value as Outcome[];
+    const settledOutcomes = new Map(group.map((q, i) => [q, outcomes[i]!]));
+    for (const [q, outcome] of settledOutcomes) settle(q, outcome);
+    this.#rejectStale(settledOutcomes);
+    return true;
   }
 
   /**
@@ -345,8 +393,18 @@ async function appendWithEffects(
 ): Promise<{ outcomes: Outcome[]; effects: PromiseSettledResult<void>[] }> {
   const appended = appendStatement(tx, commands, channel);
   appended.catch(() => {}); // awaited below, once the effects have settled
-  const effects = await Promise.allSettled(commands.map(async (c) => await c.effects?.(tx)));
+  const effects = await Promise.allSettled(commands.map((c) => runEffects(c.effects, tx)));
   return { outcomes: await appended, effects };
+}
+
+async function runEffects(effects: AppendEffects | undefined, tx: TxSql): Promise<void> {
+  if (typeof effects === "function") await effects(tx);
+  else if (effects) await Promise.all(effects.send(tx));
+}
+
+/** A command whose whole transaction can go out at once: its effects, if any, are statements. */
+function sendsAtOnce(command: PreparedCommand): boolean {
+  return command.effects === undefined || typeof command.effects !== "function";
 }
 
 /** A command with effects or several streams: it needs a transaction of its own. */

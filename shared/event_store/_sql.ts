@@ -25,6 +25,25 @@ export interface BatchShape {
   any: boolean;
   /** Some command carries a command id. */
   commandIds: boolean;
+  /** Refuse (es_refuse, "append refused") unless every write appended: see {@link STRICT}. */
+  strict: boolean;
+}
+
+/**
+ * A strict statement raises where a plain one reports: a failed check or a
+ * command handled before ends it with SQLSTATE RF001 (migration 002), which
+ * aborts its transaction. That lets the statements and the COMMIT behind it
+ * go out without waiting for its answer; the caller then runs the command
+ * again the plain way to learn which it was.
+ */
+export const STRICT = "append refused";
+
+/** The guard row a strict statement ends with; it raises when `missing` finds a write not appended. */
+function guard(missing: string): string {
+  return `
+UNION ALL
+SELECT 2, NULL, 0, NULL, NULL, NULL
+WHERE CASE WHEN EXISTS (${missing}) THEN es_refuse('${STRICT}') ELSE false END`;
 }
 
 /** Takes advisory locks on streams in one sorted pass, so lockers never deadlock. */
@@ -121,6 +140,9 @@ FROM inserted`;
 UNION ALL
 SELECT 1, command_id::text, 0, NULL, NULL, result FROM prior`;
   }
+  if (shape.strict) {
+    select += guard("SELECT 1 FROM w WHERE stream_id NOT IN (SELECT aggregate_id FROM inserted)");
+  }
   return `WITH ${ctes.join(",\n")}\n${select}`;
 }
 
@@ -142,6 +164,8 @@ export interface SingleShape {
   commandId: boolean;
   /** Exactly one event: scalar parameters, no unnest. */
   one: boolean;
+  /** Refuse unless it appended: see {@link STRICT}. */
+  strict: boolean;
 }
 
 /**
@@ -216,5 +240,6 @@ FROM inserted`;
 UNION ALL
 SELECT 1, command_id::text, 0, NULL, NULL, result FROM prior`;
   }
+  if (shape.strict) select += guard("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM inserted)");
   return `WITH ${ctes.join(",\n")}\n${select}`;
 }

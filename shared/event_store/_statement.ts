@@ -35,17 +35,22 @@ export interface StoredResult {
 /**
  * Runs the batch statement for some commands and works out each one's
  * outcome. Throws only when the statement itself fails; a failed concurrency
- * check is an outcome of its command alone.
+ * check is an outcome of its command alone, unless `strict` (see STRICT in
+ * _sql.ts): then any write not appended fails the statement. The statement
+ * is sent before this returns its promise.
  */
 export async function appendStatement(
   sql: Sql | TxSql,
   commands: PreparedCommand[],
   notify?: string,
+  strict = false,
 ): Promise<Outcome[]> {
   if (commands.every((c) => c.writes.length === 0)) {
     return commands.map(() => ({ ok: true, results: [] }));
   }
-  const rows = await sql.unsafe<BatchRow[]>(...statementOf(commands, notify), { prepare: true });
+  const [text, params] = statementOf(commands, notify, strict);
+  // Sent now, not a turn later when `await` gets to it: before any effect made after this call.
+  const rows = await sql.unsafe<BatchRow[]>(text, params, { prepare: true }).execute();
   const appended = new Map<string, { version: number; positions: Position[] }>();
   const prior = new Map<string, StoredResult[]>();
   for (const row of rows) {
@@ -119,8 +124,12 @@ function cached(key: string, build: () => string): string {
 }
 
 /** The statement and parameters that append these commands. */
-function statementOf(commands: PreparedCommand[], notify?: string): [string, never[]] {
-  const wake = notify === undefined ? "" : `:${notify}`;
+function statementOf(
+  commands: PreparedCommand[],
+  notify: string | undefined,
+  strict: boolean,
+): [string, never[]] {
+  const wake = `${strict ? "!" : ""}${notify === undefined ? "" : `:${notify}`}`;
   const only = commands.length === 1 ? commands[0]! : undefined;
   if (only && only.writes.length === 1) {
     const write = only.writes[0]!;
@@ -128,6 +137,7 @@ function statementOf(commands: PreparedCommand[], notify?: string): [string, nev
       expect: write.expected === 0 ? "create" : write.expected > 0 ? "advance" : "any",
       commandId: only.commandId !== null,
       one: write.events.length === 1,
+      strict,
     };
     const events = write.events;
     const pick = <T>(f: (e: PreparedEvent) => T) => shape.one ? f(events[0]!) : events.map(f);
@@ -185,6 +195,7 @@ function statementOf(commands: PreparedCommand[], notify?: string): [string, nev
     advance: expected.some((e) => e > 0),
     any: expected.includes(-1),
     commandIds: commands.some((c) => c.commandId !== null),
+    strict,
   };
   const key = `n${+shape.create}${+shape.advance}${+shape.any}${+shape.commandIds}`;
   return [cached(key + wake, () => appendSql(shape, notify)), [

@@ -41,3 +41,19 @@ export class UnknownEventError extends Error {
 export class EventStoreClosedError extends Error {
   override readonly name: string = "EventStoreClosedError";
 }
+
+/** What a check written in SQL refused with (es_refuse, migration 002). */
+export interface Refusal {
+  /** What was refused, as the check says it: "missing", "deleted", … */
+  reason: string;
+  /** What it was about (a name), or empty. */
+  subject: string;
+}
+
+/** The refusal an error carries when a check written in SQL raised it; else undefined. */
+export function refusalOf(err: unknown): Refusal | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const { name, code, message, detail } = err as Record<string, unknown>;
+  if (name !== "PostgresError" || code !== "RF001" || typeof message !== "string") return undefined;
+  return { reason: message, subject: typeof detail === "string" ? detail : "" };
+}

@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
-import type { TxSql } from "@shared/db/connect.ts";
+import { openPostgres, type Sql, type TxSql } from "@shared/db/connect.ts";
 import { ConflictError, PreconditionError } from "@shared/errors/mod.ts";
+import { waitForAdvisoryWait } from "@shared/testing/db.ts";
 import { newId, storeSuite } from "@shared/testing/event_store.ts";
-import { type AppendEffects, ConcurrencyError, ORIGIN } from "./mod.ts";
+import {
+  type AppendEffects,
+  ConcurrencyError,
+  EventStore,
+  ORIGIN,
+  refusalOf,
+  type StatementEffects,
+} from "./mod.ts";
 
 const T = { aggregateType: "T" };
 
@@ -177,34 +185,104 @@ storeSuite("EventStore group commit, effects and appendMany", {
   },
   "effects: a conflicting or repeated append leaves nothing of its effects": async (store, db) => {
     await db.eventStore`CREATE TABLE effected (note text NOT NULL)`;
-    const note = (text: string) => async (tx: TxSql) =>
-      void await tx`INSERT INTO effected VALUES (${text})`;
-    const id = newId();
-    const commandId = crypto.randomUUID();
-    await store.append(id, [{ type: "A", data: {} }], {
-      ...T,
-      expectedVersion: "no_stream",
-      commandId,
-      effects: note("first"),
+    await conflictingOrRepeated(
+      store,
+      db.eventStore,
+      "effected",
+      (text) => async (tx) => void await tx`INSERT INTO effected VALUES (${text})`,
+    );
+  },
+  "statement effects: a conflicting or repeated append leaves nothing of them": async (
+    store,
+    db,
+  ) => {
+    await db.eventStore`CREATE TABLE stated (note text NOT NULL)`;
+    await conflictingOrRepeated(store, db.eventStore, "stated", (text) => ({
+      send: (tx) => [tx`INSERT INTO stated VALUES (${text})`],
+    }));
+  },
+  "statement effects: the append, they and COMMIT go out in one round trip": async (store, db) => {
+    await db.eventStore`CREATE TABLE sent_once (note text NOT NULL)`;
+    const sent: string[] = [];
+    const watched = openPostgres(db.eventStoreUrl, {
+      max: 1,
+      debug: (_c: number, query: string) => void sent.push(query.trim()),
     });
-    await assert.rejects(
-      store.append(id, [{ type: "B", data: {} }], {
+    // Every append carries the wake-up, so both use the same statement.
+    const own = new EventStore(watched, { notifyIntervalMs: 0 });
+    const append = (id: string) =>
+      own.append(id, [{ type: "A", data: {} }], {
         ...T,
         expectedVersion: "no_stream",
-        effects: note("conflicting"),
-      }),
-      ConcurrencyError,
-    );
-    const again = await store.append(id, [{ type: "A", data: {} }], {
-      ...T,
-      expectedVersion: "no_stream",
-      commandId,
-      effects: note("repeated"),
+        effects: { send: (tx) => [tx`INSERT INTO sent_once VALUES ('one')`] },
+      });
+    // The first use of a statement on a connection waits for its description; later ones do not.
+    await append(newId());
+    const id = newId();
+    const holder = await db.eventStore.reserve();
+    let running: Promise<unknown> = Promise.resolve();
+    try {
+      // Holds the stream's lock, so the append statement waits and nothing can answer yet.
+      await holder`SELECT pg_advisory_lock(hashtextextended(${id}::text, 0))`;
+      const appended = append(id);
+      running = appended;
+      await waitForAdvisoryWait(db.eventStore);
+      assert.deepEqual(sent.slice(-2), ["INSERT INTO sent_once VALUES ('one')", "COMMIT"]);
+      await holder`SELECT pg_advisory_unlock_all()`;
+      assert.equal((await appended).nextVersion, 1);
+      const rows = await db.eventStore<{ note: string }[]>`SELECT note FROM sent_once`;
+      assert.deepEqual(rows.map((r) => r.note), ["one", "one"]);
+      void store; // the suite's store is not the one watched here
+    } finally {
+      await holder`SELECT pg_advisory_unlock_all()`;
+      holder.release();
+      await running.catch(() => {});
+      own.close();
+      await watched.end();
+    }
+  },
+  "statement effects: a refusal in SQL fails only its own command, with its own error": async (
+    store,
+    db,
+  ) => {
+    await db.eventStore`CREATE TABLE claimed (n int PRIMARY KEY)`;
+    const claim = (n: number, refuse: boolean): StatementEffects => ({
+      send: (tx) => [
+        tx`INSERT INTO claimed VALUES (${n})`,
+        ...(refuse
+          ? [
+            tx`SELECT es_refuse('sold out', ${`item ${n}`})`.then(() => {}, (err) => {
+              const refusal = refusalOf(err);
+              throw refusal ? new PreconditionError(`${refusal.subject}: ${refusal.reason}`) : err;
+            }),
+          ]
+          : []),
+      ],
     });
-    assert.equal(again.duplicate, true);
-    assert.equal(again.nextVersion, 1);
-    const notes = await db.eventStore<{ note: string }[]>`SELECT note FROM effected`;
-    assert.deepEqual(notes.map((r) => r.note), ["first"]);
+    const ids = Array.from({ length: 6 }, newId);
+    const outcomes = await Promise.allSettled(
+      ids.map((id, i) =>
+        store.append(id, [{ type: "A", data: { i } }], {
+          ...T,
+          expectedVersion: "no_stream",
+          effects: claim(i, i === 2),
+        })
+      ),
+    );
+    assert.deepEqual(outcomes.map((o) => o.status), [
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const refused = (outcomes[2] as PromiseRejectedResult).reason;
+    assert.ok(refused instanceof PreconditionError, String(refused));
+    assert.equal(refused.message, "item 2: sold out");
+    assert.equal(await store.streamVersion(ids[2]!), 0, "nothing of the refused command");
+    const rows = await db.eventStore<{ n: number }[]>`SELECT n FROM claimed ORDER BY n`;
+    assert.deepEqual(rows.map((r) => r.n), [0, 1, 3, 4, 5]);
   },
   "appendMany() writes every stream or none": async (store) => {
     const [a, b, c] = [newId(), newId(), newId()];
@@ -287,3 +365,38 @@ storeSuite("EventStore group commit, effects and appendMany", {
     assert.equal(await store.streamVersion(id), 1);
   },
 });
+
+/** A conflicting append and a repeated command id, each with effects noting `text` in `table`. */
+async function conflictingOrRepeated(
+  store: EventStore,
+  sql: Sql,
+  table: string,
+  note: (text: string) => AppendEffects,
+): Promise<void> {
+  const id = newId();
+  const commandId = crypto.randomUUID();
+  await store.append(id, [{ type: "A", data: {} }], {
+    ...T,
+    expectedVersion: "no_stream",
+    commandId,
+    effects: note("first"),
+  });
+  await assert.rejects(
+    store.append(id, [{ type: "B", data: {} }], {
+      ...T,
+      expectedVersion: "no_stream",
+      effects: note("conflicting"),
+    }),
+    ConcurrencyError,
+  );
+  const again = await store.append(id, [{ type: "A", data: {} }], {
+    ...T,
+    expectedVersion: "no_stream",
+    commandId,
+    effects: note("repeated"),
+  });
+  assert.equal(again.duplicate, true);
+  assert.equal(again.nextVersion, 1);
+  const notes = await sql.unsafe<{ note: string }[]>(`SELECT note FROM ${table}`);
+  assert.deepEqual(notes.map((r) => r.note), ["first"]);
+}

@@ -34,8 +34,23 @@ export type ExpectedVersion = number | "no_stream" | "any";
  * rolls back with everything it did. It must therefore act only through
  * `tx`. If it throws, the command fails with that error and nothing of it
  * is written.
+ *
+ * A function may read answers and decide in code. {@link StatementEffects}
+ * cannot, and so costs a round trip less.
  */
-export type AppendEffects = (tx: TxSql) => Promise<void>;
+export type AppendEffects = ((tx: TxSql) => Promise<void>) | StatementEffects;
+
+/**
+ * Effects that are statements only: `send` starts each of them before it
+ * returns, and each refuses by failing in the server (a check in SQL that
+ * raises, see es_refuse), not in code that reads its answer. The append,
+ * these statements and COMMIT then go out together, one round trip; a
+ * refusal rolls it all back, and the command runs again the usual way,
+ * where a statement's own error handler can name the refusal.
+ */
+export interface StatementEffects {
+  readonly send: (tx: TxSql) => Promise<unknown>[];
+}
 
 /** Options of an append. */
 export interface AppendOptions {

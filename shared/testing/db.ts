@@ -100,3 +100,15 @@ export async function readModelCaughtUp(db: TestDatabases, timeoutMs = 15_000): 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Waits until some session of the database `sql` is on waits for an advisory lock (5 s at most). */
+export async function waitForAdvisoryWait(sql: Sql): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const [row] = await sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`;
+    if (row!.n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error("No session waited for an advisory lock within 5 s");
+}

@@ -29,11 +29,14 @@ export const setStock = defineCommand({
     }, state),
   view: ({ after, loaded }) =>
     productView(loaded.with.state, after ? { stock: after.available } : {}),
-  effects: ({ input, loaded }) => (tx) =>
-    requireProduct(tx, input.productId, {
-      text: `set the stock of product ${quote(loaded.with.state?.name ?? input.productId)}`,
-      field: "productId",
-    }),
+  effects: ({ input, loaded }) => ({
+    send: (tx) => [
+      requireProduct(tx, input.productId, {
+        text: `set the stock of product ${quote(loaded.with.state?.name ?? input.productId)}`,
+        field: "productId",
+      }),
+    ],
+  }),
 });
 
 /** What ReserveInventory needs besides its command id and time. */

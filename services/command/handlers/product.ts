@@ -34,17 +34,17 @@ export const createProduct = defineCommand({
       at: envelope.at,
     }, self.state);
   },
-  // Both statements go out together (their answers come in order, so a missing or deleted
-  // category is the error reported); a refusal rolls the insert back with the rest.
-  effects: ({ input, loaded, after }) => async (tx) => {
-    await Promise.all([
+  // Statements only, so they go out with the append and COMMIT; a missing or deleted category
+  // rolls the insert back with the rest.
+  effects: ({ input, loaded, after }) => ({
+    send: (tx) => [
       requireCategory(tx, { id: input.categoryId, role: "category" }, {
         text: `create product ${quote(after?.name ?? input.name)}`,
         field: "categoryId",
       }),
       insertProduct(tx, { id: loaded.streamId, categoryId: input.categoryId }),
-    ]);
-  },
+    ],
+  }),
   // A new product has no stock yet.
   view: ({ after, envelope }) =>
     productView(after, { updatedAt: envelope.at, createdAt: envelope.at, stock: 0 }),
@@ -77,12 +77,14 @@ export const updateProduct = defineCommand({
   effects: ({ input, loaded, events }) => {
     const movedTo = events.find((e) => e.type === "ProductUpdated")?.data.changes.categoryId;
     if (movedTo === undefined) return undefined;
-    return async (tx) => {
-      await requireCategory(tx, { id: movedTo, role: "category" }, {
-        text: `move product ${quote(loaded.state?.name ?? input.id)}`,
-        field: "categoryId",
-      });
-      await moveProducts(tx, [input.id], movedTo);
+    return {
+      send: (tx) => [
+        requireCategory(tx, { id: movedTo, role: "category" }, {
+          text: `move product ${quote(loaded.state?.name ?? input.id)}`,
+          field: "categoryId",
+        }),
+        moveProducts(tx, [input.id], movedTo),
+      ],
     };
   },
 });
@@ -97,7 +99,7 @@ export const deleteProduct = defineCommand({
       { type: "DeleteProduct", id: input.id, reason: input.reason, at: envelope.at },
       state,
     ),
-  effects: ({ input }) => (tx) => markProductDeleted(tx, input.id),
+  effects: ({ input }) => ({ send: (tx) => [markProductDeleted(tx, input.id)] }),
 });
 
 /**

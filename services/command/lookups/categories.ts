@@ -10,6 +10,7 @@ import type { Sql, TxSql } from "@shared/db/connect.ts";
 /** A pool or a transaction: lookups read the same way from both. */
 export type Queryable = Sql | TxSql;
 import type { Sibling } from "@shared/domain/category/mod.ts";
+import { refusalOf } from "@shared/event_store/mod.ts";
 import { nameKey, quote } from "@shared/domain/shared/rules.ts";
 import {
   AlreadyExistsError,
@@ -84,33 +85,39 @@ export async function lockCategories(tx: TxSql, ids: readonly string[]): Promise
  * Effect: holds a category live until the transaction ends (a concurrent
  * delete waits, then sees what this command added), and checks that it
  * exists, is live and, when `version` is given, has not changed since the
- * decider saw it (a child's path derives from its parent's).
+ * decider saw it (a child's path derives from its parent's). The check is
+ * the statement's own (es_refuse), so it can go out with COMMIT; the
+ * statement is sent before this returns.
  */
-export async function requireCategory(
+export function requireCategory(
   tx: TxSql,
   ref: { id: string; role: "parent" | "category"; version?: number | undefined },
   action: Action,
 ): Promise<void> {
-  const [row] = await tx<{ name: string; deleted: boolean; version: number }[]>`
-    SELECT name, deleted, version FROM category_lookup WHERE category_id = ${ref.id} FOR SHARE`;
-  if (!row) {
-    throw new NotFoundError(
-      `Cannot ${action.text}: ${ref.role} ${quote(ref.id)} does not exist`,
-      { field: action.field },
-    );
-  }
-  if (row.deleted) {
-    throw new PreconditionError(
-      `Cannot ${action.text}: ${ref.role} ${quote(row.name)} is deleted`,
-      { field: action.field },
-    );
-  }
-  if (ref.version !== undefined && row.version !== ref.version) {
-    throw new ConflictError(
-      `Cannot ${action.text}: ${ref.role} ${quote(row.name)} changed concurrently; try again`,
-      { field: action.field },
-    );
-  }
+  return tx`
+    SELECT es_refuse(CASE WHEN c.deleted IS NULL THEN 'missing'
+      WHEN c.deleted THEN 'deleted' ELSE 'changed' END, c.name)
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+      SELECT name, deleted, version FROM category_lookup WHERE category_id = ${ref.id} FOR SHARE
+    ) AS c ON true
+    WHERE c.deleted IS NULL OR c.deleted OR c.version <> ${ref.version ?? null}::int`
+    .then(() => {}, (err) => {
+      const refused = refusalOf(err);
+      const name = quote(refused?.subject ?? "");
+      const at = `Cannot ${action.text}: ${ref.role}`;
+      const field = { field: action.field };
+      switch (refused?.reason) {
+        case "missing":
+          throw new NotFoundError(`${at} ${quote(ref.id)} does not exist`, field);
+        case "deleted":
+          throw new PreconditionError(`${at} ${name} is deleted`, field);
+        case "changed":
+          throw new ConflictError(`${at} ${name} changed concurrently; try again`, field);
+        default:
+          throw err;
+      }
+    });
 }
 
 /** A category's row as the lookup keeps it. */

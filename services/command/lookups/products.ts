@@ -4,6 +4,7 @@
  */
 import type { TxSql } from "@shared/db/connect.ts";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
+import { refusalOf } from "@shared/event_store/mod.ts";
 import type { Action, Queryable } from "./categories.ts";
 
 /** The live products of a category, sorted. */
@@ -42,14 +43,26 @@ export async function markProductDeleted(tx: TxSql, id: string): Promise<void> {
 /**
  * Effect: holds a product live until the transaction ends, or refuses the
  * command; `action` names the product (`set the stock of product "Pen"`).
+ * The check is the statement's own (es_refuse), so it can go out with
+ * COMMIT; the statement is sent before this returns.
  */
-export async function requireProduct(tx: TxSql, id: string, action: Action): Promise<void> {
-  const [row] = await tx<{ deleted: boolean }[]>`
-    SELECT deleted FROM product_lookup WHERE product_id = ${id} FOR SHARE`;
-  if (!row) {
-    throw new NotFoundError(`Cannot ${action.text}: it does not exist`, { field: action.field });
-  }
-  if (row.deleted) {
-    throw new PreconditionError(`Cannot ${action.text}: it is deleted`, { field: action.field });
-  }
+export function requireProduct(tx: TxSql, id: string, action: Action): Promise<void> {
+  return tx`
+    SELECT es_refuse(CASE WHEN p.deleted IS NULL THEN 'missing' ELSE 'deleted' END)
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+      SELECT deleted FROM product_lookup WHERE product_id = ${id} FOR SHARE
+    ) AS p ON true
+    WHERE p.deleted IS NULL OR p.deleted`
+    .then(() => {}, (err) => {
+      const field = { field: action.field };
+      switch (refusalOf(err)?.reason) {
+        case "missing":
+          throw new NotFoundError(`Cannot ${action.text}: it does not exist`, field);
+        case "deleted":
+          throw new PreconditionError(`Cannot ${action.text}: it is deleted`, field);
+        default:
+          throw err;
+      }
+    });
 }
