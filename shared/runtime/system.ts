@@ -66,8 +66,11 @@ export interface SystemOptions {
   replicas?: SystemPorts[];
   /** Extra environment for every service. */
   env?: Record<string, string>;
-  /** Where the services' logs go; default inherit. */
-  output?: "inherit" | "null";
+  /**
+   * Where the services' logs go: inherited, discarded, or line by line to a
+   * function with the process that wrote it; default inherit.
+   */
+  output?: "inherit" | "null" | ((process: ProcessName, line: string) => void);
   /** How long to wait for every service to be healthy; default 60 s. */
   readyTimeoutMs?: number;
   /**
@@ -237,9 +240,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       cwd: root,
       env: proc.env,
       stdin: "null",
-      stdout: output,
-      stderr: output,
+      stdout: typeof output === "function" ? "piped" : output,
+      stderr: typeof output === "function" ? "piped" : output,
     }).spawn();
+    if (typeof output === "function") {
+      for (const stream of [child.stdout, child.stderr]) {
+        void eachLine(stream, (line) => output(service, line));
+      }
+    }
     children[service] = child;
     exited[service] = child.status;
     backoffs[service]!.started();
@@ -357,4 +365,20 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       spawn(service);
     },
   };
+}
+
+/** Hands each line of `stream` to `take`, until the stream ends or breaks with its process. */
+async function eachLine(
+  stream: ReadableStream<Uint8Array<ArrayBuffer>>,
+  take: (line: string) => void,
+): Promise<void> {
+  let rest = "";
+  try {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + text).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) take(line);
+    }
+  } catch { /* the pipe broke with the process: what was read stays */ }
+  if (rest) take(rest);
 }

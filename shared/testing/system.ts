@@ -1,4 +1,9 @@
-import { type RunningSystem, startSystem, type SystemPorts } from "@shared/runtime/system.ts";
+import {
+  type ProcessName,
+  type RunningSystem,
+  startSystem,
+  type SystemPorts,
+} from "@shared/runtime/system.ts";
 import { createTestDatabases, type TestDatabases } from "./db.ts";
 import { freeSystemPorts } from "./ports.ts";
 
@@ -8,9 +13,17 @@ export interface TestSystem extends RunningSystem {
   ports: SystemPorts;
   /** Ports of the further replicas, one set each. */
   replicaPorts: SystemPorts[];
+  /**
+   * The last lines (up to 300) each process wrote, restarts included: what a
+   * failing test can show. Empty when TEST_SYSTEM_OUTPUT=inherit sends them
+   * to the terminal instead.
+   */
+  logs(process: ProcessName): string[];
   /** Stops every service, then drops the databases. */
   close(): Promise<void>;
 }
+
+const KEPT_LINES = 300;
 
 /** Options of {@link startTestSystem}. */
 export interface TestSystemOptions {
@@ -34,8 +47,8 @@ function distinctPortSets(count: number): SystemPorts[] {
 
 /**
  * Starts every service as a process, as `deno task dev` does, on fresh
- * databases and free ports, with their output discarded and `LOG_LEVEL=warn`
- * unless `env` says otherwise.
+ * databases and free ports, with their output kept (see {@link TestSystem.logs})
+ * and `LOG_LEVEL=warn` unless `env` says otherwise.
  */
 export async function startTestSystem(
   env: Record<string, string> = {},
@@ -46,13 +59,19 @@ export async function startTestSystem(
     SystemPorts,
     ...SystemPorts[],
   ];
+  const logs = new Map<ProcessName, string[]>();
   try {
     const system = await startSystem({
       eventStoreUrl: db.eventStoreUrl,
       readModelUrl: db.readModelUrl,
       ports,
       ...(replicaPorts.length > 0 ? { replicas: replicaPorts } : {}),
-      output: Deno.env.get("TEST_SYSTEM_OUTPUT") === "inherit" ? "inherit" : "null",
+      output: Deno.env.get("TEST_SYSTEM_OUTPUT") === "inherit" ? "inherit" : (process, line) => {
+        const kept = logs.get(process) ?? [];
+        kept.push(line);
+        if (kept.length > KEPT_LINES) kept.shift();
+        logs.set(process, kept);
+      },
       env: { LOG_LEVEL: "warn", ...env },
     });
     return {
@@ -60,6 +79,7 @@ export async function startTestSystem(
       db,
       ports,
       replicaPorts,
+      logs: (process) => [...logs.get(process) ?? []],
       async close() {
         await system.stop();
         await db.drop();

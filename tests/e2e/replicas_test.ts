@@ -127,6 +127,14 @@ function upAgain(system: TestSystem, service: ServiceName, replica: number): Pro
   }
 }
 
+/** The last warnings and errors of some processes, for a failure message. */
+function logsOf(system: TestSystem, processes: ProcessName[]): string {
+  return processes.map((process) =>
+    `\n--- ${process}, last warnings and errors:\n` +
+    system.logs(process).filter((l) => /"level":"(warn|error)"/.test(l)).slice(-30).join("\n")
+  ).join("");
+}
+
 const nameOf = (service: ServiceName, replica: number): ProcessName =>
   replica === 0 ? service : `${service}.${replica + 1}`;
 
@@ -300,12 +308,15 @@ Deno.test("two replicas of every service: killing one of each kind in turn loses
     const t0 = kills[0]?.at ?? 0;
     const relative = (a: Attempt) =>
       `gateway ${a.gateway} ${a.start - t0}..${a.end - t0} ms: ${a.error?.slice(0, 400)}`;
+    const unexcused = failed.filter((a) => !excused(a));
     assert.deepEqual(
-      failed.filter((a) => !excused(a)).map(relative),
+      unexcused.map(relative),
       [],
       `errors on no request in flight at a kill (kills at ${
         kills.map((k) => `${k.process} ${k.at - t0}..${k.upAt - t0} ms`).join(", ")
-      })`,
+      })${
+        unexcused.length > 0 ? logsOf(system, ["gateway", "gateway.2", "command", "command.2"]) : ""
+      }`,
     );
 
     const counts = async (type: string) =>
