@@ -79,8 +79,10 @@ export interface AtOnce {
  * fail with it, and COMMIT then rolls back (`committed` false). So every
  * check must be a statement that fails (SQL that raises, see es_refuse),
  * not code that reads an answer: `send` must start all its statements
- * before it returns, and one started later throws. A COMMIT that fails
- * (the connection lost, the outcome unknown) is thrown as it came.
+ * before it returns, and one started later throws. Every query made through
+ * `tx` is sent as a statement of its own, so a query cannot be a fragment of
+ * another here. A COMMIT that fails (the connection lost, the outcome
+ * unknown) is thrown as it came.
  */
 export async function transactionAtOnce(
   sql: Sql,
