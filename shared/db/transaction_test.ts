@@ -1,154 +1,167 @@
 import assert from "node:assert/strict";
 import { refusalOf } from "@shared/event_store/mod.ts";
-import { createTestDatabases, waitForAdvisoryWait } from "@shared/testing/db.ts";
+import {
+  createTestDatabases,
+  type TestDatabases,
+  waitForAdvisoryWait,
+} from "@shared/testing/db.ts";
 import { openPostgres, type TxSql } from "./connect.ts";
 import { pipelinedTransaction, transactionAtOnce } from "./transaction.ts";
 
-Deno.test("a pipelined transaction commits all or nothing, with savepoints inside", async (t) => {
-  const db = await createTestDatabases();
+/** A test on a fresh database with a table `t (n int PRIMARY KEY)`, and what `t` holds. */
+function tableTest(
+  name: string,
+  body: (t: Deno.TestContext, db: TestDatabases, rows: () => Promise<number[]>) => Promise<void>,
+): void {
+  Deno.test(name, async (t) => {
+    const db = await createTestDatabases();
+    try {
+      await db.eventStore`CREATE TABLE t (n int PRIMARY KEY)`;
+      const rows = async () =>
+        (await db.eventStore<{ n: number }[]>`SELECT n FROM t ORDER BY n`).map((r) => r.n);
+      await body(t, db, rows);
+    } finally {
+      await db.drop();
+    }
+  });
+}
+
+tableTest("a pipelined transaction commits all or nothing, with savepoints inside", async (
+  t,
+  db,
+  rows,
+) => {
   const sql = db.eventStore;
-  try {
-    await sql`CREATE TABLE t (n int PRIMARY KEY)`;
-    const rows = async () =>
-      (await sql<{ n: number }[]>`SELECT n FROM t ORDER BY n`).map((r) => r.n);
-
-    await t.step("its statements commit together", async () => {
-      const answer = await pipelinedTransaction(sql, async (tx) => {
-        await tx`INSERT INTO t VALUES (1)`;
-        await tx`INSERT INTO t VALUES (2)`;
-        return "done";
-      });
-      assert.equal(answer, "done");
-      assert.deepEqual(await rows(), [1, 2]);
+  await t.step("its statements commit together", async () => {
+    const answer = await pipelinedTransaction(sql, async (tx) => {
+      await tx`INSERT INTO t VALUES (1)`;
+      await tx`INSERT INTO t VALUES (2)`;
+      return "done";
     });
+    assert.equal(answer, "done");
+    assert.deepEqual(await rows(), [1, 2]);
+  });
 
-    await t.step("an error rolls every statement back and is thrown", async () => {
-      await assert.rejects(
-        pipelinedTransaction(sql, async (tx) => {
-          await tx`INSERT INTO t VALUES (3)`;
-          await tx`INSERT INTO t VALUES (1)`; // a duplicate key
-        }),
-        /duplicate key/,
-      );
-      assert.deepEqual(await rows(), [1, 2]);
+  await t.step("an error rolls every statement back and is thrown", async () => {
+    await assert.rejects(
+      pipelinedTransaction(sql, async (tx) => {
+        await tx`INSERT INTO t VALUES (3)`;
+        await tx`INSERT INTO t VALUES (1)`; // a duplicate key
+      }),
+      /duplicate key/,
+    );
+    assert.deepEqual(await rows(), [1, 2]);
+  });
+
+  await t.step("a failed savepoint undoes only its own statements", async () => {
+    await pipelinedTransaction(sql, async (tx) => {
+      await tx`INSERT INTO t VALUES (4)`;
+      await assert.rejects(tx.savepoint(async (sp) => {
+        await sp`INSERT INTO t VALUES (5)`;
+        await sp`INSERT INTO t VALUES (4)`;
+      }));
+      await tx.savepoint(async (sp) => await sp`INSERT INTO t VALUES (6)`);
     });
+    assert.deepEqual(await rows(), [1, 2, 4, 6]);
+  });
 
-    await t.step("a failed savepoint undoes only its own statements", async () => {
-      await pipelinedTransaction(sql, async (tx) => {
-        await tx`INSERT INTO t VALUES (4)`;
-        await assert.rejects(tx.savepoint(async (sp) => {
-          await sp`INSERT INTO t VALUES (5)`;
-          await sp`INSERT INTO t VALUES (4)`;
-        }));
-        await tx.savepoint(async (sp) => await sp`INSERT INTO t VALUES (6)`);
-      });
-      assert.deepEqual(await rows(), [1, 2, 4, 6]);
-    });
-
-    await t.step("the connection goes back to the pool outside any transaction", async () => {
-      const [row] = await sql<{ n: number }[]>`
+  await t.step("the connection goes back to the pool outside any transaction", async () => {
+    const [row] = await sql<{ n: number }[]>`
         SELECT count(*)::int AS n FROM pg_stat_activity
         WHERE datname = current_database() AND state LIKE 'idle in transaction%'`;
-      assert.equal(row!.n, 0);
-    });
-  } finally {
-    await db.drop();
-  }
+    assert.equal(row!.n, 0);
+  });
 });
 
-Deno.test("a one-round-trip transaction: its statements and COMMIT go out together", async (t) => {
-  const db = await createTestDatabases();
+tableTest("a one-round-trip transaction: its statements and COMMIT go out together", async (
+  t,
+  db,
+  rows,
+) => {
   const sql = db.eventStore;
-  try {
-    await sql`CREATE TABLE t (n int PRIMARY KEY)`;
-    const rows = async () =>
-      (await sql<{ n: number }[]>`SELECT n FROM t ORDER BY n`).map((r) => r.n);
-    const insert = async (tx: TxSql, n: number) => void await tx`INSERT INTO t VALUES (${n})`;
+  const insert = async (tx: TxSql, n: number) => void await tx`INSERT INTO t VALUES (${n})`;
 
-    await t.step("statements run in the order made, even one awaited in a helper", async () => {
-      // `await` inside the helper would send its INSERT a turn late, after the UPDATE.
-      const { committed, settled } = await transactionAtOnce(sql, (tx) => [
-        insert(tx, 1),
-        tx`UPDATE t SET n = 2 WHERE n = 1`,
-      ]);
-      assert.equal(committed, true);
-      assert.deepEqual(settled.map((s) => s.status), ["fulfilled", "fulfilled"]);
-      assert.deepEqual(await rows(), [2]);
-      // And inside the transaction: a refusal after it undoes the helper's INSERT.
-      const undone = await transactionAtOnce(sql, (tx) => [
-        insert(tx, 9),
-        tx`SELECT es_refuse('undo')`,
-      ]);
-      assert.equal(undone.committed, false);
-      assert.deepEqual(await rows(), [2]);
+  await t.step("statements run in the order made, even one awaited in a helper", async () => {
+    // `await` inside the helper would send its INSERT a turn late, after the UPDATE.
+    const { committed, settled } = await transactionAtOnce(sql, (tx) => [
+      insert(tx, 1),
+      tx`UPDATE t SET n = 2 WHERE n = 1`,
+    ]);
+    assert.equal(committed, true);
+    assert.deepEqual(settled.map((s) => s.status), ["fulfilled", "fulfilled"]);
+    assert.deepEqual(await rows(), [2]);
+    // And inside the transaction: a refusal after it undoes the helper's INSERT.
+    const undone = await transactionAtOnce(sql, (tx) => [
+      insert(tx, 9),
+      tx`SELECT es_refuse('undo')`,
+    ]);
+    assert.equal(undone.committed, false);
+    assert.deepEqual(await rows(), [2]);
+  });
+
+  await t.step("COMMIT leaves before the first answer comes back", async () => {
+    const sent: string[] = [];
+    const watched = openPostgres(db.eventStoreUrl, {
+      max: 1,
+      debug: (_c: number, query: string) => void sent.push(query.trim()),
     });
-
-    await t.step("COMMIT leaves before the first answer comes back", async () => {
-      const sent: string[] = [];
-      const watched = openPostgres(db.eventStoreUrl, {
-        max: 1,
-        debug: (_c: number, query: string) => void sent.push(query.trim()),
-      });
-      const holder = await sql.reserve();
-      let running: Promise<unknown> = Promise.resolve();
-      try {
-        await holder`SELECT pg_advisory_lock(42)`;
-        const done = transactionAtOnce(watched, (tx) => [
-          tx`SELECT pg_advisory_xact_lock(42)`,
-          tx`INSERT INTO t VALUES (3)`,
-        ]);
-        running = done;
-        // The first statement waits for the lock, so no answer can have come back yet.
-        await waitForAdvisoryWait(sql);
-        assert.deepEqual(sent.slice(-4), [
-          "BEGIN",
-          "SELECT pg_advisory_xact_lock(42)",
-          "INSERT INTO t VALUES (3)",
-          "COMMIT",
-        ]);
-        await holder`SELECT pg_advisory_unlock(42)`;
-        assert.equal((await done).committed, true);
-        assert.deepEqual(await rows(), [2, 3]);
-      } finally {
-        await holder`SELECT pg_advisory_unlock_all()`;
-        holder.release();
-        await running.catch(() => {});
-        await watched.end();
-      }
-    });
-
-    await t.step("a failed statement rolls all back, and the ones after it fail too", async () => {
-      const { committed, settled } = await transactionAtOnce(sql, (tx) => [
-        insert(tx, 4),
-        tx`SELECT es_refuse('refused on purpose', 'the subject')`,
-        insert(tx, 5),
+    const holder = await sql.reserve();
+    let running: Promise<unknown> = Promise.resolve();
+    try {
+      await holder`SELECT pg_advisory_lock(42)`;
+      const done = transactionAtOnce(watched, (tx) => [
+        tx`SELECT pg_advisory_xact_lock(42)`,
+        tx`INSERT INTO t VALUES (3)`,
       ]);
-      assert.equal(committed, false);
-      assert.deepEqual(settled.map((s) => s.status), ["fulfilled", "rejected", "rejected"]);
-      const refused = (settled[1] as PromiseRejectedResult).reason;
-      assert.deepEqual(refusalOf(refused), {
-        reason: "refused on purpose",
-        subject: "the subject",
-      });
-      assert.match(String((settled[2] as PromiseRejectedResult).reason), /transaction is aborted/);
+      running = done;
+      // The first statement waits for the lock, so no answer can have come back yet.
+      await waitForAdvisoryWait(sql);
+      assert.deepEqual(sent.slice(-4), [
+        "BEGIN",
+        "SELECT pg_advisory_xact_lock(42)",
+        "INSERT INTO t VALUES (3)",
+        "COMMIT",
+      ]);
+      await holder`SELECT pg_advisory_unlock(42)`;
+      assert.equal((await done).committed, true);
       assert.deepEqual(await rows(), [2, 3]);
-    });
+    } finally {
+      await holder`SELECT pg_advisory_unlock_all()`;
+      holder.release();
+      await running.catch(() => {});
+      await watched.end();
+    }
+  });
 
-    await t.step("a statement made after the COMMIT is refused, not run outside it", async () => {
-      const { committed, settled } = await transactionAtOnce(sql, (tx) => [
-        (async () => {
-          await tx`SELECT 1`;
-          await tx`INSERT INTO t VALUES (6)`; // made once the first answer is in: too late
-        })(),
-      ]);
-      assert.equal(committed, true);
-      assert.match(
-        String((settled[0] as PromiseRejectedResult).reason),
-        /started after its COMMIT/,
-      );
-      assert.deepEqual(await rows(), [2, 3]);
+  await t.step("a failed statement rolls all back, and the ones after it fail too", async () => {
+    const { committed, settled } = await transactionAtOnce(sql, (tx) => [
+      insert(tx, 4),
+      tx`SELECT es_refuse('refused on purpose', 'the subject')`,
+      insert(tx, 5),
+    ]);
+    assert.equal(committed, false);
+    assert.deepEqual(settled.map((s) => s.status), ["fulfilled", "rejected", "rejected"]);
+    const refused = (settled[1] as PromiseRejectedResult).reason;
+    assert.deepEqual(refusalOf(refused), {
+      reason: "refused on purpose",
+      subject: "the subject",
     });
-  } finally {
-    await db.drop();
-  }
+    assert.match(String((settled[2] as PromiseRejectedResult).reason), /transaction is aborted/);
+    assert.deepEqual(await rows(), [2, 3]);
+  });
+
+  await t.step("a statement made after the COMMIT is refused, not run outside it", async () => {
+    const { committed, settled } = await transactionAtOnce(sql, (tx) => [
+      (async () => {
+        await tx`SELECT 1`;
+        await tx`INSERT INTO t VALUES (6)`; // made once the first answer is in: too late
+      })(),
+    ]);
+    assert.equal(committed, true);
+    assert.match(
+      String((settled[0] as PromiseRejectedResult).reason),
+      /started after its COMMIT/,
+    );
+    assert.deepEqual(await rows(), [2, 3]);
+  });
 });
