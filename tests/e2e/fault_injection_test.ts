@@ -42,6 +42,26 @@ function findPid(devPid: number, target: Target, dataDir: string): number | unde
 }
 
 /** The transactions open for over a second on the server, as JSON, for a failure message. */
+/** The projector's sessions on the server now: whether its lease session came back. */
+async function projectorSessions(port: number): Promise<string> {
+  const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, {
+    max: 1,
+    onnotice: () => {},
+  });
+  try {
+    const rows = await sql`
+      SELECT datname, application_name, state, wait_event,
+        round(extract(epoch FROM now() - backend_start)::numeric, 1)::float AS age,
+        left(query, 80) AS query
+      FROM pg_stat_activity WHERE application_name LIKE '%projector%'`;
+    return JSON.stringify(rows);
+  } catch (err) {
+    return String(err);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
 async function openTransactions(port: number): Promise<string> {
   const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, {
     max: 1,
@@ -217,6 +237,10 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
         ok(`http://127.0.0.1:${ports.saga}/health`),
       ])).every(Boolean);
 
+    /** The last 30 warnings and errors of some services, oldest first. */
+    const serviceWarnings = (services: string[]) =>
+      dev!.errors.filter((l) => services.some((s) => l.includes(`"service":"${s}"`))).slice(-30);
+
     /** Waits for the target to run again and the system to be healthy, then for a write and a read. */
     const recover = async (target: Target, oldPid: number | undefined, label: string) => {
       const started = Date.now();
@@ -253,13 +277,14 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
           .then((res) => res.text()).catch((err) => String(err));
         // Open transactions hold back what gap-safe readers may read.
         const open = await openTransactions(pgPort);
+        const sessions = await projectorSessions(pgPort);
         // The projector writes the checkpoints; the query service waits until it sees them.
-        const logged = dev!.errors
-          .filter((l) => /"service":"(projector|query)"/.test(l)).slice(-30);
+        const logged = serviceWarnings(["projector", "query"]);
         assert.fail(
           `${label}: a read after recovery (${read.code}; ${readCodes.length} reads; ` +
             `the write took ${wroteMs} ms); projector /health: ${projector}; ` +
-            `transactions open over 1 s: ${open}; the projector's and the query service's last ` +
+            `transactions open over 1 s: ${open}; the projector's sessions: ${sessions}; ` +
+            `the projector's and the query service's last ` +
             `warnings and errors:\n` +
             logged.join("\n"),
         );
@@ -271,7 +296,9 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
           Date.now() - healthyAt
         } ms after healthy (write ${wroteMs} ms in ${probe.attempts} attempts, last ${probe.lastCode}; reads failed ${
           readCodes.join(",")
-        })\n${dev!.lines.slice(-15).join("\n")}`,
+        })\n${dev!.lines.slice(-15).join("\n")}\nthe services' last warnings and errors:\n${
+          serviceWarnings(["command", "projector", "query", "gateway"]).join("\n")
+        }`,
       );
       products.push(probe.id);
     };
