@@ -42,13 +42,16 @@ const stopChild = () => current?.kill("SIGTERM");
 Deno.addSignalListener("SIGINT", stopChild);
 Deno.addSignalListener("SIGTERM", stopChild);
 
-/** How a `deno test` process ended, and the test files it started, in order. */
+/** How a `deno test` process ended, the test files it started, in order, and whether any test failed. */
 interface TestRun {
   status: Deno.CommandStatus;
   started: string[];
+  failed: boolean;
 }
 
 const RUNNING = /running \d+ tests? from \.\/(\S+)/;
+/** A test or step that failed, as `deno test` reports it. */
+const FAILED = /\.\.\. FAILED\b/;
 
 /** Runs `deno test`, passing its output through and noting each file it starts. */
 async function denoTest(args: string[]): Promise<TestRun> {
@@ -59,6 +62,7 @@ async function denoTest(args: string[]): Promise<TestRun> {
     stdout: "piped",
   }).spawn();
   const started: string[] = [];
+  let failed = false;
   let line = "";
   const decoder = new TextDecoder();
   for await (const chunk of current.stdout) {
@@ -68,11 +72,13 @@ async function denoTest(args: string[]): Promise<TestRun> {
     line = lines.pop()!;
     for (const l of lines) {
       // deno-lint-ignore no-control-regex -- the colour codes of the output
-      const file = l.replace(/\x1b\[[0-9;]*m/g, "").match(RUNNING)?.[1];
+      const plain = l.replace(/\x1b\[[0-9;]*m/g, "");
+      const file = plain.match(RUNNING)?.[1];
       if (file) started.push(file);
+      if (FAILED.test(plain)) failed = true;
     }
   }
-  return { status: await current.status, started };
+  return { status: await current.status, started, failed };
 }
 
 /** A process killed by a signal (or exiting as if it were): a runtime crash, not a failed test. */
@@ -83,7 +89,8 @@ function crashed(status: Deno.CommandStatus): boolean {
 /**
  * Runs `deno test` with `args`; when the runtime itself crashed, says so and
  * runs once more what had not finished: the file it crashed in and every
- * file it had not reached (`ignored` lists what the first run left out).
+ * file it had not reached (`ignored` lists what the first run left out). A
+ * test that failed before the crash still fails the run.
  */
 async function testOnce(args: string[], ignored: string[]): Promise<number> {
   const first = await denoTest(args);
@@ -102,7 +109,12 @@ async function testOnce(args: string[], ignored: string[]): Promise<number> {
     : rest.length > 0
     ? ["--ignore=" + rest.join(",")]
     : [];
-  return (await denoTest(again)).status.code;
+  const code = (await denoTest(again)).status.code;
+  if (!first.failed) return code;
+  console.log(
+    "[run_tests] tests failed before the crash (see their FAILED lines above): the run fails",
+  );
+  return code || 1;
 }
 
 try {
