@@ -41,20 +41,17 @@ function findPid(devPid: number, target: Target, dataDir: string): number | unde
   return undefined;
 }
 
-/** The transactions open for over a second on the server, as JSON, for a failure message. */
-/** The projector's sessions on the server now: whether its lease session came back. */
-async function projectorSessions(port: number): Promise<string> {
+/** What `query` finds on the test's PostgreSQL at `port`, as JSON (or the error), for a failure message. */
+async function onServer(
+  port: number,
+  query: (sql: postgres.Sql) => Promise<unknown>,
+): Promise<string> {
   const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, {
     max: 1,
     onnotice: () => {},
   });
   try {
-    const rows = await sql`
-      SELECT datname, application_name, state, wait_event,
-        round(extract(epoch FROM now() - backend_start)::numeric, 1)::float AS age,
-        left(query, 80) AS query
-      FROM pg_stat_activity WHERE application_name LIKE '%projector%'`;
-    return JSON.stringify(rows);
+    return JSON.stringify(await query(sql));
   } catch (err) {
     return String(err);
   } finally {
@@ -62,25 +59,24 @@ async function projectorSessions(port: number): Promise<string> {
   }
 }
 
-async function openTransactions(port: number): Promise<string> {
-  const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, {
-    max: 1,
-    onnotice: () => {},
-  });
-  try {
-    const rows = await sql`
+/** The projector's sessions on the server now: whether its lease session came back. */
+const projectorSessions = (port: number) =>
+  onServer(port, (sql) =>
+    sql`
+      SELECT datname, application_name, state, wait_event,
+        round(extract(epoch FROM now() - backend_start)::numeric, 1)::float AS age,
+        left(query, 80) AS query
+      FROM pg_stat_activity WHERE application_name LIKE '%projector%'`);
+
+/** The transactions open for over a second on the server. */
+const openTransactions = (port: number) =>
+  onServer(port, (sql) =>
+    sql`
       SELECT datname, application_name, state, backend_xid::text AS xid,
         round(extract(epoch FROM now() - xact_start)::numeric, 1)::float AS seconds,
         left(query, 120) AS query
       FROM pg_stat_activity
-      WHERE xact_start < now() - interval '1 second' AND pid <> pg_backend_pid()`;
-    return JSON.stringify(rows);
-  } catch (err) {
-    return String(err);
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
+      WHERE xact_start < now() - interval '1 second' AND pid <> pg_backend_pid()`);
 
 async function ok(url: string): Promise<boolean> {
   try {
