@@ -1,13 +1,12 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { type AtOnce, pipelinedTransaction, transactionAtOnce } from "@shared/db/transaction.ts";
 import type { PreparedCommand } from "./_command.ts";
-import { ConcurrencyError } from "./errors.ts";
+import { ConcurrencyError, isPgError } from "./errors.ts";
 import {
   appendStatement,
   commandError,
   effectsError,
   isDuplicateCommand,
-  isPgError,
   isTransient,
   type Outcome,
 } from "./_statement.ts";
@@ -301,13 +300,14 @@ export class GroupCommitter {
    */
   async #runAtOnce(group: Queued[], channel: string | undefined): Promise<boolean> {
     let result: AtOnce;
+    let appendAt = 0;
     try {
       result = await transactionAtOnce(this.#sql, (tx) => {
         const sent: Promise<unknown>[] = [];
         if (group.length > 1) {
           sent.push(tx`SELECT set_config('lock_timeout', ${GROUP_LOCK_TIMEOUT}, true)`);
         }
-        sent.push(appendStatement(tx, group.map((q) => q.command), channel, true));
+        appendAt = sent.push(appendStatement(tx, group.map((q) => q.command), channel, true)) - 1;
         for (const q of group) {
           sent.push(...(q.command.effects as StatementEffects | undefined)?.send(tx) ?? []);
         }
@@ -319,7 +319,7 @@ export class GroupCommitter {
       return true;
     }
     if (!result.committed) return false;
-    const appended = result.settled[group.length > 1 ? 1 : 0]!;
+    const appended = result.settled[appendAt]!;
     if (appended.status === "rejected") {
       for (const q of group) q.reject(appended.reason);
       return true;

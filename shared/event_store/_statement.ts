@@ -1,6 +1,6 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { ConflictError, ValidationError } from "@shared/errors/mod.ts";
-import { ConcurrencyError } from "./errors.ts";
+import { ConcurrencyError, isPgError } from "./errors.ts";
 import type { PreparedCommand, PreparedEvent } from "./_command.ts";
 import {
   appendSql,
@@ -216,20 +216,6 @@ function statementOf(
 
 function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-/** A PostgreSQL error as postgres.js raises it. */
-export interface PgError {
-  code: string;
-  constraint_name?: string;
-  detail?: string;
-}
-
-/** True for an error the server raised (the statement failed and rolled back). */
-export function isPgError(err: unknown): err is PgError {
-  return typeof err === "object" && err !== null &&
-    (err as { name?: unknown }).name === "PostgresError" &&
-    typeof (err as { code?: unknown }).code === "string";
 }
 
 /** Errors worth running a command again for: a deadlock, a serialisation failure. */

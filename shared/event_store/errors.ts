@@ -52,8 +52,20 @@ export interface Refusal {
 
 /** The refusal an error carries when a check written in SQL raised it; else undefined. */
 export function refusalOf(err: unknown): Refusal | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const { name, code, message, detail } = err as Record<string, unknown>;
-  if (name !== "PostgresError" || code !== "RF001" || typeof message !== "string") return undefined;
-  return { reason: message, subject: typeof detail === "string" ? detail : "" };
+  if (!isPgError(err) || err.code !== "RF001") return undefined;
+  return { reason: (err as unknown as Error).message, subject: err.detail ?? "" };
+}
+
+/** A PostgreSQL error as postgres.js raises it. */
+export interface PgError {
+  code: string;
+  constraint_name?: string;
+  detail?: string;
+}
+
+/** True for an error the server raised (the statement failed and rolled back). */
+export function isPgError(err: unknown): err is PgError {
+  return typeof err === "object" && err !== null &&
+    (err as { name?: unknown }).name === "PostgresError" &&
+    typeof (err as { code?: unknown }).code === "string";
 }

@@ -368,7 +368,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 }
 
 /** Hands each line of `stream` to `take`, until the stream ends or breaks with its process. */
-async function eachLine(
+export async function eachLine(
   stream: ReadableStream<Uint8Array<ArrayBuffer>>,
   take: (line: string) => void,
 ): Promise<void> {

@@ -101,14 +101,16 @@ export async function readModelCaughtUp(db: TestDatabases, timeoutMs = 15_000): 
   }
 }
 
-/** Waits until some session of the database `sql` is on waits for an advisory lock (5 s at most). */
-export async function waitForAdvisoryWait(sql: Sql): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+/** Waits until some session of the database `sql` is on waits for an advisory lock. */
+export async function waitForAdvisoryWait(sql: Sql, timeoutMs = 5000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs;;) {
     const [row] = await sql<{ n: number }[]>`
       SELECT count(*)::int AS n FROM pg_stat_activity
       WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`;
     if (row!.n > 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`No session waited for an advisory lock within ${timeoutMs} ms`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error("No session waited for an advisory lock within 5 s");
 }

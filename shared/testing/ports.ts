@@ -1,5 +1,5 @@
 import { freePort } from "@shared/db/embedded.ts";
-import { portSettings, type SystemPorts } from "@shared/runtime/system.ts";
+import { eachLine, portSettings, type SystemPorts } from "@shared/runtime/system.ts";
 
 /** Distinct free ports for every listener of a system under test. */
 export function freeSystemPorts(): SystemPorts {
@@ -62,36 +62,13 @@ export async function startDev(
   }).spawn();
   const lines: string[] = [];
   const errors: string[] = [];
-  if (options.stderr === "piped") void readLines(process.stderr, errors).read();
-  const stdout = readLines(process.stdout, lines);
-  while (!lines.some((l) => l.includes("GraphQL: http"))) {
-    if (await stdout.next()) {
-      throw new Error(`dev exited before it was ready:\n${lines.join("\n")}`);
-    }
-  }
-  void stdout.read();
+  if (options.stderr === "piped") void eachLine(process.stderr, (line) => errors.push(line));
+  let ready!: (up: boolean) => void;
+  const up = new Promise<boolean>((resolve) => ready = resolve);
+  eachLine(process.stdout, (line) => {
+    lines.push(line);
+    if (line.includes("GraphQL: http")) ready(true);
+  }).then(() => ready(false));
+  if (!(await up)) throw new Error(`dev exited before it was ready:\n${lines.join("\n")}`);
   return { process, lines, errors };
-}
-
-/** Splits a stream into lines, appended to `into`: chunk by chunk (`next`, true at the end) or to the end. */
-function readLines(stream: ReadableStream<Uint8Array<ArrayBuffer>>, into: string[]) {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  const next = async (): Promise<boolean> => {
-    const { value, done } = await reader.read();
-    if (done) return true;
-    buffer += value;
-    const parts = buffer.split("\n");
-    buffer = parts.pop()!;
-    into.push(...parts);
-    return false;
-  };
-  return {
-    next,
-    read: async () => {
-      try {
-        while (!(await next())) { /* more lines */ }
-      } catch { /* the pipe broke with the process: what was read stays */ }
-    },
-  };
 }

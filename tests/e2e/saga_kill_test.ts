@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@shared/db/embedded.ts";
+import { waitForAdvisoryWait } from "@shared/testing/db.ts";
 import { httpCarrier, httpGateway } from "../../services/command/adapters.ts";
 import type { OrderSagaState } from "@shared/domain/order_saga/mod.ts";
 import {
@@ -90,14 +91,6 @@ async function waitUntil(what: string, check: () => boolean | Promise<boolean>):
   }
 }
 
-/** Statements of the event store waiting for a stream's advisory lock. */
-async function blockedAppends(h: SagaHarness): Promise<number> {
-  const [row] = await h.db.eventStore<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM pg_stat_activity
-    WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'`;
-  return row!.n;
-}
-
 /** The idempotency keys an outside service saw for one order. */
 function keysOf<O>(records: Map<string, OutsideRecord<O>>, orderId: string): string[] {
   return [...records].filter(([, r]) => r.orderId === orderId).map(([key]) => key);
@@ -145,7 +138,8 @@ Deno.test("the saga worker killed while its charges are recorded, and while book
       "every order charged and acknowledged",
       () => [...outside.charges.values()].filter((c) => c.answered > 0).length === 3,
     );
-    await waitUntil("a charge's recording held", async () => await blockedAppends(h) > 0);
+    // A charge's recording waits for its stream's advisory lock.
+    await waitForAdvisoryWait(h.db.eventStore, 30_000);
     assert.equal((await worker.kill("SIGKILL")).signal, "SIGKILL");
     await locks`SELECT pg_advisory_unlock_all()`;
     outside.beforeAnswer.charge = undefined;

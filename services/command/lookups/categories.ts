@@ -10,7 +10,7 @@ import type { Sql, TxSql } from "@shared/db/connect.ts";
 /** A pool or a transaction: lookups read the same way from both. */
 export type Queryable = Sql | TxSql;
 import type { Sibling } from "@shared/domain/category/mod.ts";
-import { refusalOf } from "@shared/event_store/mod.ts";
+import { type Refusal, refusalOf } from "@shared/event_store/mod.ts";
 import { nameKey, quote } from "@shared/domain/shared/rules.ts";
 import {
   AlreadyExistsError,
@@ -94,30 +94,45 @@ export function requireCategory(
   ref: { id: string; role: "parent" | "category"; version?: number | undefined },
   action: Action,
 ): Promise<void> {
-  return tx`
-    SELECT es_refuse(CASE WHEN c.deleted IS NULL THEN 'missing'
-      WHEN c.deleted THEN 'deleted' ELSE 'changed' END, c.name)
-    FROM (SELECT 1) AS one
-    LEFT JOIN LATERAL (
-      SELECT name, deleted, version FROM category_lookup WHERE category_id = ${ref.id} FOR SHARE
-    ) AS c ON true
-    WHERE c.deleted IS NULL OR c.deleted OR c.version <> ${ref.version ?? null}::int`
-    .then(() => {}, (err) => {
-      const refused = refusalOf(err);
-      const name = quote(refused?.subject ?? "");
-      const at = `Cannot ${action.text}: ${ref.role}`;
-      const field = { field: action.field };
-      switch (refused?.reason) {
+  const at = `Cannot ${action.text}: ${ref.role}`;
+  const field = { field: action.field };
+  return checked(
+    tx`
+      SELECT es_refuse(CASE WHEN c.deleted IS NULL THEN 'missing'
+        WHEN c.deleted THEN 'deleted' ELSE 'changed' END, c.name)
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (
+        SELECT name, deleted, version FROM category_lookup WHERE category_id = ${ref.id} FOR SHARE
+      ) AS c ON true
+      WHERE c.deleted IS NULL OR c.deleted OR c.version <> ${ref.version ?? null}::int`,
+    ({ reason, subject }) => {
+      switch (reason) {
         case "missing":
-          throw new NotFoundError(`${at} ${quote(ref.id)} does not exist`, field);
+          return new NotFoundError(`${at} ${quote(ref.id)} does not exist`, field);
         case "deleted":
-          throw new PreconditionError(`${at} ${name} is deleted`, field);
+          return new PreconditionError(`${at} ${quote(subject)} is deleted`, field);
         case "changed":
-          throw new ConflictError(`${at} ${name} changed concurrently; try again`, field);
-        default:
-          throw err;
+          return new ConflictError(
+            `${at} ${quote(subject)} changed concurrently; try again`,
+            field,
+          );
       }
-    });
+    },
+  );
+}
+
+/**
+ * Runs a check written in SQL, sent now: a refusal it raises (es_refuse)
+ * becomes the error `refused` gives for it; any other error passes as it is.
+ */
+export function checked(
+  query: PromiseLike<unknown>,
+  refused: (refusal: Refusal) => Error | undefined,
+): Promise<void> {
+  return Promise.resolve(query.then(() => {}, (err) => {
+    const refusal = refusalOf(err);
+    throw (refusal && refused(refusal)) ?? err;
+  }));
 }
 
 /** A category's row as the lookup keeps it. */

@@ -4,8 +4,7 @@
  */
 import type { TxSql } from "@shared/db/connect.ts";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
-import { refusalOf } from "@shared/event_store/mod.ts";
-import type { Action, Queryable } from "./categories.ts";
+import { type Action, checked, type Queryable } from "./categories.ts";
 
 /** The live products of a category, sorted. */
 export async function liveProductIds(sql: Queryable, categoryId: string): Promise<string[]> {
@@ -47,22 +46,20 @@ export async function markProductDeleted(tx: TxSql, id: string): Promise<void> {
  * COMMIT; the statement is sent before this returns.
  */
 export function requireProduct(tx: TxSql, id: string, action: Action): Promise<void> {
-  return tx`
-    SELECT es_refuse(CASE WHEN p.deleted IS NULL THEN 'missing' ELSE 'deleted' END)
-    FROM (SELECT 1) AS one
-    LEFT JOIN LATERAL (
-      SELECT deleted FROM product_lookup WHERE product_id = ${id} FOR SHARE
-    ) AS p ON true
-    WHERE p.deleted IS NULL OR p.deleted`
-    .then(() => {}, (err) => {
-      const field = { field: action.field };
-      switch (refusalOf(err)?.reason) {
-        case "missing":
-          throw new NotFoundError(`Cannot ${action.text}: it does not exist`, field);
-        case "deleted":
-          throw new PreconditionError(`Cannot ${action.text}: it is deleted`, field);
-        default:
-          throw err;
-      }
-    });
+  const field = { field: action.field };
+  return checked(
+    tx`
+      SELECT es_refuse(CASE WHEN p.deleted IS NULL THEN 'missing' ELSE 'deleted' END)
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (
+        SELECT deleted FROM product_lookup WHERE product_id = ${id} FOR SHARE
+      ) AS p ON true
+      WHERE p.deleted IS NULL OR p.deleted`,
+    ({ reason }) =>
+      reason === "missing"
+        ? new NotFoundError(`Cannot ${action.text}: it does not exist`, field)
+        : reason === "deleted"
+        ? new PreconditionError(`Cannot ${action.text}: it is deleted`, field)
+        : undefined,
+  );
 }
