@@ -7,6 +7,7 @@ import {
 } from "@shared/testing/lone_gateway.ts";
 import type { Gateway } from "./app.ts";
 import { signToken } from "./auth.ts";
+import { laterSaga } from "./console/pages/order.js";
 
 // A lone gateway: what is tested here is answered by the gateway itself.
 const post = (gateway: Gateway, query: string, token?: string) =>
@@ -132,4 +133,29 @@ Deno.test("the gateway serves the console and its modules, and nothing else unde
       assert.equal(res.status, 404, path);
     }
   });
+});
+
+Deno.test("the order page keeps the later of two saga readings, whatever order they arrive in", () => {
+  const saga = (status: string, ...completedSteps: string[]) => ({ status, completedSteps });
+  const readings = [
+    saga("started"),
+    saga("processing", "reserve_inventory"),
+    saga("processing", "reserve_inventory", "process_payment"),
+    saga("completed", "reserve_inventory", "process_payment", "arrange_shipping", "confirm_order"),
+  ];
+  // Every pair, both ways round: the later reading wins.
+  for (const [i, a] of readings.entries()) {
+    for (const b of readings.slice(i + 1)) {
+      assert.equal(laterSaga(a, b), b);
+      assert.equal(laterSaga(b, a), b);
+    }
+  }
+  const failed = saga("failed", "reserve_inventory");
+  const compensated = saga("compensated", "reserve_inventory");
+  assert.equal(laterSaga(compensated, failed), compensated);
+  assert.equal(laterSaga(saga("compensating", "reserve_inventory"), failed).status, "compensating");
+  // One reading alone, or none.
+  assert.equal(laterSaga(undefined, failed), failed);
+  assert.equal(laterSaga(failed, undefined), failed);
+  assert.equal(laterSaga(undefined, undefined), null);
 });

@@ -109,10 +109,11 @@ export async function gql(query, variables = {}, token) {
 
 /**
  * Subscribes over GraphQL over SSE (a POST, so the token travels in a
- * header). Calls onData with each payload's data and onError once with an
- * ApiError; returns a function that ends the subscription.
+ * header). Calls onOpen once the server has started the subscription (what
+ * commits from then on is sent), onData with each payload's data and onError
+ * once with an ApiError; returns a function that ends the subscription.
  */
-export function subscribe(query, variables, token, onData, onError) {
+export function subscribe(query, variables, token, onData, onError, onOpen = () => {}) {
   const abort = new AbortController();
   (async () => {
     const res = await fetch("/graphql", {
@@ -132,6 +133,7 @@ export function subscribe(query, variables, token, onData, onError) {
       } catch { /* not JSON: the status names it */ }
       throw errorOf(body, res.status);
     }
+    onOpen();
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
     for (;;) {

@@ -10,6 +10,34 @@ const ORDER = `query ($id: ID!) { order(id: $id) {
 
 const STEPS = ["reserve_inventory", "process_payment", "arrange_shipping", "confirm_order"];
 
+/** How far along each saga status is: a saga only moves to a later stage. */
+const STAGE = {
+  started: 0,
+  processing: 1,
+  failed: 2,
+  compensating: 3,
+  completed: 4,
+  compensated: 4,
+};
+
+/**
+ * The later of two readings of one saga. Two subscriptions and a read answer
+ * over separate connections, so an older reading can arrive after a newer one.
+ */
+export function laterSaga(a, b) {
+  if (!a || !b) return a ?? b ?? null;
+  const stage = (STAGE[b.status] ?? 0) - (STAGE[a.status] ?? 0);
+  if (stage !== 0) return stage > 0 ? b : a;
+  return b.completedSteps.length >= a.completedSteps.length ? b : a;
+}
+
+/** `live` with a newer reading applied; the saga keeps whichever reading is later. */
+function applied(live, reading) {
+  const next = { ...(live ?? {}), ...reading };
+  if ("saga" in next) next.saga = laterSaga(live?.saga, reading.saga);
+  return next;
+}
+
 /** The saga's steps as a timeline: done, current, failed, compensated. */
 function Timeline({ order }) {
   const saga = order.saga;
@@ -95,8 +123,18 @@ export function OrderPage({ session, args }) {
   useEffect(() => {
     if (!session) return;
     const onData = (data) => {
-      if (data.orderStatusChanged) setLive((l) => ({ ...(l ?? {}), ...data.orderStatusChanged }));
-      if (data.sagaProgress) setLive((l) => ({ ...(l ?? {}), saga: data.sagaProgress }));
+      if (data.orderStatusChanged) setLive((l) => applied(l, data.orderStatusChanged));
+      if (data.sagaProgress) setLive((l) => applied(l, { saga: data.sagaProgress }));
+    };
+    // Once both subscriptions run, read again: what committed between the
+    // first read and their start reaches the page through this read.
+    let opened = 0;
+    const onOpen = () => {
+      if (++opened < 2) return;
+      gql(ORDER, { id }, session.token).then(
+        (d) => d.order && setLive((l) => applied(d.order, l ?? {})),
+        () => {},
+      );
     };
     const saga = "sagaId status completedSteps currentStep failureReason startedAt completedAt";
     const stops = [
@@ -106,6 +144,7 @@ export function OrderPage({ session, args }) {
         session.token,
         onData,
         setLiveError,
+        onOpen,
       ),
       subscribe(
         `subscription ($id: ID!) { sagaProgress(orderId: $id) { ${saga} } }`,
@@ -113,20 +152,16 @@ export function OrderPage({ session, args }) {
         session.token,
         onData,
         setLiveError,
+        onOpen,
       ),
     ];
-    // What committed between the first read and the subscriptions starting.
-    gql(ORDER, { id }, session.token).then(
-      (d) => d.order && setLive((l) => ({ ...d.order, ...(l ?? {}) })),
-      () => {},
-    );
     return () => stops.forEach((stop) => stop());
   }, [id, session?.token]);
   if (!session) return html`<p>Sign in to see this order.</p>`;
   if (q.error) return html`<${ErrorNote} error=${q.error} />`;
   const base = q.data?.order;
   if (!base) return html`<p>${q.loading ? "Loading…" : "No such order."}</p>`;
-  const order = { ...base, ...(live ?? {}) };
+  const order = applied(base, live ?? {});
   return html`
     <h1>Order <span class="mono">${order.id}</span></h1>
         <div class="columns">
