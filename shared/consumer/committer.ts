@@ -2,7 +2,7 @@ import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { pipelinedTransaction } from "@shared/db/transaction.ts";
 import type { Position } from "@shared/event_store/mod.ts";
 import type { CheckpointTable } from "./checkpoint.ts";
-import { Lease } from "./lease.ts";
+import { Lease, type LeaseSession } from "./lease.ts";
 import type { Notice } from "./types.ts";
 
 /**
@@ -121,11 +121,11 @@ interface Queued {
  */
 export class BatchCommitter {
   /** The lease session the consumers share: their leases live on it and fence their batches. */
-  readonly session: Sql;
+  readonly session: LeaseSession;
   #queue: Queued[] = [];
   #draining = false;
 
-  constructor(session: Sql) {
+  constructor(session: LeaseSession) {
     this.session = session;
   }
 

@@ -5,6 +5,7 @@ import { EventStore, type RecordedEvent } from "@shared/event_store/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { silentLogger } from "@shared/testing/projection.ts";
 import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
+import { startStallingProxy } from "@shared/testing/stalling_proxy.ts";
 import { checkpointTable } from "./checkpoint.ts";
 import { BatchCommitter } from "./committer.ts";
 import { listDeadLetters } from "./dead_letters.ts";
@@ -433,7 +434,8 @@ Deno.test("a shared transaction fences, checkpoints and notifies for all its bat
       onnotice: () => {},
       debug: (_connection, query) => sent.push(query.replace(/\s+/g, " ").trim()),
     });
-    const committer = new BatchCommitter(session);
+    // A session this test never needs to replace.
+    const committer = new BatchCommitter(Object.assign(session, { generation: 0, replace() {} }));
     const heard: string[] = [];
     const listening = await db.readModel.listen("consumer_test_notices", (p) => heard.push(p));
     try {
@@ -493,6 +495,44 @@ Deno.test("a shared transaction fences, checkpoints and notifies for all its bat
     } finally {
       await listening.unlisten();
       await session.end({ timeout: 5 });
+    }
+  });
+});
+
+Deno.test("consumers whose shared lease session stops answering open a new one and go on", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    // The lease session goes through a proxy that can leave its connection half-open:
+    // its queries then get neither an answer nor an error.
+    const proxy = startStallingProxy(db.readModelUrl);
+    const committer = new BatchCommitter(openLeaseSession(proxy.url, "consumer-test-stall"));
+    try {
+      const shared = { committer, databaseUrl: proxy.url, stallMs: 500, pollMs: 100 };
+      const consumers = [
+        start({ handler: notesProjection("stall-a"), ...shared }),
+        start({ handler: notesProjection("stall-b"), ...shared }),
+      ];
+      await Promise.all(consumers.map((c) => c.ready));
+      const noted = async (name: string) =>
+        (await db.readModel<{ n: number }[]>`
+          SELECT n FROM noted WHERE consumer = ${name} ORDER BY n`).map((r) => r.n);
+      const all = async (n: number) =>
+        (await noted("stall-a")).length === n && (await noted("stall-b")).length === n;
+      await appendEvents(store, 0, 3);
+      await until(() => all(3), "the first events are noted");
+
+      const generation = committer.session.generation;
+      proxy.stall();
+      await appendEvents(store, 3, 6);
+      await until(() => all(6), "the events after the stall are noted");
+      assert.deepEqual(await noted("stall-a"), [0, 1, 2, 3, 4, 5]);
+      assert.deepEqual(await noted("stall-b"), [0, 1, 2, 3, 4, 5]);
+      // Both consumers noticed the stall; the session was replaced once, not once each.
+      assert.equal(committer.session.generation, generation + 1);
+      await until(() => consumers.every((c) => c.state.owned), "both own their leases again");
+      for (const consumer of consumers) await consumer.stop();
+    } finally {
+      await committer.session.end({ timeout: 1 });
+      proxy.close();
     }
   });
 });

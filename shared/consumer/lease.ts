@@ -38,24 +38,64 @@ export class LeaseTimeoutError extends Error {
 }
 
 /**
+ * A lease session ({@link openLeaseSession}) that can be replaced by a new
+ * connection when the one it has stops answering.
+ */
+export type LeaseSession = Sql & {
+  /** Counts the replacements: which connection a query went to. */
+  readonly generation: number;
+  /**
+   * Ends the connection of `generation` at once, failing the queries that
+   * wait on it, and sends what comes next to a new session, which holds no
+   * lock: the owner's next {@link Lease.check} says the lease is lost, and
+   * {@link Lease.fence} still keeps out a batch while another session
+   * holds it. Does nothing when that connection was replaced already (the
+   * consumers that share a session each notice the same stall).
+   */
+  replace(generation: number): void;
+};
+
+/**
  * Opens a dedicated session for leases: one connection that is never closed
  * for idleness or age (postgres.js would otherwise recycle it, and a session
  * lock with it). If it drops anyway, the next query opens a new session that
- * holds nothing, which {@link Lease.check} and the fence notice. `settings`
- * are sent at every connection (startup parameters), so they outlive a
+ * holds nothing, which {@link Lease.check} and the fence notice. If it stops
+ * answering (a connection left half-open by a network fault or a server
+ * crash), {@link LeaseSession.replace} swaps it for a new one. `settings` are
+ * sent at every connection (startup parameters), so they outlive a
  * reconnection.
  */
 export function openLeaseSession(
   url: string,
   applicationName: string,
   settings: Readonly<Record<string, string>> = {},
-): Sql {
-  return openPostgres(url, {
-    max: 1,
-    idle_timeout: 0,
-    max_lifetime: null,
-    connect_timeout: CONNECT_TIMEOUT_S,
-    connection: { ...settings, application_name: applicationName.slice(0, 63) },
+): LeaseSession {
+  const open = () =>
+    openPostgres(url, {
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: null,
+      connect_timeout: CONNECT_TIMEOUT_S,
+      connection: { ...settings, application_name: applicationName.slice(0, 63) },
+    });
+  let current = open();
+  let generation = 0;
+  const replace = (stalled: number) => {
+    if (stalled !== generation) return;
+    const old = current;
+    current = open();
+    generation++;
+    old.end({ timeout: 0 }).catch(() => {});
+  };
+  // postgres.js's `sql` is a function with methods that close over their instance, so
+  // every call and property goes to whichever instance is current.
+  return new Proxy(function session() {} as unknown as LeaseSession, {
+    apply: (_target, _this, args) => (current as unknown as (...a: unknown[]) => unknown)(...args),
+    get: (_target, prop) => {
+      if (prop === "replace") return replace;
+      if (prop === "generation") return generation;
+      return Reflect.get(current, prop);
+    },
   });
 }
 

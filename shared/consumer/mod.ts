@@ -16,6 +16,7 @@ export { headPosition, LAG_COUNT_CAP, measureLag } from "./lag.ts";
 export {
   Lease,
   LeaseLostError,
+  type LeaseSession,
   LeaseTimeoutError,
   type LockHolder,
   lockHolders,

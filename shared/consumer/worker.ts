@@ -17,6 +17,14 @@ import type { Wakeup } from "./wakeup.ts";
  */
 const LAG_EVERY_MS = 250;
 
+/** A query of the lease session that went unanswered too long. */
+class StalledSessionError extends Error {
+  override readonly name = "StalledSessionError";
+  constructor(what: string, ms: number) {
+    super(`No answer from the lease session for ${ms} ms while ${what}`);
+  }
+}
+
 /** Options of {@link startConsumer}. */
 export interface ConsumerOptions {
   handler: ConsumerHandler;
@@ -52,6 +60,12 @@ export interface ConsumerOptions {
   spanName?: string | null;
   /** How often a standby tries the lease and an owner checks it; default 1000 ms. */
   leaseCheckMs?: number;
+  /**
+   * How long a lease query may go unanswered before the lease session is
+   * taken for stalled and replaced by a new connection; default 5000 ms.
+   * Its queries are tiny: only a batch in flight on the session waits before them.
+   */
+  stallMs?: number;
   /** How often the dead letters are counted again (at most); default 5000 ms. */
   deadLetterCountMs?: number;
   /** Called with every lag measured (a gauge). */
@@ -92,6 +106,7 @@ export function startConsumer(options: ConsumerOptions): Consumer {
   const { handler, checkpoints, store, logger } = options;
   const leaseCheckMs = options.leaseCheckMs ?? 1000;
   const deadLetterCountMs = options.deadLetterCountMs ?? 5000;
+  const stallMs = options.stallMs ?? 5000;
   const session = options.committer?.session ??
     openLeaseSession(options.databaseUrl, options.applicationName, options.sessionSettings);
   const lease = new Lease(session, handler.name);
@@ -164,11 +179,35 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     }
   };
 
+  // A lease query that goes unanswered for stallMs: the session's connection is taken
+  // for stalled (half-open after a network fault or a crash of the server, where no error
+  // ever comes) and replaced, so the next tick starts over on a working one.
+  const answered = async <T>(query: Promise<T>, what: string): Promise<T> => {
+    const generation = session.generation;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StalledSessionError(what, stallMs)), stallMs);
+    });
+    try {
+      return await Promise.race([query, stalled]);
+    } catch (err) {
+      if (err instanceof StalledSessionError) {
+        logger.warn("the lease session stopped answering; opening a new one", { error: err });
+        session.replace(generation);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   const release = async (why: string) => {
     const ending = follower;
     follower = undefined;
     state.owned = false;
-    await ending?.stop();
+    // A follower stops after its batch in flight, whose answer a stalled session may never
+    // give; it starts no other batch, so it is left to end when the query fails.
+    if (ending) await answered(ending.stop(), "stopping the follower").catch(() => {});
     await lease.release(["lease"]).catch(() => {});
     logger.info("released the lease", { reason: why });
   };
@@ -176,7 +215,7 @@ export function startConsumer(options: ConsumerOptions): Consumer {
   const tick = async () => {
     try {
       if (!follower) {
-        if (await lease.tryAcquire()) {
+        if (await answered(lease.tryAcquire(), "taking the lease")) {
           const started = await followEvents({
             handler,
             checkpoints,
@@ -215,7 +254,14 @@ export function startConsumer(options: ConsumerOptions): Consumer {
           measure(undefined);
         }
       } else {
-        const { held, takeover } = await lease.check();
+        let check;
+        try {
+          check = await answered(lease.check(), "checking the lease");
+        } catch (err) {
+          if (!(err instanceof StalledSessionError)) throw err;
+          check = { held: false, takeover: false };
+        }
+        const { held, takeover } = check;
         if (!held) await release("lease lost");
         else if (takeover) await release("handed over to a rebuild or replay");
       }

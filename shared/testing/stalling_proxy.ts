@@ -1,0 +1,90 @@
+/**
+ * A TCP proxy in front of a server whose open connections can be made to
+ * stall: the server's side of each is closed (its session ends), while the
+ * client's side stays open, swallows what is sent and answers nothing. A
+ * client so sees what it sees when the server crashed, or the network broke,
+ * and no reset reached it: neither an answer nor an error. Connections
+ * opened after a stall go through.
+ */
+export interface StallingProxy {
+  /** `url` with its host and port replaced by the proxy's. */
+  readonly url: string;
+  /** Stalls every connection open now. */
+  stall(): void;
+  close(): void;
+}
+
+interface Pair {
+  client: Deno.Conn;
+  server: Deno.Conn;
+  stalled: boolean;
+}
+
+/** Starts a proxy to the host and port of `url` (a postgres:// URL, say). */
+export function startStallingProxy(url: string): StallingProxy {
+  const target = new URL(url);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Pair>();
+  const end = (pair: Pair) => {
+    open.delete(pair);
+    tryClose(pair.client);
+    tryClose(pair.server);
+  };
+  // Copies one way until either side ends; once stalled, the client's bytes are dropped.
+  const pipe = async (from: Deno.Conn, to: Deno.Conn, pair: Pair) => {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await from.read(buf);
+        if (n === null) break;
+        if (pair.stalled) continue;
+        let written = 0;
+        while (written < n) written += await to.write(buf.subarray(written, n));
+      }
+    } catch {
+      // A side closed.
+    }
+    // The server's side ending is what a stall does; the client's side then stays open.
+    if (!pair.stalled || from === pair.client) end(pair);
+  };
+  (async () => {
+    for await (const client of listener) {
+      try {
+        const server = await Deno.connect({
+          hostname: target.hostname,
+          port: Number(target.port || 5432),
+        });
+        const pair = { client, server, stalled: false };
+        open.add(pair);
+        void pipe(client, server, pair);
+        void pipe(server, client, pair);
+      } catch {
+        tryClose(client);
+      }
+    }
+  })().catch(() => {});
+  const proxied = new URL(url);
+  proxied.hostname = "127.0.0.1";
+  proxied.port = String((listener.addr as Deno.NetAddr).port);
+  return {
+    url: proxied.href,
+    stall() {
+      for (const pair of open) {
+        pair.stalled = true;
+        tryClose(pair.server);
+      }
+    },
+    close() {
+      tryClose(listener);
+      for (const pair of [...open]) end(pair);
+    },
+  };
+}
+
+function tryClose(c: { close(): void }): void {
+  try {
+    c.close();
+  } catch {
+    // Closed already.
+  }
+}
