@@ -154,7 +154,7 @@ export class BatchCommitter {
 
   async #run(group: Queued[]): Promise<void> {
     try {
-      await inTransaction(this.session, group.map((q) => q.batch));
+      await this.session.whileCurrent(inTransaction(this.session, group.map((q) => q.batch)));
       for (const q of group) q.resolve();
       return;
     } catch (err) {
@@ -166,7 +166,7 @@ export class BatchCommitter {
     for (const q of group) {
       try {
         q.reset();
-        await inTransaction(this.session, [q.batch]);
+        await this.session.whileCurrent(inTransaction(this.session, [q.batch]));
         q.resolve();
       } catch (err) {
         q.reject(unwrap(err));
@@ -176,9 +176,9 @@ export class BatchCommitter {
 }
 
 /** Runs one batch in a transaction of its own on `sql` (no committer shared). */
-export async function commitAlone(sql: Sql, batch: Batch): Promise<void> {
+export async function commitAlone(sql: LeaseSession, batch: Batch): Promise<void> {
   try {
-    await inTransaction(sql, [batch]);
+    await sql.whileCurrent(inTransaction(sql, [batch]));
   } catch (err) {
     throw unwrap(err);
   }

@@ -435,7 +435,14 @@ Deno.test("a shared transaction fences, checkpoints and notifies for all its bat
       debug: (_connection, query) => sent.push(query.replace(/\s+/g, " ").trim()),
     });
     // A session this test never needs to replace.
-    const committer = new BatchCommitter(Object.assign(session, { generation: 0, replace() {} }));
+    const committer = new BatchCommitter(
+      Object.assign(session, {
+        generation: 0,
+        applicationName: "consumer-test",
+        replace() {},
+        whileCurrent: <T>(w: Promise<T>) => w,
+      }),
+    );
     const heard: string[] = [];
     const listening = await db.readModel.listen("consumer_test_notices", (p) => heard.push(p));
     try {
@@ -499,40 +506,127 @@ Deno.test("a shared transaction fences, checkpoints and notifies for all its bat
   });
 });
 
-Deno.test("consumers whose shared lease session stops answering open a new one and go on", async () => {
+Deno.test("consumers whose shared lease session stops answering open a new one and go on", async (t) => {
   await withRuntime(async ({ db, store, start }) => {
     // The lease session goes through a proxy that can leave its connection half-open:
     // its queries then get neither an answer nor an error.
     const proxy = startStallingProxy(db.readModelUrl);
     const committer = new BatchCommitter(openLeaseSession(proxy.url, "consumer-test-stall"));
+    // stall-a waits on a statement in the middle of the batch of event 6, its transaction open:
+    // a statement new to the connection, so that postgres.js also waits for its description.
+    let paused = () => {};
+    const pausedAt6 = new Promise<void>((resolve) => paused = resolve);
+    const notesA = notesProjection("stall-a");
+    const pausing: ConsumerHandler = {
+      name: "stall-a",
+      async apply(tx, events, scope) {
+        if (events.some((e) => e.data.i === 6)) {
+          paused();
+          await tx`SELECT pg_sleep(${0.3})`;
+        }
+        await notesA.apply(tx, events, scope);
+      },
+    };
     try {
       const shared = { committer, databaseUrl: proxy.url, stallMs: 500, pollMs: 100 };
       const consumers = [
-        start({ handler: notesProjection("stall-a"), ...shared }),
+        start({ handler: pausing, ...shared }),
         start({ handler: notesProjection("stall-b"), ...shared }),
       ];
       await Promise.all(consumers.map((c) => c.ready));
       const noted = async (name: string) =>
         (await db.readModel<{ n: number }[]>`
           SELECT n FROM noted WHERE consumer = ${name} ORDER BY n`).map((r) => r.n);
+      const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
       const all = async (n: number) =>
         (await noted("stall-a")).length === n && (await noted("stall-b")).length === n;
+      // Each stall comes while both consumers own their leases on the session.
+      const owning = () => until(() => consumers.every((c) => c.state.owned), "both own leases");
       await appendEvents(store, 0, 3);
       await until(() => all(3), "the first events are noted");
 
-      const generation = committer.session.generation;
-      proxy.stall();
-      await appendEvents(store, 3, 6);
-      await until(() => all(6), "the events after the stall are noted");
-      assert.deepEqual(await noted("stall-a"), [0, 1, 2, 3, 4, 5]);
-      assert.deepEqual(await noted("stall-b"), [0, 1, 2, 3, 4, 5]);
-      // Both consumers noticed the stall; the session was replaced once, not once each.
-      assert.equal(committer.session.generation, generation + 1);
-      await until(() => consumers.every((c) => c.state.owned), "both own their leases again");
+      await t.step("a stall between batches", async () => {
+        await owning();
+        const generation = committer.session.generation;
+        proxy.stall();
+        await appendEvents(store, 3, 6);
+        await until(() => all(6), "the events after the stall are noted");
+        assert.deepEqual(await noted("stall-a"), upTo(6));
+        assert.deepEqual(await noted("stall-b"), upTo(6));
+        // Both consumers noticed the stall; the session was replaced once, not once each.
+        assert.equal(committer.session.generation, generation + 1);
+      });
+
+      await t.step(
+        "a stall in the middle of a batch: it runs again on the new session",
+        async () => {
+          await owning();
+          const generation = committer.session.generation;
+          await appendEvents(store, 6, 9);
+          await pausedAt6;
+          proxy.stall();
+          await until(() => all(9), "the events of the stalled batch are noted");
+          assert.deepEqual(await noted("stall-a"), upTo(9));
+          assert.deepEqual(await noted("stall-b"), upTo(9));
+          assert.equal(committer.session.generation, generation + 1);
+        },
+      );
+
+      await t.step(
+        "a stall whose server side lives on: its backend is ended, freeing the leases",
+        async () => {
+          await owning();
+          const generation = committer.session.generation;
+          // A broken network: the server keeps the old session, and with it the leases.
+          proxy.stall({ server: "open" });
+          await appendEvents(store, 9, 12);
+          await until(() => all(12), "the events after the stall are noted");
+          assert.deepEqual(await noted("stall-a"), upTo(12));
+          assert.deepEqual(await noted("stall-b"), upTo(12));
+          assert.equal(committer.session.generation, generation + 1);
+        },
+      );
+      await owning();
       for (const consumer of consumers) await consumer.stop();
     } finally {
       await committer.session.end({ timeout: 1 });
       proxy.close();
+    }
+  });
+});
+
+Deno.test("a lease query that waits behind a long batch is waited for, not taken for a stall", async () => {
+  await withRuntime(async ({ db, store, start }) => {
+    const committer = new BatchCommitter(openLeaseSession(db.readModelUrl, "consumer-test-slow"));
+    try {
+      const notes = notesProjection("slow");
+      // A batch far longer than stallMs: a statement that runs 1 s in the server, then
+      // statements with the client's own pauses between them.
+      const slow: ConsumerHandler = {
+        name: "slow",
+        async apply(tx, events, scope) {
+          if (events.some((e) => e.data.i === 1)) {
+            await tx`SELECT pg_sleep(1)`;
+            for (let i = 0; i < 8; i++) {
+              await tx`SELECT 1`;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+          await notes.apply(tx, events, scope);
+        },
+      };
+      const consumer = start({ handler: slow, committer, stallMs: 300, batchSize: 1 });
+      await consumer.ready;
+      const generation = committer.session.generation;
+      await appendEvents(store, 0, 3);
+      const noted = async () =>
+        (await db.readModel<{ n: number }[]>`SELECT n FROM noted WHERE consumer = 'slow'`).length;
+      await until(async () => (await noted()) === 3, "the events are noted");
+      assert.equal(committer.session.generation, generation, "the session was replaced");
+      assert.ok(consumer.state.owned);
+      await consumer.stop();
+    } finally {
+      await committer.session.end({ timeout: 1 });
     }
   });
 });

@@ -145,7 +145,7 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
   // Isolating the failing events of a batch: savepoints, one per event.
   const commitIsolated = async (events: RecordedEvent[], scope: BatchScope): Promise<number> => {
     const last = events.at(-1)!.position;
-    return await lease.sql.begin(async (tx) => {
+    return await lease.sql.whileCurrent(lease.sql.begin(async (tx) => {
       await lease.fence(tx);
       const failed = await applyIsolated(
         tx,
@@ -165,7 +165,7 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
       await checkpoints.write(tx, handler.name, last);
       await sendNotices(tx, handler.notices?.(last, events.filter((e) => !poison.has(e))) ?? []);
       return failed.length;
-    });
+    }));
   };
 
   // Runs a commit; when it fails, the handler's rollback hooks run before the error goes on

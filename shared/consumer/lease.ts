@@ -44,6 +44,8 @@ export class LeaseTimeoutError extends Error {
 export type LeaseSession = Sql & {
   /** Counts the replacements: which connection a query went to. */
   readonly generation: number;
+  /** The application name its connections give PostgreSQL (pg_stat_activity). */
+  readonly applicationName: string;
   /**
    * Ends the connection of `generation` at once, failing the queries that
    * wait on it, and sends what comes next to a new session, which holds no
@@ -53,7 +55,31 @@ export type LeaseSession = Sql & {
    * consumers that share a session each notice the same stall).
    */
   replace(generation: number): void;
+  /**
+   * `work` (a transaction on this session), or SessionReplacedError as soon
+   * as the connection it runs on is replaced: a query cut off on a replaced
+   * connection may never settle, and nothing may wait on it forever.
+   */
+  whileCurrent<T>(work: Promise<T>): Promise<T>;
 };
+
+/** Raised into the work of a lease session's connection when that connection is replaced. */
+export class SessionReplacedError extends Error {
+  override readonly name = "SessionReplacedError";
+  constructor() {
+    super("The lease session's connection stopped answering and was replaced");
+  }
+}
+
+/** A promise that rejects when `retire` is called. */
+function retirement(): { retired: Promise<never>; retire: () => void } {
+  let retire = () => {};
+  const retired = new Promise<never>((_, reject) => {
+    retire = () => reject(new SessionReplacedError());
+  });
+  retired.catch(() => {});
+  return { retired, retire };
+}
 
 /**
  * Opens a dedicated session for leases: one connection that is never closed
@@ -70,23 +96,29 @@ export function openLeaseSession(
   applicationName: string,
   settings: Readonly<Record<string, string>> = {},
 ): LeaseSession {
+  const name = applicationName.slice(0, 63);
   const open = () =>
     openPostgres(url, {
       max: 1,
       idle_timeout: 0,
       max_lifetime: null,
       connect_timeout: CONNECT_TIMEOUT_S,
-      connection: { ...settings, application_name: applicationName.slice(0, 63) },
+      connection: { ...settings, application_name: name },
     });
   let current = open();
   let generation = 0;
+  let life = retirement();
   const replace = (stalled: number) => {
     if (stalled !== generation) return;
     const old = current;
+    const ended = life;
     current = open();
+    life = retirement();
     generation++;
     old.end({ timeout: 0 }).catch(() => {});
+    ended.retire();
   };
+  const whileCurrent = <T>(work: Promise<T>): Promise<T> => Promise.race([work, life.retired]);
   // postgres.js's `sql` is a function with methods that close over their instance, so
   // every call and property goes to whichever instance is current.
   return new Proxy(function session() {} as unknown as LeaseSession, {
@@ -94,6 +126,8 @@ export function openLeaseSession(
     get: (_target, prop) => {
       if (prop === "replace") return replace;
       if (prop === "generation") return generation;
+      if (prop === "whileCurrent") return whileCurrent;
+      if (prop === "applicationName") return name;
       return Reflect.get(current, prop);
     },
   });
@@ -115,15 +149,21 @@ function lockRow(kind: LockKind): string {
  */
 export class Lease {
   /** The session the lease lives on; batches run here too. */
-  readonly sql: Sql;
+  readonly sql: LeaseSession;
   /** The consumer's name. */
   readonly name: string;
   readonly #key: number;
+  #backendPid: number | undefined;
 
-  constructor(sql: Sql, name: string) {
+  constructor(sql: LeaseSession, name: string) {
     this.sql = sql;
     this.name = name;
     this.#key = consumerKey(name);
+  }
+
+  /** The server process of the session as the last take or check of the lease found it. */
+  get backendPid(): number | undefined {
+    return this.#backendPid;
   }
 
   /**
@@ -131,8 +171,8 @@ export class Lease {
    * pending; true when this session holds it afterwards.
    */
   async tryAcquire(): Promise<boolean> {
-    const [row] = await this.sql.unsafe<{ held: boolean }[]>(
-      `SELECT CASE
+    const [row] = await this.sql.unsafe<{ held: boolean; pid: number }[]>(
+      `SELECT pg_backend_pid() AS pid, CASE
          WHEN EXISTS (SELECT 1 FROM pg_locks WHERE ${lockRow("lease")} AND pid = pg_backend_pid())
            THEN true
          WHEN EXISTS (SELECT 1 FROM pg_locks WHERE ${lockRow("takeover")}) THEN false
@@ -140,6 +180,7 @@ export class Lease {
        END AS held`,
       [this.#key],
     );
+    this.#backendPid = row?.pid;
     return row?.held === true;
   }
 
@@ -149,14 +190,15 @@ export class Lease {
    * to take it over.
    */
   async check(): Promise<{ held: boolean; takeover: boolean }> {
-    const [row] = await this.sql.unsafe<{ held: boolean; takeover: boolean }[]>(
-      `SELECT
+    const [row] = await this.sql.unsafe<{ held: boolean; takeover: boolean; pid: number }[]>(
+      `SELECT pg_backend_pid() AS pid,
          EXISTS (SELECT 1 FROM pg_locks WHERE ${lockRow("lease")} AND pid = pg_backend_pid())
            AS held,
          EXISTS (SELECT 1 FROM pg_locks WHERE ${lockRow("takeover")}
            AND pid <> pg_backend_pid()) AS takeover`,
       [this.#key],
     );
+    this.#backendPid = row?.pid;
     return { held: row?.held === true, takeover: row?.takeover === true };
   }
 

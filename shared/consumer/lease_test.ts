@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { createTestDatabases } from "@shared/testing/db.ts";
-import { Lease, LeaseLostError, lockHolders, openLeaseSession } from "./lease.ts";
+import {
+  Lease,
+  LeaseLostError,
+  lockHolders,
+  openLeaseSession,
+  SessionReplacedError,
+} from "./lease.ts";
 
 Deno.test("projection leases", async (t) => {
   const db = await createTestDatabases();
@@ -73,6 +79,28 @@ Deno.test("projection leases", async (t) => {
     });
   } finally {
     await Promise.all([a.end(), b.end(), op.end()]);
+    await db.drop();
+  }
+});
+
+Deno.test("a replaced lease session fails the work of its old connection and goes on, holding nothing", async () => {
+  const db = await createTestDatabases();
+  const session = openLeaseSession(db.readModelUrl, "replaced");
+  const lease = new Lease(session, "products");
+  try {
+    assert.equal(await lease.tryAcquire(), true);
+    const generation = session.generation;
+    const work = session.whileCurrent(session`SELECT pg_sleep(30)`.then(() => "answered"));
+    session.replace(generation);
+    await assert.rejects(work, SessionReplacedError);
+    // Only the stalled connection is replaced: a second report of the same stall does nothing.
+    session.replace(generation);
+    assert.equal(session.generation, generation + 1);
+    // The new connection is a new session: it holds no lock.
+    assert.deepEqual(await lease.check(), { held: false, takeover: false });
+    assert.equal(await session.whileCurrent(session`SELECT 1 AS one`.then((r) => r[0]!.one)), 1);
+  } finally {
+    await session.end({ timeout: 1 });
     await db.drop();
   }
 });

@@ -25,6 +25,22 @@ class StalledSessionError extends Error {
   }
 }
 
+/** Raised by {@link within} when its time is up. */
+class StallError extends Error {}
+
+/** `work`, or StallError when it has not settled within `ms`; `work` itself goes on. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => timer = setTimeout(() => reject(new StallError()), ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Options of {@link startConsumer}. */
 export interface ConsumerOptions {
   handler: ConsumerHandler;
@@ -62,8 +78,8 @@ export interface ConsumerOptions {
   leaseCheckMs?: number;
   /**
    * How long a lease query may go unanswered before the lease session is
-   * taken for stalled and replaced by a new connection; default 5000 ms.
-   * Its queries are tiny: only a batch in flight on the session waits before them.
+   * taken for stalled and replaced by a new connection, unless the server is
+   * working on it (see pg_stat_activity); default 2000 ms.
    */
   stallMs?: number;
   /** How often the dead letters are counted again (at most); default 5000 ms. */
@@ -106,7 +122,7 @@ export function startConsumer(options: ConsumerOptions): Consumer {
   const { handler, checkpoints, store, logger } = options;
   const leaseCheckMs = options.leaseCheckMs ?? 1000;
   const deadLetterCountMs = options.deadLetterCountMs ?? 5000;
-  const stallMs = options.stallMs ?? 5000;
+  const stallMs = options.stallMs ?? 2000;
   const session = options.committer?.session ??
     openLeaseSession(options.databaseUrl, options.applicationName, options.sessionSettings);
   const lease = new Lease(session, handler.name);
@@ -179,25 +195,59 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     }
   };
 
-  // A lease query that goes unanswered for stallMs: the session's connection is taken
-  // for stalled (half-open after a network fault or a crash of the server, where no error
-  // ever comes) and replaced, so the next tick starts over on a working one.
-  const answered = async <T>(query: Promise<T>, what: string): Promise<T> => {
-    const generation = session.generation;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StalledSessionError(what, stallMs)), stallMs);
-    });
+  // A lease query that goes unanswered for stallMs while the server is not working on the
+  // session (its backend is gone, or has not moved for stallMs): the connection is taken
+  // for stalled (half-open after a network fault or a crash of the server, where no error ever
+  // comes) and replaced, so the next tick starts over on a working one. A query that waits
+  // behind a long batch, or on a lock, is only slow: it is waited for.
+  const serverWorking = async (): Promise<boolean> => {
+    const pid = lease.backendPid;
+    if (pid === undefined) return false;
     try {
-      return await Promise.race([query, stalled]);
+      // Active now, or moved in the last stallMs (a batch between two of its statements).
+      const [row] = await within(
+        options.sql<{ working: boolean }[]>`
+          SELECT state = 'active' OR state_change > clock_timestamp() - ${stallMs} * interval '1 ms'
+            AS working
+          FROM pg_stat_activity WHERE pid = ${pid}`,
+        stallMs,
+      );
+      return row?.working === true;
+    } catch {
+      return false; // The database does not answer either: a new connection costs nothing.
+    }
+  };
+  // The server side of a replaced connection may live on (a network fault), holding its locks
+  // until the server's keepalive gives up on it, maybe hours later: it is ended here.
+  const endBackend = async (pid: number | undefined) => {
+    if (pid === undefined) return;
+    try {
+      await within(
+        options.sql`
+          SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE pid = ${pid} AND application_name = ${session.applicationName}`,
+        stallMs,
+      );
     } catch (err) {
-      if (err instanceof StalledSessionError) {
-        logger.warn("the lease session stopped answering; opening a new one", { error: err });
-        session.replace(generation);
+      logger.debug("the replaced connection's backend was not ended", { error: err });
+    }
+  };
+  const answered = async <T>(query: Promise<T>, what: string, replace = true): Promise<T> => {
+    const generation = session.generation;
+    for (;;) {
+      try {
+        return await within(query, stallMs);
+      } catch (err) {
+        if (!(err instanceof StallError)) throw err;
+        if (await serverWorking()) continue;
+        const stalled = new StalledSessionError(what, stallMs);
+        if (replace) {
+          logger.warn("the lease session stopped answering; opening a new one", { error: stalled });
+          session.replace(generation);
+          void endBackend(lease.backendPid);
+        }
+        throw stalled;
       }
-      throw err;
-    } finally {
-      clearTimeout(timer);
     }
   };
 
@@ -284,7 +334,8 @@ export function startConsumer(options: ConsumerOptions): Consumer {
       clearTimeout(measureTimer);
       await ticking;
       await measuring;
-      await follower?.stop();
+      // Ending the session below fails what a stalled one still owes.
+      await answered(follower?.stop() ?? Promise.resolve(), "stopping", false).catch(() => {});
       follower = undefined;
       state.owned = false;
       // Ending the session releases the lease; a shared one lives on, without it.

@@ -1,16 +1,20 @@
 /**
  * A TCP proxy in front of a server whose open connections can be made to
- * stall: the server's side of each is closed (its session ends), while the
- * client's side stays open, swallows what is sent and answers nothing. A
- * client so sees what it sees when the server crashed, or the network broke,
- * and no reset reached it: neither an answer nor an error. Connections
+ * stall: the client's side of each stays open, swallows what is sent and
+ * answers nothing, as when the server crashed, or the network broke, and no
+ * reset reached the client: neither an answer nor an error. Connections
  * opened after a stall go through.
  */
 export interface StallingProxy {
   /** `url` with its host and port replaced by the proxy's. */
   readonly url: string;
-  /** Stalls every connection open now. */
-  stall(): void;
+  /**
+   * Stalls every connection open now. `server: "closed"` (the default) also
+   * closes their server sides, as a crash of the server does (its sessions
+   * end); `"open"` leaves them open and silent, as a broken network does
+   * (the server's sessions live on, holding their locks).
+   */
+  stall(options?: { server?: "closed" | "open" }): void;
   close(): void;
 }
 
@@ -30,7 +34,7 @@ export function startStallingProxy(url: string): StallingProxy {
     tryClose(pair.client);
     tryClose(pair.server);
   };
-  // Copies one way until either side ends; once stalled, the client's bytes are dropped.
+  // Copies one way until either side ends; once stalled, the bytes of either side are dropped.
   const pipe = async (from: Deno.Conn, to: Deno.Conn, pair: Pair) => {
     const buf = new Uint8Array(64 * 1024);
     try {
@@ -44,8 +48,9 @@ export function startStallingProxy(url: string): StallingProxy {
     } catch {
       // A side closed.
     }
-    // The server's side ending is what a stall does; the client's side then stays open.
-    if (!pair.stalled || from === pair.client) end(pair);
+    if (!pair.stalled) end(pair);
+    // Stalled: nothing crosses any more, not even the client's own close.
+    else if (from === pair.client) tryClose(pair.client);
   };
   (async () => {
     for await (const client of listener) {
@@ -68,10 +73,10 @@ export function startStallingProxy(url: string): StallingProxy {
   proxied.port = String((listener.addr as Deno.NetAddr).port);
   return {
     url: proxied.href,
-    stall() {
+    stall({ server = "closed" } = {}) {
       for (const pair of open) {
         pair.stalled = true;
-        tryClose(pair.server);
+        if (server === "closed") tryClose(pair.server);
       }
     },
     close() {
