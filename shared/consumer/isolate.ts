@@ -1,6 +1,6 @@
 import type { TxSql } from "@shared/db/connect.ts";
 import type { RecordedEvent } from "@shared/event_store/mod.ts";
-import { LeaseLostError } from "./lease.ts";
+import { LeaseLostError, SessionReplacedError } from "./lease.ts";
 
 /**
  * SQLSTATE classes of errors that say nothing about the event: the
@@ -16,7 +16,7 @@ const TRANSIENT_CLASSES = new Set(["08", "40", "53", "57", "58", "XX"]);
  * the event's.
  */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof LeaseLostError) return true;
+  if (err instanceof LeaseLostError || err instanceof SessionReplacedError) return true;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return false;
   // postgres.js's own errors: CONNECTION_CLOSED, CONNECTION_DESTROYED, CONNECT_TIMEOUT, ...
