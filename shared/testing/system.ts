@@ -25,6 +25,14 @@ export interface TestSystem extends RunningSystem {
 
 const KEPT_LINES = 300;
 
+/** The last warnings and errors of some processes of a test system, for a failure message. */
+export function warningsOf(system: TestSystem, processes: readonly ProcessName[]): string {
+  return processes.map((process) =>
+    `\n--- ${process}, last warnings and errors:\n` +
+    system.logs(process).filter((l) => /"level":"(warn|error)"/.test(l)).slice(-30).join("\n")
+  ).join("");
+}
+
 /** Options of {@link startTestSystem}. */
 export interface TestSystemOptions {
   /** Processes of every service; default 1. */

@@ -15,7 +15,7 @@ import fc from "fast-check";
 import { signToken } from "../../services/gateway/auth.ts";
 import { DEVELOPMENT_SECRET } from "../../services/gateway/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { startTestSystem, type TestSystem } from "@shared/testing/system.ts";
+import { startTestSystem, type TestSystem, warningsOf } from "@shared/testing/system.ts";
 import { SERVICES } from "@shared/runtime/system.ts";
 import {
   documentOf,
@@ -414,7 +414,7 @@ Deno.test({
       assert.deepEqual(
         tally.groups().map((g) => `${g.group} (x${g.count})`),
         [],
-        "no failure",
+        `no failure${warningsOf(system, ["gateway", "command", "query"])}`,
       );
     } finally {
       await system.close();

@@ -14,7 +14,7 @@ import { EventStore } from "@shared/event_store/mod.ts";
 import { differencesFromFreshRebuild, waitForHead } from "@shared/testing/projection.ts";
 import { readModelProjections } from "@shared/read_models/mod.ts";
 import type { ProcessName, ServiceName } from "@shared/runtime/system.ts";
-import { startTestSystem, type TestSystem } from "@shared/testing/system.ts";
+import { startTestSystem, type TestSystem, warningsOf } from "@shared/testing/system.ts";
 
 /** Writes sent at least, and at most: the load runs until the last kill is over. */
 const MIN_WRITES = 300;
@@ -125,14 +125,6 @@ function upAgain(system: TestSystem, service: ServiceName, replica: number): Pro
     case "relay":
       return httpOk(`http://127.0.0.1:${ports.relay}/health`);
   }
-}
-
-/** The last warnings and errors of some processes, for a failure message. */
-function logsOf(system: TestSystem, processes: ProcessName[]): string {
-  return processes.map((process) =>
-    `\n--- ${process}, last warnings and errors:\n` +
-    system.logs(process).filter((l) => /"level":"(warn|error)"/.test(l)).slice(-30).join("\n")
-  ).join("");
 }
 
 const nameOf = (service: ServiceName, replica: number): ProcessName =>
@@ -315,7 +307,9 @@ Deno.test("two replicas of every service: killing one of each kind in turn loses
       `errors on no request in flight at a kill (kills at ${
         kills.map((k) => `${k.process} ${k.at - t0}..${k.upAt - t0} ms`).join(", ")
       })${
-        unexcused.length > 0 ? logsOf(system, ["gateway", "gateway.2", "command", "command.2"]) : ""
+        unexcused.length > 0
+          ? warningsOf(system, ["gateway", "gateway.2", "command", "command.2"])
+          : ""
       }`,
     );
 
