@@ -51,3 +51,16 @@ Deno.test("production code opens PostgreSQL connections only through openPostgre
   }
   assert.deepEqual(direct, []);
 });
+
+Deno.test("production code runs transactions only through shared/db/transaction.ts", async () => {
+  // postgres.js's own `begin()` hangs, and breaks its pool, when the connection drops
+  // mid-transaction; the project's transactions are guarded against that.
+  const root = new URL("../", import.meta.url);
+  const direct: string[] = [];
+  for (const file of await sourceFiles()) {
+    if (outsideProduction(file) || file === "shared/db/transaction.ts") continue;
+    const text = await Deno.readTextFile(new URL(file, root));
+    if (/\.begin\(/.test(text)) direct.push(file);
+  }
+  assert.deepEqual(direct, []);
+});

@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from "@shared/db/transaction.ts";
 import { checkpointTable } from "@shared/consumer/mod.ts";
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { nextDeadline, type OrderSagaState } from "@shared/domain/order_saga/mod.ts";
@@ -33,7 +34,7 @@ export function instanceRow(state: OrderSagaState, version: number): InstanceRow
 
 /** Records sagas decided outside a batch (timeouts, refused commands, resume). */
 export async function saveInstances(sql: Sql, rows: InstanceRow[]): Promise<void> {
-  if (rows.length > 0) await sql.begin((tx) => upsertInstances(tx, rows));
+  if (rows.length > 0) await pipelinedTransaction(sql, (tx) => upsertInstances(tx, rows));
 }
 
 /** The sagas last known unfinished: the ones to resume. */

@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from "@shared/db/transaction.ts";
 import type { AllPage, EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { withEventSpans } from "@shared/observability/mod.ts";
@@ -145,7 +146,7 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
   // Isolating the failing events of a batch: savepoints, one per event.
   const commitIsolated = async (events: RecordedEvent[], scope: BatchScope): Promise<number> => {
     const last = events.at(-1)!.position;
-    return await lease.sql.whileCurrent(lease.sql.begin(async (tx) => {
+    return await lease.sql.whileCurrent(pipelinedTransaction(lease.sql, async (tx) => {
       await lease.fence(tx);
       const failed = await applyIsolated(
         tx,

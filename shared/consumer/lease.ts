@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from "@shared/db/transaction.ts";
 import { CONNECT_TIMEOUT_S, openPostgres, type Sql, type TxSql } from "@shared/db/connect.ts";
 
 /**
@@ -263,7 +264,7 @@ export class Lease {
       );
     }
     try {
-      await this.sql.begin(async (tx) => {
+      await pipelinedTransaction(this.sql, async (tx) => {
         await tx.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
         await tx`SELECT pg_advisory_lock(${LOCK_NAMESPACES.lease}, ${this.#key}::int4)`;
       });

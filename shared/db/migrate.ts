@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from "./transaction.ts";
 import { connect, ensureDatabase, type Sql } from "./connect.ts";
 
 /** Which migration folder a database takes. */
@@ -26,7 +27,7 @@ export async function migrationFiles(set: MigrationSet): Promise<{ name: string;
 export async function migrate(sql: Sql, set: MigrationSet): Promise<string[]> {
   const files = await migrationFiles(set);
   const applied: string[] = [];
-  await sql.begin(async (tx) => {
+  await pipelinedTransaction(sql, async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(hashtext(${"migrate:" + set}))`;
     await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
       migration_set text NOT NULL,

@@ -1,4 +1,63 @@
 import type { Sql, TxSql } from "./connect.ts";
+import { isConnectionFailure } from "./errors.ts";
+
+/**
+ * A connection postgres.js reserved for a transaction, guarded against its
+ * loss. postgres.js 3.4 leaves a statement sent on a reserved connection
+ * after that connection closed unsettled forever (its socket is gone; the
+ * write throws in a timer, uncaught), and `release()` of such a connection
+ * puts it back among the open ones, where the pool's next query hangs the
+ * same way (porsager/postgres#1186, #1199). So each statement made through
+ * `conn` is watched: once one fails because the connection is gone, the
+ * statements made after it fail at once without being sent (no ROLLBACK
+ * either: the server ended the transaction with the session), and the
+ * connection is not released: the pool counts it closed already and opens
+ * a new one in its place. An error that `fn` raises for another reason, or
+ * from another connection, leaves the transaction to roll back as usual.
+ */
+async function reserveGuarded(sql: Sql) {
+  const reserved = await sql.reserve();
+  let lost: unknown;
+  const watch = <Q>(made: Q): Q => {
+    const query = made as { then?: (...a: unknown[]) => unknown };
+    if (typeof query?.then !== "function") return made;
+    const then = query.then;
+    // postgres.js sends a statement when its then() is first called: watching its outcome
+    // through then() sends nothing that would not be sent anyway.
+    query.then = function (onFulfilled?: unknown, onRejected?: unknown) {
+      return then.call(this, onFulfilled, (err: unknown) => {
+        if (lost === undefined && isConnectionFailure(err)) lost = err;
+        if (typeof onRejected === "function") return onRejected(err);
+        throw err;
+      });
+    };
+    return made;
+  };
+  const refused = () => Promise.reject(lost);
+  const isStatement = (args: unknown[]) => Array.isArray(args[0]) && "raw" in args[0];
+  const conn = new Proxy(reserved, {
+    apply: (target, self, args) =>
+      isStatement(args) && lost !== undefined
+        ? refused()
+        : watch(Reflect.apply(target, self, args)),
+    get: (target, key, receiver) => {
+      const value = Reflect.get(target, key, receiver);
+      if (key !== "unsafe") return value;
+      return (...args: unknown[]) =>
+        lost !== undefined ? refused() : watch((value as (...a: unknown[]) => unknown)(...args));
+    },
+  });
+  return {
+    conn,
+    /** Whether a statement failed because the connection is gone. */
+    get lost() {
+      return lost !== undefined;
+    },
+    release() {
+      if (lost === undefined) reserved.release();
+    },
+  };
+}
 
 /** Options of {@link pipelinedTransaction}. */
 export interface PipelinedOptions {
@@ -19,14 +78,17 @@ export interface PipelinedOptions {
  * COMMIT); `tx.savepoint(fn)` works as in a `sql.begin` (see
  * {@link PipelinedOptions} for the other way). On an error from `fn` the
  * transaction rolls back and the error is thrown; an error of COMMIT itself
- * (the outcome unknown) is thrown as it came.
+ * (the outcome unknown) is thrown as it came. The project's transactions go
+ * through here, not `sql.begin`: a connection lost midway fails the
+ * transaction at once and leaves the pool working (see reserveGuarded).
  */
 export async function pipelinedTransaction<T>(
   sql: Sql,
   fn: (tx: TxSql) => Promise<T>,
   options: PipelinedOptions = {},
 ): Promise<T> {
-  const conn = await sql.reserve();
+  const reserved = await reserveGuarded(sql);
+  const { conn } = reserved;
   try {
     const begin = conn`BEGIN`;
     begin.catch(() => {}); // its failure fails the statements after it, which fn awaits
@@ -53,14 +115,14 @@ export async function pipelinedTransaction<T>(
       result = await fn(tx);
       await begin;
     } catch (err) {
-      await conn`ROLLBACK`.catch(() => {});
+      if (!reserved.lost) await conn`ROLLBACK`.catch(() => {});
       throw err;
     }
     const [done] = await conn<{ command: string }[]>`COMMIT`.then((r) => [r]);
     if (done?.command !== "COMMIT") throw new Error("The transaction was rolled back at COMMIT");
     return result;
   } finally {
-    conn.release();
+    reserved.release();
   }
 }
 
@@ -88,7 +150,8 @@ export async function transactionAtOnce(
   sql: Sql,
   send: (tx: TxSql) => Promise<unknown>[],
 ): Promise<AtOnce> {
-  const conn = await sql.reserve();
+  const reserved = await reserveGuarded(sql);
+  const { conn } = reserved;
   try {
     let open = true;
     const late = () => {
@@ -126,7 +189,7 @@ export async function transactionAtOnce(
       statements = send(tx);
     } catch (err) {
       open = false;
-      await conn`ROLLBACK`.catch(() => {});
+      if (!reserved.lost) await conn`ROLLBACK`.catch(() => {});
       throw err;
     }
     open = false;
@@ -137,6 +200,6 @@ export async function transactionAtOnce(
     await begin.catch(() => {});
     return { committed: tag === "COMMIT", settled };
   } finally {
-    conn.release();
+    reserved.release();
   }
 }

@@ -6,6 +6,7 @@ import {
   waitForAdvisoryWait,
 } from "@shared/testing/db.ts";
 import { openPostgres, type TxSql } from "./connect.ts";
+import { isConnectionFailure } from "./errors.ts";
 import { pipelinedTransaction, transactionAtOnce } from "./transaction.ts";
 
 /** A test on a fresh database with a table `t (n int PRIMARY KEY)`, and what `t` holds. */
@@ -165,3 +166,84 @@ tableTest("a one-round-trip transaction: its statements and COMMIT go out togeth
     assert.deepEqual(await rows(), [2, 3]);
   });
 });
+
+tableTest("a transaction whose connection is lost fails at once, and its pool goes on", async (
+  t,
+  db,
+  rows,
+) => {
+  // One connection, so that a pool left broken by the lost one would show at the next query.
+  const sql = openPostgres(db.eventStoreUrl, { max: 1 });
+  const lostMidway = async (run: (started: () => void) => Promise<unknown>) => {
+    const [backend] = await sql<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+    let started = () => {};
+    const running = new Promise<void>((resolve) => started = resolve);
+    const transaction = run(started);
+    await running;
+    await waitForBusy(db, backend!.pid);
+    await db.eventStore`SELECT pg_terminate_backend(${backend!.pid})`;
+    await assert.rejects(transaction, (err) => isConnectionFailure(err));
+    // The pool opens a new connection for what comes next (its first query may still hear
+    // of the lost one).
+    let answer: unknown;
+    for (let i = 0; i < 3 && answer === undefined; i++) {
+      answer = await sql<{ one: number }[]>`SELECT 1 AS one`.then(
+        (rows) => rows[0]?.one,
+        (err) => assert.ok(isConnectionFailure(err), String(err)),
+      );
+    }
+    assert.equal(answer, 1);
+  };
+  try {
+    await t.step("pipelined: a statement in flight", async () => {
+      await lostMidway((started) =>
+        pipelinedTransaction(sql, async (tx) => {
+          await tx`INSERT INTO t VALUES (1)`;
+          started();
+          await tx`SELECT pg_sleep(10)`;
+        })
+      );
+    });
+    await t.step("one round trip: a statement in flight", async () => {
+      await lostMidway((started) =>
+        transactionAtOnce(sql, (tx) => {
+          started();
+          return [tx`INSERT INTO t VALUES (2)`, tx`SELECT pg_sleep(10)`];
+        }).then(({ settled }) => {
+          const failed = settled.find((s) => s.status === "rejected");
+          if (failed) throw (failed as PromiseRejectedResult).reason;
+        })
+      );
+    });
+    await t.step("an error of another connection is not this one's loss", async () => {
+      // A handler that calls another database and fails: this transaction rolls back and
+      // its connection goes back to the pool (of one), which answers at once.
+      await assert.rejects(
+        pipelinedTransaction(sql, async (tx) => {
+          await tx`INSERT INTO t VALUES (3)`;
+          throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+        }),
+        /ECONNREFUSED/,
+      );
+      const next = sql<{ one: number }[]>`SELECT 1 AS one`.then((r) => r[0]?.one);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise((resolve) => timer = setTimeout(resolve, 2000, "no answer in 2 s"));
+      assert.equal(await Promise.race([next, late]).finally(() => clearTimeout(timer)), 1);
+    });
+    assert.deepEqual(await rows(), []);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+});
+
+/** Waits until the backend `pid` runs a statement (the transaction's sleep). */
+async function waitForBusy(db: TestDatabases, pid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const [row] = await db.eventStore<{ query: string }[]>`
+      SELECT query FROM pg_stat_activity WHERE pid = ${pid} AND state = 'active'`;
+    if (row?.query.includes("pg_sleep")) return;
+    assert.ok(Date.now() < deadline, "the transaction never reached its sleep");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from "@shared/db/transaction.ts";
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 
 /** A PostgreSQL identifier, quoted. */
@@ -42,7 +43,7 @@ export async function createShadowTables(
   tables: readonly string[],
 ): Promise<ShadowTables> {
   const deferredIndexes: string[] = [];
-  await sql.begin(async (tx) => {
+  await pipelinedTransaction(sql, async (tx) => {
     await tx.unsafe(`DROP SCHEMA IF EXISTS ${ident(shadow)} CASCADE`);
     await tx.unsafe(`CREATE SCHEMA ${ident(shadow)}`);
     for (const table of tables) {

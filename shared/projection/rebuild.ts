@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from "@shared/db/transaction.ts";
 import type { TxSql } from "@shared/db/connect.ts";
 import { ORIGIN } from "@shared/event_store/mod.ts";
 import type { EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
@@ -110,7 +111,7 @@ export async function rebuildProjection(
 
     const apply = async (batch: RecordedEvent[]) => {
       try {
-        await session.begin(async (tx) => {
+        await pipelinedTransaction(session, async (tx) => {
           if (fenced) await lease.fence(tx, settings);
           else await setLocal(tx, settings);
           await projection.apply(tx, batch);
@@ -125,7 +126,7 @@ export async function rebuildProjection(
     // Finds the event the handler throws on, in a transaction rolled back.
     const poison = async (batch: RecordedEvent[], batchError: unknown) => {
       let culprit: { event: RecordedEvent; error: unknown } | undefined;
-      await session.begin(async (tx) => {
+      await pipelinedTransaction(session, async (tx) => {
         await setLocal(tx, settings);
         for (const event of batch) {
           try {
@@ -232,7 +233,7 @@ async function swap(
 ): Promise<void> {
   for (let attempt = 1;; attempt++) {
     try {
-      await session.begin(async (tx) => {
+      await pipelinedTransaction(session, async (tx) => {
         await lease.fence(tx, { lock_timeout: "100ms" });
         await swapShadowTables(tx, live, schemas, projection.tables);
         await writeCheckpoint(tx, projection.name, position);

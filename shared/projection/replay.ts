@@ -1,3 +1,4 @@
+import { pipelinedTransaction } from "@shared/db/transaction.ts";
 import type { EventStore, Position, RecordedEvent } from "@shared/event_store/mod.ts";
 import type { Logger } from "@shared/log/mod.ts";
 import { applyIsolated, describeError } from "@shared/consumer/isolate.ts";
@@ -109,7 +110,7 @@ async function replayStream(
   checkpoint: Position,
   result: ReplayResult,
 ): Promise<void> {
-  await lease.sql.begin(async (tx) => {
+  await pipelinedTransaction(lease.sql, async (tx) => {
     await lease.fence(tx);
     const failed = await applyIsolated(tx, projection, events);
     const failedIds = new Set(failed.map((f) => f.event.eventId));
