@@ -39,28 +39,28 @@ Deno.test("tests/ holds tests only: every helper of theirs is in shared/testing"
   assert.deepEqual(helpers, []);
 });
 
+/** The production files, but `home`, whose text matches `pattern`. */
+async function productionFilesMatching(pattern: RegExp, home: string): Promise<string[]> {
+  const root = new URL("../", import.meta.url);
+  const found: string[] = [];
+  for (const file of await sourceFiles()) {
+    if (outsideProduction(file) || file === home) continue;
+    if (pattern.test(await Deno.readTextFile(new URL(file, root)))) found.push(file);
+  }
+  return found;
+}
+
 Deno.test("production code opens PostgreSQL connections only through openPostgres", async () => {
   // openPostgres (shared/db/connect.ts) gives every connection the project's
   // types: jsonb read around V8's escaped-key fault (shared/runtime/json.ts).
-  const root = new URL("../", import.meta.url);
-  const direct: string[] = [];
-  for (const file of await sourceFiles()) {
-    if (outsideProduction(file) || file === "shared/db/connect.ts") continue;
-    const text = await Deno.readTextFile(new URL(file, root));
-    if (/^import postgres(,| from)/m.test(text)) direct.push(file);
-  }
-  assert.deepEqual(direct, []);
+  assert.deepEqual(
+    await productionFilesMatching(/^import postgres(,| from)/m, "shared/db/connect.ts"),
+    [],
+  );
 });
 
 Deno.test("production code runs transactions only through shared/db/transaction.ts", async () => {
   // postgres.js's own `begin()` hangs, and breaks its pool, when the connection drops
   // mid-transaction; the project's transactions are guarded against that.
-  const root = new URL("../", import.meta.url);
-  const direct: string[] = [];
-  for (const file of await sourceFiles()) {
-    if (outsideProduction(file) || file === "shared/db/transaction.ts") continue;
-    const text = await Deno.readTextFile(new URL(file, root));
-    if (/\.begin\(/.test(text)) direct.push(file);
-  }
-  assert.deepEqual(direct, []);
+  assert.deepEqual(await productionFilesMatching(/\.begin\(/, "shared/db/transaction.ts"), []);
 });
