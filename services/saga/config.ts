@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { authVars } from "@shared/auth/config.ts";
-import { addressVar, loadConfig, portVar, postgresUrlVar } from "@shared/config/mod.ts";
+import { addressVar, portVar, postgresUrlVar } from "@shared/config/mod.ts";
 import { checkClientTls, grpcTlsVars } from "@shared/grpc/tls.ts";
 
 const millis = (max: number) => z.coerce.number().int().min(1).max(max);
@@ -42,10 +42,3 @@ export const sagaConfigSchema = z.object({
 
 /** The saga worker's configuration. */
 export type SagaConfig = z.infer<typeof sagaConfigSchema>;
-
-/** Reads and validates the saga worker's environment; throws a ConfigError naming each bad variable. */
-export function loadSagaConfig(
-  env: Record<string, string | undefined> = Deno.env.toObject(),
-): SagaConfig {
-  return loadConfig(sagaConfigSchema, env);
-}

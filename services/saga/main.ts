@@ -1,12 +1,13 @@
+import { loadConfigOrExit } from "@shared/config/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { clientTlsOf } from "@shared/grpc/tls.ts";
 import { initTracing, shutdownTracing, startRuntimeMetrics } from "@shared/observability/mod.ts";
 import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startOrExit } from "@shared/runtime/startup.ts";
 import { startSagaWorker } from "./app.ts";
-import { loadSagaConfig } from "./config.ts";
+import { sagaConfigSchema } from "./config.ts";
 
-const config = loadSagaConfig();
+const config = loadConfigOrExit(sagaConfigSchema);
 await initTracing("saga");
 const runtime = startRuntimeMetrics();
 const logger = createLogger("saga");

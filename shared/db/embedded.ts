@@ -66,10 +66,34 @@ export class EmbeddedStartError extends Error {
 }
 
 /**
+ * Ports below Linux's default range for outgoing connections (32768 to
+ * 60999): a port handed out from that range (port 0) may be taken by any
+ * connection the machine opens before the port's listener binds it.
+ */
+const QUIET_PORTS = { from: 20000, to: 32767 };
+
+/** Whether 127.0.0.1:`port` can be listened on now. */
+function canListen(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Finds a free TCP port on 127.0.0.1, other than those in `avoid` (ports that
- * are taken by settings but not yet bound: the system may hand one out).
+ * are taken by settings but not yet bound: the system may hand one out). It
+ * picks at random below the range of outgoing connections (see QUIET_PORTS),
+ * and asks the system for any port when none is free there.
  */
 export function freePort(avoid: readonly number[] = []): number {
+  for (let i = 0; i < 50; i++) {
+    const port = QUIET_PORTS.from +
+      Math.floor(Math.random() * (QUIET_PORTS.to - QUIET_PORTS.from + 1));
+    if (!avoid.includes(port) && canListen(port)) return port;
+  }
   for (;;) {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const { port } = listener.addr as Deno.NetAddr;

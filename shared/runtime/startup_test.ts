@@ -129,6 +129,18 @@ Deno.test("services that cannot start say why in one line, without a stack trace
           "server, or set EVENT_STORE_URL to one that runs",
       );
     });
+    await t.step("every service with a bad setting", async () => {
+      for (const service of ["gateway", "command", "query", "projector", "saga"]) {
+        const { code, output } = await runMain(service, {
+          EVENT_STORE_URL: "mysql://nowhere",
+          READ_MODEL_URL: "postgres://postgres@127.0.0.1:1/read_model",
+        });
+        assert.equal(code, 1, `${service}: ${output}`);
+        assert.equal(output.split("\n").length, 1, `${service} said:\n${output}`);
+        assert.match(output, /EVENT_STORE_URL/, service);
+        assert.doesNotMatch(output, /\bat .*\.ts:\d+/, service);
+      }
+    });
   } finally {
     busy.close();
   }

@@ -95,6 +95,11 @@ export async function startTestSystem(
     };
   } catch (err) {
     await db.drop();
+    // What the processes said before the start failed: a busy port, a bad setting.
+    const said = [...logs].map(([process, lines]) =>
+      `\n--- ${process}, last lines:\n${lines.slice(-10).join("\n")}`
+    ).join("");
+    if (said && err instanceof Error) err.message += said;
     throw err;
   }
 }
