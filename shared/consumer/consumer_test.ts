@@ -601,7 +601,7 @@ Deno.test("a lease query that waits behind a long batch is waited for, not taken
     try {
       const notes = notesProjection("slow");
       // A batch far longer than stallMs: a statement that runs 1 s in the server, then
-      // statements with the client's own pauses between them.
+      // statements with the client's own pauses between them, then 1 s in the client alone.
       const slow: ConsumerHandler = {
         name: "slow",
         async apply(tx, events, scope) {
@@ -611,6 +611,8 @@ Deno.test("a lease query that waits behind a long batch is waited for, not taken
               await tx`SELECT 1`;
               await new Promise((r) => setTimeout(r, 100));
             }
+            // Work in the client alone, its transaction open, as the saga worker's handler does.
+            await new Promise((r) => setTimeout(r, 1000));
           }
           await notes.apply(tx, events, scope);
         },

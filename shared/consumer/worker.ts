@@ -25,6 +25,12 @@ class StalledSessionError extends Error {
   }
 }
 
+/**
+ * How long a lease session may sit in a transaction without a statement
+ * before it counts as stalled: the handler may be working in the client.
+ */
+const IDLE_IN_TRANSACTION_MS = 30_000;
+
 /** Raised by {@link within} when its time is up. */
 class StallError extends Error {}
 
@@ -79,7 +85,8 @@ export interface ConsumerOptions {
   /**
    * How long a lease query may go unanswered before the lease session is
    * taken for stalled and replaced by a new connection, unless the server is
-   * working on it (see pg_stat_activity); default 2000 ms.
+   * working on it or the session is in a transaction that moved in the last
+   * 30 s (see pg_stat_activity); default 2000 ms.
    */
   stallMs?: number;
   /** How often the dead letters are counted again (at most); default 5000 ms. */
@@ -204,10 +211,15 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     const pid = lease.backendPid;
     if (pid === undefined) return false;
     try {
-      // Active now, or moved in the last stallMs (a batch between two of its statements).
+      // Active now, or moved in the last stallMs (a batch between two of its statements), or
+      // in a transaction that moved in the last IDLE_IN_TRANSACTION_MS: a handler may work
+      // long in the client between two statements (the saga worker's does, before its only one).
       const [row] = await within(
         options.sql<{ working: boolean }[]>`
-          SELECT state = 'active' OR state_change > clock_timestamp() - ${stallMs} * interval '1 ms'
+          SELECT state = 'active'
+              OR state_change > clock_timestamp() - ${stallMs} * interval '1 ms'
+              OR (state LIKE 'idle in transaction%' AND state_change >
+                clock_timestamp() - ${Math.max(IDLE_IN_TRANSACTION_MS, stallMs)} * interval '1 ms')
             AS working
           FROM pg_stat_activity WHERE pid = ${pid}`,
         stallMs,
