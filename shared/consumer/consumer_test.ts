@@ -528,7 +528,14 @@ Deno.test("consumers whose shared lease session stops answering open a new one a
       },
     };
     try {
-      const shared = { committer, databaseUrl: proxy.url, stallMs: 500, pollMs: 100 };
+      // A stall may come while a transaction is open: it counts after 1 s here, not 30 s.
+      const shared = {
+        committer,
+        databaseUrl: proxy.url,
+        stallMs: 500,
+        stallInTransactionMs: 1000,
+        pollMs: 100,
+      };
       const consumers = [
         start({ handler: pausing, ...shared }),
         start({ handler: notesProjection("stall-b"), ...shared }),

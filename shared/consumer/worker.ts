@@ -27,7 +27,8 @@ class StalledSessionError extends Error {
 
 /**
  * How long a lease session may sit in a transaction without a statement
- * before it counts as stalled: the handler may be working in the client.
+ * before it counts as stalled, by default: the handler may be working in
+ * the client.
  */
 const IDLE_IN_TRANSACTION_MS = 30_000;
 
@@ -89,6 +90,8 @@ export interface ConsumerOptions {
    * 30 s (see pg_stat_activity); default 2000 ms.
    */
   stallMs?: number;
+  /** The same for a session in a transaction; default 30 s (see IDLE_IN_TRANSACTION_MS). */
+  stallInTransactionMs?: number;
   /** How often the dead letters are counted again (at most); default 5000 ms. */
   deadLetterCountMs?: number;
   /** Called with every lag measured (a gauge). */
@@ -130,6 +133,10 @@ export function startConsumer(options: ConsumerOptions): Consumer {
   const leaseCheckMs = options.leaseCheckMs ?? 1000;
   const deadLetterCountMs = options.deadLetterCountMs ?? 5000;
   const stallMs = options.stallMs ?? 2000;
+  const stallInTransactionMs = Math.max(
+    options.stallInTransactionMs ?? IDLE_IN_TRANSACTION_MS,
+    stallMs,
+  );
   const session = options.committer?.session ??
     openLeaseSession(options.databaseUrl, options.applicationName, options.sessionSettings);
   const lease = new Lease(session, handler.name);
@@ -212,14 +219,14 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     if (pid === undefined) return false;
     try {
       // Active now, or moved in the last stallMs (a batch between two of its statements), or
-      // in a transaction that moved in the last IDLE_IN_TRANSACTION_MS: a handler may work
+      // in a transaction that moved in the last stallInTransactionMs: a handler may work
       // long in the client between two statements (the saga worker's does, before its only one).
       const [row] = await within(
         options.sql<{ working: boolean }[]>`
           SELECT state = 'active'
               OR state_change > clock_timestamp() - ${stallMs} * interval '1 ms'
               OR (state LIKE 'idle in transaction%' AND state_change >
-                clock_timestamp() - ${Math.max(IDLE_IN_TRANSACTION_MS, stallMs)} * interval '1 ms')
+                clock_timestamp() - ${stallInTransactionMs} * interval '1 ms')
             AS working
           FROM pg_stat_activity WHERE pid = ${pid}`,
         stallMs,
@@ -251,7 +258,8 @@ export function startConsumer(options: ConsumerOptions): Consumer {
         return await within(query, stallMs);
       } catch (err) {
         if (!(err instanceof StallError)) throw err;
-        if (await serverWorking()) continue;
+        // Stopping waits for no more than that: ending the session fails what is left.
+        if (!stopped && await serverWorking()) continue;
         const stalled = new StalledSessionError(what, stallMs);
         if (replace) {
           logger.warn("the lease session stopped answering; opening a new one", { error: stalled });
@@ -351,7 +359,7 @@ export function startConsumer(options: ConsumerOptions): Consumer {
       follower = undefined;
       state.owned = false;
       // Ending the session releases the lease; a shared one lives on, without it.
-      if (options.committer) await lease.release(["lease"]).catch(() => {});
+      if (options.committer) await within(lease.release(["lease"]), stallMs).catch(() => {});
       else await session.end({ timeout: 5 });
     },
   };
