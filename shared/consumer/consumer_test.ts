@@ -552,45 +552,44 @@ Deno.test("consumers whose shared lease session stops answering open a new one a
       await appendEvents(store, 0, 3);
       await until(() => all(3), "the first events are noted");
 
-      await t.step("a stall between batches", async () => {
+      // `stall` comes while both own their leases; then every event up to `n` is noted by
+      // both, and the session was replaced once, not once per consumer that noticed.
+      const survives = async (n: number, stall: () => Promise<void>) => {
         await owning();
         const generation = committer.session.generation;
-        proxy.stall();
-        await appendEvents(store, 3, 6);
-        await until(() => all(6), "the events after the stall are noted");
-        assert.deepEqual(await noted("stall-a"), upTo(6));
-        assert.deepEqual(await noted("stall-b"), upTo(6));
-        // Both consumers noticed the stall; the session was replaced once, not once each.
+        await stall();
+        await until(() => all(n), `the events up to ${n} are noted after the stall`);
+        assert.deepEqual(await noted("stall-a"), upTo(n));
+        assert.deepEqual(await noted("stall-b"), upTo(n));
         assert.equal(committer.session.generation, generation + 1);
+      };
+
+      await t.step("a stall between batches", async () => {
+        await survives(6, async () => {
+          proxy.stall();
+          await appendEvents(store, 3, 6);
+        });
       });
 
       await t.step(
         "a stall in the middle of a batch: it runs again on the new session",
         async () => {
-          await owning();
-          const generation = committer.session.generation;
-          await appendEvents(store, 6, 9);
-          await pausedAt6;
-          proxy.stall();
-          await until(() => all(9), "the events of the stalled batch are noted");
-          assert.deepEqual(await noted("stall-a"), upTo(9));
-          assert.deepEqual(await noted("stall-b"), upTo(9));
-          assert.equal(committer.session.generation, generation + 1);
+          await survives(9, async () => {
+            await appendEvents(store, 6, 9);
+            await pausedAt6;
+            proxy.stall();
+          });
         },
       );
 
       await t.step(
         "a stall whose server side lives on: its backend is ended, freeing the leases",
         async () => {
-          await owning();
-          const generation = committer.session.generation;
           // A broken network: the server keeps the old session, and with it the leases.
-          proxy.stall({ server: "open" });
-          await appendEvents(store, 9, 12);
-          await until(() => all(12), "the events after the stall are noted");
-          assert.deepEqual(await noted("stall-a"), upTo(12));
-          assert.deepEqual(await noted("stall-b"), upTo(12));
-          assert.equal(committer.session.generation, generation + 1);
+          await survives(12, async () => {
+            proxy.stall({ server: "open" });
+            await appendEvents(store, 9, 12);
+          });
         },
       );
       await owning();
