@@ -141,10 +141,12 @@ export interface AtOnce {
  * fail with it, and COMMIT then rolls back (`committed` false). So every
  * check must be a statement that fails (SQL that raises, see es_refuse),
  * not code that reads an answer: `send` must start all its statements
- * before it returns, and one started later throws. Every query made through
- * `tx` is sent as a statement of its own, so a query cannot be a fragment of
- * another here. A COMMIT that fails (the connection lost, the outcome
- * unknown) is thrown as it came.
+ * before it returns, and one started later throws. When `send` throws, the
+ * transaction rolls back and its error is thrown; the statements it started
+ * are undone unheard (a promise derived from one is the caller's to catch).
+ * Every query made through `tx` is sent as a statement of its own, so a
+ * query cannot be a fragment of another here. A COMMIT that fails (the
+ * connection lost, the outcome unknown) is thrown as it came.
  */
 export async function transactionAtOnce(
   sql: Sql,
@@ -164,10 +166,14 @@ export async function transactionAtOnce(
     // `await` calls then() a turn later: a statement awaited inside an async helper would go
     // out after the COMMIT started below. So each statement is sent as it is made, and the
     // server gets them in the order `send` made them.
-    const now = <T>(made: T): T => {
-      const query = made as { execute?: () => unknown };
-      if (typeof query?.execute === "function") query.execute();
-      return made;
+    const made: Promise<unknown>[] = [];
+    const now = <T>(statement: T): T => {
+      const query = statement as { execute?: () => unknown } & Promise<unknown>;
+      if (typeof query?.execute === "function") {
+        query.execute();
+        made.push(query);
+      }
+      return statement;
     };
     const tx = new Proxy(conn, {
       apply: (target, self, args) => open ? now(Reflect.apply(target, self, args)) : late(),
@@ -189,6 +195,9 @@ export async function transactionAtOnce(
       statements = send(tx);
     } catch (err) {
       open = false;
+      // The statements sent before the throw are undone with the transaction; a failure of
+      // theirs has no one left to hear it.
+      for (const statement of made) statement.catch(() => {});
       if (!reserved.lost) await conn`ROLLBACK`.catch(() => {});
       throw err;
     }

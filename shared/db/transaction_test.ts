@@ -165,6 +165,18 @@ tableTest("a one-round-trip transaction: its statements and COMMIT go out togeth
     );
     assert.deepEqual(await rows(), [2, 3]);
   });
+
+  await t.step("send() that throws: its error, nothing written, no failure unheard", async () => {
+    await assert.rejects(
+      transactionAtOnce(sql, (tx) => {
+        tx`INSERT INTO t VALUES (7)`;
+        tx`SELECT 1 / 0`; // fails in the server, after the throw below: no one awaits it
+        throw new Error("thrown while sending");
+      }),
+      /thrown while sending/,
+    );
+    assert.deepEqual(await rows(), [2, 3]);
+  });
 });
 
 tableTest("a transaction whose connection is lost fails at once, and its pool goes on", async (

@@ -301,6 +301,7 @@ export class GroupCommitter {
   async #runAtOnce(group: Queued[], channel: string | undefined): Promise<boolean> {
     let result: AtOnce;
     let appendAt = 0;
+    let thrown: { error: unknown } | undefined; // what a command's send() threw
     try {
       result = await transactionAtOnce(this.#sql, (tx) => {
         const sent: Promise<unknown>[] = [];
@@ -309,11 +310,25 @@ export class GroupCommitter {
         }
         appendAt = sent.push(appendStatement(tx, group.map((q) => q.command), channel, true)) - 1;
         for (const q of group) {
-          sent.push(...(q.command.effects as StatementEffects | undefined)?.send(tx) ?? []);
+          try {
+            sent.push(...(q.command.effects as StatementEffects | undefined)?.send(tx) ?? []);
+          } catch (err) {
+            // Undone with the transaction: what was sent before the throw must not fail unheard.
+            for (const statement of sent) statement.catch(() => {});
+            thrown = { error: err };
+            throw err;
+          }
         }
         return sent;
       });
     } catch (err) {
+      if (thrown?.error === err) {
+        // One command's effects failed before COMMIT went out, so nothing was written. Alone,
+        // that command fails with its own error; in a group, each runs again on its own.
+        if (group.length > 1) return false;
+        group[0]!.reject(effectsError(err));
+        return true;
+      }
       // The connection failed or the commit did: the outcome is unknown, so no retry.
       for (const q of group) q.reject(err);
       return true;

@@ -284,6 +284,44 @@ storeSuite("EventStore group commit, effects and appendMany", {
     const rows = await db.eventStore<{ n: number }[]>`SELECT n FROM claimed ORDER BY n`;
     assert.deepEqual(rows.map((r) => r.n), [0, 1, 3, 4, 5]);
   },
+  "statement effects: one whose send() throws fails only its own command": async (store, db) => {
+    await db.eventStore`CREATE TABLE sent_rows (n int PRIMARY KEY)`;
+    const ids = Array.from({ length: 6 }, newId);
+    const outcomes = await Promise.allSettled(
+      ids.map((id, i) =>
+        store.append(id, [{ type: "A", data: { i } }], {
+          ...T,
+          expectedVersion: "no_stream",
+          effects: {
+            send: (tx) => {
+              if (i === 3) throw new PreconditionError("Refused while sending");
+              // Sent before the throw, in the same group: its failure must not go unheard.
+              if (i === 1) return [tx`SELECT 1 / 0`];
+              return [tx`INSERT INTO sent_rows VALUES (${i})`];
+            },
+          },
+        })
+      ),
+    );
+    assert.deepEqual(outcomes.map((o) => o.status), [
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const refused = (outcomes[3] as PromiseRejectedResult).reason;
+    assert.ok(refused instanceof PreconditionError, String(refused));
+    assert.equal(refused.message, "Refused while sending");
+    assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /division by zero/);
+    assert.deepEqual(
+      await Promise.all(ids.map((id) => store.streamVersion(id))),
+      [1, 0, 1, 0, 1, 1],
+    );
+    const rows = await db.eventStore<{ n: number }[]>`SELECT n FROM sent_rows ORDER BY n`;
+    assert.deepEqual(rows.map((r) => r.n), [0, 2, 4, 5]);
+  },
   "appendMany() writes every stream or none": async (store) => {
     const [a, b, c] = [newId(), newId(), newId()];
     const first = await store.appendMany([
