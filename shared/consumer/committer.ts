@@ -68,8 +68,10 @@ async function inTransaction(sql: Sql, batches: readonly Batch[]): Promise<void>
         // The handlers write side by side: each consumer's tables are its own, each handler's
         // statements keep their order, and the statements of all go out together, so a
         // transaction takes as many round trips as its longest handler, not their sum. All
-        // are awaited before a failure goes on, so none sends a statement after ROLLBACK.
-        const applied = await Promise.allSettled(batches.map((b) => b.apply(tx)));
+        // are awaited before a failure goes on, so none sends a statement after ROLLBACK: a
+        // handler that throws as it is called, before its first await, is awaited as one that
+        // rejects.
+        const applied = await Promise.allSettled(batches.map(async (b) => await b.apply(tx)));
         const failure = applied.find((r) => r.status === "rejected");
         if (failure) throw failure.reason;
         await fenced;
