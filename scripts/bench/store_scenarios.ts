@@ -6,11 +6,10 @@ import type { Sql } from "@shared/db/connect.ts";
 import { ConcurrencyError, type EventStore } from "@shared/event_store/mod.ts";
 import { commit } from "@shared/application/commit.ts";
 import type { Envelope } from "@shared/application/envelope.ts";
-import { requireCategory } from "../../services/command/lookups/categories.ts";
 
 /** The caller the benchmark appends as: staff, as the services see a clerk. */
 const BENCH_ACTOR = { subject: "bench", roles: ["staff" as const] };
-import { insertProduct } from "../../services/command/lookups/products.ts";
+import { newProductEffects } from "../../services/command/lookups/products.ts";
 
 /** The payload every workload appends, raw INSERT included. */
 export const PAYLOAD = { n: 1, text: "hello" };
@@ -237,16 +236,8 @@ export function productionAppends(
       loadedVersion: 0,
     }], {
       envelope,
-      // As createProduct's effects: statements only, sent with the append and COMMIT.
-      effects: {
-        send: (tx) => [
-          requireCategory(tx, { id: categoryId, role: "category" }, {
-            text: `create product "${name}"`,
-            field: "categoryId",
-          }),
-          insertProduct(tx, { id, categoryId }),
-        ],
-      },
+      // createProduct's own effects.
+      effects: newProductEffects({ id, categoryId, name }),
       view: () => ({ ...data, stock: 0, updatedAt: at }),
     });
     return 1;

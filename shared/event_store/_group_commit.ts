@@ -2,7 +2,9 @@ import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { type AtOnce, pipelinedTransaction, transactionAtOnce } from "@shared/db/transaction.ts";
 import type { PreparedCommand } from "./_command.ts";
 import { ConcurrencyError, isPgError } from "./errors.ts";
+import { isSqlEffects } from "./effects.ts";
 import {
+  appendFolded,
   appendStatement,
   commandError,
   effectsError,
@@ -10,7 +12,7 @@ import {
   isTransient,
   type Outcome,
 } from "./_statement.ts";
-import type { AppendEffects, StatementEffects, StreamAppendResult } from "./types.ts";
+import type { AppendEffects, SqlEffects, StatementEffects, StreamAppendResult } from "./types.ts";
 
 /** A group whose commands did not all go through: it rolls back, and each runs alone. */
 class GroupFailed extends Error {
@@ -247,6 +249,7 @@ export class GroupCommitter {
    * trips of all those before it.
    */
   async #runOwn(q: Queued, channel: string | undefined): Promise<void> {
+    if (folds(q.command) && await this.#runFolded(q, channel)) return;
     if (sendsAtOnce(q.command) && await this.#runAtOnce([q], channel)) return;
     for (;;) {
       let refused: { error: unknown } | undefined;
@@ -348,6 +351,32 @@ export class GroupCommitter {
   }
 
   /**
+   * A lone command on one stream whose effects are statements given as data
+   * (SqlEffects): one statement appends and runs them, its own transaction,
+   * with no BEGIN or COMMIT to send. When it fails in the server (a refusal,
+   * a conflict, a command id handled before, a deadlock), nothing of it was
+   * written: false, and the caller runs the command the way that tells its
+   * outcome. True when the command is settled: committed, or the outcome
+   * unknown (rejected).
+   */
+  async #runFolded(q: Queued, channel: string | undefined): Promise<boolean> {
+    let outcome: Outcome;
+    try {
+      const effects = (q.command.effects as SqlEffects).statements;
+      outcome = await appendFolded(this.#sql, q.command, effects, channel);
+    } catch (err) {
+      if (isPgError(err)) return false;
+      // The connection failed: the outcome is unknown, so no retry.
+      q.reject(err);
+      return true;
+    }
+    this.#options.onCommitted(channel !== undefined);
+    settle(q, outcome);
+    this.#rejectStale(new Map([[q, outcome]]));
+    return true;
+  }
+
+  /**
    * A batch just told the version of its streams. A queued command that
    * expects an older version of one of them cannot succeed (versions only
    * grow), so it fails now instead of costing the next batch a conflict: on
@@ -420,6 +449,11 @@ async function runEffects(effects: AppendEffects | undefined, tx: TxSql): Promis
 /** A command whose whole transaction can go out at once: its effects, if any, are statements. */
 function sendsAtOnce(command: PreparedCommand): boolean {
   return command.effects === undefined || typeof command.effects !== "function";
+}
+
+/** A command on one stream whose effects can go into its append statement. */
+function folds(command: PreparedCommand): boolean {
+  return command.writes.length === 1 && isSqlEffects(command.effects);
 }
 
 /** A command with effects or several streams: it needs a transaction of its own. */

@@ -176,7 +176,11 @@ export interface SingleShape {
  * versions (scalars when `one`, else arrays). Returns rows as
  * {@link appendSql} does.
  */
-export function singleSql(shape: SingleShape, notify?: string): string {
+export function singleSql(
+  shape: SingleShape,
+  notify?: string,
+  effects: readonly FoldedEffect[] = [],
+): string {
   const ctes: string[] = [`locked AS MATERIALIZED (
   SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 0)) AS l${
     notify === undefined ? "" : `, ${wake(notify)}`
@@ -241,5 +245,37 @@ UNION ALL
 SELECT 1, command_id::text, 0, NULL, NULL, result FROM prior`;
   }
   if (shape.strict) select += guard("SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM inserted)");
+  select += foldEffects(ctes, effects);
   return `WITH ${ctes.join(",\n")}\n${select}`;
+}
+
+/** An effect statement folded into an append statement, its parameters numbered after the append's. */
+export interface FoldedEffect {
+  sql: string;
+  /** An INSERT, UPDATE or DELETE, which runs for its writes; anything else runs only when read. */
+  writes: boolean;
+}
+
+/** Renumbers a statement's parameters `$1…` to follow `offset` of the statement it joins. */
+export function renumber(sql: string, offset: number): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+}
+
+/**
+ * Adds each effect as a CTE of the append statement. A data-modifying CTE
+ * runs whether or not it is read; any other runs only when read, so the
+ * returned branch reads each (a sum of row counts, never below zero), and
+ * one that raises fails the whole statement. The branch returns no rows.
+ */
+function foldEffects(ctes: string[], effects: readonly FoldedEffect[]): string {
+  const reads: string[] = [];
+  effects.forEach((effect, i) => {
+    ctes.push(`effect${i} AS (${effect.sql})`);
+    if (!effect.writes) reads.push(`(SELECT count(*) FROM effect${i})`);
+  });
+  if (reads.length === 0) return "";
+  // A sum, not AND: every operand is evaluated, where AND could stop at the first.
+  return `
+UNION ALL
+SELECT 3, NULL, 0, NULL, NULL, NULL WHERE ${reads.join(" + ")} < 0`;
 }

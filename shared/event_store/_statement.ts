@@ -5,11 +5,12 @@ import type { PreparedCommand, PreparedEvent } from "./_command.ts";
 import {
   appendSql,
   type BatchShape,
+  renumber,
   type SingleShape,
   singleSql,
   STREAM_VERSIONS,
 } from "./_sql.ts";
-import type { Position, StreamAppendResult } from "./types.ts";
+import type { EffectStatement, Position, StreamAppendResult } from "./types.ts";
 
 /** What became of one command of a batch. */
 export type Outcome =
@@ -49,6 +50,32 @@ export async function appendStatement(
     return commands.map(() => ({ ok: true, results: [] }));
   }
   const [text, params] = statementOf(commands, notify, strict);
+  return await runAppend(sql, commands, text, params);
+}
+
+/**
+ * A lone command on one stream, with its effects folded into its append
+ * statement (see SqlEffects): one statement, strict, its own transaction.
+ * Throws when the statement fails: a refusal (of the append or an effect),
+ * a conflict, a duplicate, as in a strict {@link appendStatement}.
+ */
+export async function appendFolded(
+  sql: Sql,
+  command: PreparedCommand,
+  effects: readonly EffectStatement[],
+  notify?: string,
+): Promise<Outcome> {
+  const [text, params] = statementOf([command], notify, true, effects);
+  const [outcome] = await runAppend(sql, [command], text, params);
+  return outcome!;
+}
+
+async function runAppend(
+  sql: Sql | TxSql,
+  commands: PreparedCommand[],
+  text: string,
+  params: never[],
+): Promise<Outcome[]> {
   // Sent now, not a turn later when `await` gets to it: before any effect made after this call.
   const rows = await sql.unsafe<BatchRow[]>(text, params, { prepare: true }).execute();
   const appended = new Map<string, { version: number; positions: Position[] }>();
@@ -115,6 +142,9 @@ export function fromStored(stored: StoredResult[]): StreamAppendResult[] {
   }));
 }
 
+/** An effect that writes runs as a CTE unread; any other (SELECT, WITH, VALUES) must be read. */
+const WRITES = /^\s*(insert|update|delete)\b/i;
+
 const statements = new Map<string, string>();
 
 function cached(key: string, build: () => string): string {
@@ -128,9 +158,13 @@ function statementOf(
   commands: PreparedCommand[],
   notify: string | undefined,
   strict: boolean,
+  effects: readonly EffectStatement[] = [],
 ): [string, never[]] {
   const wake = `${strict ? "!" : ""}${notify === undefined ? "" : `:${notify}`}`;
   const only = commands.length === 1 ? commands[0]! : undefined;
+  if (effects.length > 0 && only?.writes.length !== 1) {
+    throw new TypeError("Only a lone command on one stream folds its effects");
+  }
   if (only && only.writes.length === 1) {
     const write = only.writes[0]!;
     const shape: SingleShape = {
@@ -141,11 +175,24 @@ function statementOf(
     };
     const events = write.events;
     const pick = <T>(f: (e: PreparedEvent) => T) => shape.one ? f(events[0]!) : events.map(f);
-    const text = cached(
-      `1${shape.expect}${+shape.commandId}${+shape.one}${wake}`,
-      () => singleSql(shape, notify),
+    const key = `1${shape.expect}${+shape.commandId}${+shape.one}${wake}`;
+    // The effects' parameters follow the append's ($1 to $9, and $10 with a command id), each
+    // effect's after the one before.
+    let offset = only.commandId === null ? 9 : 10;
+    const text = effects.length === 0 ? cached(key, () => singleSql(shape, notify)) : cached(
+      `${key}\u0000${effects.map((e) => `${e.params.length}:${e.sql}`).join("\u0000")}`,
+      () =>
+        singleSql(
+          shape,
+          notify,
+          effects.map((e) => {
+            const folded = { sql: renumber(e.sql, offset), writes: WRITES.test(e.sql) };
+            offset += e.params.length;
+            return folded;
+          }),
+        ),
     );
-    const params = [
+    const params: unknown[] = [
       write.streamId,
       write.aggregateType,
       write.expected,
@@ -157,6 +204,7 @@ function statementOf(
       pick((e) => e.schemaVersion),
     ];
     if (only.commandId !== null) params.push(only.commandId);
+    for (const effect of effects) params.push(...effect.params);
     return [text, params as never[]];
   }
   const streams: string[] = [];

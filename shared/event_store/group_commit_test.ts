@@ -9,6 +9,7 @@ import {
   EventStore,
   ORIGIN,
   refusalOf,
+  sqlEffects,
   type StatementEffects,
 } from "./mod.ts";
 
@@ -216,6 +217,65 @@ storeSuite("EventStore group commit, effects and appendMany", {
       send: (tx) => [tx`INSERT INTO stated VALUES (${text})`],
     }));
   },
+  "sql effects: a conflicting or repeated append leaves nothing of them": async (store, db) => {
+    await db.eventStore`CREATE TABLE folded_notes (note text NOT NULL)`;
+    await conflictingOrRepeated(store, db.eventStore, "folded_notes", (text) =>
+      sqlEffects([
+        { sql: "INSERT INTO folded_notes VALUES ($1::text)", params: [text] },
+      ]));
+  },
+  "sql effects: a lone command's append and effects are one statement, refusals as declared":
+    async (store, db) => {
+      await db.eventStore`CREATE TABLE folded (note text NOT NULL)`;
+      const sent: string[] = [];
+      const watched = openPostgres(db.eventStoreUrl, {
+        max: 1,
+        debug: (_c: number, query: string) => void sent.push(query.trim()),
+      });
+      const own = new EventStore(watched);
+      // The first check reads nothing; the second refuses when asked to: both must run.
+      const effects = (note: string, refuse: boolean) =>
+        sqlEffects([
+          { sql: "INSERT INTO folded VALUES ($1::text)", params: [note] },
+          { sql: "SELECT 1 WHERE $1::text IS NULL", params: [note] },
+          {
+            sql: "SELECT es_refuse('sold out', $1::text) WHERE $2::boolean",
+            params: [note, refuse],
+            refused: ({ subject, reason }) => new PreconditionError(`${subject}: ${reason}`),
+          },
+        ]);
+      const append = (id: string, note: string, refuse: boolean) =>
+        own.append(id, [{ type: "A", data: { note } }], {
+          ...T,
+          expectedVersion: "no_stream",
+          commandId: crypto.randomUUID(),
+          effects: effects(note, refuse),
+        });
+      try {
+        await watched`SELECT 1`; // the pool's first connection reads the server's types first
+        const id = newId();
+        const before = sent.length;
+        const result = await append(id, "kept", false);
+        assert.equal(result.nextVersion, 1);
+        const statements = sent.slice(before);
+        assert.equal(statements.length, 1, statements.join("\n---\n"));
+        assert.match(statements[0]!, /INSERT INTO folded/);
+        assert.doesNotMatch(statements.join("\n"), /^(BEGIN|COMMIT)$/m);
+
+        const refusedId = newId();
+        await assert.rejects(append(refusedId, "refused", true), (err: unknown) => {
+          assert.ok(err instanceof PreconditionError, String(err));
+          assert.equal(err.message, "refused: sold out");
+          return true;
+        });
+        assert.equal(await store.streamVersion(refusedId), 0);
+        const notes = await db.eventStore<{ note: string }[]>`SELECT note FROM folded`;
+        assert.deepEqual(notes.map((r) => r.note), ["kept"]);
+      } finally {
+        own.close();
+        await watched.end();
+      }
+    },
   "statement effects: the append, they and COMMIT go out in one round trip": async (store, db) => {
     await db.eventStore`CREATE TABLE sent_once (note text NOT NULL)`;
     const sent: string[] = [];

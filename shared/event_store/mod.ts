@@ -9,3 +9,4 @@ export * from "./errors.ts";
 export * from "./store.ts";
 export * from "./upcast.ts";
 export * from "./snapshot.ts";
+export { isSqlEffects, sendEffect, sqlEffects } from "./effects.ts";

@@ -1,4 +1,5 @@
 import type { TxSql } from "@shared/db/connect.ts";
+import type { Refusal } from "./errors.ts";
 
 /** Metadata stored with every event: the audit trail of who caused it and why. */
 export interface EventMetadata {
@@ -50,6 +51,37 @@ export type AppendEffects = ((tx: TxSql) => Promise<void>) | StatementEffects;
  */
 export interface StatementEffects {
   readonly send: (tx: TxSql) => Promise<unknown>[];
+}
+
+/**
+ * One effect statement as data: SQL numbering its own parameters from $1
+ * (no other `$` in its text; a constant, as statements are prepared and kept
+ * per text), its parameters, and what a refusal it raises (es_refuse) means
+ * to the caller. A SELECT must raise to refuse; any other
+ * statement (INSERT, UPDATE, DELETE) runs for its writes.
+ */
+export interface EffectStatement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  /** The error for a refusal the statement raises; undefined leaves the refusal as it came. */
+  readonly refused?: (refusal: Refusal) => Error | undefined;
+}
+
+/**
+ * Statement effects given as data (see `sqlEffects`). Besides going out
+ * with the append and COMMIT, those of a lone command on one stream are
+ * folded into its append statement: one statement, its own transaction,
+ * with nothing to begin or commit around it. Folded, the effects and the
+ * append run in an order the server picks: an effect may take its locks
+ * before the append takes its stream's, so one that locks rows another
+ * command on the same stream also locks can deadlock with it across
+ * processes (the command then runs again, as after any deadlock). When the
+ * folded statement fails, nothing of it was written, and the command runs
+ * again the transaction way, where each statement's `refused` names a
+ * refusal.
+ */
+export interface SqlEffects extends StatementEffects {
+  readonly statements: readonly EffectStatement[];
 }
 
 /** Options of an append. */

@@ -6,7 +6,7 @@ import { categories, load, products, requireFreeId } from "@shared/application/a
 import { rpcOf } from "@shared/application/command.ts";
 import { defineCommand } from "../deps.ts";
 import { requireCategory } from "../lookups/categories.ts";
-import { insertProduct, markProductDeleted, moveProducts } from "../lookups/products.ts";
+import { markProductDeleted, moveProducts, newProductEffects } from "../lookups/products.ts";
 import { productView } from "./product_view.ts";
 
 /**
@@ -34,17 +34,14 @@ export const createProduct = defineCommand({
       at: envelope.at,
     }, self.state);
   },
-  // Statements only, so they go out with the append and COMMIT; a missing or deleted category
-  // rolls the insert back with the rest.
-  effects: ({ input, loaded, after }) => ({
-    send: (tx) => [
-      requireCategory(tx, { id: input.categoryId, role: "category" }, {
-        text: `create product ${quote(after?.name ?? input.name)}`,
-        field: "categoryId",
-      }),
-      insertProduct(tx, { id: loaded.streamId, categoryId: input.categoryId }),
-    ],
-  }),
+  // Statements as data: they go into the append statement itself, or out with it and COMMIT;
+  // a missing or deleted category rolls the insert back with the rest.
+  effects: ({ input, loaded, after }) =>
+    newProductEffects({
+      id: loaded.streamId,
+      categoryId: input.categoryId,
+      name: after?.name ?? input.name,
+    }),
   // A new product has no stock yet.
   view: ({ after, envelope }) =>
     productView(after, { updatedAt: envelope.at, createdAt: envelope.at, stock: 0 }),

@@ -10,7 +10,12 @@ import type { Sql, TxSql } from "@shared/db/connect.ts";
 /** A pool or a transaction: lookups read the same way from both. */
 export type Queryable = Sql | TxSql;
 import type { Sibling } from "@shared/domain/category/mod.ts";
-import { type Refusal, refusalOf } from "@shared/event_store/mod.ts";
+import {
+  type EffectStatement,
+  type Refusal,
+  refusalOf,
+  sendEffect,
+} from "@shared/event_store/mod.ts";
 import { nameKey, quote } from "@shared/domain/shared/rules.ts";
 import {
   AlreadyExistsError,
@@ -81,31 +86,35 @@ export async function lockCategories(tx: TxSql, ids: readonly string[]): Promise
     ORDER BY category_id FOR UPDATE`;
 }
 
+/** A category an effect requires, as {@link requireCategory} takes it. */
+export interface CategoryRef {
+  id: string;
+  role: "parent" | "category";
+  version?: number | undefined;
+}
+
 /**
  * Effect: holds a category live until the transaction ends (a concurrent
  * delete waits, then sees what this command added), and checks that it
  * exists, is live and, when `version` is given, has not changed since the
  * decider saw it (a child's path derives from its parent's). The check is
- * the statement's own (es_refuse), so it can go out with COMMIT; the
- * statement is sent before this returns.
+ * the statement's own (es_refuse), so it can go out with COMMIT, or inside
+ * the append statement itself (SqlEffects).
  */
-export function requireCategory(
-  tx: TxSql,
-  ref: { id: string; role: "parent" | "category"; version?: number | undefined },
-  action: Action,
-): Promise<void> {
+export function categoryRequired(ref: CategoryRef, action: Action): EffectStatement {
   const at = `Cannot ${action.text}: ${ref.role}`;
   const field = { field: action.field };
-  return checked(
-    tx`
+  return {
+    sql: `
       SELECT es_refuse(CASE WHEN c.deleted IS NULL THEN 'missing'
         WHEN c.deleted THEN 'deleted' ELSE 'changed' END, c.name)
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (
-        SELECT name, deleted, version FROM category_lookup WHERE category_id = ${ref.id} FOR SHARE
+        SELECT name, deleted, version FROM category_lookup WHERE category_id = $1::uuid FOR SHARE
       ) AS c ON true
-      WHERE c.deleted IS NULL OR c.deleted OR c.version <> ${ref.version ?? null}::int`,
-    ({ reason, subject }) => {
+      WHERE c.deleted IS NULL OR c.deleted OR c.version <> $2::int`,
+    params: [ref.id, ref.version ?? null],
+    refused: ({ reason, subject }) => {
       switch (reason) {
         case "missing":
           return new NotFoundError(`${at} ${quote(ref.id)} does not exist`, field);
@@ -118,7 +127,12 @@ export function requireCategory(
           );
       }
     },
-  );
+  };
+}
+
+/** {@link categoryRequired}, sent now in `tx`. */
+export function requireCategory(tx: TxSql, ref: CategoryRef, action: Action): Promise<void> {
+  return sendEffect(tx, categoryRequired(ref, action));
 }
 
 /**

@@ -3,8 +3,10 @@
  * product is in. Kept in step with each product append, in its transaction.
  */
 import type { TxSql } from "@shared/db/connect.ts";
+import { type EffectStatement, type SqlEffects, sqlEffects } from "@shared/event_store/mod.ts";
+import { quote } from "@shared/domain/shared/rules.ts";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
-import { type Action, checked, type Queryable } from "./categories.ts";
+import { type Action, categoryRequired, checked, type Queryable } from "./categories.ts";
 
 /** The live products of a category, sorted. */
 export async function liveProductIds(sql: Queryable, categoryId: string): Promise<string[]> {
@@ -14,12 +16,29 @@ export async function liveProductIds(sql: Queryable, categoryId: string): Promis
   return rows.map((r) => r.id);
 }
 
+/**
+ * CreateProduct's effects: the category held live (a concurrent delete of it
+ * either waits and then counts this product, or wins and refuses it) and
+ * the product recorded in it.
+ */
+export function newProductEffects(
+  row: { id: string; categoryId: string; name: string },
+): SqlEffects {
+  return sqlEffects([
+    categoryRequired({ id: row.categoryId, role: "category" }, {
+      text: `create product ${quote(row.name)}`,
+      field: "categoryId",
+    }),
+    productInserted(row),
+  ]);
+}
+
 /** Effect: records a new product in its category. */
-export async function insertProduct(
-  tx: TxSql,
-  row: { id: string; categoryId: string },
-): Promise<void> {
-  await tx`INSERT INTO product_lookup (product_id, category_id) VALUES (${row.id}, ${row.categoryId})`;
+export function productInserted(row: { id: string; categoryId: string }): EffectStatement {
+  return {
+    sql: "INSERT INTO product_lookup (product_id, category_id) VALUES ($1::uuid, $2::uuid)",
+    params: [row.id, row.categoryId],
+  };
 }
 
 /** Effect: records products moved to another category. */
