@@ -57,8 +57,8 @@ export interface StatementEffects {
  * One effect statement as data: SQL numbering its own parameters from $1
  * (no other `$` in its text; a constant, as statements are prepared and kept
  * per text), its parameters, and what a refusal it raises (es_refuse) means
- * to the caller. A SELECT must raise to refuse; any other
- * statement (INSERT, UPDATE, DELETE) runs for its writes.
+ * to the caller. An INSERT, UPDATE or DELETE runs for its writes; any other
+ * statement (a SELECT) runs for its checks, which refuse by raising.
  */
 export interface EffectStatement {
   readonly sql: string;
