@@ -5,7 +5,8 @@ import { inventories, load, products } from "@shared/application/aggregates.ts";
 import { rpcOf } from "@shared/application/command.ts";
 import { productCommands, sagaStepCommands } from "@proto/command/v1/contract.ts";
 import { defineCommand } from "../deps.ts";
-import { requireProduct } from "../lookups/products.ts";
+import { sqlEffects } from "@shared/event_store/mod.ts";
+import { productRequired } from "../lookups/products.ts";
 import { productView } from "./product_view.ts";
 
 /**
@@ -29,14 +30,13 @@ export const setStock = defineCommand({
     }, state),
   view: ({ after, loaded }) =>
     productView(loaded.with.state, after ? { stock: after.available } : {}),
-  effects: ({ input, loaded }) => ({
-    send: (tx) => [
-      requireProduct(tx, input.productId, {
+  effects: ({ input, loaded }) =>
+    sqlEffects([
+      productRequired(input.productId, {
         text: `set the stock of product ${quote(loaded.with.state?.name ?? input.productId)}`,
         field: "productId",
       }),
-    ],
-  }),
+    ]),
 });
 
 /** What ReserveInventory needs besides its command id and time. */

@@ -6,7 +6,8 @@ import { categories, load, products, requireFreeId } from "@shared/application/a
 import { rpcOf } from "@shared/application/command.ts";
 import { defineCommand } from "../deps.ts";
 import { requireCategory } from "../lookups/categories.ts";
-import { markProductDeleted, moveProducts, newProductEffects } from "../lookups/products.ts";
+import { moveProducts, newProductEffects, productDeleted } from "../lookups/products.ts";
+import { sqlEffects } from "@shared/event_store/mod.ts";
 import { productView } from "./product_view.ts";
 
 /**
@@ -96,7 +97,7 @@ export const deleteProduct = defineCommand({
       { type: "DeleteProduct", id: input.id, reason: input.reason, at: envelope.at },
       state,
     ),
-  effects: ({ input }) => ({ send: (tx) => [markProductDeleted(tx, input.id)] }),
+  effects: ({ input }) => sqlEffects([productDeleted(input.id)]),
 });
 
 /**

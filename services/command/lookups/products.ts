@@ -6,7 +6,7 @@ import type { TxSql } from "@shared/db/connect.ts";
 import { type EffectStatement, type SqlEffects, sqlEffects } from "@shared/event_store/mod.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
-import { type Action, categoryRequired, checked, type Queryable } from "./categories.ts";
+import { type Action, categoryRequired, type Queryable } from "./categories.ts";
 
 /** The live products of a category, sorted. */
 export async function liveProductIds(sql: Queryable, categoryId: string): Promise<string[]> {
@@ -54,31 +54,35 @@ export async function moveProducts(
 }
 
 /** Effect: marks a product deleted. */
-export async function markProductDeleted(tx: TxSql, id: string): Promise<void> {
-  await tx`UPDATE product_lookup SET deleted = true WHERE product_id = ${id}`;
+export function productDeleted(id: string): EffectStatement {
+  return {
+    sql: "UPDATE product_lookup SET deleted = true WHERE product_id = $1::uuid",
+    params: [id],
+  };
 }
 
 /**
  * Effect: holds a product live until the transaction ends, or refuses the
  * command; `action` names the product (`set the stock of product "Pen"`).
  * The check is the statement's own (es_refuse), so it can go out with
- * COMMIT; the statement is sent before this returns.
+ * COMMIT, or inside the append statement itself (SqlEffects).
  */
-export function requireProduct(tx: TxSql, id: string, action: Action): Promise<void> {
+export function productRequired(id: string, action: Action): EffectStatement {
   const field = { field: action.field };
-  return checked(
-    tx`
+  return {
+    sql: `
       SELECT es_refuse(CASE WHEN p.deleted IS NULL THEN 'missing' ELSE 'deleted' END)
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (
-        SELECT deleted FROM product_lookup WHERE product_id = ${id} FOR SHARE
+        SELECT deleted FROM product_lookup WHERE product_id = $1::uuid FOR SHARE
       ) AS p ON true
       WHERE p.deleted IS NULL OR p.deleted`,
-    ({ reason }) =>
+    params: [id],
+    refused: ({ reason }) =>
       reason === "missing"
         ? new NotFoundError(`Cannot ${action.text}: it does not exist`, field)
         : reason === "deleted"
         ? new PreconditionError(`Cannot ${action.text}: it is deleted`, field)
         : undefined,
-  );
+  };
 }
