@@ -244,11 +244,11 @@ storeSuite("EventStore group commit, effects and appendMany", {
             refused: ({ subject, reason }) => new PreconditionError(`${subject}: ${reason}`),
           },
         ]);
-      const append = (id: string, note: string, refuse: boolean) =>
+      const append = (id: string, note: string, refuse: boolean, commandId = true) =>
         own.append(id, [{ type: "A", data: { note } }], {
           ...T,
           expectedVersion: "no_stream",
-          commandId: crypto.randomUUID(),
+          ...(commandId ? { commandId: crypto.randomUUID() } : {}),
           effects: effects(note, refuse),
         });
       try {
@@ -261,6 +261,10 @@ storeSuite("EventStore group commit, effects and appendMany", {
         assert.equal(statements.length, 1, statements.join("\n---\n"));
         assert.match(statements[0]!, /INSERT INTO folded/);
         assert.doesNotMatch(statements.join("\n"), /^(BEGIN|COMMIT)$/m);
+        // Without a command id the effects' parameters start one earlier: still one statement.
+        const plain = sent.length;
+        await append(newId(), "plain", false, false);
+        assert.equal(sent.length - plain, 1, sent.slice(plain).join("\n---\n"));
 
         const refusedId = newId();
         await assert.rejects(append(refusedId, "refused", true), (err: unknown) => {
@@ -269,8 +273,10 @@ storeSuite("EventStore group commit, effects and appendMany", {
           return true;
         });
         assert.equal(await store.streamVersion(refusedId), 0);
-        const notes = await db.eventStore<{ note: string }[]>`SELECT note FROM folded`;
-        assert.deepEqual(notes.map((r) => r.note), ["kept"]);
+        const notes = await db.eventStore<
+          { note: string }[]
+        >`SELECT note FROM folded ORDER BY note`;
+        assert.deepEqual(notes.map((r) => r.note), ["kept", "plain"]);
       } finally {
         own.close();
         await watched.end();
