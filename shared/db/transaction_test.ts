@@ -4,6 +4,7 @@ import {
   createTestDatabases,
   type TestDatabases,
   waitForAdvisoryWait,
+  watchedPool,
 } from "@shared/testing/db.ts";
 import { openPostgres, type TxSql } from "./connect.ts";
 import { isConnectionFailure } from "./errors.ts";
@@ -101,11 +102,7 @@ tableTest("a one-round-trip transaction: its statements and COMMIT go out togeth
   });
 
   await t.step("COMMIT leaves before the first answer comes back", async () => {
-    const sent: string[] = [];
-    const watched = openPostgres(db.eventStoreUrl, {
-      max: 1,
-      debug: (_c: number, query: string) => void sent.push(query.trim()),
-    });
+    const { sql: watched, sent } = watchedPool(db.eventStoreUrl);
     const holder = await sql.reserve();
     let running: Promise<unknown> = Promise.resolve();
     try {

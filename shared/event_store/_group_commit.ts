@@ -212,9 +212,7 @@ export class GroupCommitter {
       return;
     }
     this.#options.onCommitted(channel !== undefined);
-    const settledOutcomes = new Map(group.map((q, i) => [q, outcomes[i]!]));
-    for (const [q, outcome] of settledOutcomes) settle(q, outcome);
-    this.#rejectStale(settledOutcomes);
+    this.#settle(new Map(group.map((q, i) => [q, outcomes[i]!])));
   }
 
   /** Simple commands: one statement, one transaction, one commit flush for all of them. */
@@ -235,8 +233,7 @@ export class GroupCommitter {
     if ([...outcomes.values()].some((o) => o.ok && o.results.some((r) => !r.duplicate))) {
       this.#options.onCommitted(channel !== undefined);
     }
-    for (const [q, outcome] of outcomes) settle(q, outcome);
-    this.#rejectStale(outcomes);
+    this.#settle(outcomes);
     await Promise.all(retry.map((q) => this.#runAlone(q)));
   }
 
@@ -286,8 +283,7 @@ export class GroupCommitter {
       if (outcome.ok && outcome.results.some((r) => !r.duplicate)) {
         this.#options.onCommitted(channel !== undefined);
       }
-      settle(q, outcome);
-      this.#rejectStale(new Map([[q, outcome]]));
+      this.#settle(new Map([[q, outcome]]));
       return;
     }
   }
@@ -344,9 +340,7 @@ export class GroupCommitter {
     }
     this.#options.onCommitted(channel !== undefined);
     const outcomes = appended.value as Outcome[];
-    const settledOutcomes = new Map(group.map((q, i) => [q, outcomes[i]!]));
-    for (const [q, outcome] of settledOutcomes) settle(q, outcome);
-    this.#rejectStale(settledOutcomes);
+    this.#settle(new Map(group.map((q, i) => [q, outcomes[i]!])));
     return true;
   }
 
@@ -371,9 +365,14 @@ export class GroupCommitter {
       return true;
     }
     this.#options.onCommitted(channel !== undefined);
-    settle(q, outcome);
-    this.#rejectStale(new Map([[q, outcome]]));
+    this.#settle(new Map([[q, outcome]]));
     return true;
+  }
+
+  /** Settles each command with its outcome, then fails the queued ones those outcomes make stale. */
+  #settle(outcomes: Map<Queued, Outcome>): void {
+    for (const [q, outcome] of outcomes) settle(q, outcome);
+    this.#rejectStale(outcomes);
   }
 
   /**

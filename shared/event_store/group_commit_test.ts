@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { openPostgres, type Sql, type TxSql } from "@shared/db/connect.ts";
+import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { ConflictError, PreconditionError } from "@shared/errors/mod.ts";
-import { waitForAdvisoryWait } from "@shared/testing/db.ts";
+import { waitForAdvisoryWait, watchedPool } from "@shared/testing/db.ts";
 import { newId, storeSuite } from "@shared/testing/event_store.ts";
 import {
   type AppendEffects,
@@ -227,11 +227,7 @@ storeSuite("EventStore group commit, effects and appendMany", {
   "sql effects: a lone command's append and effects are one statement, refusals as declared":
     async (store, db) => {
       await db.eventStore`CREATE TABLE folded (note text NOT NULL)`;
-      const sent: string[] = [];
-      const watched = openPostgres(db.eventStoreUrl, {
-        max: 1,
-        debug: (_c: number, query: string) => void sent.push(query.trim()),
-      });
+      const { sql: watched, sent } = watchedPool(db.eventStoreUrl);
       const own = new EventStore(watched);
       // The first check reads nothing; the second refuses when asked to: both must run.
       const effects = (note: string, refuse: boolean) =>
@@ -284,11 +280,7 @@ storeSuite("EventStore group commit, effects and appendMany", {
     },
   "statement effects: the append, they and COMMIT go out in one round trip": async (store, db) => {
     await db.eventStore`CREATE TABLE sent_once (note text NOT NULL)`;
-    const sent: string[] = [];
-    const watched = openPostgres(db.eventStoreUrl, {
-      max: 1,
-      debug: (_c: number, query: string) => void sent.push(query.trim()),
-    });
+    const { sql: watched, sent } = watchedPool(db.eventStoreUrl);
     // Every append carries the wake-up, so both use the same statement.
     const own = new EventStore(watched, { notifyIntervalMs: 0 });
     const append = (id: string) =>

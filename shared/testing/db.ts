@@ -2,6 +2,7 @@ import {
   connect,
   dropDatabase,
   ensureDatabase,
+  openPostgres,
   type Sql,
   withDatabase,
 } from "@shared/db/connect.ts";
@@ -16,6 +17,19 @@ export function testServerUrl(): string {
     );
   }
   return url;
+}
+
+/**
+ * A pool of one connection that records each statement it sends (trimmed),
+ * in order: for tests of what goes out, and how many statements.
+ */
+export function watchedPool(url: string): { sql: Sql; sent: string[] } {
+  const sent: string[] = [];
+  const sql = openPostgres(url, {
+    max: 1,
+    debug: (_connection: number, query: string) => void sent.push(query.trim()),
+  });
+  return { sql, sent };
 }
 
 /** A fresh, migrated pair of databases for one test. */

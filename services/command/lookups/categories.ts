@@ -10,12 +10,7 @@ import type { Sql, TxSql } from "@shared/db/connect.ts";
 /** A pool or a transaction: lookups read the same way from both. */
 export type Queryable = Sql | TxSql;
 import type { Sibling } from "@shared/domain/category/mod.ts";
-import {
-  type EffectStatement,
-  type Refusal,
-  refusalOf,
-  sendEffect,
-} from "@shared/event_store/mod.ts";
+import { type EffectStatement, sendEffect } from "@shared/event_store/mod.ts";
 import { nameKey, quote } from "@shared/domain/shared/rules.ts";
 import {
   AlreadyExistsError,
@@ -133,20 +128,6 @@ export function categoryRequired(ref: CategoryRef, action: Action): EffectStatem
 /** {@link categoryRequired}, sent now in `tx`. */
 export function requireCategory(tx: TxSql, ref: CategoryRef, action: Action): Promise<void> {
   return sendEffect(tx, categoryRequired(ref, action));
-}
-
-/**
- * Runs a check written in SQL, sent now: a refusal it raises (es_refuse)
- * becomes the error `refused` gives for it; any other error passes as it is.
- */
-export function checked(
-  query: PromiseLike<unknown>,
-  refused: (refusal: Refusal) => Error | undefined,
-): Promise<void> {
-  return Promise.resolve(query.then(() => {}, (err) => {
-    const refusal = refusalOf(err);
-    throw (refusal && refused(refusal)) ?? err;
-  }));
 }
 
 /** A category's row as the lookup keeps it. */

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { openPostgres, type Sql } from "@shared/db/connect.ts";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
 import { type AppendEffects, EventStore, sqlEffects } from "@shared/event_store/mod.ts";
-import { createTestDatabases, type TestDatabases } from "@shared/testing/db.ts";
+import { createTestDatabases, type TestDatabases, watchedPool } from "@shared/testing/db.ts";
 import { newProductEffects, productDeleted, productRequired } from "./products.ts";
 
 /** A store on a pool of one connection whose statements are counted, with a way to append. */
@@ -14,11 +13,7 @@ async function withCountedStore(
   }) => Promise<void>,
 ): Promise<void> {
   const db = await createTestDatabases();
-  const sent: string[] = [];
-  const sql: Sql = openPostgres(db.eventStoreUrl, {
-    max: 1,
-    debug: (_c: number, query: string) => void sent.push(query.trim()),
-  });
+  const { sql, sent } = watchedPool(db.eventStoreUrl);
   const store = new EventStore(sql);
   try {
     await sql`SELECT 1`; // the pool's first connection reads the server's types first
