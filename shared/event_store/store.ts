@@ -26,6 +26,13 @@ import type { Upcasters } from "./upcast.ts";
  * each with the flag, or a single row of NULLs with it when there is none.
  * `ON true` leaves PostgreSQL only a nested loop, whose outer side is the
  * one row of the check: the page's rows come out in the page's order.
+ *
+ * The check looks at the last event of the global order only (one step down
+ * the index): it is unsettled and after the position exactly when some event
+ * is, since every unsettled event comes after every settled one. Written as
+ * an EXISTS over the whole order instead, the planner may take a sequential
+ * scan that reads the entire table on every poll, and does so whenever the
+ * table has no statistics (autovacuum off, or not yet run).
  */
 const READ_ALL_PAGE = `
   SELECT page.*, horizon.unsettled
@@ -33,8 +40,10 @@ const READ_ALL_PAGE = `
         WHERE (transaction_id, id) > ($1::xid8, $2::bigint) AND ${SETTLED}
         ORDER BY events.transaction_id, events.id LIMIT $3) page
   RIGHT JOIN (SELECT EXISTS (
-        SELECT 1 FROM events
-        WHERE (transaction_id, id) > ($1::xid8, $2::bigint) AND NOT (${SETTLED})) AS unsettled
+        SELECT 1 FROM (SELECT transaction_id, id FROM events
+                       ORDER BY transaction_id DESC, id DESC LIMIT 1) last
+        WHERE (last.transaction_id, last.id) > ($1::xid8, $2::bigint)
+          AND last.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS unsettled
   ) horizon ON true`;
 
 /** Options of an {@link EventStore}. */
