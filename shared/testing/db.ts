@@ -19,17 +19,30 @@ export function testServerUrl(): string {
   return url;
 }
 
+/** A statement as the client sent it, with its parameters. */
+export interface SentStatement {
+  query: string;
+  params: unknown[];
+}
+
 /**
  * A pool of one connection that records each statement it sends (trimmed),
- * in order: for tests of what goes out, and how many statements.
+ * in order: for tests of what goes out, and how many statements. `statements`
+ * holds the same with their parameters, to run them again (see planOf).
  */
-export function watchedPool(url: string): { sql: Sql; sent: string[] } {
+export function watchedPool(
+  url: string,
+): { sql: Sql; sent: string[]; statements: SentStatement[] } {
   const sent: string[] = [];
+  const statements: SentStatement[] = [];
   const sql = openPostgres(url, {
     max: 1,
-    debug: (_connection: number, query: string) => void sent.push(query.trim()),
+    debug: (_connection: number, query: string, params: unknown[]) => {
+      sent.push(query.trim());
+      statements.push({ query, params });
+    },
   });
-  return { sql, sent };
+  return { sql, sent, statements };
 }
 
 /** A fresh, migrated pair of databases for one test. */

@@ -10,18 +10,21 @@ const byProduct = (event: { data: { id: string } }) => String(event.data.id);
 
 /**
  * Adds the per-category deltas of a statement's `delta(category_id, n, price,
- * stock)` CTE to the counters. Deltas are taken only from rows a statement
- * really changed (their version was older), so a replay adds nothing.
+ * stock, archived)` CTE to the counters: live products' count, price sum and
+ * stock, and archived products' count. Deltas are taken only from rows a
+ * statement really changed (their version was older), so a replay adds nothing.
  */
 function addDeltas(tx: TxSql): postgres.PendingQuery<postgres.Row[]> {
   return tx`
     INSERT INTO stats_category_products AS s (category_id, product_count, price_sum_cents,
-      stock_sum)
-    SELECT category_id, sum(n), sum(price), sum(stock) FROM delta GROUP BY category_id
+      stock_sum, archived_count)
+    SELECT category_id, sum(n), sum(price), sum(stock), sum(archived) FROM delta
+    GROUP BY category_id
     ON CONFLICT (category_id) DO UPDATE SET
       product_count = s.product_count + EXCLUDED.product_count,
       price_sum_cents = s.price_sum_cents + EXCLUDED.price_sum_cents,
-      stock_sum = s.stock_sum + EXCLUDED.stock_sum`;
+      stock_sum = s.stock_sum + EXCLUDED.stock_sum,
+      archived_count = s.archived_count + EXCLUDED.archived_count`;
 }
 
 interface Change {
@@ -31,7 +34,10 @@ interface Change {
   category_id: string | null;
 }
 
-/** Applies price and category changes, moving the product's share between counters. */
+/**
+ * Applies price and category changes, moving the product's share between
+ * counters: a live one's count, price and stock, an archived one's count.
+ */
 async function applyChanges(tx: TxSql, rows: Change[]): Promise<void> {
   if (rows.length === 0) return;
   await tx`
@@ -39,18 +45,23 @@ async function applyChanges(tx: TxSql, rows: Change[]): Promise<void> {
       SELECT * FROM jsonb_to_recordset(${records(tx, rows)})
         AS x(id uuid, version int, price_cents bigint, category_id uuid)),
     before AS (
-      SELECT p.category_id, p.price_cents, p.stock FROM stats_products p
+      SELECT p.category_id, p.price_cents, p.stock, p.archived FROM stats_products p
       JOIN input i ON p.id = i.id
-      WHERE p.version < i.version AND NOT p.deleted AND NOT p.archived),
+      WHERE p.version < i.version AND NOT p.deleted),
     after AS (
       UPDATE stats_products p SET price_cents = coalesce(i.price_cents, p.price_cents),
         category_id = coalesce(i.category_id, p.category_id), version = i.version
       FROM input i WHERE p.id = i.id AND p.version < i.version
       RETURNING p.category_id, p.price_cents, p.stock, p.deleted, p.archived),
     delta AS (
-      SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock FROM before
+      SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock, 0 AS archived
+      FROM before WHERE NOT archived
       UNION ALL
-      SELECT category_id, 1, price_cents, stock FROM after WHERE NOT deleted AND NOT archived)
+      SELECT category_id, 0, 0, 0, -1 FROM before WHERE archived
+      UNION ALL
+      SELECT category_id, 1, price_cents, stock, 0 FROM after WHERE NOT deleted AND NOT archived
+      UNION ALL
+      SELECT category_id, 0, 0, 0, 1 FROM after WHERE NOT deleted AND archived)
     ${addDeltas(tx)}`;
 }
 
@@ -74,7 +85,7 @@ async function setArchived(
       RETURNING p.category_id, p.price_cents, p.stock),
     delta AS (
       SELECT category_id, ${sign}::int AS n, ${sign}::int * price_cents AS price,
-        ${sign}::int * stock AS stock FROM flipped)
+        ${sign}::int * stock AS stock, -${sign}::int AS archived FROM flipped)
     ${addDeltas(tx)}`;
 }
 
@@ -101,9 +112,10 @@ function stockHandler<E extends InventoryEvent>(
           FROM input i WHERE p.id = i.id AND p.stock_version < i.version
           RETURNING p.category_id, p.stock, p.deleted, p.archived),
         delta AS (
-          SELECT category_id, 0 AS n, 0::bigint AS price, -stock AS stock FROM before
+          SELECT category_id, 0 AS n, 0::bigint AS price, -stock AS stock, 0 AS archived
+          FROM before
           UNION ALL
-          SELECT category_id, 0, 0::bigint, stock FROM after WHERE NOT deleted AND NOT archived)
+          SELECT category_id, 0, 0::bigint, stock, 0 FROM after WHERE NOT deleted AND NOT archived)
         ${addDeltas(tx)}`;
     },
   };
@@ -131,7 +143,8 @@ export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEv
             AS x(id uuid, category_id uuid, price_cents bigint, version int)
           ON CONFLICT (id) DO NOTHING
           RETURNING category_id, price_cents, stock),
-        delta AS (SELECT category_id, 1 AS n, price_cents AS price, stock FROM added)
+        delta AS (
+          SELECT category_id, 1 AS n, price_cents AS price, stock, 0 AS archived FROM added)
         ${addDeltas(tx)}`;
     },
   },
@@ -178,8 +191,11 @@ export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEv
           WHERE p.id = x.id AND p.version < x.version AND NOT p.deleted
           RETURNING p.category_id, p.price_cents, p.stock, p.archived),
         delta AS (
-          SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock FROM removed
-          WHERE NOT archived)
+          SELECT category_id, CASE WHEN archived THEN 0 ELSE -1 END AS n,
+            CASE WHEN archived THEN 0 ELSE -price_cents END AS price,
+            CASE WHEN archived THEN 0 ELSE -stock END AS stock,
+            CASE WHEN archived THEN -1 ELSE 0 END AS archived
+          FROM removed)
         ${addDeltas(tx)}`;
     },
   },

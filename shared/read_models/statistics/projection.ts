@@ -64,13 +64,17 @@ const categoryHandlers: EventHandlers<CategoryEvent> = {
         WHERE id = ANY(${d.productIds}::uuid[]) AND category_id = ${d.from} AND NOT deleted`;
       await tx`
         INSERT INTO stats_category_products AS s (category_id, product_count, price_sum_cents,
-          stock_sum)
-        SELECT k.id, count(p.id), coalesce(sum(p.price_cents), 0), coalesce(sum(p.stock), 0)
+          stock_sum, archived_count)
+        SELECT k.id, count(p.id) FILTER (WHERE NOT p.archived),
+          coalesce(sum(p.price_cents) FILTER (WHERE NOT p.archived), 0),
+          coalesce(sum(p.stock) FILTER (WHERE NOT p.archived), 0),
+          count(p.id) FILTER (WHERE p.archived)
         FROM unnest(ARRAY[${d.from}, ${d.to}]::uuid[]) AS k(id)
-        LEFT JOIN stats_products p ON p.category_id = k.id AND NOT p.deleted AND NOT p.archived
+        LEFT JOIN stats_products p ON p.category_id = k.id AND NOT p.deleted
         GROUP BY k.id
         ON CONFLICT (category_id) DO UPDATE SET product_count = EXCLUDED.product_count,
-          price_sum_cents = EXCLUDED.price_sum_cents, stock_sum = EXCLUDED.stock_sum`;
+          price_sum_cents = EXCLUDED.price_sum_cents, stock_sum = EXCLUDED.stock_sum,
+          archived_count = EXCLUDED.archived_count`;
     },
   },
 };

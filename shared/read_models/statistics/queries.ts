@@ -56,7 +56,7 @@ export async function getProductStatistics(sql: Sql): Promise<ProductStatistics>
       coalesce(sum(stock_sum), 0) AS stock,
       (SELECT min(price_cents) FROM stats_products WHERE NOT deleted AND NOT archived) AS min,
       (SELECT max(price_cents) FROM stats_products WHERE NOT deleted AND NOT archived) AS max,
-      (SELECT count(*) FROM stats_products WHERE archived AND NOT deleted) AS archived
+      coalesce(sum(archived_count), 0) AS archived
     FROM stats_category_products`;
   return {
     count: int32(r?.count),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { Sql } from "@shared/db/connect.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { project, resetReadModel, Scenario, snapshot } from "@shared/testing/read_model.ts";
 import { statisticsProjection } from "./projection.ts";
@@ -26,6 +27,24 @@ function order(s: Scenario, total: string): string {
     shipping: "0.00",
     total,
   });
+}
+
+/** Categories whose counters differ from a count of their products (archived ones apart). */
+async function countersAdrift(sql: Sql): Promise<unknown[]> {
+  const rows = await sql`
+    SELECT coalesce(c.category_id, r.category_id) AS category_id, c.*, r.*
+    FROM stats_category_products c
+    FULL JOIN (
+      SELECT category_id, count(*) FILTER (WHERE NOT archived) AS n,
+        coalesce(sum(price_cents) FILTER (WHERE NOT archived), 0) AS price,
+        coalesce(sum(stock) FILTER (WHERE NOT archived), 0) AS stock,
+        count(*) FILTER (WHERE archived) AS archived
+      FROM stats_products WHERE NOT deleted GROUP BY category_id) r
+      ON r.category_id = c.category_id
+    WHERE (c.product_count, c.price_sum_cents, c.stock_sum, c.archived_count)
+      IS DISTINCT FROM (coalesce(r.n, 0), coalesce(r.price, 0), coalesce(r.stock, 0),
+        coalesce(r.archived, 0))`;
+  return [...rows];
 }
 
 Deno.test("statistics projection and queries", async (t) => {
@@ -135,6 +154,46 @@ Deno.test("statistics projection and queries", async (t) => {
       assert.equal((await getCategoryProductStatistics(sql, b)).productCount, 1);
     });
 
+    await t.step("archived products are counted in their category, wherever they go", async () => {
+      await resetReadModel(sql);
+      const s = new Scenario();
+      const a = s.createCategory("A");
+      const b = s.createCategory("B");
+      const c = s.createCategory("C");
+      const p = s.createProduct("P", "5.00", a);
+      const q = s.createProduct("Q", "7.00", a);
+      const r = s.createProduct("R", "9.00", b);
+      s.setStock(q, 2);
+      s.archiveProduct(p);
+      s.archiveProduct(q);
+      s.archiveProduct(r);
+      s.updateProduct(p, { categoryId: b });
+      s.deleteCategory(a, { to: c, productIds: [q] });
+      s.setStock(q, 3, 2);
+      s.deleteProduct(r);
+      await project(sql, statisticsProjection, s.events);
+      assert.equal((await getProductStatistics(sql)).archivedCount, 2);
+      assert.deepEqual(await countersAdrift(sql), []);
+      const [counts] = await sql<{ b: string; c: string }[]>`
+        SELECT (SELECT archived_count FROM stats_category_products WHERE category_id = ${b}) AS b,
+          (SELECT archived_count FROM stats_category_products WHERE category_id = ${c}) AS c`;
+      assert.deepEqual({ ...counts }, { b: "1", c: "1" });
+
+      const mark = s.events.length;
+      s.restoreProduct(q);
+      s.updateProduct(p, { price: "6.00" });
+      await project(sql, statisticsProjection, s.log.since(mark));
+      assert.deepEqual(await getProductStatistics(sql), {
+        count: 1,
+        averagePrice: "7.00",
+        minPrice: "7.00",
+        maxPrice: "7.00",
+        totalStock: 3,
+        archivedCount: 1,
+      });
+      assert.deepEqual(await countersAdrift(sql), []);
+    });
+
     await t.step("an unknown category has no name and no products", async () => {
       const id = crypto.randomUUID();
       assert.deepEqual(await getCategoryProductStatistics(sql, id), {
@@ -187,6 +246,7 @@ Deno.test("statistics projection and queries", async (t) => {
       await project(sql, statisticsProjection, s.events);
       for (const e of s.events) await project(sql, statisticsProjection, [e]);
       assert.equal(await snapshot(sql, TABLES), once);
+      assert.deepEqual(await countersAdrift(sql), []);
     });
   } finally {
     await db.drop();
