@@ -5,7 +5,7 @@ import type { SentStatement } from "./db.ts";
 export interface PlanCost {
   /** Tables the plan read whole (sequential scans). */
   seqScans: string[];
-  /** Shared buffers the statement touched (hit or read). */
+  /** Shared buffers the statement touched (hit or read); NaN when it was not run. */
   blocks: number;
 }
 
@@ -16,7 +16,8 @@ function nodes(plan: Record<string, unknown>): Record<string, unknown>[] {
 }
 
 /**
- * Runs a recorded statement again under EXPLAIN (ANALYZE, BUFFERS), with
+ * Runs a recorded statement again under EXPLAIN (ANALYZE, BUFFERS), or only
+ * plans it when `analyze` is false (a write that would fail the second time), with
  * the planner forced to a custom plan (its parameters known) or a generic one
  * (as a prepared statement may end up with), in a transaction rolled back.
  */
@@ -24,13 +25,15 @@ export async function planOf(
   sql: Sql,
   statement: SentStatement,
   mode: "custom" | "generic",
+  options: { analyze?: boolean } = {},
 ): Promise<PlanCost> {
+  const analyze = options.analyze ?? true;
   let cost: PlanCost | undefined;
   const rollback = new Error("rolled back");
   await sql.begin(async (tx) => {
     await tx.unsafe(`SET LOCAL plan_cache_mode = force_${mode}_plan`);
     const [row] = await tx.unsafe<{ "QUERY PLAN": Record<string, unknown>[] }[]>(
-      `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.query}`,
+      `EXPLAIN (${analyze ? "ANALYZE, BUFFERS, " : ""}FORMAT JSON) ${statement.query}`,
       statement.params as never[],
     );
     const plan = row!["QUERY PLAN"][0]!["Plan"] as Record<string, unknown>;
@@ -38,7 +41,9 @@ export async function planOf(
       seqScans: nodes(plan).filter((n) => n["Node Type"] === "Seq Scan").map((n) =>
         String(n["Relation Name"])
       ),
-      blocks: Number(plan["Shared Hit Blocks"]) + Number(plan["Shared Read Blocks"]),
+      blocks: analyze
+        ? Number(plan["Shared Hit Blocks"]) + Number(plan["Shared Read Blocks"])
+        : NaN,
     };
     throw rollback;
   }).catch((err) => {

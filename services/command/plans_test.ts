@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { categories } from "@shared/application/aggregates.ts";
+import type { Envelope } from "@shared/application/envelope.ts";
+import { execute } from "@shared/application/pipeline.ts";
+import { upcasters } from "@shared/domain/upcasters.ts";
+import { EventStore } from "@shared/event_store/mod.ts";
+import { createTestDatabases, watchedPool } from "@shared/testing/db.ts";
+import { planOf, tablePages } from "@shared/testing/plans.ts";
+import { commandDeps } from "./deps.ts";
+import { setStock } from "./handlers/inventory.ts";
+import { createProduct, deleteProduct, updateProduct } from "./handlers/product.ts";
+
+function envelope(): Envelope {
+  return {
+    commandId: crypto.randomUUID(),
+    metadata: { userId: "plans", inputHash: "0".repeat(64) },
+    at: new Date().toISOString(),
+    internal: false,
+    inputHash: "0".repeat(64),
+    actor: { subject: "plans", roles: ["admin"] },
+  };
+}
+
+const LARGE = ["events", "streams", "command_results"];
+
+Deno.test("a product's commands read what they need, not the whole event store", async () => {
+  const db = await createTestDatabases();
+  const watched = watchedPool(db.eventStoreUrl);
+  const store = new EventStore(watched.sql, { upcasters });
+  try {
+    // 30,000 streams of one event each, and as many stored command results, in 100
+    // transactions; no statistics on the tables, so the planner guesses.
+    for (const table of LARGE) {
+      await db.eventStore.unsafe(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`);
+    }
+    for (let t = 0; t < 100; t++) {
+      await db.eventStore`
+        WITH s AS (
+          INSERT INTO streams (aggregate_id, aggregate_type, version)
+          SELECT gen_random_uuid(), 'Note', 1 FROM generate_series(1, 300)
+          RETURNING aggregate_id),
+        c AS (
+          INSERT INTO command_results (command_id, result)
+          SELECT gen_random_uuid(), '[]'::jsonb FROM generate_series(1, 300))
+        INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_data,
+                            event_version)
+        SELECT gen_random_uuid(), aggregate_id, 'Note', 'Noted', '{}'::jsonb, 1 FROM s`;
+    }
+    const pages = Math.min(...await Promise.all(LARGE.map((t) => tablePages(db.eventStore, t))));
+    assert.ok(pages > 100, `the smallest of them fills ${pages} pages`);
+
+    const deps = commandDeps(store);
+    const categoryId = crypto.randomUUID();
+    await db.eventStore`
+      INSERT INTO category_lookup (category_id, parent_id, name, name_key, version)
+      VALUES (${categoryId}, NULL, 'Shoes', 'shoes', 1)`;
+    await new EventStore(db.eventStore, { upcasters }).append(categoryId, [{
+      type: "CategoryCreated",
+      data: {
+        id: categoryId,
+        name: "Shoes",
+        description: null,
+        parentId: null,
+        path: [{ id: categoryId, name: "Shoes" }],
+        depth: 1,
+        createdAt: new Date().toISOString(),
+      },
+    }], { aggregateType: categories.type, expectedVersion: "no_stream" });
+
+    const before = watched.statements.length;
+    const { id } = await execute(deps, createProduct, {
+      name: "Boot",
+      price: "9.99",
+      categoryId,
+    } as never, envelope());
+    await execute(deps, updateProduct, { id, price: "10.50" } as never, envelope());
+    await execute(deps, setStock, { productId: id, quantity: 4 } as never, envelope());
+    await execute(deps, deleteProduct, { id } as never, envelope());
+    const statements = watched.statements.slice(before).filter((s) =>
+      !/\bpg_catalog\./.test(s.query) // the client's own lookup of the server's types
+    );
+    assert.ok(statements.length >= 8, `${statements.length} statements`);
+
+    for (const mode of ["custom", "generic"] as const) {
+      for (const statement of statements) {
+        // A statement that writes is explained without running it (it would refuse the
+        // second time); one that reads runs, and its blocks are counted.
+        const reads = /^\s*(SELECT|WITH s AS MATERIALIZED)\b/i.test(statement.query) &&
+          !/\b(INSERT|UPDATE|DELETE)\b/i.test(statement.query);
+        const what = `${mode} plan of ${statement.query.replace(/\s+/g, " ").slice(0, 90)}…`;
+        const cost = await planOf(db.eventStore, statement, mode, { analyze: reads });
+        assert.deepEqual(
+          cost.seqScans.filter((t) => LARGE.includes(t)),
+          [],
+          `${what} reads no large table whole`,
+        );
+        if (reads) {
+          assert.ok(cost.blocks < pages / 10, `${what} reads ${cost.blocks} blocks of ${pages}`);
+        }
+      }
+    }
+  } finally {
+    store.close();
+    await watched.sql.end();
+    await db.drop();
+  }
+});
