@@ -1,5 +1,5 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
-import { pipelinedTransaction } from "@shared/db/transaction.ts";
+import { CommitRefusedError, pipelinedTransaction } from "@shared/db/transaction.ts";
 import type { Position } from "@shared/event_store/mod.ts";
 import type { CheckpointTable } from "./checkpoint.ts";
 import { Lease, type LeaseSession } from "./lease.ts";
@@ -51,8 +51,9 @@ class RolledBack extends Error {
  * The fence's answer is in before the checkpoint is sent, so a lost lease
  * never reaches COMMIT. Throws the first failure; one that left nothing
  * written (a handler threw, a lease was lost, a statement failed and COMMIT
- * rolled back) comes wrapped in {@link RolledBack}. A failure of COMMIT
- * itself (the connection lost) leaves the outcome unknown: thrown as is.
+ * rolled back, the server refused COMMIT) comes wrapped in {@link RolledBack}.
+ * A failure of COMMIT itself (the connection lost) leaves the outcome
+ * unknown: thrown as is.
  */
 async function inTransaction(sql: Sql, batches: readonly Batch[]): Promise<void> {
   const sent: Promise<unknown>[] = [];
@@ -88,6 +89,8 @@ async function inTransaction(sql: Sql, batches: readonly Batch[]): Promise<void>
     });
   } catch (err) {
     if (err instanceof RolledBack) throw err;
+    // The server refused COMMIT (a deferred check, say): rolled back, so nothing was written.
+    if (err instanceof CommitRefusedError) throw new RolledBack(err.cause ?? err);
     const failed = await Promise.all(sent).then(() => undefined, (e: unknown) => e);
     throw failed === undefined ? err : new RolledBack(failed);
   }

@@ -59,6 +59,37 @@ async function reserveGuarded(sql: Sql) {
   };
 }
 
+/**
+ * The server answered COMMIT with an error (a deferred check that failed, a
+ * lock COMMIT waited for past lock_timeout), or rolled the transaction back
+ * at COMMIT because a statement of it had failed: nothing of it was written.
+ * Unlike a connection lost at COMMIT, whose outcome is unknown. `cause` is
+ * the server's error, when it gave one.
+ */
+export class CommitRefusedError extends Error {
+  override readonly name = "CommitRefusedError";
+  constructor(cause?: unknown) {
+    super(
+      cause === undefined
+        ? "The transaction was rolled back at COMMIT: a statement of it had failed"
+        : `The server refused COMMIT, so the transaction was rolled back: ${
+          (cause as { message?: unknown }).message
+        }`,
+      cause === undefined ? {} : { cause },
+    );
+  }
+}
+
+/**
+ * Whether COMMIT's error is the server's refusal (an ERROR: the transaction
+ * rolled back), not the connection lost under it (the outcome unknown).
+ */
+function refusedByServer(err: unknown): boolean {
+  return typeof err === "object" && err !== null &&
+    (err as { name?: unknown }).name === "PostgresError" &&
+    (err as { severity?: unknown }).severity === "ERROR" && !isConnectionFailure(err);
+}
+
 /** Options of {@link pipelinedTransaction}. */
 export interface PipelinedOptions {
   /**
@@ -77,8 +108,10 @@ export interface PipelinedOptions {
  * its own. `fn` must await its statements (an error of one surfaces before
  * COMMIT); `tx.savepoint(fn)` works as in a `sql.begin` (see
  * {@link PipelinedOptions} for the other way). On an error from `fn` the
- * transaction rolls back and the error is thrown; an error of COMMIT itself
- * (the outcome unknown) is thrown as it came. The project's transactions go
+ * transaction rolls back and the error is thrown. A COMMIT the server
+ * refuses or turns into a rollback throws {@link CommitRefusedError} (nothing
+ * written); any other error of COMMIT (the connection lost, the outcome
+ * unknown) is thrown as it came. The project's transactions go
  * through here, not `sql.begin`: a connection lost midway fails the
  * transaction at once and leaves the pool working (see reserveGuarded).
  */
@@ -118,8 +151,10 @@ export async function pipelinedTransaction<T>(
       if (!reserved.lost) await conn`ROLLBACK`.catch(() => {});
       throw err;
     }
-    const [done] = await conn<{ command: string }[]>`COMMIT`.then((r) => [r]);
-    if (done?.command !== "COMMIT") throw new Error("The transaction was rolled back at COMMIT");
+    const [done] = await conn<{ command: string }[]>`COMMIT`.then((r) => [r], (err: unknown) => {
+      throw refusedByServer(err) ? new CommitRefusedError(err) : err;
+    });
+    if (done?.command !== "COMMIT") throw new CommitRefusedError();
     return result;
   } finally {
     reserved.release();
@@ -145,8 +180,10 @@ export interface AtOnce {
  * transaction rolls back and its error is thrown; the statements it started
  * are undone unheard (a promise derived from one is the caller's to catch).
  * Every query made through `tx` is sent as a statement of its own, so a
- * query cannot be a fragment of another here. A COMMIT that fails (the
- * connection lost, the outcome unknown) is thrown as it came.
+ * query cannot be a fragment of another here. A COMMIT the server refuses
+ * (an error of a deferred check, a lock waited for past lock_timeout)
+ * rolled back too: `committed` false. A COMMIT whose connection failed (the
+ * outcome unknown) is thrown as it came.
  */
 export async function transactionAtOnce(
   sql: Sql,
@@ -202,7 +239,13 @@ export async function transactionAtOnce(
       throw err;
     }
     open = false;
-    const commit = conn<{ command: string }[]>`COMMIT`.then((r) => r.command);
+    const commit = conn<{ command: string }[]>`COMMIT`.then(
+      (r) => r.command,
+      (err: unknown) => {
+        if (refusedByServer(err)) return "ROLLBACK";
+        throw err;
+      },
+    );
     commit.catch(() => {}); // awaited below, after the statements
     const settled = await Promise.allSettled(statements);
     const tag = await commit;

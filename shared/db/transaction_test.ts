@@ -8,7 +8,7 @@ import {
 } from "@shared/testing/db.ts";
 import { openPostgres, type TxSql } from "./connect.ts";
 import { isConnectionFailure } from "./errors.ts";
-import { pipelinedTransaction, transactionAtOnce } from "./transaction.ts";
+import { CommitRefusedError, pipelinedTransaction, transactionAtOnce } from "./transaction.ts";
 
 /** A test on a fresh database with a table `t (n int PRIMARY KEY)`, and what `t` holds. */
 function tableTest(
@@ -173,6 +173,50 @@ tableTest("a one-round-trip transaction: its statements and COMMIT go out togeth
       /thrown while sending/,
     );
     assert.deepEqual(await rows(), [2, 3]);
+  });
+});
+
+tableTest("a COMMIT the server refuses rolls back, and says so", async (t, db, rows) => {
+  const sql = db.eventStore;
+  // A deferred check, run at COMMIT, that refuses the row 13.
+  await sql.unsafe(`
+    CREATE FUNCTION no_13() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.n = 13 THEN RAISE EXCEPTION 'no 13 at commit'; END IF;
+      RETURN NULL;
+    END $$;
+    CREATE CONSTRAINT TRIGGER no_13 AFTER INSERT ON t
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION no_13();`);
+
+  await t.step(
+    "pipelined: CommitRefusedError with the server's error, nothing written",
+    async () => {
+      await assert.rejects(
+        pipelinedTransaction(sql, async (tx) => {
+          await tx`INSERT INTO t VALUES (12)`;
+          await tx`INSERT INTO t VALUES (13)`;
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof CommitRefusedError, String(err));
+          assert.match(String((err.cause as Error).message), /no 13 at commit/);
+          assert.ok(!isConnectionFailure(err));
+          return true;
+        },
+      );
+      assert.deepEqual(await rows(), []);
+    },
+  );
+
+  await t.step("one round trip: not committed, nothing written", async () => {
+    const result = await transactionAtOnce(sql, (tx) => [
+      tx`INSERT INTO t VALUES (12)`,
+      tx`INSERT INTO t VALUES (13)`,
+    ]);
+    assert.equal(result.committed, false);
+    assert.deepEqual(await rows(), []);
+    const done = await transactionAtOnce(sql, (tx) => [tx`INSERT INTO t VALUES (12)`]);
+    assert.equal(done.committed, true);
+    assert.deepEqual(await rows(), [12]);
   });
 });
 

@@ -1,5 +1,10 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
-import { type AtOnce, pipelinedTransaction, transactionAtOnce } from "@shared/db/transaction.ts";
+import {
+  type AtOnce,
+  CommitRefusedError,
+  pipelinedTransaction,
+  transactionAtOnce,
+} from "@shared/db/transaction.ts";
 import type { PreparedCommand } from "./_command.ts";
 import { ConcurrencyError, isPgError } from "./errors.ts";
 import { isSqlEffects } from "./effects.ts";
@@ -56,8 +61,21 @@ interface Queued {
   attempts: number;
 }
 
-/** The longest a grouped transaction waits for a lock before its commands run alone. */
+/**
+ * The longest a grouped transaction's statements wait for a lock before its
+ * commands run alone. Not its COMMIT: a commit that sends a notification
+ * waits for the notification queue's lock, which another transaction holds
+ * through its own commit's flush, and the commands alone would wait the same.
+ */
 const GROUP_LOCK_TIMEOUT = "50ms";
+
+/** Lifts GROUP_LOCK_TIMEOUT for the rest of the transaction: sent last, before COMMIT. */
+function unbounded(tx: TxSql): Promise<unknown> {
+  const query = tx`SELECT set_config('lock_timeout', '0', true)`;
+  query.execute();
+  query.catch(() => {}); // it fails only in a transaction failed already
+  return query;
+}
 
 /** How many times a command runs again after a deadlock or a racing duplicate. */
 const RETRIES = 3;
@@ -196,6 +214,7 @@ export class GroupCommitter {
           const sent = await appendWithEffects(tx, group.map((q) => q.command), channel);
           const clean = sent.outcomes.every((o) => o.ok && o.results.every((r) => !r.duplicate));
           if (!clean || sent.effects.some((e) => e.status === "rejected")) throw new GroupFailed();
+          unbounded(tx);
           return sent.outcomes;
         } catch (err) {
           failed = err;
@@ -203,8 +222,8 @@ export class GroupCommitter {
         }
       }, { plainSavepoints: true });
     } catch (err) {
-      if (err !== failed) {
-        // The connection failed or the commit did: the outcome is unknown, so no retry.
+      if (err !== failed && !(err instanceof CommitRefusedError)) {
+        // The connection failed under the commit: the outcome is unknown, so no retry.
         for (const q of group) q.reject(err);
         return;
       }
@@ -268,7 +287,12 @@ export class GroupCommitter {
             throw err;
           }
         });
-      } catch (err) {
+      } catch (caught) {
+        // A COMMIT the server refused wrote nothing: its error is the command's own.
+        const err = caught instanceof CommitRefusedError && caught.cause !== undefined
+          ? caught.cause
+          : caught;
+        if (caught instanceof CommitRefusedError) refused = { error: err };
         if (err instanceof AlreadyHandled) {
           // The command's first run stands; its effects ran then.
           outcome = err.outcome;
@@ -318,6 +342,7 @@ export class GroupCommitter {
             throw err;
           }
         }
+        if (group.length > 1) sent.push(unbounded(tx));
         return sent;
       });
     } catch (err) {

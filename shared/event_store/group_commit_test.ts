@@ -371,6 +371,66 @@ storeSuite("EventStore group commit, effects and appendMany", {
     const rows = await db.eventStore<{ n: number }[]>`SELECT n FROM sent_rows ORDER BY n`;
     assert.deepEqual(rows.map((r) => r.n), [0, 2, 4, 5]);
   },
+  "commit: a group's COMMIT waits for a lock as long as it must; one the server refuses fails only its command":
+    async (store, db) => {
+      // A deferred check on events, run at COMMIT: it refuses the events of `refused_at_commit`
+      // and waits for advisory lock 4242 while someone holds it.
+      await db.eventStore.unsafe(`
+        CREATE TABLE commit_rows (n int PRIMARY KEY);
+        CREATE TABLE refused_at_commit (i int PRIMARY KEY);
+        CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM refused_at_commit WHERE i = (NEW.event_data->>'i')::int) THEN
+            RAISE EXCEPTION 'refused at commit';
+          END IF;
+          PERFORM pg_advisory_xact_lock_shared(4242);
+          RETURN NULL;
+        END $$;
+        CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON events
+          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION at_commit();`);
+      const holder = await db.eventStore.reserve();
+      try {
+        const kinds: Record<string, (i: number) => AppendEffects> = {
+          "statements": (i) => ({ send: (tx) => [tx`INSERT INTO commit_rows VALUES (${i})`] }),
+          "a function": (i) => async (tx: TxSql) => {
+            await tx`INSERT INTO commit_rows VALUES (${i})`;
+          },
+        };
+        for (const [kind, effectsOf] of Object.entries(kinds)) {
+          await db.eventStore`TRUNCATE commit_rows, refused_at_commit`;
+          // Held for 300 ms: longer than the 50 ms a group's statements may wait for a lock.
+          await holder`SELECT pg_advisory_lock(4242)`;
+          const appending = appendEach(store, effectsOf);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await holder`SELECT pg_advisory_unlock(4242)`;
+          const waited = await appending;
+          assert.deepEqual(
+            waited.outcomes.map((o) => o.status === "rejected" ? String(o.reason) : "ok"),
+            Array(6).fill("ok"),
+            `effects as ${kind}: every command waited for the lock at COMMIT and committed`,
+          );
+
+          await db.eventStore`TRUNCATE commit_rows; INSERT INTO refused_at_commit VALUES (3)`
+            .simple();
+          const { ids, outcomes } = await appendEach(store, effectsOf);
+          const rejected = outcomes.flatMap((o, i) => o.status === "rejected" ? [i] : []);
+          assert.deepEqual(rejected, [3], `effects as ${kind}: only the refused command fails`);
+          assert.match(String((outcomes[3] as PromiseRejectedResult).reason), /refused at commit/);
+          assert.deepEqual(
+            await Promise.all(ids.map((id) => store.streamVersion(id))),
+            [1, 1, 1, 0, 1, 1],
+          );
+          const rows = await db.eventStore<{ n: number }[]>`SELECT n FROM commit_rows ORDER BY n`;
+          assert.deepEqual(rows.map((r) => r.n), [0, 1, 2, 4, 5]);
+        }
+      } finally {
+        holder.release();
+        await db.eventStore.unsafe(
+          "DROP TRIGGER at_commit ON events; DROP FUNCTION at_commit(); " +
+            "DROP TABLE commit_rows, refused_at_commit",
+        );
+      }
+    },
   "appendMany() writes every stream or none": async (store) => {
     const [a, b, c] = [newId(), newId(), newId()];
     const first = await store.appendMany([
