@@ -68,6 +68,8 @@ async function reserveGuarded(sql: Sql) {
  */
 export class CommitRefusedError extends Error {
   override readonly name = "CommitRefusedError";
+  /** The server's SQLSTATE (55P03 for a lock timeout, say), for callers that retry by code. */
+  readonly code: string | undefined;
   constructor(cause?: unknown) {
     super(
       cause === undefined
@@ -77,6 +79,8 @@ export class CommitRefusedError extends Error {
         }`,
       cause === undefined ? {} : { cause },
     );
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    this.code = typeof code === "string" ? code : undefined;
   }
 }
 

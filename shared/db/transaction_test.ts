@@ -199,6 +199,7 @@ tableTest("a COMMIT the server refuses rolls back, and says so", async (t, db, r
         (err: unknown) => {
           assert.ok(err instanceof CommitRefusedError, String(err));
           assert.match(String((err.cause as Error).message), /no 13 at commit/);
+          assert.equal(err.code, "P0001", "the server's SQLSTATE, for retries by code");
           assert.ok(!isConnectionFailure(err));
           return true;
         },
