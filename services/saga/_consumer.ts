@@ -20,6 +20,8 @@ export interface SagaHandlerOptions {
   retryMaxMs: number;
   /** Sagas decided at once within a batch. */
   concurrency: number;
+  /** Step commands sent at once. */
+  commandsAtOnce: number;
   /** How often deadlines are checked. */
   timerMs: number;
 }
@@ -61,6 +63,7 @@ export function sagaHandler(options: SagaHandlerOptions): SagaHandler {
         logger,
         retryBaseMs: options.retryBaseMs,
         retryMaxMs: options.retryMaxMs,
+        commandsAtOnce: options.commandsAtOnce,
         save: (rows) => saveInstances(sql, rows),
       });
       runner = started;

@@ -35,6 +35,14 @@ export interface DispatcherOptions {
   retryBaseMs: number;
   /** Longest retry delay. */
   retryMaxMs: number;
+  /**
+   * Most commands sent at once; the others wait their turn, in order, and
+   * a command waiting for a retry holds no turn. Without a bound, a burst of
+   * orders (or the resumption of thousands of unfinished sagas) sent every
+   * step at once: the command service queued them past their deadlines,
+   * every retry came back at once, and the worker never caught up.
+   */
+  maxSending: number;
   /** Reports a refused command to its saga (as SagaCommandRejected). */
   onRefused(orderId: string, command: SagaCommand, reason: string): Promise<void>;
   /** Whether the saga still waits for this command; checked before every retry. */
@@ -49,12 +57,16 @@ export interface DispatcherOptions {
  * exponential backoff for as long as the saga still waits for the command:
  * compensations until they succeed, forward steps until their timeout moves
  * the saga on. A retry sends the same id, so the step takes effect once.
+ * At most `maxSending` calls are out at a time.
  */
 export class Dispatcher {
   readonly #options: DispatcherOptions;
   readonly #running = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
   readonly #sleeps = new Set<() => void>();
+  /** Commands waiting for a turn to send, first come first served. */
+  readonly #queue: (() => void)[] = [];
+  #sending = 0;
   #stopped = false;
 
   constructor(options: DispatcherOptions) {
@@ -64,6 +76,11 @@ export class Dispatcher {
   /** Commands running or waiting for a retry. */
   get inFlight(): number {
     return this.#running.size;
+  }
+
+  /** Commands being sent now (at most `maxSending`). */
+  get sending(): number {
+    return this.#sending;
   }
 
   /** Sends commands; one already running in this process is not sent twice. */
@@ -85,6 +102,10 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const wake of this.#sleeps) wake();
+    for (const turn of this.#queue.splice(0)) {
+      this.#sending++; // each woken command ends its turn (#done) without sending
+      turn();
+    }
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
   }
 
@@ -96,31 +117,54 @@ export class Dispatcher {
         await this.#sleep(this.#backoff(attempt));
         if (this.#stopped || !(await this.#stillPending(orderId, sent.commandId))) return;
       }
+      let err: unknown;
+      await this.#turn();
       try {
+        if (this.#stopped) return;
         await this.#options.send(sent, metadata);
         return;
-      } catch (err) {
-        if (isIdentityRefusal(err)) {
-          log.error(
-            "the command service refuses the saga's token; retrying. Give the saga worker the " +
-              "command service's JWT_SECRET (and JWT_ISSUER, JWT_AUDIENCE)",
-            { attempt: attempt + 1, error: err },
-          );
-          continue;
-        }
-        if (!isRefusal(err)) {
-          log.warn("saga command failed; retrying", { attempt: attempt + 1, error: err });
-          continue;
-        }
-        log.info("saga command refused", { reason: err.message });
-        try {
-          await this.#options.onRefused(orderId, sent, err.message);
-          return;
-        } catch (reportErr) {
-          log.warn("cannot report a refused command; retrying", { error: reportErr });
-        }
+      } catch (caught) {
+        err = caught;
+      } finally {
+        this.#done();
+      }
+      if (isIdentityRefusal(err)) {
+        log.error(
+          "the command service refuses the saga's token; retrying. Give the saga worker the " +
+            "command service's JWT_SECRET (and JWT_ISSUER, JWT_AUDIENCE)",
+          { attempt: attempt + 1, error: err },
+        );
+        continue;
+      }
+      if (!isRefusal(err)) {
+        log.warn("saga command failed; retrying", { attempt: attempt + 1, error: err });
+        continue;
+      }
+      log.info("saga command refused", { reason: err.message });
+      try {
+        await this.#options.onRefused(orderId, sent, err.message);
+        return;
+      } catch (reportErr) {
+        log.warn("cannot report a refused command; retrying", { error: reportErr });
       }
     }
+  }
+
+  /** Waits for a turn to send: at once while fewer than `maxSending` are out. */
+  #turn(): Promise<void> {
+    if (this.#stopped || this.#sending < this.#options.maxSending) {
+      this.#sending++;
+      return Promise.resolve();
+    }
+    // The turn passes from the command that finishes (see #done), so the count stays.
+    return new Promise((resolve) => this.#queue.push(resolve));
+  }
+
+  /** Ends a send: its turn goes to the first command waiting, if any. */
+  #done(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#sending--;
   }
 
   async #stillPending(orderId: string, commandId: string): Promise<boolean> {

@@ -37,6 +37,8 @@ export interface RunnerOptions {
   logger: Logger;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Most step commands sent at once (see Dispatcher). */
+  commandsAtOnce: number;
   /** Records sagas decided outside a batch in `saga_instances`. */
   save(rows: InstanceRow[]): Promise<void>;
 }
@@ -72,6 +74,7 @@ export class SagaRunner {
       logger: options.logger,
       retryBaseMs: options.retryBaseMs,
       retryMaxMs: options.retryMaxMs,
+      maxSending: options.commandsAtOnce,
       onRefused: (orderId, command, reason) =>
         this.handleNow(orderId, {
           type: "SagaCommandRejected",

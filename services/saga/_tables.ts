@@ -56,8 +56,14 @@ export async function upsertInstances(tx: TxSql, rows: InstanceRow[]): Promise<v
     version: r.version,
     deadline: r.deadline,
   }));
+  // One JSON parameter, not five per row: a statement takes at most 65,535 parameters, and
+  // resuming more than 13,107 sagas at once went past it (the statement never came back).
   await tx`
-    INSERT INTO saga_instances ${tx(values)}
+    INSERT INTO saga_instances (saga_id, order_id, status, version, deadline)
+    SELECT saga_id, order_id, status, version, deadline
+    FROM jsonb_to_recordset(${tx.json(values as never)})
+      AS x(saga_id uuid, order_id uuid, status text, version int, deadline timestamptz)
+    ORDER BY saga_id
     ON CONFLICT (saga_id) DO UPDATE
       SET status = EXCLUDED.status, version = EXCLUDED.version,
           deadline = EXCLUDED.deadline, updated_at = now()

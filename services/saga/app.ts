@@ -41,6 +41,11 @@ export interface SagaWorkerOptions {
   retryMaxMs?: number;
   /** Sagas decided at once within a batch; default 16. */
   concurrency?: number;
+  /**
+   * Step commands sent to the command service at once; the others wait their
+   * turn; default 32.
+   */
+  commandsAtOnce?: number;
   /** Event store pool size; default 10. */
   poolSize?: number;
   /** Port of /health and /metrics; 0 picks a free one, undefined serves none. */
@@ -121,6 +126,7 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     retryBaseMs: options.retryBaseMs ?? 200,
     retryMaxMs: options.retryMaxMs ?? 30_000,
     concurrency: options.concurrency ?? 16,
+    commandsAtOnce: options.commandsAtOnce ?? 32,
     timerMs: options.timerMs ?? 1000,
   });
   const pollMs = options.pollMs ?? 500;

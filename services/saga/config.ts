@@ -27,6 +27,8 @@ export const sagaConfigSchema = z.object({
   SAGA_TIMER_MS: millis(60_000).default(1000),
   SAGA_RETRY_MAX_MS: millis(3_600_000).default(30_000),
   SAGA_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  /** Step commands sent to the command service at once; the others wait their turn. */
+  SAGA_COMMANDS_AT_ONCE: z.coerce.number().int().min(1).max(1000).default(32),
 }).superRefine((c, ctx) => {
   const issue = (path: string, message: string) =>
     ctx.addIssue({ code: "custom", path: [path], message });

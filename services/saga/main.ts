@@ -35,6 +35,7 @@ const worker = await startOrExit("saga", config, () =>
     timerMs: config.SAGA_TIMER_MS,
     retryMaxMs: config.SAGA_RETRY_MAX_MS,
     poolSize: config.SAGA_POOL_SIZE,
+    commandsAtOnce: config.SAGA_COMMANDS_AT_ONCE,
     httpPort: config.SAGA_HTTP_PORT,
   }));
 logger.info("listening", {
