@@ -42,3 +42,19 @@ export function isConnectionFailure(err: unknown, depth = 0): boolean {
   if (typeof message === "string" && message.includes("socket has been ended")) return true;
   return isConnectionFailure(cause, depth + 1);
 }
+
+/** A PostgreSQL error as postgres.js raises it. */
+export interface PgError {
+  code: string;
+  /** ERROR for a statement refused; FATAL or PANIC when the session ends with it. */
+  severity?: string;
+  constraint_name?: string;
+  detail?: string;
+}
+
+/** True for an error the server raised (the statement failed and rolled back). */
+export function isPgError(err: unknown): err is PgError {
+  return typeof err === "object" && err !== null &&
+    (err as { name?: unknown }).name === "PostgresError" &&
+    typeof (err as { code?: unknown }).code === "string";
+}

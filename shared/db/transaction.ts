@@ -1,5 +1,5 @@
 import type { Sql, TxSql } from "./connect.ts";
-import { isConnectionFailure } from "./errors.ts";
+import { isConnectionFailure, isPgError } from "./errors.ts";
 
 /**
  * A connection postgres.js reserved for a transaction, guarded against its
@@ -89,9 +89,7 @@ export class CommitRefusedError extends Error {
  * rolled back), not the connection lost under it (the outcome unknown).
  */
 function refusedByServer(err: unknown): boolean {
-  return typeof err === "object" && err !== null &&
-    (err as { name?: unknown }).name === "PostgresError" &&
-    (err as { severity?: unknown }).severity === "ERROR" && !isConnectionFailure(err);
+  return isPgError(err) && err.severity === "ERROR" && !isConnectionFailure(err);
 }
 
 /** Options of {@link pipelinedTransaction}. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { refusalOf } from "@shared/event_store/mod.ts";
 import {
   createTestDatabases,
+  queries,
   type TestDatabases,
   waitForAdvisoryWait,
   watchedPool,
@@ -114,7 +115,7 @@ tableTest("a one-round-trip transaction: its statements and COMMIT go out togeth
       running = done;
       // The first statement waits for the lock, so no answer can have come back yet.
       await waitForAdvisoryWait(sql);
-      assert.deepEqual(sent.slice(-4), [
+      assert.deepEqual(queries(sent.slice(-4)), [
         "BEGIN",
         "SELECT pg_advisory_xact_lock(42)",
         "INSERT INTO t VALUES (3)",

@@ -6,7 +6,8 @@ import {
   transactionAtOnce,
 } from "@shared/db/transaction.ts";
 import type { PreparedCommand } from "./_command.ts";
-import { ConcurrencyError, isPgError } from "./errors.ts";
+import { isPgError } from "@shared/db/errors.ts";
+import { ConcurrencyError } from "./errors.ts";
 import { isSqlEffects } from "./effects.ts";
 import {
   appendFolded,
@@ -69,11 +70,15 @@ interface Queued {
  */
 const GROUP_LOCK_TIMEOUT = "50ms";
 
-/** Lifts GROUP_LOCK_TIMEOUT for the rest of the transaction: sent last, before COMMIT. */
-function unbounded(tx: TxSql): Promise<unknown> {
-  const query = tx`SELECT set_config('lock_timeout', '0', true)`;
+/**
+ * Sets the transaction's lock_timeout now: GROUP_LOCK_TIMEOUT first thing,
+ * "0" (none) last, before COMMIT. A failure of it fails the statements after
+ * it, which the caller hears.
+ */
+function lockTimeout(tx: TxSql, value: string): Promise<unknown> {
+  const query = tx`SELECT set_config('lock_timeout', ${value}, true)`;
   query.execute();
-  query.catch(() => {}); // it fails only in a transaction failed already
+  query.catch(() => {});
   return query;
 }
 
@@ -209,12 +214,11 @@ export class GroupCommitter {
         try {
           // A command whose effects wait for a lock must not hold up the others for long: past
           // GROUP_LOCK_TIMEOUT the group fails, and the waiting one waits alone.
-          const bounded = tx`SELECT set_config('lock_timeout', ${GROUP_LOCK_TIMEOUT}, true)`;
-          bounded.catch(() => {}); // its failure fails the statements after it
+          lockTimeout(tx, GROUP_LOCK_TIMEOUT);
           const sent = await appendWithEffects(tx, group.map((q) => q.command), channel);
           const clean = sent.outcomes.every((o) => o.ok && o.results.every((r) => !r.duplicate));
           if (!clean || sent.effects.some((e) => e.status === "rejected")) throw new GroupFailed();
-          unbounded(tx);
+          lockTimeout(tx, "0");
           return sent.outcomes;
         } catch (err) {
           failed = err;
@@ -288,15 +292,14 @@ export class GroupCommitter {
           }
         });
       } catch (caught) {
-        // A COMMIT the server refused wrote nothing: its error is the command's own.
-        const err = caught instanceof CommitRefusedError && caught.cause !== undefined
-          ? caught.cause
-          : caught;
-        if (caught instanceof CommitRefusedError) refused = { error: err };
+        // A COMMIT the server refused wrote nothing, as a refusal of the body: its error is the
+        // command's own.
+        const atCommit = caught instanceof CommitRefusedError;
+        const err = atCommit ? caught.cause ?? caught : caught;
         if (err instanceof AlreadyHandled) {
           // The command's first run stands; its effects ran then.
           outcome = err.outcome;
-        } else if (refused === undefined || refused.error !== err) {
+        } else if (!atCommit && refused?.error !== err) {
           // The connection failed or the commit did: the outcome is unknown, so no retry.
           q.reject(err);
           return;
@@ -328,9 +331,7 @@ export class GroupCommitter {
     try {
       result = await transactionAtOnce(this.#sql, (tx) => {
         const sent: Promise<unknown>[] = [];
-        if (group.length > 1) {
-          sent.push(tx`SELECT set_config('lock_timeout', ${GROUP_LOCK_TIMEOUT}, true)`);
-        }
+        if (group.length > 1) sent.push(lockTimeout(tx, GROUP_LOCK_TIMEOUT));
         appendAt = sent.push(appendStatement(tx, group.map((q) => q.command), channel, true)) - 1;
         for (const q of group) {
           try {
@@ -342,7 +343,7 @@ export class GroupCommitter {
             throw err;
           }
         }
-        if (group.length > 1) sent.push(unbounded(tx));
+        if (group.length > 1) sent.push(lockTimeout(tx, "0"));
         return sent;
       });
     } catch (err) {

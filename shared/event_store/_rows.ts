@@ -32,6 +32,11 @@ export const EVENT_COLUMNS =
  */
 export const SETTLED = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
 
+/** The negation of {@link SETTLED}, for the columns of `row`. */
+export function unsettled(row: string): string {
+  return `NOT (${row}.${SETTLED})`;
+}
+
 /** Turns a row into a recorded event, lifting its payload to the current shape. */
 export function toRecorded(
   row: EventRow,

@@ -1,6 +1,7 @@
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { ConflictError, ValidationError } from "@shared/errors/mod.ts";
-import { ConcurrencyError, isPgError } from "./errors.ts";
+import { isPgError } from "@shared/db/errors.ts";
+import { ConcurrencyError } from "./errors.ts";
 import type { PreparedCommand, PreparedEvent } from "./_command.ts";
 import {
   appendSql,

@@ -1,4 +1,5 @@
 import { ConflictError, ValidationError } from "@shared/errors/mod.ts";
+import { isPgError } from "@shared/db/errors.ts";
 import type { ExpectedVersion } from "./types.ts";
 
 /** An append whose expected version did not match the stream. */
@@ -54,18 +55,4 @@ export interface Refusal {
 export function refusalOf(err: unknown): Refusal | undefined {
   if (!isPgError(err) || err.code !== "RF001") return undefined;
   return { reason: (err as unknown as Error).message, subject: err.detail ?? "" };
-}
-
-/** A PostgreSQL error as postgres.js raises it. */
-export interface PgError {
-  code: string;
-  constraint_name?: string;
-  detail?: string;
-}
-
-/** True for an error the server raised (the statement failed and rolled back). */
-export function isPgError(err: unknown): err is PgError {
-  return typeof err === "object" && err !== null &&
-    (err as { name?: unknown }).name === "PostgresError" &&
-    typeof (err as { code?: unknown }).code === "string";
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Sql, TxSql } from "@shared/db/connect.ts";
 import { ConflictError, PreconditionError } from "@shared/errors/mod.ts";
-import { waitForAdvisoryWait, watchedPool } from "@shared/testing/db.ts";
+import { queries, waitForAdvisoryWait, watchedPool } from "@shared/testing/db.ts";
 import { newId, storeSuite } from "@shared/testing/event_store.ts";
 import {
   type AppendEffects,
@@ -253,14 +253,14 @@ storeSuite("EventStore group commit, effects and appendMany", {
         const before = sent.length;
         const result = await append(id, "kept", false);
         assert.equal(result.nextVersion, 1);
-        const statements = sent.slice(before);
+        const statements = queries(sent.slice(before));
         assert.equal(statements.length, 1, statements.join("\n---\n"));
         assert.match(statements[0]!, /INSERT INTO folded/);
         assert.doesNotMatch(statements.join("\n"), /^(BEGIN|COMMIT)$/m);
         // Without a command id the effects' parameters start one earlier: still one statement.
         const plain = sent.length;
         await append(newId(), "plain", false, false);
-        assert.equal(sent.length - plain, 1, sent.slice(plain).join("\n---\n"));
+        assert.equal(sent.length - plain, 1, queries(sent.slice(plain)).join("\n---\n"));
 
         const refusedId = newId();
         await assert.rejects(append(refusedId, "refused", true), (err: unknown) => {
@@ -300,7 +300,7 @@ storeSuite("EventStore group commit, effects and appendMany", {
       const appended = append(id);
       running = appended;
       await waitForAdvisoryWait(db.eventStore);
-      assert.deepEqual(sent.slice(-2), ["INSERT INTO sent_once VALUES ('one')", "COMMIT"]);
+      assert.deepEqual(queries(sent.slice(-2)), ["INSERT INTO sent_once VALUES ('one')", "COMMIT"]);
       await holder`SELECT pg_advisory_unlock_all()`;
       assert.equal((await appended).nextVersion, 1);
       const rows = await db.eventStore<{ note: string }[]>`SELECT note FROM sent_once`;

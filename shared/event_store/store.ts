@@ -2,7 +2,7 @@ import type { Sql } from "@shared/db/connect.ts";
 import { prepareCommand, type PrepareContext } from "./_command.ts";
 import { GroupCommitter } from "./_group_commit.ts";
 import { fromStored, type StoredResult } from "./_statement.ts";
-import { EVENT_COLUMNS, type EventRow, SETTLED, toRecorded } from "./_rows.ts";
+import { EVENT_COLUMNS, type EventRow, SETTLED, toRecorded, unsettled } from "./_rows.ts";
 import { EventStoreClosedError } from "./errors.ts";
 import type {
   AllPage,
@@ -43,7 +43,7 @@ const READ_ALL_PAGE = `
         SELECT 1 FROM (SELECT transaction_id, id FROM events
                        ORDER BY transaction_id DESC, id DESC LIMIT 1) last
         WHERE (last.transaction_id, last.id) > ($1::xid8, $2::bigint)
-          AND last.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) AS unsettled
+          AND ${unsettled("last")}) AS unsettled
   ) horizon ON true`;
 
 /** Options of an {@link EventStore}. */

@@ -19,30 +19,30 @@ export function testServerUrl(): string {
   return url;
 }
 
-/** A statement as the client sent it, with its parameters. */
+/** A statement as the client sent it (trimmed), with its parameters. */
 export interface SentStatement {
   query: string;
   params: unknown[];
 }
 
 /**
- * A pool of one connection that records each statement it sends (trimmed),
- * in order: for tests of what goes out, and how many statements. `statements`
- * holds the same with their parameters, to run them again (see planOf).
+ * A pool of one connection that records each statement it sends, in order:
+ * for tests of what goes out and how many statements, and to run them again
+ * (see assertReadsLittle).
  */
-export function watchedPool(
-  url: string,
-): { sql: Sql; sent: string[]; statements: SentStatement[] } {
-  const sent: string[] = [];
-  const statements: SentStatement[] = [];
+export function watchedPool(url: string): { sql: Sql; sent: SentStatement[] } {
+  const sent: SentStatement[] = [];
   const sql = openPostgres(url, {
     max: 1,
-    debug: (_connection: number, query: string, params: unknown[]) => {
-      sent.push(query.trim());
-      statements.push({ query, params });
-    },
+    debug: (_connection: number, query: string, params: unknown[]) =>
+      void sent.push({ query: query.trim(), params }),
   });
-  return { sql, sent, statements };
+  return { sql, sent };
+}
+
+/** The text of each statement. */
+export function queries(sent: readonly SentStatement[]): string[] {
+  return sent.map((s) => s.query);
 }
 
 /** A fresh, migrated pair of databases for one test. */

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { NotFoundError, PreconditionError } from "@shared/errors/mod.ts";
 import { type AppendEffects, EventStore, sqlEffects } from "@shared/event_store/mod.ts";
-import { createTestDatabases, type TestDatabases, watchedPool } from "@shared/testing/db.ts";
+import {
+  createTestDatabases,
+  queries,
+  type TestDatabases,
+  watchedPool,
+} from "@shared/testing/db.ts";
 import { newProductEffects, productDeleted, productRequired } from "./products.ts";
 
 /** A store on a pool of one connection whose statements are counted, with a way to append. */
@@ -27,7 +32,7 @@ async function withCountedStore(
           commandId: crypto.randomUUID(),
           effects,
         });
-        return sent.slice(before);
+        return queries(sent.slice(before));
       },
     });
   } finally {

@@ -27,6 +27,21 @@ function addDeltas(tx: TxSql): postgres.PendingQuery<postgres.Row[]> {
       archived_count = s.archived_count + EXCLUDED.archived_count`;
 }
 
+/**
+ * The delta rows of a product's share of its category's counters, times
+ * `sign`, for the rows of `from` (a CTE with category_id, price_cents, stock
+ * and archived): a live product counts with its price and stock, an archived
+ * one only in the archived count.
+ */
+function shares(tx: TxSql, sign: 1 | -1, from: string): postgres.PendingQuery<postgres.Row[]> {
+  return tx.unsafe(`
+    SELECT category_id, CASE WHEN archived THEN 0 ELSE ${sign} END AS n,
+      CASE WHEN archived THEN 0 ELSE ${sign} * price_cents END AS price,
+      CASE WHEN archived THEN 0 ELSE ${sign} * stock END AS stock,
+      CASE WHEN archived THEN ${sign} ELSE 0 END AS archived
+    FROM ${from}`);
+}
+
 interface Change {
   id: unknown;
   version: number;
@@ -53,15 +68,7 @@ async function applyChanges(tx: TxSql, rows: Change[]): Promise<void> {
         category_id = coalesce(i.category_id, p.category_id), version = i.version
       FROM input i WHERE p.id = i.id AND p.version < i.version
       RETURNING p.category_id, p.price_cents, p.stock, p.deleted, p.archived),
-    delta AS (
-      SELECT category_id, -1 AS n, -price_cents AS price, -stock AS stock, 0 AS archived
-      FROM before WHERE NOT archived
-      UNION ALL
-      SELECT category_id, 0, 0, 0, -1 FROM before WHERE archived
-      UNION ALL
-      SELECT category_id, 1, price_cents, stock, 0 FROM after WHERE NOT deleted AND NOT archived
-      UNION ALL
-      SELECT category_id, 0, 0, 0, 1 FROM after WHERE NOT deleted AND archived)
+    delta AS (${shares(tx, -1, "before")} UNION ALL ${shares(tx, 1, "after WHERE NOT deleted")})
     ${addDeltas(tx)}`;
 }
 
@@ -142,9 +149,8 @@ export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEv
           FROM jsonb_to_recordset(${records(tx, rows)})
             AS x(id uuid, category_id uuid, price_cents bigint, version int)
           ON CONFLICT (id) DO NOTHING
-          RETURNING category_id, price_cents, stock),
-        delta AS (
-          SELECT category_id, 1 AS n, price_cents AS price, stock, 0 AS archived FROM added)
+          RETURNING category_id, price_cents, stock, archived),
+        delta AS (${shares(tx, 1, "added")})
         ${addDeltas(tx)}`;
     },
   },
@@ -190,12 +196,7 @@ export const productStatisticsHandlers: EventHandlers<ProductEvent | InventoryEv
           FROM jsonb_to_recordset(${records(tx, rows)}) AS x(id uuid, version int)
           WHERE p.id = x.id AND p.version < x.version AND NOT p.deleted
           RETURNING p.category_id, p.price_cents, p.stock, p.archived),
-        delta AS (
-          SELECT category_id, CASE WHEN archived THEN 0 ELSE -1 END AS n,
-            CASE WHEN archived THEN 0 ELSE -price_cents END AS price,
-            CASE WHEN archived THEN 0 ELSE -stock END AS stock,
-            CASE WHEN archived THEN -1 ELSE 0 END AS archived
-          FROM removed)
+        delta AS (${shares(tx, -1, "removed")})
         ${addDeltas(tx)}`;
     },
   },
