@@ -232,8 +232,8 @@ async function phases(eventStoreUrl: string) {
         () =>
           Promise.all([
             firstOutcome(store, envelope, id),
-            load(store, products, id),
-            load(store, categories, categoryId),
+            load(deps, products, id),
+            load(deps, categories, categoryId),
           ]),
       );
       const events = await time("decide", () =>

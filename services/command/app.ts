@@ -59,6 +59,11 @@ export interface CommandServiceOptions {
    */
   auth?: VerifierOptions;
   poolSize?: number;
+  /**
+   * Bound of the aggregate states kept in memory, in events folded into them
+   * (see StateCache); default 200,000; 0 keeps none.
+   */
+  stateCacheEvents?: number;
   /** The payment gateway the saga's ProcessPayment and RefundPayment call; default: approves every charge. */
   paymentGateway?: PaymentGateway;
   /** The carrier the saga's ArrangeShipping and CancelShipping call; default: books every delivery. */
@@ -93,6 +98,9 @@ export async function startCommandService(options: CommandServiceOptions): Promi
   const guard = createCallGuard(commandContracts, options.auth ? { auth: options.auth } : {});
   const deps = commandDeps(store, {
     guard,
+    ...(options.stateCacheEvents !== undefined
+      ? { stateCacheEvents: options.stateCacheEvents }
+      : {}),
     ...(options.paymentGateway ? { paymentGateway: options.paymentGateway } : {}),
     ...(options.carrier ? { carrier: options.carrier } : {}),
     ...(options.sagaOptions ? { sagaOptions: options.sagaOptions } : {}),

@@ -19,6 +19,7 @@ const service = await startOrExit("command", config, () =>
     host: config.COMMAND_HOST,
     ...(tls ? { tls } : {}),
     poolSize: config.EVENT_STORE_POOL_SIZE,
+    stateCacheEvents: config.STATE_CACHE_EVENTS,
     // Charged and booked by the saga's step RPCs.
     ...adaptersOf(config),
     // Recorded by sagas started through the startOrderSaga mutation.

@@ -67,7 +67,7 @@ Deno.test("racing commands cannot break the cross-aggregate invariants", async (
           ];
           const { refused } = await settle(all);
           for (const err of refused) assert.match(err.code, /PRECONDITION|CONFLICT/);
-          const deleted = (await load(deps.store, categories, category)).state?.deleted;
+          const deleted = (await load(deps, categories, category)).state?.deleted;
           const placed = (await s.events()).filter((e) =>
             e.type === "ProductCreated" && e.data.categoryId === category
           );
@@ -97,7 +97,7 @@ Deno.test("racing commands cannot break the cross-aggregate invariants", async (
             ...Array.from({ length: 10 }, (_, i) => childAfter(i + 1)),
           ]);
           for (const err of refused) assert.match(err.code, /PRECONDITION|CONFLICT|NOT_FOUND/);
-          const deleted = (await load(deps.store, categories, parent)).state?.deleted;
+          const deleted = (await load(deps, categories, parent)).state?.deleted;
           const children = (await s.events()).filter((e) =>
             e.type === "CategoryCreated" && e.data.parentId === parent
           );
@@ -120,8 +120,8 @@ Deno.test("racing commands cannot break the cross-aggregate invariants", async (
         ]);
         assert.ok(ok.length <= 1);
         const [sa, sb] = await Promise.all([
-          load(deps.store, categories, a),
-          load(deps.store, categories, b),
+          load(deps, categories, a),
+          load(deps, categories, b),
         ]);
         assert.ok(!(sa.state?.parentId === b && sb.state?.parentId === a), "a cycle");
       }
@@ -137,12 +137,12 @@ Deno.test("racing commands cannot break the cross-aggregate invariants", async (
           ...Array.from({ length: 8 }, (_, i) => create(`Child ${i + 8}`, root)),
         ]);
         assert.ok(ok.length >= 1);
-        const name = (await load(deps.store, categories, root)).state!.name;
+        const name = (await load(deps, categories, root)).state!.name;
         const children = (await s.events()).filter((e) =>
           e.type === "CategoryCreated" && e.data.parentId === root
         );
         for (const child of children) {
-          const state = (await load(deps.store, categories, child.aggregateId)).state!;
+          const state = (await load(deps, categories, child.aggregateId)).state!;
           assert.equal(state.path[0]?.name, name, `stale path ${JSON.stringify(state.path)}`);
         }
       },
@@ -162,8 +162,8 @@ Deno.test("racing commands cannot break the cross-aggregate invariants", async (
           s.categories.deleteCategory({ id: to }, commandMeta()),
         ]);
         const [lamp, target] = await Promise.all([
-          load(deps.store, products, item),
-          load(deps.store, categories, to),
+          load(deps, products, item),
+          load(deps, categories, to),
         ]);
         assert.ok(!(target.state?.deleted && lamp.state?.categoryId === to));
       },

@@ -84,7 +84,7 @@ export class SagaRunner {
           at: options.deps.now(),
         }),
       isPending: async (orderId, commandId) => {
-        const { state } = await load(options.deps.store, sagas, sagaIdFor(orderId));
+        const { state } = await load(options.deps, sagas, sagaIdFor(orderId));
         return pendingCommands(state).some((c) => c.commandId === commandId);
       },
     });
@@ -178,7 +178,7 @@ export class SagaRunner {
     const { store } = this.#options.deps;
     const metadata = metadataOf(orderId, event);
     for (let attempt = 1;; attempt++) {
-      const loaded = await load(store, sagas, sagaId);
+      const loaded = await load({ store }, sagas, sagaId);
       const decision = this.#decideOn(input, loaded.state);
       if (decision.events.length === 0) {
         if (input === null && event && event.metadata.processManager !== PROCESS_MANAGER) {

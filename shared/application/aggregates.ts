@@ -1,7 +1,13 @@
 import { ConflictError } from "@shared/errors/mod.ts";
-import { type EventStore, loadAggregate, type RecordedEvent } from "@shared/event_store/mod.ts";
+import {
+  type EventStore,
+  foldOnto,
+  loadAggregate,
+  type RecordedEvent,
+} from "@shared/event_store/mod.ts";
 import type { Decider } from "@shared/domain/shared/decider.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
+import type { StateCache } from "./states.ts";
 import * as category from "@shared/domain/category/mod.ts";
 import * as inventory from "@shared/domain/inventory/mod.ts";
 import * as order from "@shared/domain/order/mod.ts";
@@ -42,26 +48,52 @@ export interface Loaded<S> {
 
 const SNAPSHOT_EVERY = 50;
 
+/** Where loads read: the event store, and this process's kept states, if it keeps them. */
+export interface StateSource {
+  store: EventStore;
+  states?: StateCache | undefined;
+}
+
 /**
- * Loads an aggregate from the event store, starting from its latest snapshot
- * (the event store saves a new one every {@link SNAPSHOT_EVERY} events). A
- * stream of another aggregate type folds to the initial state, so an id of
- * the wrong kind reads as "does not exist" while its version still guards
- * the append.
+ * Loads an aggregate from the event store, starting from the state this
+ * process kept of it (see {@link StateCache}) or else from its latest
+ * snapshot (the event store saves a new one every {@link SNAPSHOT_EVERY}
+ * events). A stream of another aggregate type folds to the initial state, so
+ * an id of the wrong kind reads as "does not exist" while its version still
+ * guards the append.
  */
 export async function load<S, E extends DomainEvent>(
-  store: EventStore,
+  source: StateSource,
   aggregate: Pick<Aggregate<S, E>, "type" | "initialState" | "evolve" | "stateSchema">,
   streamId: string,
 ): Promise<Loaded<S>> {
-  const { state, version } = await loadAggregate<S, RecordedEvent>(store, streamId, {
+  const { store, states } = source;
+  const definition = {
     initialState: aggregate.initialState,
-    evolve: (s, event) =>
+    evolve: (s: S, event: RecordedEvent) =>
       event.aggregateType === aggregate.type ? aggregate.evolve(s, event as unknown as E) : s,
     stateSchema: aggregate.stateSchema,
     snapshotEvery: SNAPSHOT_EVERY,
-  });
-  return { state, version };
+  };
+  if (!states) {
+    const { state, version } = await loadAggregate<S, RecordedEvent>(store, streamId, definition);
+    return { state, version };
+  }
+  const key = `${aggregate.type}:${aggregate.stateSchema}:${streamId}`;
+  const kept = states.get<S>(key);
+  const loaded = kept
+    ? await foldOnto(
+      store,
+      streamId,
+      definition,
+      kept,
+      await store.readStream(streamId, {
+        from: kept.version + 1,
+      }),
+    )
+    : await loadAggregate<S, RecordedEvent>(store, streamId, definition);
+  states.keep(key, loaded);
+  return { state: loaded.state, version: loaded.version };
 }
 
 /**

@@ -6,6 +6,7 @@ import { protoMethodName, type ServiceContract } from "@shared/grpc/contract.ts"
 import { type Aggregate, type DomainEvent, load, type Loaded } from "./aggregates.ts";
 import { type CommandOutcome, commit, type Write } from "./commit.ts";
 import type { Envelope } from "./envelope.ts";
+import type { StateCache } from "./states.ts";
 
 /** The RPC a command serves: its access rule's name, its contract key and its input schema. */
 export interface CommandRpc<I> {
@@ -32,6 +33,8 @@ export function rpcOf<S extends ServiceContract, K extends keyof S["methods"] & 
 /** What every command runs with; a service's own dependencies (its ports) extend it. */
 export interface ApplicationDeps {
   store: EventStore;
+  /** The aggregate states this process keeps; none kept when absent. */
+  states?: StateCache;
   /** The time commands are stamped with, as ISO 8601 UTC. */
   now(): string;
 }
@@ -152,7 +155,7 @@ export function commandsFor<D extends ApplicationDeps>() {
       streamOf: (input, envelope) => declaration.stream(input, envelope),
       authorize: (input, actor) => declaration.authorize?.(input, actor),
       async attempt(deps, input, envelope, streamId, handled) {
-        const self = load(deps.store, aggregate, streamId);
+        const self = load(deps, aggregate, streamId);
         const loading = (async () =>
           await Promise.all([
             self,
@@ -167,12 +170,18 @@ export function commandsFor<D extends ApplicationDeps>() {
         const withRead: LoadedStream<S, X> = { ...loaded, streamId, with: read as X };
         const decision = declaration.decide(input, withRead, envelope);
         const { events, writes = [] } = Array.isArray(decision) ? { events: decision } : decision;
+        // The state after the events is folded only if the view or the effects read it: a saga
+        // step reads neither, and folding copies a state as large as its stream's history.
+        let after: { state: S } | undefined;
         const decided: Decided<I, S, E, X> = {
           input,
           envelope,
           loaded: withRead,
           events,
-          after: fold(aggregate, events, { from: loaded.state }),
+          get after() {
+            after ??= { state: fold(aggregate, events, { from: loaded.state }) };
+            return after.state;
+          },
           writes,
         };
         const own: Write = {

@@ -18,12 +18,12 @@ export interface AggregateDefinition<S, E = RecordedEvent> {
   toSnapshot?: (state: S) => unknown;
 }
 
-/** An aggregate's state, the stream version it was folded to and where it started. */
+/** An aggregate's state, the stream version it was folded to and its latest snapshot's. */
 export interface LoadedAggregate<S> {
   state: S;
   /** Stream version folded to; 0 when the stream does not exist. */
   version: number;
-  /** Version of the snapshot it started from; 0 when it started from scratch. */
+  /** Version of the stream's latest snapshot at this state schema, once loaded; 0: none. */
   snapshotVersion: number;
 }
 
@@ -83,20 +83,41 @@ export async function loadAggregate<S, E = RecordedEvent>(
   // The snapshot and the events after it in one round trip: a load is on every command's path.
   const { snapshot, events } = await store.readFromSnapshot(streamId, definition.stateSchema);
   const from = snapshot?.version ?? 0;
-  let state = snapshot
+  const state = snapshot
     ? (definition.fromSnapshot ? definition.fromSnapshot(snapshot.data) : snapshot.data as S)
     : definition.initialState;
+  return await foldOnto(store, streamId, definition, {
+    state,
+    version: from,
+    snapshotVersion: from,
+  }, events);
+}
+
+/**
+ * Folds a stream's events onto a state it was loaded to before (from a
+ * snapshot, from scratch, or kept in memory), and saves a snapshot at the new
+ * version when `snapshotEvery` events or more follow the last one.
+ */
+export async function foldOnto<S, E = RecordedEvent>(
+  store: EventStore,
+  streamId: string,
+  definition: AggregateDefinition<S, E>,
+  start: LoadedAggregate<S>,
+  events: readonly RecordedEvent[],
+): Promise<LoadedAggregate<S>> {
+  let state = start.state;
   for (const event of events) state = definition.evolve(state, event as unknown as E);
   const last = events.at(-1);
-  const version = last?.version ?? from;
+  const version = last?.version ?? start.version;
   const every = definition.snapshotEvery ?? 100;
-  if (last && every > 0 && version - from >= every) {
-    await saveSnapshot(store, streamId, {
-      data: definition.toSnapshot ? definition.toSnapshot(state) : state,
-      version,
-      aggregateType: last.aggregateType,
-      stateSchema: definition.stateSchema,
-    });
+  if (!last || every <= 0 || version - start.snapshotVersion < every) {
+    return { state, version, snapshotVersion: start.snapshotVersion };
   }
-  return { state, version, snapshotVersion: from };
+  await saveSnapshot(store, streamId, {
+    data: definition.toSnapshot ? definition.toSnapshot(state) : state,
+    version,
+    aggregateType: last.aggregateType,
+    stateSchema: definition.stateSchema,
+  });
+  return { state, version, snapshotVersion: version };
 }

@@ -18,10 +18,10 @@ export const createCategory = defineCommand({
   rpc: rpcOf(categoryCommands, "createCategory"),
   aggregate: categories,
   stream: (input, envelope) => input.id ?? deriveId("category", envelope.commandId),
-  load: async (input, { deps: { store } }) => {
+  load: async (input, { deps }) => {
     const [parent, siblings] = await Promise.all([
-      input.parentId ? load(store, categories, input.parentId) : undefined,
-      siblingsNamed(store.sql, input.parentId ?? null, input.name),
+      input.parentId ? load(deps, categories, input.parentId) : undefined,
+      siblingsNamed(deps.store.sql, input.parentId ?? null, input.name),
     ]);
     return { parent, siblings };
   },

@@ -27,17 +27,17 @@ export const deleteCategory = defineCommand({
   rpc: rpcOf(categoryCommands, "deleteCategory"),
   aggregate: categories,
   stream: (input) => input.id,
-  load: async (input, { deps: { store } }) => {
+  load: async (input, { deps }) => {
     const to = input.reassignProductsTo;
     const [childCount, productIds, target] = await Promise.all([
-      liveChildCount(store.sql, input.id),
-      liveProductIds(store.sql, input.id),
-      to ? load(store, categories, to) : undefined,
+      liveChildCount(deps.store.sql, input.id),
+      liveProductIds(deps.store.sql, input.id),
+      to ? load(deps, categories, to) : undefined,
     ]);
     // The products a reassignment moves.
     const movable = to === undefined
       ? []
-      : await Promise.all(productIds.map((productId) => load(store, products, productId)));
+      : await Promise.all(productIds.map((productId) => load(deps, products, productId)));
     return { childCount, productIds, target, movable };
   },
   decide: (input, self, envelope) => {

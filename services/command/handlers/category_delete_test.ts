@@ -57,9 +57,9 @@ Deno.test("deleteCategory with reassignProductsTo moves every product atomically
         assert.deepEqual(move.data.changes, { categoryId: to });
       }
       for (const id of items) {
-        assert.equal((await load(deps.store, products, id)).state?.categoryId, to);
+        assert.equal((await load(deps, products, id)).state?.categoryId, to);
       }
-      assert.equal((await load(deps.store, categories, from)).state?.deleted, true);
+      assert.equal((await load(deps, categories, from)).state?.deleted, true);
     });
 
     await t.step("the moved products now hold the target", async () => {

@@ -33,22 +33,26 @@ export const updateCategory = defineCommand({
   rpc: rpcOf(categoryCommands, "updateCategory"),
   aggregate: categories,
   stream: (input) => input.id,
-  load: async (input, { deps: { store }, self }) => {
+  load: async (input, { deps, self }) => {
     const { state } = await self;
     const parentId = input.makeRoot ? null : input.parentId;
     const moving = state !== null && parentId !== undefined && parentId !== state.parentId;
     const live = state !== null && !state.deleted;
     const [parent, descendants, siblings] = await Promise.all([
-      moving && parentId ? load(store, categories, parentId) : undefined,
-      live ? liveDescendants(store.sql, input.id) : [],
+      moving && parentId ? load(deps, categories, parentId) : undefined,
+      live ? liveDescendants(deps.store.sql, input.id) : [],
       live
-        ? siblingsNamed(store.sql, moving ? parentId : state.parentId, input.name ?? state.name)
+        ? siblingsNamed(
+          deps.store.sql,
+          moving ? parentId : state.parentId,
+          input.name ?? state.name,
+        )
         : [],
     ]);
     // Only a rename or a move changes the paths below: then the descendants are rebased.
     const renaming = live && input.name !== undefined && input.name !== state.name;
     const below = moving || renaming
-      ? await Promise.all(descendants.map((d) => load(store, categories, d.id)))
+      ? await Promise.all(descendants.map((d) => load(deps, categories, d.id)))
       : [];
     return { parentId, moving, parent, descendants, siblings, below };
   },

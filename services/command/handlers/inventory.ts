@@ -19,7 +19,7 @@ export const setStock = defineCommand({
   rpc: rpcOf(productCommands, "setStock"),
   aggregate: inventories,
   stream: (input) => inventory.inventoryIdFor(input.productId),
-  load: (input, { deps }) => load(deps.store, products, input.productId),
+  load: (input, { deps }) => load(deps, products, input.productId),
   decide: (input, { state, with: item }, envelope) =>
     inventory.decide({
       type: "SetStock",

@@ -19,7 +19,7 @@ export const createOrder = defineCommand({
   authorize: (input, actor) => requireOwner(actor, input.customerId, "create an order for"),
   load: (input, { deps }) => {
     const productIds = [...new Set(input.items.map((item) => item.productId))];
-    return Promise.all(productIds.map((productId) => load(deps.store, products, productId)));
+    return Promise.all(productIds.map((productId) => load(deps, products, productId)));
   },
   decide: (input, self, envelope) => {
     requireFreeId(self, self.streamId, "create order");

@@ -21,7 +21,7 @@ export const createProduct = defineCommand({
   rpc: rpcOf(productCommands, "createProduct"),
   aggregate: products,
   stream: (input, envelope) => input.id ?? deriveId("product", envelope.commandId),
-  load: (input, { deps }) => load(deps.store, categories, input.categoryId),
+  load: (input, { deps }) => load(deps, categories, input.categoryId),
   decide: (input, self, envelope) => {
     requireFreeId(self, self.streamId, `create product ${quote(input.name)}`);
     return product.decide({
@@ -57,7 +57,7 @@ export const updateProduct = defineCommand({
     const { state } = await self;
     const to = input.categoryId;
     const moving = to !== undefined && state !== null && to !== state.categoryId;
-    return moving ? await load(deps.store, categories, to) : undefined;
+    return moving ? await load(deps, categories, to) : undefined;
   },
   decide: (input, self, envelope) =>
     product.decide({

@@ -21,7 +21,7 @@ export const startOrderSaga = defineCommand({
   // The saga worker starts it on OrderCreated too: whoever loses sees it started.
   rerunOnConflict: true,
   load: async (input, { deps }) => ({
-    order: await load(deps.store, orders, input.orderId),
+    order: await load(deps, orders, input.orderId),
     sagaOptions: deps.sagaOptions,
   }),
   decide: (input, { state, with: { order, sagaOptions } }, envelope) => {

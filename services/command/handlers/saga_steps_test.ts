@@ -151,7 +151,7 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
         )).id;
         await s.products.setStock({ productId: pen, quantity: 5 }, commandMeta());
         await s.orders.startOrderSaga({ orderId }, commandMeta());
-        const saga = await load(deps.store, sagas, sagaIdFor(orderId));
+        const saga = await load(deps, sagas, sagaIdFor(orderId));
         const [reserve] = pendingCommands(saga.state);
         assert.equal(reserve?.commandId, sagaCommandId(orderId, `reserve-inventory/${pen}`));
         const input = { orderId, productId: pen, quantity: 1 };
