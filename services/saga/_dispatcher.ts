@@ -49,6 +49,20 @@ export interface DispatcherOptions {
   isPending(orderId: string, commandId: string): Promise<boolean>;
 }
 
+/** A command waiting for its turn: older sagas first, then in the order they came. */
+interface Waiting {
+  priority: number;
+  seq: number;
+  go(): void;
+}
+
+/** Where an order's commands are in this dispatcher, for the saga's step timeouts. */
+export type Held =
+  /** At least one of them waits for a turn to be sent. */
+  | { queued: true }
+  /** All were sent; the latest at `sentAt` (ms). */
+  | { queued: false; sentAt: number };
+
 /**
  * Sends the saga's commands to the command service over gRPC, each under
  * its deterministic id, in the background. A refusal goes back to the saga;
@@ -57,15 +71,24 @@ export interface DispatcherOptions {
  * exponential backoff for as long as the saga still waits for the command:
  * compensations until they succeed, forward steps until their timeout moves
  * the saga on. A retry sends the same id, so the step takes effect once.
- * At most `maxSending` calls are out at a time.
+ * At most `maxSending` calls are out at a time; waiting commands go out
+ * oldest saga first, so that a burst of orders finishes order by order
+ * instead of every saga waiting behind the first steps of all the others.
  */
 export class Dispatcher {
   readonly #options: DispatcherOptions;
   readonly #running = new Set<string>();
   readonly #tasks = new Set<Promise<void>>();
   readonly #sleeps = new Set<() => void>();
-  /** Commands waiting for a turn to send, first come first served. */
-  readonly #queue: (() => void)[] = [];
+  /** Commands waiting for a turn to send: a heap, lowest priority, then seq, first. */
+  readonly #queue: Waiting[] = [];
+  #seq = 0;
+  /**
+   * By order: its commands waiting for a turn, and its latest send; kept
+   * until {@link forget}, so that a step whose command is done but whose
+   * event the saga has not seen yet still counts from its send.
+   */
+  readonly #orders = new Map<string, { queued: number; sentAt: number }>();
   #sending = 0;
   #stopped = false;
 
@@ -83,12 +106,22 @@ export class Dispatcher {
     return this.#sending;
   }
 
-  /** Sends commands; one already running in this process is not sent twice. */
-  send(orderId: string, commands: readonly SagaCommand[], metadata: EventMetadata): void {
+  /**
+   * Sends commands; one already running in this process is not sent twice.
+   * `priority` orders the commands waiting for a turn, lowest first: the
+   * runner gives the time its saga started.
+   */
+  send(
+    orderId: string,
+    commands: readonly SagaCommand[],
+    metadata: EventMetadata,
+    priority = 0,
+  ): void {
     for (const command of commands) {
       if (this.#stopped || this.#running.has(command.commandId)) continue;
       this.#running.add(command.commandId);
-      const task: Promise<void> = this.#run(orderId, command, metadata)
+      if (!this.#orders.has(orderId)) this.#orders.set(orderId, { queued: 0, sentAt: 0 });
+      const task: Promise<void> = this.#run(orderId, command, metadata, priority)
         .catch((err) => this.#options.logger.error("saga command abandoned", { error: err }))
         .finally(() => {
           this.#running.delete(command.commandId);
@@ -98,18 +131,39 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Where an order's commands are: waiting for a turn, or all sent (and
+   * when); undefined when none was given to this dispatcher since it last
+   * forgot the order.
+   */
+  held(orderId: string): Held | undefined {
+    const order = this.#orders.get(orderId);
+    if (!order) return undefined;
+    return order.queued > 0 ? { queued: true } : { queued: false, sentAt: order.sentAt };
+  }
+
+  /** Forgets an order whose saga is over. */
+  forget(orderId: string): void {
+    this.#orders.delete(orderId);
+  }
+
   /** Sends nothing more, cancels waiting retries and waits for the commands in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const wake of this.#sleeps) wake();
-    for (const turn of this.#queue.splice(0)) {
+    for (const waiting of this.#queue.splice(0)) {
       this.#sending++; // each woken command ends its turn (#done) without sending
-      turn();
+      waiting.go();
     }
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
   }
 
-  async #run(orderId: string, sent: SagaCommand, metadata: EventMetadata): Promise<void> {
+  async #run(
+    orderId: string,
+    sent: SagaCommand,
+    metadata: EventMetadata,
+    priority: number,
+  ): Promise<void> {
     const { logger } = this.#options;
     const log = logger.child({ orderId, command: sent.command.type, commandId: sent.commandId });
     for (let attempt = 0; !this.#stopped; attempt++) {
@@ -118,7 +172,7 @@ export class Dispatcher {
         if (this.#stopped || !(await this.#stillPending(orderId, sent.commandId))) return;
       }
       let err: unknown;
-      await this.#turn();
+      await this.#turn(orderId, priority);
       try {
         if (this.#stopped) return;
         await this.#options.send(sent, metadata);
@@ -151,19 +205,24 @@ export class Dispatcher {
   }
 
   /** Waits for a turn to send: at once while fewer than `maxSending` are out. */
-  #turn(): Promise<void> {
+  async #turn(orderId: string, priority: number): Promise<void> {
+    // An order forgotten meanwhile (its saga is over) is not tracked again.
+    const order = this.#orders.get(orderId) ?? { queued: 0, sentAt: 0 };
     if (this.#stopped || this.#sending < this.#options.maxSending) {
       this.#sending++;
-      return Promise.resolve();
+    } else {
+      // The turn passes from the command that finishes (see #done), so the count stays.
+      order.queued++;
+      await new Promise<void>((go) => push(this.#queue, { priority, seq: this.#seq++, go }));
+      order.queued--;
     }
-    // The turn passes from the command that finishes (see #done), so the count stays.
-    return new Promise((resolve) => this.#queue.push(resolve));
+    order.sentAt = Date.now();
   }
 
   /** Ends a send: its turn goes to the first command waiting, if any. */
   #done(): void {
-    const next = this.#queue.shift();
-    if (next) next();
+    const next = pop(this.#queue);
+    if (next) next.go();
     else this.#sending--;
   }
 
@@ -191,5 +250,37 @@ export class Dispatcher {
       const timer = setTimeout(wake, ms);
       this.#sleeps.add(wake);
     });
+  }
+}
+
+function before(a: Waiting, b: Waiting): boolean {
+  return a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
+}
+
+/** Adds to a binary heap ordered by {@link before}. */
+function push(heap: Waiting[], item: Waiting): void {
+  let i = heap.push(item) - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[i]!, heap[parent]!)) break;
+    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    i = parent;
+  }
+}
+
+/** Takes the first item of a binary heap ordered by {@link before}. */
+function pop(heap: Waiting[]): Waiting | undefined {
+  const first = heap[0];
+  const last = heap.pop();
+  if (first === undefined || last === undefined || heap.length === 0) return first;
+  heap[0] = last;
+  for (let i = 0;;) {
+    const [l, r] = [2 * i + 1, 2 * i + 2];
+    let least = i;
+    if (l < heap.length && before(heap[l]!, heap[least]!)) least = l;
+    if (r < heap.length && before(heap[r]!, heap[least]!)) least = r;
+    if (least === i) return first;
+    [heap[i], heap[least]] = [heap[least]!, heap[i]!];
+    i = least;
   }
 }

@@ -112,3 +112,47 @@ Deno.test("stop() sends none of the waiting step commands and waits for the one 
   assert.equal(d.inFlight, 0);
   assert.equal(d.sending, 0);
 });
+
+Deno.test("waiting step commands go out oldest saga first, then in the order they came", async () => {
+  const gates: (() => void)[] = [];
+  const { d, sent } = dispatcher(1, () => new Promise((r) => gates.push(r)));
+  const first = release(0);
+  d.send(first.orderId, [first], META, 50);
+  await until(() => sent.length === 1, "the first is out");
+  // Sagas that started at 40, 10, 30 and 10 (ms): their commands wait behind the first.
+  for (const [n, startedAt] of [[1, 40], [2, 10], [3, 30], [4, 10]] as const) {
+    const c = release(n);
+    d.send(c.orderId, [c], META, startedAt);
+  }
+  while (sent.length < 5 || gates.length > 0) {
+    gates.shift()?.();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await until(() => d.inFlight === 0, "every command is done");
+  assert.deepEqual(sent, ["c0", "c2", "c4", "c3", "c1"]);
+});
+
+Deno.test("held() tells whether an order's command waits for its turn, or when it was sent", async () => {
+  const gates: (() => void)[] = [];
+  const { d, sent } = dispatcher(1, () => new Promise((r) => gates.push(r)));
+  const [a, b] = [release(1), release(2)];
+  assert.equal(d.held(a.orderId), undefined);
+  const before = Date.now();
+  d.send(a.orderId, [a], META);
+  d.send(b.orderId, [b], META);
+  await until(() => sent.length === 1, "the first is out");
+  const sentA = d.held(a.orderId);
+  assert.ok(sentA && !sentA.queued && sentA.sentAt >= before, JSON.stringify(sentA));
+  assert.deepEqual(d.held(b.orderId), { queued: true });
+  await new Promise((r) => setTimeout(r, 20));
+  gates.shift()!();
+  await until(() => sent.length === 2, "the second is out");
+  const sentB = d.held(b.orderId);
+  assert.ok(sentB && !sentB.queued && sentB.sentAt >= before + 20, JSON.stringify(sentB));
+  gates.shift()!();
+  await until(() => d.inFlight === 0, "every command is done");
+  // Done, but kept until the saga is over: its event may not have reached the saga yet.
+  assert.deepEqual(d.held(a.orderId), sentA);
+  d.forget(a.orderId);
+  assert.equal(d.held(a.orderId), undefined);
+});

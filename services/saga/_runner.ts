@@ -47,6 +47,10 @@ export interface RunnerOptions {
 interface Tracked {
   orderId: string;
   deadline: number | null;
+  /** When the saga started, and when its own timeout passes (ms). */
+  startedAt: number;
+  sagaDeadline: number;
+  stepTimeoutMs: number;
 }
 
 /**
@@ -110,7 +114,8 @@ export class SagaRunner {
       sagaId,
       () => this.#decide(sagaId, orderId, input, event),
     );
-    if (send.length > 0) this.#dispatcher.send(orderId, send, metadata);
+    const startedAt = this.#tracked.get(sagaId)?.startedAt ?? 0;
+    if (send.length > 0) this.#dispatcher.send(orderId, send, metadata, startedAt);
   }
 
   /** {@link handle}, then records the saga's row at once. */
@@ -142,11 +147,23 @@ export class SagaRunner {
     for (const row of rows) this.#markDirty(row);
   }
 
-  /** Sends CheckSagaTimeout to every saga whose deadline has passed. */
+  /**
+   * Sends CheckSagaTimeout to every saga whose deadline has passed. A step's
+   * timeout counts from when its command left this process: while it waits
+   * here for a turn to be sent (a burst of orders), its step has not timed
+   * out, unless the saga's own timeout has passed.
+   */
   tick(now = Date.now()): void {
     if (this.#stopped) return;
     for (const [sagaId, tracked] of this.#tracked) {
       if (tracked.deadline === null || tracked.deadline > now || this.#checking.has(sagaId)) {
+        continue;
+      }
+      const held = this.#dispatcher.held(tracked.orderId);
+      if (
+        held && now < tracked.sagaDeadline &&
+        (held.queued || held.sentAt + tracked.stepTimeoutMs > now)
+      ) {
         continue;
       }
       this.#checking.add(sagaId);
@@ -234,12 +251,17 @@ export class SagaRunner {
     if (appended || !known) this.#markDirty(instanceRow(state, version));
     if (state.status === "completed" || state.status === "compensated") {
       this.#tracked.delete(state.sagaId);
+      this.#dispatcher.forget(state.orderId);
       return [];
     }
     const deadline = nextDeadline(state);
+    const startedAt = Date.parse(state.startedAt);
     this.#tracked.set(state.sagaId, {
       orderId: state.orderId,
       deadline: deadline === null ? null : Date.parse(deadline),
+      startedAt,
+      sagaDeadline: startedAt + state.sagaTimeoutMs,
+      stepTimeoutMs: state.stepTimeoutMs,
     });
     // Seen for the first time by this process: whatever it had sent may be lost.
     return known ? decided : pendingCommands(state);

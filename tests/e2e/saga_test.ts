@@ -271,6 +271,34 @@ Deno.test("the order saga runs every path end to end against PostgreSQL", async 
     );
 
     await t.step(
+      "a step's timeout counts from when its command is sent, not while it waits in the worker",
+      async () => {
+        const ports = {
+          paymentGateway: slowCharges(400),
+          carrier: simulatedCarrier({ mode: "succeed" }),
+        };
+        // One command out at a time: the fifth order's charge waits about 1.6 s for its turn,
+        // past its step's timeout of 1 s, then takes 0.4 s once sent.
+        const worker = await h.startWorker({
+          ports,
+          commandsAtOnce: 1,
+          sagaOptions: { stepTimeoutMs: 1000 },
+        });
+        const a = await h.product("10.00", 5);
+        const orderIds = await Promise.all(
+          Array.from({ length: 5 }, () => h.placeOrder([{ productId: a, quantity: 1 }])),
+        );
+        const sagas = await Promise.all(orderIds.map((orderId) => h.waitForSaga(orderId)));
+        assert.deepEqual(
+          sagas.map((saga) => [saga.status, saga.failureReason]),
+          orderIds.map(() => ["completed", null]),
+        );
+        assert.equal(await available(h, a), 0);
+        await worker.stop();
+      },
+    );
+
+    await t.step(
       "a worker whose token the command service refuses does not start, naming the fix",
       async () => {
         await assert.rejects(
