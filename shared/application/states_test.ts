@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { EventStore, readSnapshot } from "@shared/event_store/mod.ts";
 import { queries, watchedPool } from "@shared/testing/db.ts";
-import { newId, storeSuite } from "@shared/testing/event_store.ts";
+import { addNumbered, newId, storeSuite } from "@shared/testing/event_store.ts";
 import { load } from "./aggregates.ts";
 import { StateCache } from "./states.ts";
 
@@ -18,17 +18,6 @@ const counter = {
   }),
 };
 
-async function add(store: EventStore, id: string, from: number, count: number): Promise<void> {
-  const events = Array.from(
-    { length: count },
-    (_, i) => ({ type: "Added", data: { n: from + i } }),
-  );
-  await store.append(id, events, {
-    aggregateType: "Counter",
-    expectedVersion: from === 1 ? "no_stream" : from - 1,
-  });
-}
-
 /** The state of a stream of events 1..n. */
 function expected(n: number) {
   const seen = Array.from({ length: n }, (_, i) => i + 1);
@@ -39,14 +28,14 @@ storeSuite("load() with the process's kept states", {
   "folds in what another process appended since the state was kept": async (store, db) => {
     const states = new StateCache(10_000);
     const id = newId();
-    await add(store, id, 1, 3);
+    await addNumbered(store, id, 1, 3);
     assert.deepEqual(await load({ store, states }, counter, id), {
       state: expected(3),
       version: 3,
     });
     // Another process (its own pool and store) appends behind this one's back.
     const other = new EventStore(db.eventStore);
-    await add(other, id, 4, 2);
+    await addNumbered(other, id, 4, 2);
     assert.deepEqual(await load({ store, states }, counter, id), {
       state: expected(5),
       version: 5,
@@ -62,10 +51,10 @@ storeSuite("load() with the process's kept states", {
       const store = new EventStore(sql);
       const states = new StateCache(10_000);
       const id = newId();
-      await add(store, id, 1, 60); // a snapshot is saved at 60 on the first load
+      await addNumbered(store, id, 1, 60); // a snapshot is saved at 60 on the first load
       await load({ store, states }, counter, id);
       assert.equal((await readSnapshot(store, id, 1))?.version, 60);
-      await add(store, id, 61, 1);
+      await addNumbered(store, id, 61, 1);
       sent.length = 0;
       assert.deepEqual((await load({ store, states }, counter, id)).state, expected(61));
       assert.equal(sent.length, 1, queries(sent).join("\n---\n"));
@@ -78,11 +67,11 @@ storeSuite("load() with the process's kept states", {
   "loads through kept states still save a snapshot every 50 events": async (store) => {
     const states = new StateCache(10_000);
     const id = newId();
-    await add(store, id, 1, 10);
+    await addNumbered(store, id, 1, 10);
     await load({ store, states }, counter, id);
     assert.equal(await readSnapshot(store, id, 1), undefined);
     for (let v = 11; v <= 70; v += 10) {
-      await add(store, id, v, 10);
+      await addNumbered(store, id, v, 10);
       await load({ store, states }, counter, id);
     }
     // Loaded at 10, 20, …, 70: the first load at 50 or more events since none is the one saved.
@@ -95,7 +84,7 @@ storeSuite("load() with the process's kept states", {
   "a stream of another aggregate type folds to the initial state, kept or not": async (store) => {
     const states = new StateCache(10_000);
     const id = newId();
-    await add(store, id, 1, 2);
+    await addNumbered(store, id, 1, 2);
     const asOther = { ...counter, type: "Other" };
     for (let i = 0; i < 2; i++) {
       assert.deepEqual(await load({ store, states }, asOther, id), { state: null, version: 2 });
@@ -110,15 +99,15 @@ storeSuite("load() with the process's kept states", {
   ) => {
     const states = new StateCache(100);
     const [small, other, large] = [newId(), newId(), newId()];
-    await add(store, small, 1, 40);
-    await add(store, other, 1, 40);
-    await add(store, large, 1, 120);
+    await addNumbered(store, small, 1, 40);
+    await addNumbered(store, other, 1, 40);
+    await addNumbered(store, large, 1, 120);
     await load({ store, states }, counter, large);
     assert.deepEqual(states.size, { states: 0, events: 0 });
     await load({ store, states }, counter, small);
     await load({ store, states }, counter, other);
     assert.deepEqual(states.size, { states: 2, events: 80 });
-    await add(store, small, 41, 30);
+    await addNumbered(store, small, 41, 30);
     await load({ store, states }, counter, small); // 70 + 40 > 100: `other` goes
     assert.deepEqual(states.size, { states: 1, events: 70 });
     assert.equal(states.get(`Counter:1:${other}`), undefined);
@@ -127,7 +116,7 @@ storeSuite("load() with the process's kept states", {
   "an older state loaded late does not replace a newer one": async (store) => {
     const states = new StateCache(10_000);
     const id = newId();
-    await add(store, id, 1, 5);
+    await addNumbered(store, id, 1, 5);
     await load({ store, states }, counter, id);
     const key = `Counter:1:${id}`;
     states.keep(key, { state: expected(3), version: 3, snapshotVersion: 0 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { newId, storeSuite, withStore } from "@shared/testing/event_store.ts";
+import { addNumbered, newId, storeSuite } from "@shared/testing/event_store.ts";
 import {
   type AggregateDefinition,
   loadAggregate,
@@ -22,22 +22,6 @@ const counter: AggregateDefinition<Counter> = {
   snapshotEvery: 10,
 };
 
-async function addEvents(
-  store: Parameters<Parameters<typeof withStore>[0]>[0],
-  id: string,
-  from: number,
-  count: number,
-) {
-  const events = Array.from(
-    { length: count },
-    (_, i) => ({ type: "Added", data: { n: from + i } }),
-  );
-  await store.append(id, events, {
-    aggregateType: "Counter",
-    expectedVersion: from === 1 ? "no_stream" : from - 1,
-  });
-}
-
 storeSuite("loadAggregate() and snapshots", {
   "loadAggregate() gives the same state with and without snapshots": async (store) => {
     const id = newId();
@@ -45,7 +29,7 @@ storeSuite("loadAggregate() and snapshots", {
     const noSnapshots = { ...counter, stateSchema: 99, snapshotEvery: 0 };
     let next = 1;
     for (const count of [3, 9, 1, 14, 7, 25]) {
-      await addEvents(store, id, next, count);
+      await addNumbered(store, id, next, count);
       next += count;
       const withSnapshots = await loadAggregate(store, id, counter);
       const fromScratch = await loadAggregate(store, id, noSnapshots);
@@ -60,13 +44,13 @@ storeSuite("loadAggregate() and snapshots", {
   },
   "loadAggregate() snapshots every N events, and only then": async (store) => {
     const id = newId();
-    await addEvents(store, id, 1, 9);
+    await addNumbered(store, id, 1, 9);
     await loadAggregate(store, id, counter);
     assert.equal(await readSnapshot(store, id, 1), undefined, "9 events: no snapshot yet");
-    await addEvents(store, id, 10, 1);
+    await addNumbered(store, id, 10, 1);
     await loadAggregate(store, id, counter);
     assert.equal((await readSnapshot(store, id, 1))?.version, 10);
-    await addEvents(store, id, 11, 5);
+    await addNumbered(store, id, 11, 5);
     const loaded = await loadAggregate(store, id, counter);
     assert.equal(loaded.snapshotVersion, 10);
     assert.equal((await readSnapshot(store, id, 1))?.version, 10, "5 more events: same snapshot");
@@ -75,7 +59,7 @@ storeSuite("loadAggregate() and snapshots", {
     store,
   ) => {
     const id = newId();
-    await addEvents(store, id, 1, 10);
+    await addNumbered(store, id, 1, 10);
     const first = await loadAggregate(store, id, counter);
     assert.equal((await readSnapshot(store, id, 1))?.version, 10);
     // Nothing follows the snapshot: the state must come from it alone.
@@ -84,7 +68,7 @@ storeSuite("loadAggregate() and snapshots", {
     const read = await store.readFromSnapshot(id, 1);
     assert.equal(read.snapshot?.version, 10);
     assert.deepEqual(read.events, []);
-    await addEvents(store, id, 11, 2);
+    await addNumbered(store, id, 11, 2);
     const after = await store.readFromSnapshot(id, 1);
     assert.equal(after.snapshot?.version, 10);
     assert.deepEqual(after.events.map((e) => e.version), [11, 12]);
@@ -93,7 +77,7 @@ storeSuite("loadAggregate() and snapshots", {
   },
   "loadAggregate() ignores snapshots of another state schema": async (store) => {
     const id = newId();
-    await addEvents(store, id, 1, 12);
+    await addNumbered(store, id, 1, 12);
     await loadAggregate(store, id, counter);
     assert.equal((await readSnapshot(store, id, 1))?.version, 12);
 

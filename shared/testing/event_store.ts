@@ -39,3 +39,24 @@ export function storeSuite(
 export function newId(): string {
   return crypto.randomUUID();
 }
+
+/**
+ * Appends `count` events `Added {n}` to a `Counter` stream, numbered from
+ * `from` (its version before them + 1), so that a fold of versions 1..v sums
+ * to v(v+1)/2.
+ */
+export async function addNumbered(
+  store: EventStore,
+  id: string,
+  from: number,
+  count: number,
+): Promise<void> {
+  const events = Array.from(
+    { length: count },
+    (_, i) => ({ type: "Added", data: { n: from + i } }),
+  );
+  await store.append(id, events, {
+    aggregateType: "Counter",
+    expectedVersion: from === 1 ? "no_stream" : from - 1,
+  });
+}
