@@ -81,17 +81,14 @@ export async function load<S, E extends DomainEvent>(
   }
   const key = `${aggregate.type}:${aggregate.stateSchema}:${streamId}`;
   const kept = states.get<S>(key);
-  const loaded = kept
-    ? await foldOnto(
-      store,
-      streamId,
-      definition,
-      kept,
-      await store.readStream(streamId, {
-        from: kept.version + 1,
-      }),
-    )
-    : await loadAggregate<S, RecordedEvent>(store, streamId, definition);
+  let loaded;
+  if (kept) {
+    // Only what was appended since: by this process's last command, or by another replica.
+    const since = await store.readStream(streamId, { from: kept.version + 1 });
+    loaded = await foldOnto(store, streamId, definition, kept, since);
+  } else {
+    loaded = await loadAggregate<S, RecordedEvent>(store, streamId, definition);
+  }
   states.keep(key, loaded);
   return { state: loaded.state, version: loaded.version };
 }
