@@ -58,9 +58,12 @@ interface Waiting {
 
 /** Where an order's commands are in this dispatcher, for the saga's step timeouts. */
 export type Held =
-  /** At least one of them waits for a turn to be sent. */
+  /** At least one of them waits for its first turn to be sent. */
   | { queued: true }
-  /** All were sent; the latest at `sentAt` (ms). */
+  /**
+   * Each was sent at least once; `sentAt` (ms) is the latest first send.
+   * Retries do not move it: a step whose calls keep failing still times out.
+   */
   | { queued: false; sentAt: number };
 
 /**
@@ -84,7 +87,7 @@ export class Dispatcher {
   readonly #queue: Waiting[] = [];
   #seq = 0;
   /**
-   * By order: its commands waiting for a turn, and its latest send; kept
+   * By order: its commands waiting for their first turn, and its latest first send; kept
    * until {@link forget}, so that a step whose command is done but whose
    * event the saga has not seen yet still counts from its send.
    */
@@ -172,7 +175,7 @@ export class Dispatcher {
         if (this.#stopped || !(await this.#stillPending(orderId, sent.commandId))) return;
       }
       let err: unknown;
-      await this.#turn(orderId, priority);
+      await this.#turn(orderId, priority, attempt === 0);
       try {
         if (this.#stopped) return;
         await this.#options.send(sent, metadata);
@@ -204,19 +207,22 @@ export class Dispatcher {
     }
   }
 
-  /** Waits for a turn to send: at once while fewer than `maxSending` are out. */
-  async #turn(orderId: string, priority: number): Promise<void> {
+  /**
+   * Waits for a turn to send: at once while fewer than `maxSending` are out.
+   * A command's `first` send is recorded for {@link held}.
+   */
+  async #turn(orderId: string, priority: number, first: boolean): Promise<void> {
     // An order forgotten meanwhile (its saga is over) is not tracked again.
     const order = this.#orders.get(orderId) ?? { queued: 0, sentAt: 0 };
     if (this.#stopped || this.#sending < this.#options.maxSending) {
       this.#sending++;
     } else {
       // The turn passes from the command that finishes (see #done), so the count stays.
-      order.queued++;
+      if (first) order.queued++;
       await new Promise<void>((go) => push(this.#queue, { priority, seq: this.#seq++, go }));
-      order.queued--;
+      if (first) order.queued--;
     }
-    order.sentAt = Date.now();
+    if (first) order.sentAt = Date.now();
   }
 
   /** Ends a send: its turn goes to the first command waiting, if any. */

@@ -156,3 +156,17 @@ Deno.test("held() tells whether an order's command waits for its turn, or when i
   d.forget(a.orderId);
   assert.equal(d.held(a.orderId), undefined);
 });
+
+Deno.test("held() keeps a command's first send through its retries: a failing step still times out", async () => {
+  const { d, sent } = dispatcher(1, (_command, attempt) => {
+    if (attempt < 3) return Promise.reject(new UnavailableError("down"));
+    return Promise.resolve();
+  }, { retryBaseMs: 20, retryMaxMs: 20 });
+  const c = release(1);
+  d.send(c.orderId, [c], META);
+  const first = d.held(c.orderId);
+  assert.ok(first && !first.queued);
+  await until(() => d.inFlight === 0, "the third attempt went through");
+  assert.equal(sent.length, 3);
+  assert.deepEqual(d.held(c.orderId), first);
+});

@@ -149,9 +149,10 @@ export class SagaRunner {
 
   /**
    * Sends CheckSagaTimeout to every saga whose deadline has passed. A step's
-   * timeout counts from when its command left this process: while it waits
-   * here for a turn to be sent (a burst of orders), its step has not timed
-   * out, unless the saga's own timeout has passed.
+   * timeout counts from when its command first left this process (retries do
+   * not restart it): while it waits here for its first turn (a burst of
+   * orders), its step has not timed out, unless the saga's own timeout has
+   * passed.
    */
   tick(now = Date.now()): void {
     if (this.#stopped) return;
