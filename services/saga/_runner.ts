@@ -196,7 +196,7 @@ export class SagaRunner {
     const { store } = this.#options.deps;
     const metadata = metadataOf(orderId, event);
     for (let attempt = 1;; attempt++) {
-      const loaded = await load({ store }, sagas, sagaId);
+      const loaded = await load(this.#options.deps, sagas, sagaId);
       const decision = this.#decideOn(input, loaded.state);
       if (decision.events.length === 0) {
         if (input === null && event && event.metadata.processManager !== PROCESS_MANAGER) {

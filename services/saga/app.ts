@@ -1,3 +1,4 @@
+import { StateCache } from "@shared/application/states.ts";
 import { type ConsumerProcess, runConsumerProcess } from "@shared/consumer/mod.ts";
 import { connect } from "@shared/db/connect.ts";
 import { observePool, processApplicationName } from "@shared/db/pool_metrics.ts";
@@ -117,7 +118,9 @@ export async function startSagaWorker(options: SagaWorkerOptions): Promise<SagaW
     await release();
     throw err;
   }
-  const deps = { store, now: () => new Date().toISOString(), commands };
+  // Saga streams are short: 10,000 of them fit in the bound.
+  const states = new StateCache(100_000);
+  const deps = { store, states, now: () => new Date().toISOString(), commands };
   const handler = sagaHandler({
     deps,
     sagaOptions,
