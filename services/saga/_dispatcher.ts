@@ -87,9 +87,9 @@ export class Dispatcher {
   readonly #queue: Waiting[] = [];
   #seq = 0;
   /**
-   * By order: its commands waiting for their first turn, and its latest first send; kept
-   * until {@link forget}, so that a step whose command is done but whose
-   * event the saga has not seen yet still counts from its send.
+   * By order: its commands waiting for their first turn, and its latest
+   * first send; kept until {@link forget}, so that a step whose command is
+   * done but whose event the saga has not seen yet still counts from its send.
    */
   readonly #orders = new Map<string, { queued: number; sentAt: number }>();
   #sending = 0;
@@ -135,9 +135,9 @@ export class Dispatcher {
   }
 
   /**
-   * Where an order's commands are: waiting for a turn, or all sent (and
-   * when); undefined when none was given to this dispatcher since it last
-   * forgot the order.
+   * Where an order's commands are: one waiting for its first turn, or all
+   * sent at least once (and when); undefined when none was given to this
+   * dispatcher since it last forgot the order.
    */
   held(orderId: string): Held | undefined {
     const order = this.#orders.get(orderId);
