@@ -45,7 +45,10 @@ export interface LoadContext<D, S> {
   envelope: Envelope;
   /** The command's own stream. */
   streamId: string;
-  /** That stream, being loaded (snapshot and tail) while `load` reads the rest. */
+  /**
+   * That stream, being loaded (the state kept of it, or its snapshot, and the
+   * events since) while `load` reads the rest.
+   */
   self: Promise<Loaded<S>>;
 }
 

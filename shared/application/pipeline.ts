@@ -21,7 +21,8 @@ import { type Envelope, envelopeOf } from "./envelope.ts";
  * 3. scope idempotency: a command id already handled answers its first
  *    result before anything is loaded, or is refused when sent with another
  *    input;
- * 4. load the command's stream (snapshot and tail) and what its `load` reads;
+ * 4. load the command's stream (the state kept of it, or its snapshot, and the
+ *    events since) and what its `load` reads;
  * 5. decide;
  * 6. commit the events with the transaction's effects (all streams or none);
  * 7. return the outcome, with the view the command answers with.
