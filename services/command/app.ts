@@ -61,7 +61,7 @@ export interface CommandServiceOptions {
   poolSize?: number;
   /**
    * Bound of the aggregate states kept in memory, in events folded into them
-   * (see StateCache); default 200,000; 0 keeps none.
+   * (see StateCache); default DEFAULT_STATE_CACHE_EVENTS; 0 keeps none.
    */
   stateCacheEvents?: number;
   /** The payment gateway the saga's ProcessPayment and RefundPayment call; default: approves every charge. */

@@ -10,6 +10,7 @@ import {
   simulatedCarrier,
   simulatedGateway,
 } from "./adapters.ts";
+import { DEFAULT_STATE_CACHE_EVENTS } from "./deps.ts";
 import type { Carrier, PaymentGateway } from "./ports.ts";
 
 const ms = z.coerce.number().int().min(1).max(86_400_000);
@@ -32,7 +33,8 @@ export const commandConfigSchema = z.object({
   COMMAND_METRICS_PORT: portVar.default(9464),
   EVENT_STORE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Aggregate states kept in memory, bounded by the events folded into them; 0 keeps none. */
-  STATE_CACHE_EVENTS: z.coerce.number().int().min(0).max(100_000_000).default(200_000),
+  STATE_CACHE_EVENTS: z.coerce.number().int().min(0).max(100_000_000)
+    .default(DEFAULT_STATE_CACHE_EVENTS),
   SAGA_STEP_TIMEOUT_MS: ms.default(30_000),
   SAGA_TIMEOUT_MS: ms.default(300_000),
   ...grpcTlsVars,

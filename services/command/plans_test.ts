@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { categories } from "@shared/application/aggregates.ts";
 import type { Command } from "@shared/application/command.ts";
 import { envelopeOf } from "@shared/application/envelope.ts";
 import { execute } from "@shared/application/pipeline.ts";
@@ -8,6 +7,7 @@ import { EventStore } from "@shared/event_store/mod.ts";
 import { createTestDatabases, watchedPool } from "@shared/testing/db.ts";
 import { assertReadsLittle, tablePages } from "@shared/testing/plans.ts";
 import { commandDeps } from "./deps.ts";
+import { createCategory } from "./handlers/category.ts";
 import { setStock } from "./handlers/inventory.ts";
 import { createProduct, deleteProduct, updateProduct } from "./handlers/product.ts";
 
@@ -56,30 +56,15 @@ Deno.test("a product's commands read what they need, not the whole event store",
     assert.ok(pages > 100, `the smallest of them fills ${pages} pages`);
 
     const deps = commandDeps(store);
-    const categoryId = crypto.randomUUID();
-    await db.eventStore`
-      INSERT INTO category_lookup (category_id, parent_id, name, name_key, version)
-      VALUES (${categoryId}, NULL, 'Shoes', 'shoes', 1)`;
-    await new EventStore(db.eventStore, { upcasters }).append(categoryId, [{
-      type: "CategoryCreated",
-      data: {
-        id: categoryId,
-        name: "Shoes",
-        description: null,
-        parentId: null,
-        path: [{ id: categoryId, name: "Shoes" }],
-        depth: 1,
-        createdAt: new Date().toISOString(),
-      },
-    }], { aggregateType: categories.type, expectedVersion: "no_stream" });
+    const { id: categoryId } = await run(deps, createCategory, { name: "Shoes" });
 
     const before = watched.sent.length;
     const { id } = await run(deps, createProduct, { name: "Boot", price: "9.99", categoryId });
     await run(deps, updateProduct, { id, price: "10.50" });
     await run(deps, setStock, { productId: id, quantity: 4 });
     await run(deps, deleteProduct, { id });
-    const statements = watched.sent.slice(before).filter((s) => !/\bpg_catalog\./.test(s.query) // the client's own lookup of the server's types
-    );
+    // Not the client's own lookup of the server's types.
+    const statements = watched.sent.slice(before).filter((s) => !/\bpg_catalog\./.test(s.query));
     assert.ok(statements.length >= 8, `${statements.length} statements`);
 
     await assertReadsLittle(db.eventStore, statements, { maxBlocks: pages / 10, tables: LARGE });
