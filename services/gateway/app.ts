@@ -42,6 +42,7 @@ import { type AuthOptions, bearerRequest, createAuthenticator } from "./auth.ts"
 import { auditResolvers } from "./resolvers/audit.ts";
 import { catalogResolvers } from "./resolvers/catalog.ts";
 import { orderResolvers } from "./resolvers/orders.ts";
+import { commandMutations } from "./resolvers/mutations.ts";
 import { subscriptionResolvers } from "./resolvers/subscriptions.ts";
 import { typeDefs } from "./schema.ts";
 import { consoleTypeDefs } from "./console_schema.ts";
@@ -207,6 +208,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     resolvers: [
       catalogResolvers,
       orderResolvers,
+      { Mutation: commandMutations() },
       subscriptionResolvers,
       auditResolvers,
       consoleResolvers({

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   buildSchema,
+  getNamedType,
   type GraphQLInputType,
   type GraphQLOutputType,
   type GraphQLSchema,
@@ -11,13 +12,8 @@ import {
   isScalarType,
 } from "graphql";
 import type { z } from "zod";
-import {
-  categoryCommands,
-  eventLog,
-  orderCommands,
-  productCommands,
-  StoredEvent,
-} from "@proto/command/v1/contract.ts";
+import { eventLog, orderCommands, StoredEvent } from "@proto/command/v1/contract.ts";
+import type { RpcContract } from "@shared/grpc/contract.ts";
 import {
   CategoryNode,
   categoryQueries,
@@ -37,6 +33,7 @@ import {
 } from "@proto/query/v1/contract.ts";
 import { core, def, isInt, isOptional, shapeOf } from "@shared/testing/zod_shape.ts";
 import { typeDefs } from "./schema.ts";
+import { ANSWERS, MUTATION_SERVICES } from "./resolvers/mutations.ts";
 
 /** Each GraphQL object type and the contract view it shows. */
 const views: Record<string, z.ZodType> = {
@@ -60,24 +57,14 @@ const views: Record<string, z.ZodType> = {
   EventPage: eventLog.methods.listEvents.output,
 };
 
-/** Each GraphQL input type and the contract input it is sent as. */
+/**
+ * Each GraphQL input type and the contract input it is sent as, besides the
+ * input of each mutation, which is checked against its command (mutationInputs).
+ */
 const inputs: Record<string, z.ZodType> = {
   ProductSearchInput: productQueries.methods.searchProductsAdvanced.input,
-  CreateCategoryInput: categoryCommands.methods.createCategory.input,
-  UpdateCategoryInput: categoryCommands.methods.updateCategory.input,
-  DeleteCategoryInput: categoryCommands.methods.deleteCategory.input,
-  CreateProductInput: productCommands.methods.createProduct.input,
-  UpdateProductInput: productCommands.methods.updateProduct.input,
-  DeleteProductInput: productCommands.methods.deleteProduct.input,
-  SetStockInput: productCommands.methods.setStock.input,
-  ArchiveProductInput: productCommands.methods.archiveProduct.input,
-  RestoreProductInput: productCommands.methods.restoreProduct.input,
   OrderItemInput: def(core(shapeOf(orderCommands.methods.createOrder.input).items!)).element!,
   AddressInput: shapeOf(orderCommands.methods.createOrder.input).shippingAddress!,
-  CreateOrderInput: orderCommands.methods.createOrder.input,
-  CancelOrderInput: orderCommands.methods.cancelOrder.input,
-  UpdateOrderStatusInput: orderCommands.methods.updateOrderStatus.input,
-  StartOrderSagaInput: orderCommands.methods.startOrderSaga.input,
 };
 
 /** Fields a resolver computes, which are not in the contract view, and why. */
@@ -189,17 +176,56 @@ function checkObject(check: Check, name: string, schema: z.ZodType) {
   }
 }
 
+/** Every command a client may send, by name: each is a mutation (see commandMutations). */
+const commands: Record<string, RpcContract> = Object.fromEntries(
+  Object.values(MUTATION_SERVICES).flatMap((service) =>
+    Object.entries(service.methods as Record<string, RpcContract>).filter(([, m]) =>
+      m.access !== "service"
+    )
+  ),
+);
+
+/**
+ * The input type of each mutation and the contract input of the command of
+ * the same name. A mutation takes one `input` argument and answers with a
+ * type that commandMutations knows how to answer with.
+ */
+function mutationInputs(schema: GraphQLSchema): Record<string, z.ZodType> {
+  const fields = schema.getMutationType()?.getFields() ?? {};
+  assert.deepEqual(
+    Object.keys(fields).sort(),
+    Object.keys(commands).sort(),
+    "every command a client may send is a mutation of the same name, and nothing else is",
+  );
+  const found: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(fields)) {
+    assert.deepEqual(field.args.map((a) => a.name), ["input"], `${name} takes one input`);
+    const type = getNamedType(field.args[0]!.type);
+    assert.ok(isNonNullType(field.args[0]!.type), `${name}: its input is required`);
+    assert.ok(
+      getNamedType(field.type).name in ANSWERS,
+      `${name} answers with ${getNamedType(field.type).name}, which commandMutations knows`,
+    );
+    found[type.name] = commands[name]!.input;
+  }
+  return found;
+}
+
 /** Checks the object types and the input types of an SDL against the contracts. */
 function checkSchema(sdl: string) {
   const schema = buildSchema(sdl);
   const check: Check = { schema, seen: new Set() };
+  const all = { ...inputs, ...mutationInputs(schema) };
   for (const [name, view] of Object.entries(views)) checkObject(check, name, view);
-  for (const [name, input] of Object.entries(inputs)) checkObject(check, name, input);
-  return Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith("__"));
+  for (const [name, input] of Object.entries(all)) checkObject(check, name, input);
+  return {
+    types: Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith("__")),
+    inputs: all,
+  };
 }
 
 Deno.test("every GraphQL object and input type agrees with its contract, field by field", () => {
-  const types = checkSchema(typeDefs);
+  const { types, inputs } = checkSchema(typeDefs);
   assert.deepEqual(
     types.filter((t) => isObjectType(t) && !ROOTS.has(t.name)).map((t) => t.name).sort(),
     Object.keys(views).sort(),
@@ -236,5 +262,19 @@ Deno.test("a field renamed, made nullable or of another kind on one side is refu
   assert.throws(
     () => checkSchema(changed("quantity: Int!\n  }", "quantity: Boolean!\n  }")),
     /GraphQL Boolean but zod number/,
+  );
+  assert.throws(
+    () => checkSchema(changed("archiveProduct(input", "archiveProducts(input")),
+    /every command a client may send is a mutation of the same name/,
+  );
+  assert.throws(
+    () =>
+      checkSchema(
+        changed(
+          "setStock(input: SetStockInput!): Product!",
+          "setStock(input: SetStockInput!): Int!",
+        ),
+      ),
+    /setStock answers with Int, which commandMutations knows/,
   );
 });

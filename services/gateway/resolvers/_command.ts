@@ -8,7 +8,13 @@ import { CategoryView, OrderView, ProductView } from "@proto/query/v1/contract.t
 import { parseConsistencyToken } from "@shared/projection/consistency.ts";
 import type { Category, Context, Product, RequestState } from "../context.ts";
 
-type Result = z.output<typeof CommandResult>;
+/** What a command answers. */
+export type Result = z.output<typeof CommandResult>;
+
+/** Drops null arguments: GraphQL sends an omitted nullable argument as null or undefined. */
+export function defined<T extends Record<string, unknown>>(args: T): T {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null)) as T;
+}
 
 /**
  * What an RPC's typed client takes, as the type of the GraphQL arguments or

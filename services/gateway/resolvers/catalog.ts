@@ -1,25 +1,17 @@
 import type { GraphQLResolveInfo } from "graphql";
-import type { categoryCommands, productCommands } from "@proto/command/v1/contract.ts";
 import type { categoryQueries, productQueries } from "@proto/query/v1/contract.ts";
 import type { Category, Context, Product } from "../context.ts";
-import { categoryOf, type ContractInput, found, productOf, runCommand } from "./_command.ts";
+import { type ContractInput, defined, found } from "./_command.ts";
 import { selectsOnly } from "./_selection.ts";
 
 type Args = Record<string, unknown>;
 type CategoryQuery = typeof categoryQueries.methods;
 type ProductQuery = typeof productQueries.methods;
-type CategoryCommand = typeof categoryCommands.methods;
-type ProductCommand = typeof productCommands.methods;
 
 /** What a product knows of its category. */
 const CATEGORY_ON_PRODUCT = new Set(["id", "name", "__typename"]);
 
-/** Drops null arguments: GraphQL sends an omitted nullable argument as null or undefined. */
-function defined<T extends Args>(args: T): T {
-  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null)) as T;
-}
-
-/** Query, mutation and field resolvers of categories and products. */
+/** Query and field resolvers of categories and products (mutations: mutations.ts). */
 export const catalogResolvers = {
   Query: {
     category: async (_: unknown, { id }: { id: string }, ctx: Context) =>
@@ -100,118 +92,6 @@ export const catalogResolvers = {
       await ctx.clients.productQueries.getProductStatistics({}, ctx.state.read),
     productExists: async (_: unknown, { id }: { id: string }, ctx: Context) =>
       (await ctx.clients.productQueries.productExists({ id }, ctx.state.read)).exists,
-  },
-
-  Mutation: {
-    createCategory: async (
-      _: unknown,
-      { input }: { input: ContractInput<CategoryCommand["createCategory"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "createCategory",
-        (o) => ctx.clients.categoryCommands.createCategory(defined(input), o),
-      );
-      return categoryOf(r) ?? found(await ctx.loaders.category.load(r.id), "Category", r.id);
-    },
-    updateCategory: async (
-      _: unknown,
-      { input }: { input: ContractInput<CategoryCommand["updateCategory"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "updateCategory",
-        (o) => ctx.clients.categoryCommands.updateCategory(defined(input), o),
-      );
-      return categoryOf(r) ?? found(await ctx.loaders.category.load(r.id), "Category", r.id);
-    },
-    deleteCategory: async (
-      _: unknown,
-      { input }: { input: ContractInput<CategoryCommand["deleteCategory"]> },
-      ctx: Context,
-    ) => {
-      await runCommand(
-        ctx,
-        "deleteCategory",
-        (o) => ctx.clients.categoryCommands.deleteCategory(defined(input), o),
-      );
-      return true;
-    },
-    createProduct: async (
-      _: unknown,
-      { input }: { input: ContractInput<ProductCommand["createProduct"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "createProduct",
-        (o) => ctx.clients.productCommands.createProduct(defined(input), o),
-      );
-      return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
-    },
-    updateProduct: async (
-      _: unknown,
-      { input }: { input: ContractInput<ProductCommand["updateProduct"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "updateProduct",
-        (o) => ctx.clients.productCommands.updateProduct(defined(input), o),
-      );
-      return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
-    },
-    archiveProduct: async (
-      _: unknown,
-      { input }: { input: ContractInput<ProductCommand["archiveProduct"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "archiveProduct",
-        (o) => ctx.clients.productCommands.archiveProduct(defined(input), o),
-      );
-      return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
-    },
-    restoreProduct: async (
-      _: unknown,
-      { input }: { input: ContractInput<ProductCommand["restoreProduct"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "restoreProduct",
-        (o) => ctx.clients.productCommands.restoreProduct(defined(input), o),
-      );
-      return productOf(r) ?? found(await ctx.loaders.product.load(r.id), "Product", r.id);
-    },
-    deleteProduct: async (
-      _: unknown,
-      { input }: { input: ContractInput<ProductCommand["deleteProduct"]> },
-      ctx: Context,
-    ) => {
-      await runCommand(
-        ctx,
-        "deleteProduct",
-        (o) => ctx.clients.productCommands.deleteProduct(defined(input), o),
-      );
-      return true;
-    },
-    setStock: async (
-      _: unknown,
-      { input }: { input: ContractInput<ProductCommand["setStock"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "setStock",
-        (o) => ctx.clients.productCommands.setStock(input, o),
-      );
-      const id = input.productId;
-      return productOf(r) ?? found(await ctx.loaders.product.load(id), "Product", id);
-    },
   },
 
   Category: {

@@ -1,10 +1,8 @@
-import { orderCommands } from "@proto/command/v1/contract.ts";
 import { orderQueries, type OrderView as Order } from "@proto/query/v1/contract.ts";
 import { parseWith } from "@shared/grpc/mod.ts";
 import type { Context } from "../context.ts";
-import { type ContractInput, found, orderOf, runCommand } from "./_command.ts";
+import { found } from "./_command.ts";
 
-type OrderCommand = typeof orderCommands.methods;
 /** An order whose saga was read with it: null when it has none. */
 type ReadOrder = Omit<Order, "saga"> & { saga: Order["saga"] | null };
 type Args = Record<string, unknown>;
@@ -30,7 +28,8 @@ function readPage(page: { orders: Order[] }): ReadOrder[] {
   return page.orders.map(asRead);
 }
 
-async function readOrder(ctx: Context, id: string): Promise<ReadOrder> {
+/** Reads an order at the request's position; NotFoundError when there is none. */
+export async function readOrder(ctx: Context, id: string): Promise<ReadOrder> {
   return asRead(found(
     (await ctx.clients.orderQueries.getOrder({ id }, ctx.state.read)).order,
     "Order",
@@ -38,7 +37,7 @@ async function readOrder(ctx: Context, id: string): Promise<ReadOrder> {
   ));
 }
 
-/** Query, mutation and field resolvers of orders and their sagas. */
+/** Query and field resolvers of orders and their sagas (mutations: mutations.ts). */
 export const orderResolvers = {
   Query: {
     order: async (_: unknown, { id }: { id: string }, ctx: Context) => {
@@ -69,66 +68,6 @@ export const orderResolvers = {
       await ctx.clients.orderQueries.getOrderStats({}, ctx.state.read),
     sagaState: async (_: unknown, { orderId }: { orderId: string }, ctx: Context) =>
       (await ctx.clients.orderQueries.getSagaState({ orderId }, ctx.state.read)).saga ?? null,
-  },
-
-  // Each mutation answers from its command's result (the order as the command
-  // decided it), so a committed write answers success whatever the read side
-  // does; it reads the order only for a result without one (an older command).
-  Mutation: {
-    createOrder: async (
-      _: unknown,
-      { input }: { input: ContractInput<OrderCommand["createOrder"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "createOrder",
-        (o) => ctx.clients.orderCommands.createOrder(input, o),
-      );
-      return orderOf(r) ?? await readOrder(ctx, r.id);
-    },
-    cancelOrder: async (
-      _: unknown,
-      { input }: { input: ContractInput<OrderCommand["cancelOrder"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "cancelOrder",
-        (o) => ctx.clients.orderCommands.cancelOrder(input, o),
-      );
-      return orderOf(r) ?? await readOrder(ctx, r.id);
-    },
-    // The status is a String in GraphQL, the contract's enum in the command:
-    // parsed with the contract, inside the command call as the client would.
-    updateOrderStatus: async (
-      _: unknown,
-      { input }: { input: { id: string; status: string } },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "updateOrderStatus",
-        (o) =>
-          ctx.clients.orderCommands.updateOrderStatus(
-            parseWith(orderCommands.methods.updateOrderStatus.input, input),
-            o,
-          ),
-      );
-      return orderOf(r) ?? await readOrder(ctx, r.id);
-    },
-    startOrderSaga: async (
-      _: unknown,
-      { input }: { input: ContractInput<OrderCommand["startOrderSaga"]> },
-      ctx: Context,
-    ) => {
-      const r = await runCommand(
-        ctx,
-        "startOrderSaga",
-        (o) => ctx.clients.orderCommands.startOrderSaga(input, o),
-      );
-      return orderOf(r) ?? await readOrder(ctx, input.orderId);
-    },
   },
 
   Order: {
