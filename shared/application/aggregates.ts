@@ -112,8 +112,11 @@ export const categories = aggregate(category.CATEGORY, category.categoryDecider)
 /** The product aggregate. */
 export const products = aggregate(product.PRODUCT, product.productDecider);
 
-/** A product's inventory (stream `inventoryIdFor(productId)`). */
-export const inventories = aggregate(inventory.INVENTORY, inventory.inventoryDecider);
+/**
+ * A product's inventory (stream `inventoryIdFor(productId)`). State schema 2:
+ * the orders' reservations left the state (migration 130).
+ */
+export const inventories = aggregate(inventory.INVENTORY, inventory.inventoryDecider, 2);
 
 /** An order's payment (stream `paymentIdFor(orderId)`). */
 export const payments = aggregate(payment.PAYMENT, payment.paymentDecider);

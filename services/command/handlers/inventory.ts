@@ -1,5 +1,9 @@
 import * as inventory from "@shared/domain/inventory/mod.ts";
-import type { ReleaseInventory, ReserveInventory } from "@shared/domain/inventory/mod.ts";
+import type {
+  OrderReservation,
+  ReleaseInventory,
+  ReserveInventory,
+} from "@shared/domain/inventory/mod.ts";
 import { quote } from "@shared/domain/shared/rules.ts";
 import { inventories, load, products } from "@shared/application/aggregates.ts";
 import { rpcOf } from "@shared/application/command.ts";
@@ -7,6 +11,8 @@ import { productCommands, sagaStepCommands } from "@proto/command/v1/contract.ts
 import { defineCommand } from "../deps.ts";
 import { sqlEffects } from "@shared/event_store/mod.ts";
 import { productRequired } from "../lookups/products.ts";
+import type { Queryable } from "../lookups/categories.ts";
+import { reservationOf, reservationRecorded, reservationReleased } from "../lookups/inventory.ts";
 import { productView } from "./product_view.ts";
 
 /**
@@ -46,6 +52,19 @@ export type ReserveInventoryInput = Pick<ReserveInventory, "orderId" | "productI
 export type ReleaseInventoryInput = Pick<ReleaseInventory, "orderId" | "productId">;
 
 /**
+ * The order's record of its reservation of the product, read after the
+ * stream: a concurrent reservation committed after the stream was read is
+ * either seen here (and this one is a no-op) or committed after this read,
+ * and then this append's expected version is stale and it runs again.
+ */
+function loadReservation(
+  input: ReleaseInventoryInput,
+  { deps, self }: { deps: { store: { sql: Queryable } }; self: Promise<unknown> },
+): Promise<OrderReservation | undefined> {
+  return self.then(() => reservationOf(deps.store.sql, input.productId, input.orderId));
+}
+
+/**
  * ReserveInventory, for the saga: InventoryReserved, or
  * InventoryReservationFailed when the stock is short. One reservation per
  * order and product; the same command id takes effect once.
@@ -55,8 +74,16 @@ export const reserveInventoryCommand = defineCommand({
   step: true,
   aggregate: inventories,
   stream: (input: ReserveInventoryInput) => inventory.inventoryIdFor(input.productId),
-  decide: (input, { state }, envelope) =>
-    inventory.decide({ type: "ReserveInventory", ...pick(input), at: envelope.at }, state),
+  load: (input, context) => loadReservation(input, context),
+  decide: (input, { state, with: reservation }, envelope) =>
+    inventory.decide(
+      { type: "ReserveInventory", ...pick(input), reservation, at: envelope.at },
+      state,
+    ),
+  effects: ({ input, events }) =>
+    events.some((e) => e.type === "InventoryReserved")
+      ? sqlEffects([reservationRecorded(pick(input))])
+      : undefined,
 });
 
 /** ReleaseInventory, the saga's compensation of a reservation; releasing twice emits once. */
@@ -65,16 +92,22 @@ export const releaseInventoryCommand = defineCommand({
   step: true,
   aggregate: inventories,
   stream: (input: ReleaseInventoryInput) => inventory.inventoryIdFor(input.productId),
-  decide: (input, { state }, envelope) =>
+  load: (input, context) => loadReservation(input, context),
+  decide: (input, { state, with: reservation }, envelope) =>
     inventory.decide(
       {
         type: "ReleaseInventory",
         orderId: input.orderId,
         productId: input.productId,
+        reservation,
         at: envelope.at,
       },
       state,
     ),
+  effects: ({ input, events }) =>
+    events.some((e) => e.type === "InventoryReleased")
+      ? sqlEffects([reservationReleased(input)])
+      : undefined,
 });
 
 function pick({ orderId, productId, quantity }: ReserveInventoryInput): ReserveInventoryInput {

@@ -46,6 +46,11 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
   const deps = s.service.deps;
   const address = `127.0.0.1:${s.service.port}`;
   const types = async (streamId: string) => (await s.events(streamId)).map((e) => e.type);
+  /** The order's record of its reservation of the pen. */
+  const reservation = (orderId: string) =>
+    s.db.eventStore<{ quantity: number; released: boolean }[]>`
+      SELECT quantity, released FROM inventory_reservations WHERE order_id = ${orderId}`
+      .then((rows) => rows.map((r) => ({ ...r })));
   // The steps as the saga sends them: its service token, and each step's own command id.
   const steps = actingAs(
     createClient(sagaStepCommands, address),
@@ -72,15 +77,54 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
         commandMeta(commandId),
       );
       assert.deepEqual(again, first);
+      // Another command id for the same order: the order's record says it is reserved.
+      await steps.reserveInventory({ orderId: order, productId: pen, quantity: 3 }, commandMeta());
+      assert.deepEqual(await reservation(order), [{ quantity: 3, released: false }]);
       await steps.releaseInventory({ orderId: order, productId: pen }, commandMeta());
       await steps.releaseInventory({ orderId: order, productId: pen }, commandMeta());
       assert.deepEqual(await types(stream), ["StockSet", "InventoryReserved", "InventoryReleased"]);
+      assert.equal((await s.events(stream)).at(-1)?.data.available, 20);
+      assert.deepEqual(await reservation(order), [{ quantity: 3, released: true }]);
+    });
+
+    await t.step(
+      "a reservation after its order's release fails; the release closed it",
+      async () => {
+        const order = crypto.randomUUID();
+        await steps.releaseInventory({ orderId: order, productId: pen }, commandMeta());
+        await steps.reserveInventory(
+          { orderId: order, productId: pen, quantity: 1 },
+          commandMeta(),
+        );
+        const mine = (await s.events(stream)).filter((e) => e.data.orderId === order);
+        assert.deepEqual(mine.map((e) => e.type), [
+          "InventoryReleased",
+          "InventoryReservationFailed",
+        ]);
+        assert.match(String(mine[1]?.data.reason), /already released/);
+        assert.deepEqual(await reservation(order), [{ quantity: 0, released: true }]);
+        assert.equal(mine[1]?.data.available, 20);
+      },
+    );
+
+    await t.step("the same order reserving twice at once holds its units once", async () => {
+      const order = crypto.randomUUID();
+      await Promise.all(
+        [1, 2, 3].map(() =>
+          steps.reserveInventory({ orderId: order, productId: pen, quantity: 2 }, commandMeta())
+        ),
+      );
+      const mine = (await s.events(stream)).filter((e) => e.data.orderId === order);
+      assert.deepEqual(mine.map((e) => e.type), ["InventoryReserved"]);
+      assert.deepEqual(await reservation(order), [{ quantity: 2, released: false }]);
+      await steps.releaseInventory({ orderId: order, productId: pen }, commandMeta());
       assert.equal((await s.events(stream)).at(-1)?.data.available, 20);
     });
 
     await t.step(
       "30 concurrent reservations of a stock of 20: 20 reserved, 10 refused, none lost",
       async () => {
+        const before = (await s.events(stream)).length;
         await Promise.all(
           Array.from(
             { length: 30 },
@@ -91,7 +135,7 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
               ),
           ),
         );
-        const events = (await s.events(stream)).slice(3);
+        const events = (await s.events(stream)).slice(before);
         assert.equal(
           events.filter((e) => e.type === "InventoryReserved").length,
           20,

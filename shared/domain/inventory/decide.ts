@@ -47,13 +47,14 @@ export function decide(command: InventoryCommand, state: InventoryState | null):
       if (!Number.isInteger(quantity) || quantity < 1) {
         throw invalid("quantity", `must be a whole number of at least 1, got ${quote(quantity)}`);
       }
-      if (state?.reservations[orderId] !== undefined) return [];
+      const { reservation } = command;
+      if (reservation !== undefined && !reservation.released) return [];
       const available = state?.available ?? 0;
       const fail = (reason: string): InventoryEvent[] => [{
         type: "InventoryReservationFailed",
         data: { productId, orderId, requested: quantity, available, reason, failedAt: at },
       }];
-      if (state?.released[orderId]) {
+      if (reservation?.released) {
         return fail(`The reservation of order ${quote(orderId)} was already released`);
       }
       if (quantity > available) {
@@ -65,9 +66,9 @@ export function decide(command: InventoryCommand, state: InventoryState | null):
       }];
     }
     case "ReleaseInventory": {
-      const { orderId, productId, at } = command;
-      if (state?.released[orderId]) return [];
-      const quantity = state?.reservations[orderId] ?? 0;
+      const { orderId, productId, reservation, at } = command;
+      if (reservation?.released) return [];
+      const quantity = reservation?.quantity ?? 0;
       return [{
         type: "InventoryReleased",
         data: {

@@ -1,6 +1,7 @@
 /**
- * The Inventory aggregate: the stock of one product and the reservations
- * orders hold on it. Stream id: `inventoryIdFor(productId)` (a product's own
+ * The Inventory aggregate: the stock of one product, which orders reserve
+ * and release (each order's reservation is recorded beside the stream: see
+ * OrderReservation). Stream id: `inventoryIdFor(productId)` (a product's own
  * stream id is the product id).
  */
 import type { Decider } from "../shared/decider.ts";

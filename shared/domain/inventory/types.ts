@@ -17,20 +17,39 @@ export type SetStock = {
   at: string;
 };
 
-/** Reserves units for an order; one reservation per order and product. */
+/**
+ * What the write side has recorded of one order's reservation of one
+ * product: the units reserved (0 when the order was closed before it
+ * reserved any), and whether they were released.
+ *
+ * It is kept beside the stream, not in the product's state, so that state
+ * stays the same size however many orders the product has had. The handler
+ * loads it after the stream and records it in the append's transaction.
+ */
+export interface OrderReservation {
+  quantity: number;
+  released: boolean;
+}
+
+/**
+ * Reserves units for an order; one reservation per order and product.
+ * `reservation` is the order's record for this product, absent when it has none.
+ */
 export type ReserveInventory = {
   type: "ReserveInventory";
   orderId: string;
   productId: string;
   quantity: number;
+  reservation?: OrderReservation | undefined;
   at: string;
 };
 
-/** Gives back an order's reservation; idempotent. */
+/** Gives back an order's reservation; idempotent. `reservation` as for ReserveInventory. */
 export type ReleaseInventory = {
   type: "ReleaseInventory";
   orderId: string;
   productId: string;
+  reservation?: OrderReservation | undefined;
   at: string;
 };
 
@@ -91,15 +110,14 @@ export type InventoryEvent =
   | InventoryReservationFailed
   | InventoryReleased;
 
-/** The inventory of one product. */
+/**
+ * The inventory of one product. Which orders hold units is not part of it:
+ * see OrderReservation.
+ */
 export interface InventoryState {
   productId: string;
   /** Units that can still be reserved; never negative. */
   available: number;
-  /** Units held, by order id. */
-  reservations: Record<string, number>;
-  /** Orders whose reservation was released (or closed before it was made). */
-  released: Record<string, true>;
   version: number;
 }
 

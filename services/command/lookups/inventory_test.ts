@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { sagaStepCommands } from "@proto/command/v1/contract.ts";
+import { migrate } from "@shared/db/migrate.ts";
+import { createClient } from "@shared/grpc/client.ts";
+import { actingAs, sagaBearer } from "@shared/testing/auth.ts";
+import { commandMeta, startTestService } from "@shared/testing/command.ts";
+
+const MIGRATION = "130_inventory_reservations.sql";
+
+Deno.test("migration 130 rebuilds the reservations record the commands wrote, from the events", async () => {
+  const s = await startTestService();
+  const steps = actingAs(
+    createClient(sagaStepCommands, `127.0.0.1:${s.service.port}`),
+    (await sagaBearer()).authorization,
+  );
+  const rows = () =>
+    s.db.eventStore<{ product: string; order: string; quantity: number; released: boolean }[]>`
+      SELECT product_id::text AS product, order_id::text AS order, quantity, released
+      FROM inventory_reservations ORDER BY product_id, order_id`.then((r) =>
+      r.map((x) => ({ ...x }))
+    );
+  try {
+    const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
+    const products = [];
+    for (const name of ["Pen", "Ink"]) {
+      const id =
+        (await s.products.createProduct({ name, price: "1.00", categoryId: shop }, commandMeta()))
+          .id;
+      await s.products.setStock({ productId: id, quantity: 10 }, commandMeta());
+      products.push(id);
+    }
+    const [pen, ink] = products as [string, string];
+    const [held, returned, closed] = [
+      crypto.randomUUID(),
+      crypto.randomUUID(),
+      crypto.randomUUID(),
+    ];
+    await steps.reserveInventory({ orderId: held, productId: pen, quantity: 3 }, commandMeta());
+    await steps.reserveInventory({ orderId: held, productId: ink, quantity: 1 }, commandMeta());
+    await steps.reserveInventory({ orderId: returned, productId: pen, quantity: 2 }, commandMeta());
+    await steps.releaseInventory({ orderId: returned, productId: pen }, commandMeta());
+    await steps.releaseInventory({ orderId: closed, productId: ink }, commandMeta());
+    // Refused for lack of stock: no reservation to record.
+    await steps.reserveInventory({ orderId: closed, productId: pen, quantity: 99 }, commandMeta());
+
+    const written = await rows();
+    assert.equal(written.length, 4);
+    assert.deepEqual(
+      written.find((r) => r.order === returned),
+      { product: pen, order: returned, quantity: 2, released: true },
+    );
+    assert.deepEqual(
+      written.find((r) => r.order === closed),
+      { product: ink, order: closed, quantity: 0, released: true },
+    );
+
+    // A database from before the record: the migration fills it from the events.
+    await s.db.eventStore`DROP TABLE inventory_reservations`;
+    await s.db.eventStore`DELETE FROM schema_migrations WHERE name = ${MIGRATION}`;
+    assert.deepEqual(await migrate(s.db.eventStore, "event_store"), [MIGRATION]);
+    assert.deepEqual(await rows(), written);
+  } finally {
+    steps.close();
+    await s.stop();
+  }
+});
