@@ -49,8 +49,10 @@ export async function readSnapshot(
 }
 
 /**
- * Stores a snapshot of a stream at a version, and drops its older snapshots
- * of the same state schema. Saving the same version twice is a no-op.
+ * Stores a snapshot of a stream at a version, and drops its snapshots of
+ * older versions, whatever their state schema: one of another schema is of
+ * no use to this code, and one of a newer code's schema is replaced by that
+ * code's next save. Saving the same version twice is a no-op.
  */
 export async function saveSnapshot(
   store: EventStore,
@@ -66,8 +68,7 @@ export async function saveSnapshot(
       ON CONFLICT DO NOTHING
     )
     DELETE FROM snapshots
-    WHERE aggregate_id = ${streamId} AND state_schema = ${snapshot.stateSchema}
-      AND snapshot_version < ${snapshot.version}`;
+    WHERE aggregate_id = ${streamId} AND snapshot_version < ${snapshot.version}`;
 }
 
 /**

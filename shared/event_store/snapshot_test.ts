@@ -91,6 +91,12 @@ storeSuite("loadAggregate() and snapshots", {
     const loaded = await loadAggregate(store, id, v2);
     assert.equal(loaded.snapshotVersion, 0, "the v1 snapshot is not used");
     assert.deepEqual(loaded.state, { total: String((12 * 13) / 2) });
+
+    // A v2 snapshot of a later version replaces the v1 one, which nothing reads any more.
+    await addNumbered(store, id, 13, 8);
+    await loadAggregate(store, id, { ...v2, snapshotEvery: 5 });
+    assert.equal((await readSnapshot(store, id, 2))?.version, 20);
+    assert.equal(await readSnapshot(store, id, 1), undefined);
   },
   "loadAggregate() of a missing stream gives the initial state at version 0": async (store) => {
     const loaded = await loadAggregate(store, newId(), counter);

@@ -12,7 +12,7 @@ import { defineCommand } from "../deps.ts";
 import { sqlEffects } from "@shared/event_store/mod.ts";
 import { productRequired } from "../lookups/products.ts";
 import type { Queryable } from "../lookups/categories.ts";
-import { reservationOf, reservationRecorded, reservationReleased } from "../lookups/inventory.ts";
+import { reservationOf } from "../lookups/inventory.ts";
 import { productView } from "./product_view.ts";
 
 /**
@@ -52,10 +52,11 @@ export type ReserveInventoryInput = Pick<ReserveInventory, "orderId" | "productI
 export type ReleaseInventoryInput = Pick<ReleaseInventory, "orderId" | "productId">;
 
 /**
- * The order's record of its reservation of the product, read after the
- * stream: a concurrent reservation committed after the stream was read is
- * either seen here (and this one is a no-op) or committed after this read,
- * and then this append's expected version is stale and it runs again.
+ * The order's record of its reservation of the product (written with each
+ * InventoryReserved and InventoryReleased), read after the stream: a
+ * concurrent reservation of the order by another replica is either seen
+ * here, and this one changes nothing, or committed after this read, and
+ * then this append's expected version is stale and it runs again.
  */
 function loadReservation(
   input: ReleaseInventoryInput,
@@ -80,10 +81,6 @@ export const reserveInventoryCommand = defineCommand({
       { type: "ReserveInventory", ...pick(input), reservation, at: envelope.at },
       state,
     ),
-  effects: ({ input, events }) =>
-    events.some((e) => e.type === "InventoryReserved")
-      ? sqlEffects([reservationRecorded(pick(input))])
-      : undefined,
 });
 
 /** ReleaseInventory, the saga's compensation of a reservation; releasing twice emits once. */
@@ -104,10 +101,6 @@ export const releaseInventoryCommand = defineCommand({
       },
       state,
     ),
-  effects: ({ input, events }) =>
-    events.some((e) => e.type === "InventoryReleased")
-      ? sqlEffects([reservationReleased(input)])
-      : undefined,
 });
 
 function pick({ orderId, productId, quantity }: ReserveInventoryInput): ReserveInventoryInput {

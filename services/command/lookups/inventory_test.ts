@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { sagaStepCommands } from "@proto/command/v1/contract.ts";
 import { migrate } from "@shared/db/migrate.ts";
 import { createClient } from "@shared/grpc/client.ts";
+import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
 import { actingAs, sagaBearer } from "@shared/testing/auth.ts";
 import { commandMeta, startTestService } from "@shared/testing/command.ts";
 
@@ -55,10 +56,59 @@ Deno.test("migration 130 rebuilds the reservations record the commands wrote, fr
     );
 
     // A database from before the record: the migration fills it from the events.
+    await s.db.eventStore`DROP TRIGGER inventory_reservations_follow ON events`;
+    await s.db.eventStore`DROP FUNCTION inventory_reservation_follows()`;
     await s.db.eventStore`DROP TABLE inventory_reservations`;
     await s.db.eventStore`DELETE FROM schema_migrations WHERE name = ${MIGRATION}`;
     assert.deepEqual(await migrate(s.db.eventStore, "event_store"), [MIGRATION]);
     assert.deepEqual(await rows(), written);
+  } finally {
+    steps.close();
+    await s.stop();
+  }
+});
+
+Deno.test("a reservation appended by any writer is recorded, and its release gives its units back", async () => {
+  const s = await startTestService();
+  const steps = actingAs(
+    createClient(sagaStepCommands, `127.0.0.1:${s.service.port}`),
+    (await sagaBearer()).authorization,
+  );
+  try {
+    const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
+    const pen = (await s.products.createProduct(
+      { name: "Pen", price: "1.00", categoryId: shop },
+      commandMeta(),
+    )).id;
+    await s.products.setStock({ productId: pen, quantity: 10 }, commandMeta());
+    // As a command service of an older release appends it: the event alone.
+    const order = crypto.randomUUID();
+    await s.service.deps.store.append(inventoryIdFor(pen), [{
+      type: "InventoryReserved",
+      data: {
+        productId: pen,
+        orderId: order,
+        quantity: 4,
+        available: 6,
+        reservedAt: "2026-01-01T00:00:00Z",
+      },
+    }], { aggregateType: "Inventory", expectedVersion: 1 });
+
+    await steps.reserveInventory({ orderId: order, productId: pen, quantity: 4 }, commandMeta());
+    await steps.releaseInventory({ orderId: order, productId: pen }, commandMeta());
+    const events = await s.events(inventoryIdFor(pen));
+    assert.deepEqual(events.map((e) => e.type), [
+      "StockSet",
+      "InventoryReserved",
+      "InventoryReleased",
+    ]);
+    assert.deepEqual(events.at(-1)?.data, {
+      productId: pen,
+      orderId: order,
+      quantity: 4,
+      available: 10,
+      releasedAt: events.at(-1)?.data.releasedAt,
+    });
   } finally {
     steps.close();
     await s.stop();
