@@ -1,11 +1,16 @@
 /** Test harness of the command service: fresh databases, the service in-process, typed clients. */
 import assert from "node:assert/strict";
-import { categoryCommands, orderCommands, productCommands } from "@proto/command/v1/contract.ts";
+import {
+  categoryCommands,
+  orderCommands,
+  productCommands,
+  sagaStepCommands,
+} from "@proto/command/v1/contract.ts";
 import { AppError, type ErrorCode, ValidationError } from "@shared/errors/mod.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import type { Client } from "@shared/grpc/contract.ts";
 import type { Logger } from "@shared/log/mod.ts";
-import { actingAs, bearer } from "./auth.ts";
+import { actingAs, bearer, sagaBearer } from "./auth.ts";
 import { createTestDatabases, type StoredEvent, storedEvents, type TestDatabases } from "./db.ts";
 import {
   type CommandService,
@@ -69,6 +74,29 @@ export async function startTestService(
       await db.drop();
     },
   };
+}
+
+/** A client of the service's saga step RPCs, calling as the saga does: with its service token. */
+export async function sagaSteps(s: TestService): Promise<Client<typeof sagaStepCommands>> {
+  return actingAs(
+    createClient(sagaStepCommands, `127.0.0.1:${s.service.port}`),
+    (await sagaBearer()).authorization,
+  );
+}
+
+/** Creates a product priced 1.00 in `categoryId` with `stock` units; its id. */
+export async function stockedProduct(
+  s: TestService,
+  categoryId: string,
+  name: string,
+  stock: number,
+): Promise<string> {
+  const { id } = await s.products.createProduct(
+    { name, price: "1.00", categoryId },
+    commandMeta(),
+  );
+  await s.products.setStock({ productId: id, quantity: stock }, commandMeta());
+  return id;
 }
 
 /** What a refusal must say: its code, a message pattern and the field it names. */

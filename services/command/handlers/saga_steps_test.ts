@@ -11,7 +11,13 @@ import { load, sagas } from "@shared/application/aggregates.ts";
 import { AppError } from "@shared/errors/mod.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import { actingAs, bearer, sagaBearer } from "@shared/testing/auth.ts";
-import { assertRefused, commandMeta, startTestService } from "@shared/testing/command.ts";
+import {
+  assertRefused,
+  commandMeta,
+  sagaSteps,
+  startTestService,
+  stockedProduct,
+} from "@shared/testing/command.ts";
 import type { Carrier, PaymentGateway } from "../ports.ts";
 
 const ADDRESS = { street: "1 Main St", city: "Springfield", postalCode: "12345" };
@@ -52,17 +58,10 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
       SELECT quantity, released FROM inventory_reservations WHERE order_id = ${orderId}`
       .then((rows) => rows.map((r) => ({ ...r })));
   // The steps as the saga sends them: its service token, and each step's own command id.
-  const steps = actingAs(
-    createClient(sagaStepCommands, address),
-    (await sagaBearer()).authorization,
-  );
+  const steps = await sagaSteps(s);
   try {
     const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
-    const pen = (await s.products.createProduct(
-      { name: "Pen", price: "1.00", categoryId: shop },
-      commandMeta(),
-    )).id;
-    await s.products.setStock({ productId: pen, quantity: 20 }, commandMeta());
+    const pen = await stockedProduct(s, shop, "Pen", 20);
     const stream = inventoryIdFor(pen);
 
     await t.step("reserve and release are idempotent by command id and by order", async () => {

@@ -1,19 +1,18 @@
 import assert from "node:assert/strict";
-import { sagaStepCommands } from "@proto/command/v1/contract.ts";
 import { migrate } from "@shared/db/migrate.ts";
-import { createClient } from "@shared/grpc/client.ts";
 import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
-import { actingAs, sagaBearer } from "@shared/testing/auth.ts";
-import { commandMeta, startTestService } from "@shared/testing/command.ts";
+import {
+  commandMeta,
+  sagaSteps,
+  startTestService,
+  stockedProduct,
+} from "@shared/testing/command.ts";
 
 const MIGRATION = "130_inventory_reservations.sql";
 
 Deno.test("migration 130 rebuilds the reservations record the commands wrote, from the events", async () => {
   const s = await startTestService();
-  const steps = actingAs(
-    createClient(sagaStepCommands, `127.0.0.1:${s.service.port}`),
-    (await sagaBearer()).authorization,
-  );
+  const steps = await sagaSteps(s);
   const rows = () =>
     s.db.eventStore<{ product: string; order: string; quantity: number; released: boolean }[]>`
       SELECT product_id::text AS product, order_id::text AS order, quantity, released
@@ -22,15 +21,8 @@ Deno.test("migration 130 rebuilds the reservations record the commands wrote, fr
     );
   try {
     const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
-    const products = [];
-    for (const name of ["Pen", "Ink"]) {
-      const id =
-        (await s.products.createProduct({ name, price: "1.00", categoryId: shop }, commandMeta()))
-          .id;
-      await s.products.setStock({ productId: id, quantity: 10 }, commandMeta());
-      products.push(id);
-    }
-    const [pen, ink] = products as [string, string];
+    const pen = await stockedProduct(s, shop, "Pen", 10);
+    const ink = await stockedProduct(s, shop, "Ink", 10);
     const [held, returned, closed] = [
       crypto.randomUUID(),
       crypto.randomUUID(),
@@ -70,17 +62,10 @@ Deno.test("migration 130 rebuilds the reservations record the commands wrote, fr
 
 Deno.test("a reservation appended by any writer is recorded, and its release gives its units back", async () => {
   const s = await startTestService();
-  const steps = actingAs(
-    createClient(sagaStepCommands, `127.0.0.1:${s.service.port}`),
-    (await sagaBearer()).authorization,
-  );
+  const steps = await sagaSteps(s);
   try {
     const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
-    const pen = (await s.products.createProduct(
-      { name: "Pen", price: "1.00", categoryId: shop },
-      commandMeta(),
-    )).id;
-    await s.products.setStock({ productId: pen, quantity: 10 }, commandMeta());
+    const pen = await stockedProduct(s, shop, "Pen", 10);
     // As a command service of an older release appends it: the event alone.
     const order = crypto.randomUUID();
     await s.service.deps.store.append(inventoryIdFor(pen), [{
