@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { migrate } from "@shared/db/migrate.ts";
 import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
+import { sagaStepCommands } from "@proto/command/v1/contract.ts";
+import { createClient } from "@shared/grpc/client.ts";
+import { actingAs, sagaBearer } from "@shared/testing/auth.ts";
+import { startCommandService } from "../app.ts";
 import {
   commandMeta,
+  recordingLogger,
   sagaSteps,
   startTestService,
   stockedProduct,
@@ -96,6 +101,50 @@ Deno.test("a reservation appended by any writer is recorded, and its release giv
     });
   } finally {
     steps.close();
+    await s.stop();
+  }
+});
+
+Deno.test("two replicas reserving the same orders at once hold each order's units once", async () => {
+  const s = await startTestService();
+  const errors: unknown[] = [];
+  const replica = await startCommandService({
+    eventStoreUrl: s.db.eventStoreUrl,
+    port: 0,
+    host: "127.0.0.1",
+    logger: recordingLogger(errors),
+  });
+  const steps = [
+    await sagaSteps(s),
+    actingAs(
+      createClient(sagaStepCommands, `127.0.0.1:${replica.port}`),
+      (await sagaBearer()).authorization,
+    ),
+  ];
+  try {
+    const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
+    const pen = await stockedProduct(s, shop, "Pen", 1000);
+    const orders = Array.from({ length: 40 }, () => crypto.randomUUID());
+    // Each order's reservation sent twice to each replica, under different command ids.
+    await Promise.all(
+      orders.flatMap((orderId) =>
+        [0, 1, 0, 1].map((i) =>
+          steps[i]!.reserveInventory({ orderId, productId: pen, quantity: 2 }, commandMeta())
+        )
+      ),
+    );
+    const reserved = (await s.events(inventoryIdFor(pen)))
+      .filter((e) => e.type === "InventoryReserved");
+    assert.deepEqual(
+      new Set(reserved.map((e) => e.data.orderId)),
+      new Set(orders),
+    );
+    assert.equal(reserved.length, orders.length, "one reservation per order");
+    assert.equal(reserved.at(-1)?.data.available, 1000 - 2 * orders.length);
+    assert.deepEqual([...errors, ...s.internalErrors], [], "no call failed inside either replica");
+  } finally {
+    for (const client of steps) client.close();
+    await replica.stop();
     await s.stop();
   }
 });
