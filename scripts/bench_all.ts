@@ -3,7 +3,8 @@
  * section of docs/benchmarks.md (with the machine, the load averages around
  * it, the CPU pressure and the date), in this order: event store,
  * projector, read model queries, gateway, createProduct breakdown, end to
- * end, and the integration-event relay when NATS answers at NATS_URL.
+ * end, the hot product, and the integration-event relay when NATS answers at
+ * NATS_URL.
  *
  * The numbers mean something only on a quiet machine: before each section the
  * 1-minute load average must be below BENCH_MAX_LOAD (default 1.5); the run
@@ -18,6 +19,7 @@ const SECTIONS = [
   "bench:gateway",
   "bench:breakdown",
   "bench:e2e",
+  "bench:hot",
 ];
 const maxLoad = Number(Deno.env.get("BENCH_MAX_LOAD") ?? 1.5);
 const waitS = Number(Deno.env.get("BENCH_WAIT_S") ?? 300);
