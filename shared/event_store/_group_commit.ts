@@ -453,7 +453,10 @@ export class GroupCommitter {
  * side by side, without waiting for the append's answer; then waits for all
  * of them. Every effect has settled when this returns or throws, so none of
  * their statements can follow a ROLLBACK. Throws the append's error when the
- * statement itself failed (the effects then fail only because of it).
+ * statement itself failed (the effects then fail only because of it), and an
+ * effect's error when that failed first: an append that could not write a
+ * stream reads the stream's version after its effects went out, and that
+ * read fails only because the transaction is already aborted.
  */
 async function appendWithEffects(
   tx: TxSql,
@@ -463,8 +466,17 @@ async function appendWithEffects(
   const appended = appendStatement(tx, commands, channel);
   appended.catch(() => {}); // awaited below, once the effects have settled
   const effects = await Promise.allSettled(commands.map((c) => runEffects(c.effects, tx)));
-  return { outcomes: await appended, effects };
+  try {
+    return { outcomes: await appended, effects };
+  } catch (err) {
+    const failed = effects.find((e): e is PromiseRejectedResult => e.status === "rejected");
+    if (failed && isPgError(err) && err.code === IN_FAILED_TRANSACTION) throw failed.reason;
+    throw err;
+  }
 }
+
+/** SQLSTATE of a statement sent after another of its transaction failed. */
+const IN_FAILED_TRANSACTION = "25P02";
 
 async function runEffects(effects: AppendEffects | undefined, tx: TxSql): Promise<void> {
   if (typeof effects === "function") await effects(tx);

@@ -278,6 +278,32 @@ storeSuite("EventStore group commit, effects and appendMany", {
         await watched.end();
       }
     },
+  "sql effects: an append that conflicts while its effect refuses fails with one of those, never a follow-up error":
+    async (store) => {
+      const id = newId();
+      await store.append(id, [{ type: "A", data: {} }], { ...T, expectedVersion: "no_stream" });
+      const refusing = sqlEffects([{
+        sql: "SELECT es_refuse('sold out', 'item 1')",
+        params: [],
+        refused: ({ subject, reason }) => new PreconditionError(`${subject}: ${reason}`),
+      }]);
+      await assert.rejects(
+        store.append(id, [{ type: "A", data: {} }], {
+          ...T,
+          expectedVersion: "no_stream",
+          commandId: crypto.randomUUID(),
+          effects: refusing,
+        }),
+        (err: unknown) => {
+          assert.ok(
+            err instanceof PreconditionError || err instanceof ConcurrencyError,
+            `the conflict or the refusal, not ${String(err)}`,
+          );
+          return true;
+        },
+      );
+      assert.equal(await store.streamVersion(id), 1, "nothing written");
+    },
   "statement effects: the append, they and COMMIT go out in one round trip": async (store, db) => {
     await db.eventStore`CREATE TABLE sent_once (note text NOT NULL)`;
     const { sql: watched, sent } = watchedPool(db.eventStoreUrl);
