@@ -14,12 +14,13 @@
  * and dropped there); without it an embedded PostgreSQL is started. Prints
  * the results and rewrites the "Hot product" section of docs/benchmarks.md.
  */
-import { categoryCommands, productCommands, sagaStepCommands } from "@proto/command/v1/contract.ts";
+import { categoryCommands, productCommands } from "@proto/command/v1/contract.ts";
 import { connect, dropDatabase, ensureDatabase, withDatabase } from "@shared/db/connect.ts";
 import { migrate } from "@shared/db/migrate.ts";
 import { createClient } from "@shared/grpc/client.ts";
 import { createLogger } from "@shared/log/mod.ts";
-import { actingAs, bearer, sagaBearer } from "@shared/testing/auth.ts";
+import { actingAs, bearer } from "@shared/testing/auth.ts";
+import { sagaSteps } from "@shared/testing/command.ts";
 import { startCommandService } from "../services/command/app.ts";
 import { flag } from "./bench/flags.ts";
 import { describeMachine, measuredBy, publishSection } from "./bench/report.ts";
@@ -49,7 +50,7 @@ const admin = (await bearer("bench", ["admin"])).authorization;
 const meta = () => ({ metadata: { commandId: crypto.randomUUID() } });
 const categories = actingAs(createClient(categoryCommands, address), admin);
 const products = actingAs(createClient(productCommands, address), admin);
-const steps = actingAs(createClient(sagaStepCommands, address), (await sagaBearer()).authorization);
+const steps = await sagaSteps(service);
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;

@@ -76,10 +76,15 @@ export async function startTestService(
   };
 }
 
-/** A client of the service's saga step RPCs, calling as the saga does: with its service token. */
-export async function sagaSteps(s: TestService): Promise<Client<typeof sagaStepCommands>> {
+/**
+ * A client of a command service's saga step RPCs (one listening on
+ * 127.0.0.1), calling as the saga does: with its service token.
+ */
+export async function sagaSteps(
+  service: { port: number },
+): Promise<Client<typeof sagaStepCommands>> {
   return actingAs(
-    createClient(sagaStepCommands, `127.0.0.1:${s.service.port}`),
+    createClient(sagaStepCommands, `127.0.0.1:${service.port}`),
     (await sagaBearer()).authorization,
   );
 }

@@ -10,7 +10,7 @@ import { simulatedCarrier, simulatedGateway } from "../../services/command/adapt
 import {
   assertAllFinished,
   available,
-  slowCharges,
+  slowChargePorts,
   startSagaHarness,
   succeedingPorts as succeed,
 } from "@shared/testing/e2e/saga.ts";
@@ -19,10 +19,7 @@ Deno.test("the order saga copes with cancellations, refusals, late starts and re
   const h = await startSagaHarness();
   try {
     await t.step("cancelOrder during a running saga compensates what was done", async () => {
-      const ports = {
-        paymentGateway: slowCharges(1500),
-        carrier: simulatedCarrier({ mode: "succeed" }),
-      };
+      const ports = slowChargePorts(1500);
       const worker = await h.startWorker({ ports });
       const a = await h.product("10.00", 5);
       const b = await h.product("10.00", 5);

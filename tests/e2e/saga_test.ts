@@ -22,7 +22,7 @@ import {
   available,
   metric,
   reservations,
-  slowCharges,
+  slowChargePorts,
   startSagaHarness,
   succeedingPorts as succeed,
 } from "@shared/testing/e2e/saga.ts";
@@ -242,10 +242,7 @@ Deno.test("the order saga runs every path end to end against PostgreSQL", async 
     await t.step(
       "a step times out: the completed steps and the step in flight are compensated",
       async () => {
-        const ports = {
-          paymentGateway: slowCharges(2500),
-          carrier: simulatedCarrier({ mode: "succeed" }),
-        };
+        const ports = slowChargePorts(2500);
         const worker = await h.startWorker({ ports, sagaOptions: { stepTimeoutMs: 1000 } });
         const a = await h.product("10.00", 2);
         const orderId = await h.placeOrder([{ productId: a, quantity: 2 }]);
@@ -273,10 +270,7 @@ Deno.test("the order saga runs every path end to end against PostgreSQL", async 
     await t.step(
       "a step's timeout counts from when its command is sent, not while it waits in the worker",
       async () => {
-        const ports = {
-          paymentGateway: slowCharges(400),
-          carrier: simulatedCarrier({ mode: "succeed" }),
-        };
+        const ports = slowChargePorts(400);
         // One command out at a time: the fifth order's charge waits about 1.6 s for its turn,
         // past its step's timeout of 1 s, then takes 0.4 s once sent.
         const worker = await h.startWorker({

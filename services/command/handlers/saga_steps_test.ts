@@ -58,7 +58,7 @@ Deno.test("the saga's step commands over gRPC", async (t) => {
       SELECT quantity, released FROM inventory_reservations WHERE order_id = ${orderId}`
       .then((rows) => rows.map((r) => ({ ...r })));
   // The steps as the saga sends them: its service token, and each step's own command id.
-  const steps = await sagaSteps(s);
+  const steps = await sagaSteps(s.service);
   try {
     const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
     const pen = await stockedProduct(s, shop, "Pen", 20);

@@ -14,5 +14,5 @@ export async function reservationOf(
   const [row] = await sql<OrderReservation[]>`
     SELECT quantity, released FROM inventory_reservations
     WHERE product_id = ${productId} AND order_id = ${orderId}`;
-  return row ? { quantity: row.quantity, released: row.released } : undefined;
+  return row;
 }

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { migrate } from "@shared/db/migrate.ts";
 import { inventoryIdFor } from "@shared/domain/shared/ids.ts";
-import { sagaStepCommands } from "@proto/command/v1/contract.ts";
-import { createClient } from "@shared/grpc/client.ts";
-import { actingAs, sagaBearer } from "@shared/testing/auth.ts";
 import { startCommandService } from "../app.ts";
 import {
   commandMeta,
@@ -17,7 +14,7 @@ const MIGRATION = "130_inventory_reservations.sql";
 
 Deno.test("migration 130 rebuilds the reservations record the commands wrote, from the events", async () => {
   const s = await startTestService();
-  const steps = await sagaSteps(s);
+  const steps = await sagaSteps(s.service);
   const rows = () =>
     s.db.eventStore<{ product: string; order: string; quantity: number; released: boolean }[]>`
       SELECT product_id::text AS product, order_id::text AS order, quantity, released
@@ -67,7 +64,7 @@ Deno.test("migration 130 rebuilds the reservations record the commands wrote, fr
 
 Deno.test("a reservation appended by any writer is recorded, and its release gives its units back", async () => {
   const s = await startTestService();
-  const steps = await sagaSteps(s);
+  const steps = await sagaSteps(s.service);
   try {
     const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;
     const pen = await stockedProduct(s, shop, "Pen", 10);
@@ -115,11 +112,8 @@ Deno.test("two replicas reserving the same orders at once hold each order's unit
     logger: recordingLogger(errors),
   });
   const steps = [
-    await sagaSteps(s),
-    actingAs(
-      createClient(sagaStepCommands, `127.0.0.1:${replica.port}`),
-      (await sagaBearer()).authorization,
-    ),
+    await sagaSteps(s.service),
+    await sagaSteps(replica),
   ];
   try {
     const shop = (await s.categories.createCategory({ name: "Shop" }, commandMeta())).id;

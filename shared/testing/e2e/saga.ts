@@ -217,11 +217,20 @@ export function succeedingPorts(): {
   };
 }
 
-/** A gateway whose charges take `ms` (refunds are immediate), to catch a saga inside its payment step. */
-export function slowCharges(ms: number): PaymentGateway {
+/**
+ * Ports whose charges take `ms` (refunds are immediate) and whose carrier
+ * books at once, to catch a saga inside its payment step.
+ */
+export function slowChargePorts(ms: number): { paymentGateway: PaymentGateway; carrier: Carrier } {
   const slow = simulatedGateway({ mode: "delay", delayMs: ms });
   const quick = simulatedGateway({ mode: "succeed" });
-  return { charge: (request) => slow.charge(request), refund: (request) => quick.refund(request) };
+  return {
+    paymentGateway: {
+      charge: (request) => slow.charge(request),
+      refund: (request) => quick.refund(request),
+    },
+    carrier: simulatedCarrier({ mode: "succeed" }),
+  };
 }
 
 /** What is left of a product's stock: `available` of its inventory's last event. */
