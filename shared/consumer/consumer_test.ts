@@ -164,6 +164,61 @@ Deno.test("one runtime drives a projection and a reactor, each exactly once, wok
   });
 });
 
+Deno.test("a wake-up that comes while a batch is applied is kept for the page read ahead of it", async () => {
+  await withRuntime(async ({ db, store, wakeup, start }) => {
+    // A full page makes the follower read the next one while it applies this one. Event 3
+    // is appended during the batch of events 0 to 2, after that read began, and its wake-up
+    // comes before the batch ends: the page read ahead has not seen the event, so the
+    // follower must read again at once, not wait for the poll.
+    const notes = notesProjection("ahead");
+    let appended = false;
+    const handler: ConsumerHandler = {
+      name: "ahead",
+      async apply(tx, events, scope) {
+        if (!appended && events.some((e) => e.data.i === 2)) {
+          appended = true;
+          const woke = new Promise<void>((resolve) => {
+            const off = wakeup.onWake(() => {
+              off();
+              resolve();
+            });
+          });
+          // The read ahead was sent before this batch began; it answers in a few ms.
+          await new Promise((r) => setTimeout(r, 100));
+          await appendEvents(store, 3, 4);
+          await woke;
+        }
+        await notes.apply(tx, events, scope);
+      },
+    };
+    // Far longer than the test: only the wake-up can bring event 3 in time.
+    // Appended before it starts, so that its first page is full.
+    await appendEvents(store, 0, 3);
+    const consumer = start({ handler, batchSize: 3, pollMs: 60_000 });
+    await consumer.ready;
+    const noted = async () =>
+      (await db.readModel<{ n: number }[]>`SELECT n FROM noted ORDER BY n`).map((r) => r.n);
+    await until(async () => (await noted()).length === 4, "event 3 is noted");
+    assert.deepEqual(await noted(), [0, 1, 2, 3]);
+  });
+});
+
+Deno.test("a shared read in flight serves the followers that were not woken since it began", async () => {
+  await withRuntime(async ({ store }) => {
+    const reader = new SharedReader(store);
+    const start = { transactionId: "0", id: "0" };
+    const first = reader.readAllPage(start, 10);
+    assert.equal(reader.readAllPage(start, 10), first);
+    // A follower woken after that read began: its event may have committed after the read's
+    // snapshot, so it reads anew, and the followers woken before that share the new read.
+    const wokenAt = performance.now();
+    const second = reader.readAllPage(start, 10, wokenAt);
+    assert.notEqual(second, first);
+    assert.equal(reader.readAllPage(start, 10, wokenAt - 1000), second);
+    await Promise.all([first, second]);
+  });
+});
+
 Deno.test("the lease hands a consumer over from one replica to the other, which goes on from the checkpoint", async () => {
   await withRuntime(async ({ db, store, start }) => {
     const seenBy = new Map<number, string[]>();
@@ -517,12 +572,20 @@ Deno.test("consumers whose shared lease session stops answering open a new one a
     let paused = () => {};
     const pausedAt6 = new Promise<void>((resolve) => paused = resolve);
     const notesA = notesProjection("stall-a");
+    let described = false;
     const pausing: ConsumerHandler = {
       name: "stall-a",
       async apply(tx, events, scope) {
         if (events.some((e) => e.data.i === 6)) {
           paused();
           await tx`SELECT pg_sleep(${0.3})`;
+        }
+        // The batch of event 12, once: its session stalls while the server waits for the
+        // rest of a statement that postgres.js sends in two parts (it has a parameter).
+        if (!described && events.some((e) => e.data.i === 12)) {
+          described = true;
+          proxy.stallAtDescribe();
+          await tx`SELECT ${12}::int AS described_in_two_parts`;
         }
         await notesA.apply(tx, events, scope);
       },
@@ -590,6 +653,14 @@ Deno.test("consumers whose shared lease session stops answering open a new one a
             proxy.stall({ server: "open" });
             await appendEvents(store, 9, 12);
           });
+        },
+      );
+
+      await t.step(
+        "a stall in the middle of a statement: the server waits on the client, so it is not working",
+        async () => {
+          // The server's session shows the statement active, waiting for the client to send more.
+          await survives(15, () => appendEvents(store, 12, 15));
         },
       );
       await owning();

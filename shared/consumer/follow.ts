@@ -104,9 +104,11 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
   await handler.onStart?.(position);
   let stopped = false;
   let pending = false;
+  let wokenAt = -Infinity;
   let wake: (() => void) | undefined;
   const poke = () => {
     pending = true;
+    wokenAt = performance.now();
     wake?.();
   };
   const unsubscribe = options.wakeup?.onWake(poke);
@@ -219,8 +221,13 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
   };
 
   const reader = options.reader;
+  // A wake-up counts from when the read that could have seen its event began: one that
+  // comes while a page read ahead is applied (or waited for) is kept for the turn after it.
   const read = (after: Position) => {
-    const p = reader ? reader.readAllPage(after, batchSize) : store.readAllPage(after, batchSize);
+    pending = false;
+    const p = reader
+      ? reader.readAllPage(after, batchSize, wokenAt)
+      : store.readAllPage(after, batchSize);
     p.catch(() => {}); // awaited later, or dropped with its error when the batch before failed
     return p;
   };
@@ -230,7 +237,6 @@ export async function followEvents(options: FollowOptions): Promise<Follower> {
     let failures = 0;
     let settleMs = SETTLE_MS;
     while (!stopped) {
-      pending = false;
       let count = 0;
       let unsettled = false;
       try {

@@ -43,12 +43,22 @@ export class SharedReader {
     this.#lagSql = options.lagSql ?? store.sql;
   }
 
-  /** Like `EventStore.readAllPage`, shared with concurrent and recent identical reads. */
-  readAllPage(after: Position, limit: number): Promise<AllPage> {
+  /**
+   * Like `EventStore.readAllPage`, shared with concurrent and recent identical
+   * reads. A read still in flight is shared only if it began after `wokenAt`
+   * (a `performance.now()`): one that began before a wake-up may have missed
+   * the event that the wake-up announced.
+   */
+  readAllPage(after: Position, limit: number, wokenAt = -Infinity): Promise<AllPage> {
     const key = `${after.transactionId}:${after.id}:${limit}`;
-    const now = Date.now();
+    const now = performance.now();
     const cached = this.#pages.get(key);
-    if (cached && (cached.full === undefined || (cached.full && now - cached.at < this.#ttlMs))) {
+    if (
+      cached &&
+      (cached.full === undefined
+        ? cached.at > wokenAt
+        : cached.full && now - cached.at < this.#ttlMs)
+    ) {
       return cached.page;
     }
     const page: Page = { page: this.#store.readAllPage(after, limit), at: now, full: undefined };

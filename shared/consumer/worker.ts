@@ -218,14 +218,18 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     const pid = lease.backendPid;
     if (pid === undefined) return false;
     try {
-      // Active now, or moved in the last stallMs (a batch between two of its statements), or
-      // in a transaction that moved in the last stallInTransactionMs: a handler may work
-      // long in the client between two statements (the saga worker's does, before its only one).
+      // Running a statement now, or moved in the last stallMs (a batch between two of its
+      // statements), or waiting on the client in a transaction that moved in the last
+      // stallInTransactionMs: a handler may work long in the client between two statements
+      // (the saga worker's does, before its only one). A statement shows `active` while
+      // the server waits for the client to send the rest of it (ClientRead: postgres.js sends
+      // a new statement with parameters in two parts) or to take its rows (ClientWrite):
+      // that is a wait on the client, which a half-open connection makes last for ever.
       const [row] = await within(
         options.sql<{ working: boolean }[]>`
-          SELECT state = 'active'
+          SELECT (state = 'active' AND wait_event_type IS DISTINCT FROM 'Client')
               OR state_change > clock_timestamp() - ${stallMs} * interval '1 ms'
-              OR (state LIKE 'idle in transaction%' AND state_change >
+              OR ((state LIKE 'idle in transaction%' OR state = 'active') AND state_change >
                 clock_timestamp() - ${stallInTransactionMs} * interval '1 ms')
             AS working
           FROM pg_stat_activity WHERE pid = ${pid}`,

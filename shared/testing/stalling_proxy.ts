@@ -15,6 +15,15 @@ export interface StallingProxy {
    * (the server's sessions live on, holding their locks).
    */
   stall(options?: { server?: "closed" | "open" }): void;
+  /**
+   * Stalls, once, the first connection whose client then sends a statement
+   * to be described before it is bound (Parse, Describe, Flush: how
+   * postgres.js first sends a statement with parameters), right after the
+   * server has it, its server side left open: the server then waits for the
+   * rest of the statement, in the middle of it, and the client for the
+   * description.
+   */
+  stallAtDescribe(): void;
   close(): void;
 }
 
@@ -29,6 +38,7 @@ export function startStallingProxy(url: string): StallingProxy {
   const target = new URL(url);
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Pair>();
+  let atDescribe = false;
   const end = (pair: Pair) => {
     open.delete(pair);
     tryClose(pair.client);
@@ -44,6 +54,10 @@ export function startStallingProxy(url: string): StallingProxy {
         if (pair.stalled) continue;
         let written = 0;
         while (written < n) written += await to.write(buf.subarray(written, n));
+        if (atDescribe && from === pair.client && endsWithFlush(buf.subarray(0, n))) {
+          atDescribe = false;
+          pair.stalled = true;
+        }
       }
     } catch {
       // A side closed.
@@ -79,11 +93,21 @@ export function startStallingProxy(url: string): StallingProxy {
         if (server === "closed") tryClose(pair.server);
       }
     },
+    stallAtDescribe() {
+      atDescribe = true;
+    },
     close() {
       tryClose(listener);
       for (const pair of [...open]) end(pair);
     },
   };
+}
+
+/** Whether `bytes` end with a Flush message of the PostgreSQL protocol: `H`, length 4. */
+function endsWithFlush(bytes: Uint8Array): boolean {
+  const flush = [0x48, 0, 0, 0, 4];
+  return bytes.length >= flush.length &&
+    flush.every((b, i) => bytes[bytes.length - flush.length + i] === b);
 }
 
 function tryClose(c: { close(): void }): void {
