@@ -10,8 +10,10 @@ export function runUntilSignal(logger: Logger, stop: () => Promise<void>): void 
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
+    const started = performance.now();
     try {
       await stop();
+      logger.info("stopped", { ms: Math.round(performance.now() - started) });
       Deno.exit(0);
     } catch (err) {
       logger.error("stop failed", { error: err });

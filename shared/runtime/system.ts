@@ -43,6 +43,14 @@ export const SERVICES = ["command", "query", "projector", "saga", "gateway"] as 
  */
 export const OPTIONAL_SERVICES = ["relay"] as const;
 
+/**
+ * The gRPC services, stopped before the rest: they exit without a GOAWAY,
+ * which their clients survive, whereas a client that closes its connection
+ * first (a gateway or saga worker stopping) can abort them in Deno's
+ * `node:http2` (docs/operations.md, "A known runtime fault").
+ */
+export const GRPC_SERVERS = ["command", "query"] as const;
+
 /** One of the services. */
 export type ServiceName = typeof SERVICES[number] | typeof OPTIONAL_SERVICES[number];
 
@@ -105,7 +113,8 @@ export interface RunningSystem {
   readonly restarts: Readonly<Record<ProcessName, number>>;
   /**
    * Sends SIGTERM, waits up to 10 s, then SIGKILL; resolves, once all have exited, with
-   * how each one did.
+   * how each one did. The gRPC services stop first, then their clients (see
+   * {@link GRPC_SERVERS}).
    */
   stop(): Promise<Record<ProcessName, Deno.CommandStatus>>;
   /** Kills one process (for failure tests) and waits for it to exit; it is not restarted. */
@@ -270,24 +279,34 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
   // The first replicas migrate the databases; the others start once they are up.
   for (const name of names.slice(0, running.length)) spawn(name);
-  const stop = async () => {
-    stopping = true;
-    for (const timer of timers) clearTimeout(timer);
-    const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
-    for (const [, child] of all) {
+  // SIGTERM to `group`, SIGKILL to what is left of it after 10 s; how each one exited.
+  const terminate = async (group: [ProcessName, Deno.ChildProcess][]) => {
+    for (const [, child] of group) {
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
     }
     const timer = setTimeout(() => {
-      for (const [, child] of all) {
+      for (const [, child] of group) {
         try {
           child.kill("SIGKILL");
         } catch { /* already gone */ }
       }
     }, 10_000);
-    const statuses = await Promise.all(all.map(async ([name]) => [name, await exited[name]]));
+    const statuses = await Promise.all(group.map(async ([name]) => [name, await exited[name]]));
     clearTimeout(timer);
+    return statuses;
+  };
+  const stop = async () => {
+    stopping = true;
+    for (const timer of timers) clearTimeout(timer);
+    const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
+    const isServer = ([name]: [ProcessName, unknown]) =>
+      (GRPC_SERVERS as readonly string[]).includes(name.split(".")[0]!);
+    const statuses = [
+      ...await terminate(all.filter(isServer)),
+      ...await terminate(all.filter((entry) => !isServer(entry))),
+    ];
     return Object.fromEntries(statuses) as Record<ProcessName, Deno.CommandStatus>;
   };
 
