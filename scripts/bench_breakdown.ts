@@ -295,6 +295,9 @@ try {
   const traced = await endToEnd(eventStoreUrl, readModelUrl, sink.url, postgresRoots);
   say(`    p50 ${f(quantile(traced.latencies, 0.5))} ms; ${sink.spans.length} spans received`);
   const { rows, names } = hops(sink.spans, traced.from);
+  if (rows.length < REQUESTS) {
+    say(`    only ${rows.length} of ${REQUESTS} traces are complete (a process lost its spans?)`);
+  }
   say(`(b) the command's phases in this process…`);
   const { timings, counts } = await phases(eventStoreUrl);
   const loadAfter = Deno.loadavg();
@@ -338,7 +341,8 @@ try {
     `${REQUESTS} createProducts, one at a time after ${WARMUP} of warm-up, through a gateway in`,
     "production mode with every service its own process (as `deno task dev` runs them); first",
     "with tracing off, then on a fresh start with tracing on, its spans exported (OTLP/HTTP)",
-    "to a receiver in the benchmark. Milliseconds:",
+    `to a receiver in the benchmark (complete traces received: ${rows.length} of ${REQUESTS}).`,
+    "Milliseconds:",
     "",
     "| hop | p50 | p90 | p99 |",
     "|---|---:|---:|---:|",
