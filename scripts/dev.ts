@@ -91,7 +91,8 @@ async function shutdown(code: number, why: string): Promise<void> {
   await embedded?.stop();
   Deno.exit(code);
 }
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+// SIGHUP too (the terminal closed): the services, in sessions of their own, get no signal of it.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   Deno.addSignalListener(signal, () => void shutdown(0, signal));
 }
 
@@ -157,6 +158,8 @@ try {
     eventStoreUrl,
     readModelUrl,
     ports,
+    // Ctrl-C reaches dev alone, which stops the gRPC services before their clients.
+    detached: true,
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   say(`all services healthy in ${seconds} s`);

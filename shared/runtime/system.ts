@@ -97,6 +97,13 @@ export interface SystemOptions {
   gatewayCa?: string;
   /** Extra `deno run` flags by process (`--inspect=…` for `deno task profile`); default none. */
   denoFlags?: Partial<Record<ProcessName, string[]>>;
+  /**
+   * Starts every process in a session of its own, so that a terminal's Ctrl-C
+   * (SIGINT to its whole foreground group) reaches only the caller, which then
+   * stops them in order with {@link RunningSystem.stop}. The caller must stop
+   * them on every signal that ends it: they outlive it otherwise. Default false.
+   */
+  detached?: boolean;
 }
 
 /** The running service processes. */
@@ -248,6 +255,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       ],
       cwd: root,
       env: proc.env,
+      detached: options.detached ?? false,
       stdin: "null",
       stdout: typeof output === "function" ? "piped" : output,
       stderr: typeof output === "function" ? "piped" : output,

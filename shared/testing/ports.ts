@@ -48,7 +48,12 @@ export interface RunningDev {
  */
 export async function startDev(
   env: Record<string, string>,
-  options: { stderr?: "inherit" | "null" | "piped"; viaTask?: boolean } = {},
+  options: {
+    stderr?: "inherit" | "null" | "piped";
+    viaTask?: boolean;
+    /** In a session of its own, as in a terminal: `Deno.kill(-pid, …)` signals its whole group. */
+    session?: boolean;
+  } = {},
 ): Promise<RunningDev> {
   const process = new Deno.Command(Deno.execPath(), {
     // `deno task dev` itself, or the script it runs.
@@ -56,6 +61,7 @@ export async function startDev(
     cwd: new URL("../../", import.meta.url).pathname,
     env,
     clearEnv: false,
+    detached: options.session ?? false,
     stdin: "null",
     stdout: "piped",
     stderr: options.stderr ?? "inherit",
