@@ -50,8 +50,17 @@ export interface GroupCommitOptions {
    * the wake-up NOTIFY in its own statement, else undefined.
    */
   wakeUp: () => string | undefined;
-  /** Called after a transaction that appended events committed; `woke` if it carried the NOTIFY. */
-  onCommitted: (woke: boolean) => void;
+  /**
+   * Called after a transaction that appended events committed, with when its
+   * batch was sent if it carried the NOTIFY (undefined if it carried none).
+   */
+  onCommitted: (carriedSince: number | undefined) => void;
+}
+
+/** The wake-up a batch carries: its channel, and when the batch was sent. */
+interface Wake {
+  channel: string;
+  sentAt: number;
 }
 
 interface Queued {
@@ -182,11 +191,12 @@ export class GroupCommitter {
     const complex = batch.filter((q) => isComplex(q.command));
     // One wake-up per batch: the shared statement carries it, else the first own transaction.
     const channel = this.#options.wakeUp();
-    const complexChannel = simple.length === 0 ? channel : undefined;
+    const wake = channel === undefined ? undefined : { channel, sentAt: performance.now() };
+    const complexWake = simple.length === 0 ? wake : undefined;
     await Promise.all([
-      simple.length > 0 ? this.#runShared(simple, channel) : undefined,
-      complex.length === 1 ? this.#runOwn(complex[0]!, complexChannel) : undefined,
-      complex.length > 1 ? this.#runGrouped(complex, complexChannel) : undefined,
+      simple.length > 0 ? this.#runShared(simple, wake) : undefined,
+      complex.length === 1 ? this.#runOwn(complex[0]!, complexWake) : undefined,
+      complex.length > 1 ? this.#runGrouped(complex, complexWake) : undefined,
     ]);
   }
 
@@ -201,9 +211,9 @@ export class GroupCommitter {
    * plain block: an effect's error fails the group, and its command's own
    * transaction then runs it with real savepoints.
    */
-  async #runGrouped(group: Queued[], channel: string | undefined): Promise<void> {
+  async #runGrouped(group: Queued[], wake: Wake | undefined): Promise<void> {
     if (group.every((q) => sendsAtOnce(q.command))) {
-      if (await this.#runAtOnce(group, channel)) return;
+      if (await this.#runAtOnce(group, wake)) return;
       await Promise.all(group.map((q) => this.#runOwn(q, undefined)));
       return;
     }
@@ -215,7 +225,7 @@ export class GroupCommitter {
           // A command whose effects wait for a lock must not hold up the others for long: past
           // GROUP_LOCK_TIMEOUT the group fails, and the waiting one waits alone.
           lockTimeout(tx, GROUP_LOCK_TIMEOUT);
-          const sent = await appendWithEffects(tx, group.map((q) => q.command), channel);
+          const sent = await appendWithEffects(tx, group.map((q) => q.command), wake?.channel);
           const clean = sent.outcomes.every((o) => o.ok && o.results.every((r) => !r.duplicate));
           if (!clean || sent.effects.some((e) => e.status === "rejected")) throw new GroupFailed();
           lockTimeout(tx, "0");
@@ -234,16 +244,16 @@ export class GroupCommitter {
       await Promise.all(group.map((q) => this.#runOwn(q, undefined)));
       return;
     }
-    this.#options.onCommitted(channel !== undefined);
+    this.#options.onCommitted(wake?.sentAt);
     this.#settle(new Map(group.map((q, i) => [q, outcomes[i]!])));
   }
 
   /** Simple commands: one statement, one transaction, one commit flush for all of them. */
-  async #runShared(simple: Queued[], channel: string | undefined): Promise<void> {
+  async #runShared(simple: Queued[], wake: Wake | undefined): Promise<void> {
     const outcomes = new Map<Queued, Outcome>();
     let retry: Queued[] = [];
     try {
-      const list = await appendStatement(this.#sql, simple.map((q) => q.command), channel);
+      const list = await appendStatement(this.#sql, simple.map((q) => q.command), wake?.channel);
       simple.forEach((q, i) => outcomes.set(q, list[i]!));
     } catch (err) {
       if (!isPgError(err)) {
@@ -254,7 +264,7 @@ export class GroupCommitter {
       retry = simple;
     }
     if ([...outcomes.values()].some((o) => o.ok && o.results.some((r) => !r.duplicate))) {
-      this.#options.onCommitted(channel !== undefined);
+      this.#options.onCommitted(wake?.sentAt);
     }
     this.#settle(outcomes);
     await Promise.all(retry.map((q) => this.#runAlone(q)));
@@ -268,9 +278,9 @@ export class GroupCommitter {
    * transaction, which made every command of the batch wait for the round
    * trips of all those before it.
    */
-  async #runOwn(q: Queued, channel: string | undefined): Promise<void> {
-    if (folds(q.command) && await this.#runFolded(q, channel)) return;
-    if (sendsAtOnce(q.command) && await this.#runAtOnce([q], channel)) return;
+  async #runOwn(q: Queued, wake: Wake | undefined): Promise<void> {
+    if (folds(q.command) && await this.#runFolded(q, wake)) return;
+    if (sendsAtOnce(q.command) && await this.#runAtOnce([q], wake)) return;
     for (;;) {
       let refused: { error: unknown } | undefined;
       let outcome: Outcome;
@@ -279,7 +289,7 @@ export class GroupCommitter {
         // refused or found a duplicate rolls the effects back with it.
         outcome = await pipelinedTransaction(this.#sql, async (tx: TxSql) => {
           try {
-            const sent = await appendWithEffects(tx, [q.command], channel);
+            const sent = await appendWithEffects(tx, [q.command], wake?.channel);
             const [result] = sent.outcomes as [Outcome];
             const [effect] = sent.effects;
             if (!result.ok) throw result.error;
@@ -308,7 +318,7 @@ export class GroupCommitter {
         } else outcome = { ok: false, error: effectsError(commandError(err)) };
       }
       if (outcome.ok && outcome.results.some((r) => !r.duplicate)) {
-        this.#options.onCommitted(channel !== undefined);
+        this.#options.onCommitted(wake?.sentAt);
       }
       this.#settle(new Map([[q, outcome]]));
       return;
@@ -324,7 +334,7 @@ export class GroupCommitter {
    * commands again the way that tells each one's outcome. True when the
    * commands are settled: committed, or the outcome unknown (rejected).
    */
-  async #runAtOnce(group: Queued[], channel: string | undefined): Promise<boolean> {
+  async #runAtOnce(group: Queued[], wake: Wake | undefined): Promise<boolean> {
     let result: AtOnce;
     let appendAt = 0;
     let thrown: { error: unknown } | undefined; // what a command's send() threw
@@ -332,7 +342,12 @@ export class GroupCommitter {
       result = await transactionAtOnce(this.#sql, (tx) => {
         const sent: Promise<unknown>[] = [];
         if (group.length > 1) sent.push(lockTimeout(tx, GROUP_LOCK_TIMEOUT));
-        appendAt = sent.push(appendStatement(tx, group.map((q) => q.command), channel, true)) - 1;
+        appendAt = sent.push(appendStatement(
+          tx,
+          group.map((q) => q.command),
+          wake?.channel,
+          true,
+        )) - 1;
         for (const q of group) {
           try {
             sent.push(...(q.command.effects as StatementEffects | undefined)?.send(tx) ?? []);
@@ -364,7 +379,7 @@ export class GroupCommitter {
       for (const q of group) q.reject(appended.reason);
       return true;
     }
-    this.#options.onCommitted(channel !== undefined);
+    this.#options.onCommitted(wake?.sentAt);
     const outcomes = appended.value as Outcome[];
     this.#settle(new Map(group.map((q, i) => [q, outcomes[i]!])));
     return true;
@@ -379,18 +394,18 @@ export class GroupCommitter {
    * outcome. True when the command is settled: committed, or the outcome
    * unknown (rejected).
    */
-  async #runFolded(q: Queued, channel: string | undefined): Promise<boolean> {
+  async #runFolded(q: Queued, wake: Wake | undefined): Promise<boolean> {
     let outcome: Outcome;
     try {
       const effects = (q.command.effects as SqlEffects).statements;
-      outcome = await appendFolded(this.#sql, q.command, effects, channel);
+      outcome = await appendFolded(this.#sql, q.command, effects, wake?.channel);
     } catch (err) {
       if (isPgError(err)) return false;
       // The connection failed: the outcome is unknown, so no retry.
       q.reject(err);
       return true;
     }
-    this.#options.onCommitted(channel !== undefined);
+    this.#options.onCommitted(wake?.sentAt);
     this.#settle(new Map([[q, outcome]]));
     return true;
   }
@@ -436,7 +451,7 @@ export class GroupCommitter {
     for (let attempt = 0;; attempt++) {
       try {
         const [outcome] = await appendStatement(this.#sql, [q.command]);
-        if (outcome!.ok && !outcome!.results[0]!.duplicate) this.#options.onCommitted(false);
+        if (outcome!.ok && !outcome!.results[0]!.duplicate) this.#options.onCommitted(undefined);
         settle(q, outcome!);
         return;
       } catch (err) {

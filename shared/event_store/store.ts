@@ -20,6 +20,7 @@ import type {
   StreamWrite,
 } from "./types.ts";
 import type { Upcasters } from "./upcast.ts";
+import { WakeUps } from "./_wakeups.ts";
 
 /**
  * A page of the global order beside the unsettled check: one row per event,
@@ -112,10 +113,8 @@ export class EventStore {
   readonly #context: PrepareContext;
   readonly #rejectUnknownTypes: boolean;
   readonly #channel: string;
-  readonly #notifyIntervalMs: number;
+  readonly #wakeUps: WakeUps;
   readonly #committer: GroupCommitter;
-  #notifyTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastNotify = -Infinity;
   #closed = false;
 
   constructor(sql: Sql, options: EventStoreOptions = {}) {
@@ -126,13 +125,21 @@ export class EventStore {
     };
     this.#rejectUnknownTypes = options.rejectUnknownTypes ?? false;
     this.#channel = options.notifyChannel ?? "events";
-    this.#notifyIntervalMs = options.notifyIntervalMs ?? 5;
+    this.#wakeUps = new WakeUps(options.notifyIntervalMs ?? 5, () => {
+      // A NOTIFY makes its transaction take an id and commit, which would wait for a WAL
+      // flush like an append; this one need not be durable, so it does not wait.
+      this
+        .sql`SELECT set_config('synchronous_commit', 'off', true), pg_notify(${this.#channel}, '')`
+        .catch(() => {
+          // A lost wake-up only delays readers: they also poll.
+        });
+    });
     this.#committer = new GroupCommitter(sql, {
       maxBatchEvents: options.maxBatchEvents ?? 2000,
       maxConcurrentBatches: options.maxConcurrentBatches ?? 2,
       maxComplexCommands: options.maxComplexCommands ?? 32,
-      wakeUp: () => this.#wakeUpDue() ? this.#channel : undefined,
-      onCommitted: (woke) => woke ? this.#woke() : this.#scheduleNotify(),
+      wakeUp: () => this.#wakeUps.due() ? this.#channel : undefined,
+      onCommitted: (carriedSince) => this.#wakeUps.committed(carriedSince),
     });
   }
 
@@ -355,42 +362,12 @@ export class EventStore {
     });
   }
 
-  /** A batch may carry the wake-up when none went out for an interval. */
-  #wakeUpDue(): boolean {
-    return !this.#closed && performance.now() - this.#lastNotify >= this.#notifyIntervalMs;
-  }
-
-  /** A batch's commit carried the wake-up: no separate one is needed. */
-  #woke(): void {
-    this.#lastNotify = performance.now();
-    if (this.#notifyTimer !== undefined) clearTimeout(this.#notifyTimer);
-    this.#notifyTimer = undefined;
-  }
-
-  /** Events committed without a wake-up: send one within the interval. */
-  #scheduleNotify(): void {
-    if (this.#notifyTimer !== undefined || this.#closed) return;
-    this.#notifyTimer = setTimeout(() => {
-      this.#notifyTimer = undefined;
-      if (this.#closed) return;
-      this.#lastNotify = performance.now();
-      // A NOTIFY makes its transaction take an id and commit, which would wait for a WAL
-      // flush like an append; this one need not be durable, so it does not wait.
-      this
-        .sql`SELECT set_config('synchronous_commit', 'off', true), pg_notify(${this.#channel}, '')`
-        .catch(() => {
-          // A lost wake-up only delays readers: they also poll.
-        });
-    }, this.#notifyIntervalMs);
-  }
-
   /**
    * Stops pending wake-ups and refuses further appends; appends already
    * queued still complete. The connection pool belongs to the caller.
    */
   close(): void {
     this.#closed = true;
-    if (this.#notifyTimer !== undefined) clearTimeout(this.#notifyTimer);
-    this.#notifyTimer = undefined;
+    this.#wakeUps.close();
   }
 }
