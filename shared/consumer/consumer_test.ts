@@ -191,9 +191,9 @@ Deno.test("a wake-up that comes while a batch is applied is kept for the page re
         await notes.apply(tx, events, scope);
       },
     };
-    // Far longer than the test: only the wake-up can bring event 3 in time.
     // Appended before it starts, so that its first page is full.
     await appendEvents(store, 0, 3);
+    // A poll far longer than the test: only the wake-up can bring event 3 in time.
     const consumer = start({ handler, batchSize: 3, pollMs: 60_000 });
     await consumer.ready;
     const noted = async () =>
