@@ -310,7 +310,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     for (const timer of timers) clearTimeout(timer);
     const all = Object.entries(children) as [ProcessName, Deno.ChildProcess][];
     const isServer = ([name]: [ProcessName, unknown]) =>
-      (GRPC_SERVERS as readonly string[]).includes(name.split(".")[0]!);
+      (GRPC_SERVERS as readonly ServiceName[]).includes(byName.get(name)!.service);
     const statuses = [
       ...await terminate(all.filter(isServer)),
       ...await terminate(all.filter((entry) => !isServer(entry))),

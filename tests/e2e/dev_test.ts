@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { devEnv, freeSystemPorts, startDev } from "@shared/testing/ports.ts";
+import { assertGrpcServicesStoppedFirst, catalogueTraffic } from "@shared/testing/stopping.ts";
 
 /** Starts `deno task dev` and resolves once it prints the GraphQL URL. */
 const startDevTask = (env: Record<string, string>) =>
@@ -122,44 +123,14 @@ Deno.test("Ctrl-C stops the gRPC services before their clients, and every servic
   });
   let exited = false;
   try {
-    const staff = await bearer("clerk", ["staff"]);
-    const url = `http://127.0.0.1:${ports.gateway}`;
-    const category = await gql<{ createCategory: { id: string } }>(
-      url,
-      `mutation { createCategory(input: {name: "Pens"}) { id } }`,
-      {},
-      staff,
-    );
-    assert.equal(category.errors, undefined);
-    for (let i = 0; i < 50; i++) {
-      const created = await gql(
-        url,
-        `mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
-        {
-          input: { name: `Pen ${i}`, price: "1.00", categoryId: category.data!.createCategory.id },
-        },
-        staff,
-      );
-      assert.equal(created.errors, undefined);
-    }
+    await catalogueTraffic(`http://127.0.0.1:${ports.gateway}`, 50);
     // What a terminal sends on Ctrl-C: SIGINT to every process of its foreground group.
     Deno.kill(-dev.process.pid, "SIGINT");
     assert.equal((await dev.process.status).code, 0);
     exited = true;
-    const said = dev.lines.join("\n");
-    assert.doesNotMatch(said, /exited with .* while stopping/);
+    assert.doesNotMatch(dev.lines.join("\n"), /exited with .* while stopping/);
     // Each service logs "stopping" when its signal comes and "stopped" right before it exits.
-    const at = (service: string, message: string) => {
-      const line = dev.lines.find((l) =>
-        l.includes(`"service":"${service}"`) && l.includes(`"message":"${message}"`)
-      );
-      assert.ok(line, `${service} logged no "${message}":\n${said}`);
-      return Date.parse(JSON.parse(line).time);
-    };
-    const services = Math.max(at("command", "stopped"), at("query", "stopped"));
-    for (const client of ["gateway", "saga"]) {
-      assert.ok(at(client, "stopping") > services, `${client} stopped with the services:\n${said}`);
-    }
+    assertGrpcServicesStoppedFirst(dev.lines);
     const postgres = await postgresLeft(dataDir);
     assert.deepEqual(postgres, [], left(postgres, dev.lines));
   } finally {

@@ -24,7 +24,8 @@ export type SetStock = {
  *
  * It is kept beside the stream, not in the product's state, so that state
  * stays the same size however many orders the product has had. The handler
- * loads it after the stream and records it in the append's transaction.
+ * loads it after the stream; a trigger on the events table records it, in the
+ * transaction of each InventoryReserved and InventoryReleased (migration 130).
  */
 export interface OrderReservation {
   quantity: number;
