@@ -76,6 +76,31 @@ export function sampleValue(
   return undefined;
 }
 
+/**
+ * Waits up to 30 s until the gateway at `baseUrl` reports `count` open
+ * subscriptions (`gateway_subscriptions` on its /metrics), then asserts it:
+ * a subscription's request is answered before it may listen.
+ */
+export async function waitForSubscriptions(
+  baseUrl: string,
+  count: number,
+  when = "",
+): Promise<void> {
+  let open: number | undefined;
+  for (const deadline = Date.now() + 30_000; open !== count && Date.now() < deadline;) {
+    if (open !== undefined) await new Promise((r) => setTimeout(r, 25));
+    const res = await fetch(`${baseUrl}/metrics`);
+    open = sampleValue(await res.text(), "gateway_subscriptions") ?? -1;
+  }
+  if (open !== count) {
+    throw new Error(
+      `subscriptions open on the gateway at ${baseUrl}${
+        when && ` ${when}`
+      }: ${open}, expected ${count}`,
+    );
+  }
+}
+
 const kindNames = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
 
 /**

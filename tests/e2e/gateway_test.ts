@@ -7,7 +7,7 @@ import { waitHealthy } from "@shared/runtime/system.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { sampleValue } from "@shared/testing/observability.ts";
+import { waitForSubscriptions } from "@shared/testing/observability.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
 import { startStack } from "@shared/testing/e2e/stack.ts";
 
@@ -233,17 +233,6 @@ Deno.test("the cache serves repeated reads, shares them through Redis, and never
   }
 });
 
-/** Waits until a gateway reports `count` open subscriptions on /metrics. */
-async function waitForSubscriptions(baseUrl: string, count: number): Promise<void> {
-  let open: number | undefined;
-  for (const deadline = Date.now() + 30_000; open !== count && Date.now() < deadline;) {
-    if (open !== undefined) await new Promise((r) => setTimeout(r, 25));
-    const res = await fetch(`${baseUrl}/metrics`);
-    open = sampleValue(await res.text(), "gateway_subscriptions") ?? -1;
-  }
-  assert.equal(open, count, `subscriptions open on the gateway at ${baseUrl}`);
-}
-
 Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway replica", async () => {
   const env = { PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" };
   const system = await startTestSystem(env);
@@ -330,6 +319,39 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
     const killer = setTimeout(() => second.kill("SIGKILL"), 10_000);
     await second.status;
     clearTimeout(killer);
+    await system.close();
+  }
+});
+
+Deno.test("the live event feed stops listening when its subscriber goes away, though nothing matches it again", async () => {
+  const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
+  const staff = await bearer("clerk", ["staff"]);
+  const write = async (mutation: string) => {
+    const res = await gql<Record<string, { id: string }>>(system.gatewayUrl, mutation, {}, staff);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    return Object.values(res.data!)[0]!.id;
+  };
+  try {
+    let category = "";
+    const feed = await sseSubscribe(
+      system.gatewayUrl,
+      `subscription { eventAppended(aggregateType: "Category") { type } }`,
+      {},
+      await bearer("root", ["admin"]),
+    );
+    try {
+      await waitForSubscriptions(system.gatewayUrl, 1);
+      category = await write(`mutation { createCategory(input: {name: "Watched"}) { id } }`);
+      assert.deepEqual(await feed.next(), { eventAppended: { type: "CategoryCreated" } });
+    } finally {
+      await feed.close();
+    }
+    // The feed is woken by a change its filter does not take, and by no other after it.
+    await write(
+      `mutation { createProduct(input: {name: "Unwatched", price: "1.00", categoryId: "${category}"}) { id } }`,
+    );
+    await waitForSubscriptions(system.gatewayUrl, 0);
+  } finally {
     await system.close();
   }
 });

@@ -58,21 +58,46 @@ interface FeedFilter {
  * store's audit trail in global order. The change feed only wakes it: a
  * projection's notice means new events are committed, which it then pages
  * through from its cursor, so an event no projection announces still shows.
+ *
+ * A generator that waits inside its loop takes a `return()` only at its next
+ * `yield`, and a filter may never match again: the stream's `return()`
+ * therefore ends the wake-ups first, so a subscriber that went away stops
+ * listening (and reading pages) at once.
  */
-async function* appendedEvents(ctx: Context, filter: FeedFilter): AsyncGenerator<StoredEvent> {
+function appendedEvents(ctx: Context, filter: FeedFilter): AsyncIterableIterator<StoredEvent> {
   if (!ctx.feed) {
     throw new UnavailableError(
       "The live event feed is unavailable: the gateway has no change feed",
     );
   }
   const wakeups = ctx.feed.events(() => true);
+  let open = true;
+  const events = pageThrough(ctx, filter, wakeups, () => open);
+  const iterator: AsyncIterableIterator<StoredEvent> = {
+    next: () => events.next(),
+    async return() {
+      open = false;
+      await wakeups.return?.();
+      return await events.return(undefined);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+async function* pageThrough(
+  ctx: Context,
+  filter: FeedFilter,
+  wakeups: AsyncIterableIterator<FeedEvent>,
+  open: () => boolean,
+): AsyncGenerator<StoredEvent, undefined> {
   let cursor: [bigint, bigint] | undefined;
   const matches = (e: StoredEvent) =>
     (!filter.aggregateType || e.aggregateType === filter.aggregateType) &&
     (!filter.type || e.eventType === filter.type) &&
     (!filter.aggregateId || e.aggregateId === filter.aggregateId);
   try {
-    for await (const notice of wakeups as AsyncIterable<FeedEvent>) {
+    for await (const notice of wakeups) {
       const seen: [bigint, bigint] = [
         BigInt(notice.position.transactionId),
         BigInt(notice.position.id),
@@ -89,7 +114,7 @@ async function* appendedEvents(ctx: Context, filter: FeedFilter): AsyncGenerator
           cursor = positionOf(event.position);
           if (matches(event)) yield event;
         }
-        more = page.nextAfter !== undefined;
+        more = page.nextAfter !== undefined && open();
       }
     }
   } finally {
