@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type Client, createClient as createWsClient } from "graphql-ws";
-import { sampleValue } from "@shared/testing/observability.ts";
+import { waitForSubscriptions } from "@shared/testing/observability.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
@@ -13,11 +13,6 @@ import { startStack } from "@shared/testing/e2e/stack.ts";
 
 const CHANGES = `subscription { orderStatusChanged { id customerId } }`;
 type Change = { orderStatusChanged: { id: string; customerId: string } };
-
-async function openSubscriptions(baseUrl: string): Promise<number> {
-  const res = await fetch(`${baseUrl}/metrics`);
-  return sampleValue(await res.text(), "gateway_subscriptions") ?? 0;
-}
 
 /** The WebSocket close code a client with these connectionParams is refused with, or "open". */
 function closeCodeOf(
@@ -103,10 +98,7 @@ Deno.test("order changes reach their owner and staff, never another customer", a
     }
     const bobs = await sseSubscribe(url, CHANGES, {}, asBob);
     closers.push(() => bobs.close());
-    for (let i = 0; i < 400 && (await openSubscriptions(url)) < 3; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.equal(await openSubscriptions(url), 3);
+    await waitForSubscriptions(url, 3);
 
     // Staff take Bob's order first, then Alice's: each change is read with the subscriber's token.
     const order = (customerId: string) =>
