@@ -7,7 +7,7 @@ import { waitHealthy } from "@shared/runtime/system.ts";
 import { startTestSystem } from "@shared/testing/system.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { waitForSubscriptions } from "@shared/testing/observability.ts";
+import { sampleValue, waitForSubscriptions } from "@shared/testing/observability.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
 import { startStack } from "@shared/testing/e2e/stack.ts";
 
@@ -352,6 +352,52 @@ Deno.test("the live event feed stops listening when its subscriber goes away, th
     );
     await waitForSubscriptions(system.gatewayUrl, 0);
   } finally {
+    await system.close();
+  }
+});
+
+Deno.test("a catalogue change watched by many subscribers is read from the query service once", async () => {
+  const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
+  const staff = await bearer("clerk", ["staff"]);
+  const write = async (mutation: string) => {
+    const res = await gql<Record<string, { id: string }>>(system.gatewayUrl, mutation, {}, staff);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    return Object.values(res.data!)[0]!.id;
+  };
+  const getProductCalls = async () =>
+    sampleValue(
+      await (await fetch(`http://127.0.0.1:${system.ports.queryMetrics}/metrics`)).text(),
+      "grpc_server_handled_total",
+      { service: "cqrs.query.v1.ProductQueries", method: "GetProduct", code: "OK" },
+    ) ?? 0;
+  const watchers: { next(): Promise<Record<string, unknown>>; close(): Promise<void> }[] = [];
+  try {
+    const category = await write(`mutation { createCategory(input: {name: "Shop"}) { id } }`);
+    const product = await write(
+      `mutation { createProduct(input: {name: "Lamp", price: "9.00", categoryId: "${category}"}) { id } }`,
+    );
+    // Anonymous visitors and a signed-in customer, as a product page's readers are.
+    const customer = await bearer(crypto.randomUUID(), ["customer"]);
+    for (let i = 0; i < 20; i++) {
+      watchers.push(
+        await sseSubscribe(
+          system.gatewayUrl,
+          `subscription($id: ID) { productUpdated(id: $id) { name } }`,
+          { id: product },
+          i === 0 ? customer : {},
+        ),
+      );
+    }
+    await waitForSubscriptions(system.gatewayUrl, 20);
+    const before = await getProductCalls();
+    await write(`mutation { updateProduct(input: {id: "${product}", name: "Desk lamp"}) { id } }`);
+    for (const watcher of watchers) {
+      assert.deepEqual(await watcher.next(), { productUpdated: { name: "Desk lamp" } });
+    }
+    // One call for the event, shared by the twenty (without sharing: twenty).
+    assert.equal(await getProductCalls() - before, 1);
+  } finally {
+    for (const watcher of watchers) await watcher.close();
     await system.close();
   }
 });

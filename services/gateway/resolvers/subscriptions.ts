@@ -1,7 +1,8 @@
 import { GraphQLError } from "graphql";
 import { CATEGORIES, ORDERS, PRODUCTS } from "@shared/read_models/mod.ts";
 import type { Context } from "../context.ts";
-import type { FeedEvent } from "../feed.ts";
+import type { CallOptions } from "@shared/grpc/mod.ts";
+import type { ChangeFeed, FeedEvent } from "../feed.ts";
 import { asRead } from "./orders.ts";
 import { requireSignedIn, seen, visibleTo } from "../visible.ts";
 
@@ -35,6 +36,35 @@ function at(ctx: Context, event: FeedEvent) {
   };
 }
 
+/** Catalogue reads in flight, by change feed (one per gateway), entity and position. */
+const inFlight = new WeakMap<ChangeFeed, Map<string, Promise<unknown>>>();
+
+/**
+ * One read of a catalogue entity at an event's position, shared by every
+ * subscriber the event reaches while it is in flight: a change watched by
+ * a thousand pages costs the query service one call, not a thousand. The
+ * catalogue is public and its answers do not depend on the caller, so the
+ * shared call carries no caller's token (one that expired meanwhile must
+ * not fail the others), only the position and the first caller's trace.
+ */
+function catalogueRead<T>(
+  ctx: Context,
+  event: FeedEvent,
+  entity: string,
+  read: (options: CallOptions) => Promise<T>,
+): Promise<T> {
+  const feed = ctx.feed!;
+  let reads = inFlight.get(feed);
+  if (!reads) inFlight.set(feed, reads = new Map());
+  const { authorization: _, userId: __, ...metadata } = at(ctx, event).metadata;
+  const key = `${entity}@${metadata.consistencyToken}`;
+  const shared = reads.get(key);
+  if (shared) return shared as Promise<T>;
+  const started = read({ metadata }).finally(() => reads.delete(key));
+  reads.set(key, started);
+  return started;
+}
+
 const categoryUpdates = new Set(["CategoryUpdated", "CategoryMoved", "CategoryPathChanged"]);
 const productUpdates = new Set([
   "ProductUpdated",
@@ -61,7 +91,12 @@ export const subscriptionResolvers = {
           (e) => e.projection === FEED_PROJECTIONS.categories && e.type === "CategoryCreated",
         ),
       resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await ctx.clients.categoryQueries.getCategory({ id: e.id }, at(ctx, e))).category,
+        (await catalogueRead(
+          ctx,
+          e,
+          `category:${e.id}`,
+          (options) => ctx.clients.categoryQueries.getCategory({ id: e.id }, options),
+        )).category,
     },
     categoryUpdated: {
       subscribe: (_: unknown, args: { id?: string | null }, ctx: Context) =>
@@ -72,7 +107,12 @@ export const subscriptionResolvers = {
             (!args.id || e.id === args.id),
         ),
       resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await ctx.clients.categoryQueries.getCategory({ id: e.id }, at(ctx, e))).category,
+        (await catalogueRead(
+          ctx,
+          e,
+          `category:${e.id}`,
+          (options) => ctx.clients.categoryQueries.getCategory({ id: e.id }, options),
+        )).category,
     },
     categoryDeleted: {
       subscribe: (_: unknown, __: unknown, ctx: Context) =>
@@ -89,7 +129,12 @@ export const subscriptionResolvers = {
           (e) => e.projection === FEED_PROJECTIONS.products && e.type === "ProductCreated",
         ),
       resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await ctx.clients.productQueries.getProduct({ id: e.id }, at(ctx, e))).product,
+        (await catalogueRead(
+          ctx,
+          e,
+          `product:${e.id}`,
+          (options) => ctx.clients.productQueries.getProduct({ id: e.id }, options),
+        )).product,
     },
     productUpdated: {
       subscribe: (_: unknown, args: { id?: string | null }, ctx: Context) =>
@@ -99,8 +144,15 @@ export const subscriptionResolvers = {
             e.projection === FEED_PROJECTIONS.products && productUpdates.has(e.type) &&
             (!args.id || productIdOf(e) === args.id),
         ),
-      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await ctx.clients.productQueries.getProduct({ id: productIdOf(e) }, at(ctx, e))).product,
+      resolve: async (e: FeedEvent, _: unknown, ctx: Context) => {
+        const id = productIdOf(e);
+        return (await catalogueRead(
+          ctx,
+          e,
+          `product:${id}`,
+          (options) => ctx.clients.productQueries.getProduct({ id }, options),
+        )).product;
+      },
     },
     productDeleted: {
       subscribe: (_: unknown, __: unknown, ctx: Context) =>
