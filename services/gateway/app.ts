@@ -66,6 +66,8 @@ export interface GatewayOptions {
   readModelUrl?: string;
   /** First delay before the change feed's LISTEN connection is made again after a drop; default 100 ms. */
   changeFeedRetryMs?: number;
+  /** Subscriptions open at once, over SSE and WebSocket together; default 10,000. */
+  maxSubscriptions?: number;
   logger: Logger;
   /**
    * `production` masks internals, turns introspection and GraphiQL off unless
@@ -164,11 +166,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.grpcTls ? { tls: options.grpcTls } : {}),
   });
   const feed = options.readModelUrl
-    ? await startChangeFeed(
-      options.readModelUrl,
-      logger,
-      options.changeFeedRetryMs === undefined ? {} : { retryMs: options.changeFeedRetryMs },
-    )
+    ? await startChangeFeed(options.readModelUrl, logger, {
+      ...(options.changeFeedRetryMs === undefined ? {} : { retryMs: options.changeFeedRetryMs }),
+      ...(options.maxSubscriptions === undefined
+        ? {}
+        : { maxSubscriptions: options.maxSubscriptions }),
+    })
     : undefined;
   const cache = feed && options.cache !== false
     ? createQueryCache(feed, logger, options.cache ?? {})

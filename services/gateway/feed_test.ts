@@ -111,3 +111,58 @@ Deno.test("a subscription ends with UNAVAILABLE when the change feed missed chan
     await db.drop();
   }
 });
+
+Deno.test("past its limit of open subscriptions the gateway refuses a new one, and takes one again when another closes", async () => {
+  const db = await createTestDatabases();
+  const server = await startGateway({
+    port: 0,
+    host: "127.0.0.1",
+    commandAddress: "127.0.0.1:1",
+    queryAddress: "127.0.0.1:1",
+    readModelUrl: db.readModelUrl,
+    maxSubscriptions: 2,
+    logger: silentLogger,
+    cache: false,
+  });
+  const base = `http://127.0.0.1:${server.port}`;
+  const open: Awaited<ReturnType<typeof sseSubscribe>>[] = [];
+  let n = 0;
+  // Opens one and sees it receive a change: it is registered with the feed.
+  const subscribe = async () => {
+    const sub = await sseSubscribe(base, DELETED);
+    open.push(sub);
+    const id = await project(db.readModel, ++n);
+    for (const each of open) assert.deepEqual(await each.next(), { productDeleted: id });
+    return sub;
+  };
+  try {
+    const first = await subscribe();
+    await subscribe();
+    const refused = await sseSubscribe(base, DELETED);
+    try {
+      const res = await refused.result();
+      assert.equal(res.errors?.[0]?.extensions?.code, "UNAVAILABLE", JSON.stringify(res));
+      assert.match(res.errors![0]!.message, /limit is 2 \(GRAPHQL_MAX_SUBSCRIPTIONS\)/);
+    } finally {
+      await refused.close();
+    }
+    // The two still hear changes; once one closes, a new subscriber is let in.
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    // The gateway learns of the close a moment later: until then a new one is still refused.
+    for (let i = 0; i < 50 && open.length < 2; i++) {
+      const sub = await sseSubscribe(base, DELETED);
+      // Let in: nothing comes until the next change. Refused: the error comes at once.
+      const refusal = await sub.result(200).catch(() => undefined);
+      if (refusal) await sub.close();
+      else open.push(sub);
+    }
+    const id = await project(db.readModel, ++n);
+    assert.equal(open.length, 2);
+    for (const each of open) assert.deepEqual(await each.next(), { productDeleted: id });
+  } finally {
+    for (const sub of open) await sub.close();
+    await server.stop();
+    await db.drop();
+  }
+});

@@ -10,6 +10,7 @@ import { runUntilSignal } from "@shared/runtime/serve.ts";
 import { startOrExit } from "@shared/runtime/startup.ts";
 import { startGateway } from "./app.ts";
 import { corsPolicyOf } from "./cors.ts";
+import { DEFAULT_MAX_SUBSCRIPTIONS } from "./feed.ts";
 import { ValidationError } from "@shared/errors/mod.ts";
 
 const ms = z.coerce.number().int().min(1).max(600_000);
@@ -61,6 +62,7 @@ const config = loadConfigOrExit(
     GRAPHQL_MAX_TOKENS: count.min(1).default(2000),
     GRAPHQL_MAX_BODY_BYTES: count.min(1).default(100 * 1024),
     GRAPHQL_MAX_RESPONSE_BYTES: count.min(1).default(4 * 1024 * 1024),
+    GRAPHQL_MAX_SUBSCRIPTIONS: count.min(1).default(DEFAULT_MAX_SUBSCRIPTIONS),
     ...authVars,
   }).superRefine((c, ctx) => {
     const issue = (path: string, message: string) =>
@@ -120,6 +122,7 @@ const server = await startOrExit("gateway", settings, () =>
     queryAddress: config.QUERY_SERVICE_ADDRESS,
     ...(grpcTls ? { grpcTls } : {}),
     ...(config.READ_MODEL_URL ? { readModelUrl: config.READ_MODEL_URL } : {}),
+    maxSubscriptions: config.GRAPHQL_MAX_SUBSCRIPTIONS,
     ...(config.EVENT_STORE_URL ? { eventStoreUrl: config.EVENT_STORE_URL } : {}),
     healthUrls,
     cache: config.CACHE_ENABLED
