@@ -369,6 +369,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           async (handshake, authorization) => {
             callers.set(handshake, await callerOf(bearerRequest(handshake.url, authorization)));
           },
+          limits.maxBodyBytes,
         );
       }
       return await observeHttpRequest(request, async () => {

@@ -28,6 +28,11 @@ export function upgradeToGraphQLWs(
    * token) closes the socket with 4401 Unauthorized and its message.
    */
   onAuthorization?: (handshake: Request, authorization: unknown) => Promise<void>,
+  /**
+   * Largest message in bytes, as for an HTTP request's body: a larger one
+   * closes the socket with 4413 (as HTTP's 413) before it is parsed.
+   */
+  maxMessageBytes = Infinity,
 ): Response {
   // Read before upgrading: the request cannot be read afterwards. Operations
   // get a copy of its URL and headers (for their metadata).
@@ -103,8 +108,13 @@ export function upgradeToGraphQLWs(
       close: (code, reason) => socket.close(code, reason),
       onMessage: (receive) => {
         socket.onmessage = async (event) => {
+          const text = String(event.data);
+          if (tooLarge(text, maxMessageBytes)) {
+            socket.close(4413, `Message is larger than the limit of ${maxMessageBytes} bytes`);
+            return;
+          }
           try {
-            await receive(readable(String(event.data)));
+            await receive(readable(text));
           } catch {
             socket.close(CloseCode.InternalServerError, "Internal server error");
           }
@@ -114,6 +124,13 @@ export function upgradeToGraphQLWs(
   };
   socket.onclose = (event) => void closed(event.code, event.reason);
   return response;
+}
+
+/** Whether `text` takes more than `limit` bytes as UTF-8 (counted only when it may). */
+function tooLarge(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+  return text.length * 3 > limit && new TextEncoder().encode(text).length > limit;
 }
 
 /**

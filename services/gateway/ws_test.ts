@@ -116,3 +116,51 @@ Deno.test("an escaped variable name in a WebSocket message is read as written", 
     await client.closed;
   });
 });
+
+Deno.test("a WebSocket message larger than the body limit closes the socket with 4413 before it is read", async () => {
+  const server = await startGateway({
+    port: 0,
+    host: "127.0.0.1",
+    commandAddress: "127.0.0.1:1",
+    queryAddress: "127.0.0.1:1",
+    logger: createLogger("test"),
+    cache: false,
+    limits: { maxBodyBytes: 1000 },
+  });
+  try {
+    const client = connect(`ws://127.0.0.1:${server.port}/graphql`, "graphql-transport-ws");
+    await client.opened;
+    client.send({ type: "connection_init" });
+    assert.equal((await client.receive()).type, "connection_ack");
+    const bytes = (text: string) => new TextEncoder().encode(text).length;
+    /** A subscribe message of exactly `size` bytes, with `wide` two-byte characters. */
+    const message = (id: string, size: number, wide = 0) => {
+      const of = (pad: number) =>
+        JSON.stringify({
+          id,
+          type: "subscribe",
+          payload: { query: `{ __typename }${" ".repeat(pad)}${"é".repeat(wide)}` },
+        });
+      const text = of(size - bytes(of(0)));
+      assert.equal(bytes(text), size);
+      return text;
+    };
+    // At the limit: answered.
+    client.socket.send(message("small", 1000));
+    assert.equal((await client.receive()).type, "next");
+    assert.equal((await client.receive()).type, "complete");
+    // One byte more, in fewer characters than the limit: closed, nothing answered.
+    const big = message("big", 1001, 300);
+    assert.ok(big.length < 1000);
+    client.socket.send(big);
+    const answer = await client.receive();
+    assert.deepEqual(answer, { type: "closed", code: 4413 });
+    const closed = await client.closed;
+    assert.deepEqual([closed.code, closed.reason], [
+      4413,
+      "Message is larger than the limit of 1000 bytes",
+    ]);
+  } finally {
+    await server.stop();
+  }
+});
