@@ -278,7 +278,7 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
         const logged = serviceWarnings(["projector", "query"]);
         assert.fail(
           `${label}: a read after recovery (${read.code}; ${readCodes.length} reads; ` +
-            `the write took ${wroteMs} ms); projector /health: ${projector}; ` +
+            `the write took ${wroteMs} ms; its token ${token}); projector /health: ${projector}; ` +
             `transactions open over 1 s: ${open}; the projector's sessions: ${sessions}; ` +
             `the projector's and the query service's last ` +
             `warnings and errors:\n` +
