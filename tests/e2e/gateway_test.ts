@@ -10,6 +10,7 @@ import { gql } from "@shared/testing/graphql.ts";
 import { sampleValue, waitForSubscriptions } from "@shared/testing/observability.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
 import { startStack } from "@shared/testing/e2e/stack.ts";
+import { apiClient, given, ok } from "@shared/testing/e2e/api.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -396,6 +397,55 @@ Deno.test("a catalogue change watched by many subscribers is read from the query
     }
     // One call for the event, shared by the twenty (without sharing: twenty).
     assert.equal(await getProductCalls() - before, 1);
+  } finally {
+    for (const watcher of watchers) await watcher.close();
+    await system.close();
+  }
+});
+
+Deno.test("an order change read for many subscriptions of one caller is one read per caller", async () => {
+  const system = await startTestSystem({
+    PROJECTOR_POLL_MS: "100",
+    SAGA_POLL_MS: "100",
+    LOG_LEVEL: "warn",
+  });
+  const getOrderCalls = async () =>
+    sampleValue(
+      await (await fetch(`http://127.0.0.1:${system.ports.queryMetrics}/metrics`)).text(),
+      "grpc_server_handled_total",
+      { service: "cqrs.query.v1.OrderQueries", method: "GetOrder", code: "OK" },
+    ) ?? 0;
+  const watchers: { next(): Promise<Record<string, unknown>>; close(): Promise<void> }[] = [];
+  try {
+    const api = await apiClient(system, { subject: "clerk", roles: ["staff"] });
+    const customer = crypto.randomUUID();
+    const lamp = await given(api).stockedProduct("Lamp", "19.99", 10);
+    const order = await given(api).order(customer, [{ productId: lamp.id, quantity: 1 }]);
+    await given(api).saga(order.id, ["completed"]);
+    // Ten pages of the customer, one of staff.
+    const asCustomer = await bearer(customer, ["customer"]);
+    for (let i = 0; i < 11; i++) {
+      watchers.push(
+        await sseSubscribe(
+          system.gatewayUrl,
+          `subscription($id: ID) { orderStatusChanged(orderId: $id) { status } }`,
+          { id: order.id },
+          i < 10 ? asCustomer : api.headers,
+        ),
+      );
+    }
+    await waitForSubscriptions(system.gatewayUrl, 11);
+    const before = await getOrderCalls();
+    ok(
+      await api.request(
+        `mutation { updateOrderStatus(input: {id: "${order.id}", status: "processing"}) { id } }`,
+      ),
+    );
+    for (const watcher of watchers) {
+      assert.deepEqual(await watcher.next(), { orderStatusChanged: { status: "processing" } });
+    }
+    // One read with each token (without sharing: eleven).
+    assert.equal(await getOrderCalls() - before, 2);
   } finally {
     for (const watcher of watchers) await watcher.close();
     await system.close();

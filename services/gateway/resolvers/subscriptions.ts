@@ -36,31 +36,40 @@ function at(ctx: Context, event: FeedEvent) {
   };
 }
 
-/** Catalogue reads in flight, by change feed (one per gateway), entity and position. */
+/** Reads in flight, by change feed (one per gateway), then by entity, position and reader. */
 const inFlight = new WeakMap<ChangeFeed, Map<string, Promise<unknown>>>();
 
 /**
- * One read of a catalogue entity at an event's position, shared by every
- * subscriber the event reaches while it is in flight: a change watched by
- * a thousand pages costs the query service one call, not a thousand. The
- * catalogue is public and its answers do not depend on the caller, so the
- * shared call carries no caller's token (one that expired meanwhile must
- * not fail the others), only the position and the first caller's trace.
+ * One read of an entity at an event's position, shared by every subscriber
+ * the event reaches while it is in flight: a change watched by a thousand
+ * pages costs the query service one call, not a thousand.
+ *
+ * - `anyone`: the catalogue is public and its answers do not depend on the
+ *   caller, so the call is shared by all and carries no caller's token (one
+ *   that expired meanwhile must not fail the others), only the position and
+ *   the first caller's trace.
+ * - `caller`: an order's answer depends on who asks, so the call carries
+ *   the caller's token and is shared only by subscriptions with that token.
  */
-function catalogueRead<T>(
+function sharedRead<T>(
   ctx: Context,
   event: FeedEvent,
   entity: string,
+  audience: "anyone" | "caller",
   read: (options: CallOptions) => Promise<T>,
 ): Promise<T> {
   const feed = ctx.feed!;
   let reads = inFlight.get(feed);
   if (!reads) inFlight.set(feed, reads = new Map());
-  const { authorization: _, userId: __, ...metadata } = at(ctx, event).metadata;
-  const key = `${entity}@${metadata.consistencyToken}`;
+  const { authorization, userId: _, ...metadata } = at(ctx, event).metadata;
+  const reader = audience === "caller" ? authorization ?? "" : "";
+  const key = `${entity}@${metadata.consistencyToken}|${reader}`;
   const shared = reads.get(key);
   if (shared) return shared as Promise<T>;
-  const started = read({ metadata }).finally(() => reads.delete(key));
+  const options = audience === "caller" && authorization
+    ? { metadata: { ...metadata, authorization } }
+    : { metadata };
+  const started = read(options).finally(() => reads.delete(key));
   reads.set(key, started);
   return started;
 }
@@ -91,10 +100,11 @@ export const subscriptionResolvers = {
           (e) => e.projection === FEED_PROJECTIONS.categories && e.type === "CategoryCreated",
         ),
       resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await catalogueRead(
+        (await sharedRead(
           ctx,
           e,
           `category:${e.id}`,
+          "anyone",
           (options) => ctx.clients.categoryQueries.getCategory({ id: e.id }, options),
         )).category,
     },
@@ -107,10 +117,11 @@ export const subscriptionResolvers = {
             (!args.id || e.id === args.id),
         ),
       resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await catalogueRead(
+        (await sharedRead(
           ctx,
           e,
           `category:${e.id}`,
+          "anyone",
           (options) => ctx.clients.categoryQueries.getCategory({ id: e.id }, options),
         )).category,
     },
@@ -129,10 +140,11 @@ export const subscriptionResolvers = {
           (e) => e.projection === FEED_PROJECTIONS.products && e.type === "ProductCreated",
         ),
       resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await catalogueRead(
+        (await sharedRead(
           ctx,
           e,
           `product:${e.id}`,
+          "anyone",
           (options) => ctx.clients.productQueries.getProduct({ id: e.id }, options),
         )).product,
     },
@@ -146,10 +158,11 @@ export const subscriptionResolvers = {
         ),
       resolve: async (e: FeedEvent, _: unknown, ctx: Context) => {
         const id = productIdOf(e);
-        return (await catalogueRead(
+        return (await sharedRead(
           ctx,
           e,
           `product:${id}`,
+          "anyone",
           (options) => ctx.clients.productQueries.getProduct({ id }, options),
         )).product;
       },
@@ -162,7 +175,8 @@ export const subscriptionResolvers = {
         ),
       resolve: (e: FeedEvent) => e.id,
     },
-    // Each change is read with the subscriber's token: only orders it may read are sent.
+    // Each change is read with the subscriber's token: only orders it may read are sent. Many
+    // subscriptions with one token share the read.
     orderStatusChanged: {
       subscribe: (_: unknown, args: { orderId?: string | null }, ctx: Context) => {
         requireSignedIn(ctx, "orderStatusChanged");
@@ -171,7 +185,13 @@ export const subscriptionResolvers = {
             e.projection === FEED_PROJECTIONS.orders && orderChanges.has(e.type) &&
             (!args.orderId || e.id === args.orderId)),
           async (e) => {
-            const { order } = await ctx.clients.orderQueries.getOrder({ id: e.id }, at(ctx, e));
+            const { order } = await sharedRead(
+              ctx,
+              e,
+              `order:${e.id}`,
+              "caller",
+              (options) => ctx.clients.orderQueries.getOrder({ id: e.id }, options),
+            );
             return order && asRead(order);
           },
         );
@@ -186,7 +206,13 @@ export const subscriptionResolvers = {
             e.projection === FEED_PROJECTIONS.sagas && e.type.startsWith("Saga") &&
             e.orderId === args.orderId),
           async (e) =>
-            (await ctx.clients.orderQueries.getSagaState({ orderId: e.orderId! }, at(ctx, e))).saga,
+            (await sharedRead(
+              ctx,
+              e,
+              `saga:${e.orderId}`,
+              "caller",
+              (options) => ctx.clients.orderQueries.getSagaState({ orderId: e.orderId! }, options),
+            )).saga,
         );
       },
       resolve: seen,
