@@ -506,9 +506,10 @@ export async function startGateway(
     metricsPort: metrics ? (metrics.addr as Deno.NetAddr).port : undefined,
     gateway,
     async stop() {
-      // Closing the gateway ends its subscriptions; then requests in flight get
-      // a few seconds to finish before the listener is closed for good.
-      const closing = gateway.close();
+      // Subscriptions end first, so their streams let the listener drain; requests in
+      // flight then get a few seconds to finish, with their gRPC clients still open (a
+      // closed client would fail them), before the listener and the clients close.
+      gateway.feed?.endSubscriptions();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const drained = await Promise.race([
         server.shutdown().then(() => true),
@@ -518,7 +519,7 @@ export async function startGateway(
       if (!drained) abort.abort();
       await metrics?.shutdown();
       await server.finished;
-      await closing;
+      await gateway.close();
     },
   };
 }

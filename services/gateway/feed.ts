@@ -63,6 +63,12 @@ export interface ChangeFeed {
   ): AsyncIterableIterator<FeedEvent>;
   /** Called after each notice is applied (cache invalidation hooks in here). */
   onChange(listener: (notice: ChangeNotice) => void): () => void;
+  /**
+   * Ends every subscription (open SSE and WebSocket streams complete) and
+   * refuses new ones with UnavailableError: the first step of a stop.
+   */
+  endSubscriptions(): void;
+  /** Ends the subscriptions, then stops following the read model. */
   stop(): Promise<void>;
 }
 
@@ -100,6 +106,11 @@ export async function startChangeFeed(
   const gapListeners = new Set<(err: MissedChangesError) => void>();
   const finishers = new Set<() => void>();
   const changeListeners = new Set<(n: ChangeNotice) => void>();
+  let ending = false;
+  const endSubscriptions = () => {
+    ending = true;
+    for (const finish of [...finishers]) finish();
+  };
   let firstSync = () => {};
   const inSync = new Promise<void>((resolve) => firstSync = resolve);
 
@@ -163,6 +174,7 @@ export async function startChangeFeed(
       }).join(",");
     },
     events(filter, maxQueued = 1000) {
+      if (ending) throw new UnavailableError("The gateway is stopping: subscribe again elsewhere");
       if (subscribers.size >= maxSubscriptions) {
         throw new UnavailableError(
           `Too many subscriptions are open on this gateway: its limit is ${maxSubscriptions} (GRAPHQL_MAX_SUBSCRIPTIONS); subscribe again later`,
@@ -234,9 +246,9 @@ export async function startChangeFeed(
       changeListeners.add(listener);
       return () => changeListeners.delete(listener);
     },
+    endSubscriptions,
     async stop() {
-      // End every subscription, so open SSE and WebSocket streams complete.
-      for (const finish of [...finishers]) finish();
+      endSubscriptions();
       await follower.stop();
       await sql.end({ timeout: 5 });
     },

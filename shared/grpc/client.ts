@@ -7,6 +7,7 @@ import {
   type RpcKind,
   type ServiceContract,
 } from "./contract.ts";
+import { UnavailableError } from "@shared/errors/mod.ts";
 import { observeClientCall } from "@shared/observability/mod.ts";
 import { toGrpcMetadata } from "./metadata.ts";
 import { serviceDefinition } from "./proto.ts";
@@ -97,7 +98,7 @@ export function createClient<S extends ServiceContract>(
                 ...callOptions.metadata,
                 ...(traceparent ? { traceparent } : {}),
               });
-              raw[name]!.call(raw, request, metadata, { deadline }, (err, response) => {
+              const done = (err: grpc.ServiceError | null, response: unknown) => {
                 if (err) reject(fromServiceError(err, contract.service));
                 else {
                   try {
@@ -106,7 +107,20 @@ export function createClient<S extends ServiceContract>(
                     reject(parseErr);
                   }
                 }
-              });
+              };
+              try {
+                raw[name]!.call(raw, request, metadata, { deadline }, done);
+              } catch (err) {
+                // A closed client refuses the call at once ("Channel has been shut down"):
+                // this process is stopping, and the caller may try another one.
+                reject(
+                  new UnavailableError(
+                    `Service "${contract.service}" is unavailable: this process is closing its connection to it; try again`,
+                    {},
+                    { cause: err },
+                  ),
+                );
+              }
             }),
         );
       // Reads change nothing; a command is safe to repeat only with a command id.

@@ -105,3 +105,15 @@ Deno.test("drain answers the running calls first, reports NOT_SERVING and keeps 
     await server.shutdown(100);
   }
 });
+
+Deno.test("a call on a closed client is UNAVAILABLE naming the service, never a plain error", async () => {
+  // Nothing listens there: a closed client refuses the call before any connection.
+  const client = createClient(categoryQueries, "127.0.0.1:1");
+  client.close();
+  const err = await client.getCategory({ id: crypto.randomUUID() }).then(
+    () => assert.fail("a closed client answered"),
+    (e) => e,
+  );
+  assert.ok(err instanceof UnavailableError, String(err));
+  assert.match(err.message, /cqrs\.query\.v1\.CategoryQueries.*closing its connection/);
+});
