@@ -12,7 +12,7 @@ import { PRODUCTS } from "@shared/read_models/mod.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { silentLogger } from "@shared/testing/projection.ts";
 import { sseSubscribe } from "@shared/testing/sse.ts";
-import { startGateway } from "./app.ts";
+import { type GatewayOptions, startGateway } from "./app.ts";
 
 const DELETED = `subscription { productDeleted }`;
 /** Long enough that a change made while the feed is down is surely made before it is back. */
@@ -63,18 +63,23 @@ async function dropListener(readModel: Sql, meanwhile: () => Promise<unknown>): 
   });
 }
 
-Deno.test("a subscription ends with UNAVAILABLE when the change feed missed changes, and only then", async () => {
-  const db = await createTestDatabases();
-  const server = await startGateway({
+/** A gateway whose only dependency is the read model's change feed (no service answers). */
+function feedGateway(readModelUrl: string, options: Partial<GatewayOptions> = {}) {
+  return startGateway({
     port: 0,
     host: "127.0.0.1",
     commandAddress: "127.0.0.1:1",
     queryAddress: "127.0.0.1:1",
-    readModelUrl: db.readModelUrl,
-    changeFeedRetryMs: RECONNECT_MS,
+    readModelUrl,
     logger: silentLogger,
     cache: false,
+    ...options,
   });
+}
+
+Deno.test("a subscription ends with UNAVAILABLE when the change feed missed changes, and only then", async () => {
+  const db = await createTestDatabases();
+  const server = await feedGateway(db.readModelUrl, { changeFeedRetryMs: RECONNECT_MS });
   const base = `http://127.0.0.1:${server.port}`;
   const sub = await sseSubscribe(base, DELETED);
   let n = 0;
@@ -114,16 +119,7 @@ Deno.test("a subscription ends with UNAVAILABLE when the change feed missed chan
 
 Deno.test("past its limit of open subscriptions the gateway refuses a new one, and takes one again when another closes", async () => {
   const db = await createTestDatabases();
-  const server = await startGateway({
-    port: 0,
-    host: "127.0.0.1",
-    commandAddress: "127.0.0.1:1",
-    queryAddress: "127.0.0.1:1",
-    readModelUrl: db.readModelUrl,
-    maxSubscriptions: 2,
-    logger: silentLogger,
-    cache: false,
-  });
+  const server = await feedGateway(db.readModelUrl, { maxSubscriptions: 2 });
   const base = `http://127.0.0.1:${server.port}`;
   const open: Awaited<ReturnType<typeof sseSubscribe>>[] = [];
   let n = 0;

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { createLogger } from "@shared/log/mod.ts";
-import { startGateway } from "./app.ts";
+import { type GatewayOptions, startGateway } from "./app.ts";
 
 // No service listens on these: the operations below need none.
-async function withServer(fn: (url: string) => Promise<void>): Promise<void> {
+async function withServer(
+  fn: (url: string) => Promise<void>,
+  options: Partial<GatewayOptions> = {},
+): Promise<void> {
   const server = await startGateway({
     port: 0,
     host: "127.0.0.1",
@@ -11,6 +14,7 @@ async function withServer(fn: (url: string) => Promise<void>): Promise<void> {
     queryAddress: "127.0.0.1:1",
     logger: createLogger("test"),
     cache: false,
+    ...options,
   });
   try {
     await fn(`ws://127.0.0.1:${server.port}/graphql`);
@@ -118,17 +122,8 @@ Deno.test("an escaped variable name in a WebSocket message is read as written", 
 });
 
 Deno.test("a WebSocket message larger than the body limit closes the socket with 4413 before it is read", async () => {
-  const server = await startGateway({
-    port: 0,
-    host: "127.0.0.1",
-    commandAddress: "127.0.0.1:1",
-    queryAddress: "127.0.0.1:1",
-    logger: createLogger("test"),
-    cache: false,
-    limits: { maxBodyBytes: 1000 },
-  });
-  try {
-    const client = connect(`ws://127.0.0.1:${server.port}/graphql`, "graphql-transport-ws");
+  await withServer(async (url) => {
+    const client = connect(url, "graphql-transport-ws");
     await client.opened;
     client.send({ type: "connection_init" });
     assert.equal((await client.receive()).type, "connection_ack");
@@ -160,7 +155,5 @@ Deno.test("a WebSocket message larger than the body limit closes the socket with
       4413,
       "Message is larger than the limit of 1000 bytes",
     ]);
-  } finally {
-    await server.stop();
-  }
+  }, { limits: { maxBodyBytes: 1000 } });
 });

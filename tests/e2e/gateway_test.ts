@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@shared/db/embedded.ts";
 import { waitHealthy } from "@shared/runtime/system.ts";
-import { startTestSystem } from "@shared/testing/system.ts";
+import { startTestSystem, type TestSystem } from "@shared/testing/system.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { sampleValue, waitForSubscriptions } from "@shared/testing/observability.ts";
@@ -324,14 +324,29 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
   }
 });
 
-Deno.test("the live event feed stops listening when its subscriber goes away, though nothing matches it again", async () => {
-  const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
+/** A function that runs a mutation as staff and returns the id it answers. */
+async function staffWriter(url: string): Promise<(mutation: string) => Promise<string>> {
   const staff = await bearer("clerk", ["staff"]);
-  const write = async (mutation: string) => {
-    const res = await gql<Record<string, { id: string }>>(system.gatewayUrl, mutation, {}, staff);
+  return async (mutation) => {
+    const res = await gql<Record<string, { id: string }>>(url, mutation, {}, staff);
     assert.equal(res.errors, undefined, JSON.stringify(res.errors));
     return Object.values(res.data!)[0]!.id;
   };
+}
+
+/** How many calls of `method` the query service has answered OK, from its /metrics. */
+async function answered(system: TestSystem, service: string, method: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${system.ports.queryMetrics}/metrics`);
+  return sampleValue(await res.text(), "grpc_server_handled_total", {
+    service: `cqrs.query.v1.${service}`,
+    method,
+    code: "OK",
+  }) ?? 0;
+}
+
+Deno.test("the live event feed stops listening when its subscriber goes away, though nothing matches it again", async () => {
+  const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
+  const write = await staffWriter(system.gatewayUrl);
   try {
     let category = "";
     const feed = await sseSubscribe(
@@ -359,18 +374,8 @@ Deno.test("the live event feed stops listening when its subscriber goes away, th
 
 Deno.test("a catalogue change watched by many subscribers is read from the query service once", async () => {
   const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
-  const staff = await bearer("clerk", ["staff"]);
-  const write = async (mutation: string) => {
-    const res = await gql<Record<string, { id: string }>>(system.gatewayUrl, mutation, {}, staff);
-    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
-    return Object.values(res.data!)[0]!.id;
-  };
-  const getProductCalls = async () =>
-    sampleValue(
-      await (await fetch(`http://127.0.0.1:${system.ports.queryMetrics}/metrics`)).text(),
-      "grpc_server_handled_total",
-      { service: "cqrs.query.v1.ProductQueries", method: "GetProduct", code: "OK" },
-    ) ?? 0;
+  const write = await staffWriter(system.gatewayUrl);
+  const getProductCalls = () => answered(system, "ProductQueries", "GetProduct");
   const watchers: { next(): Promise<Record<string, unknown>>; close(): Promise<void> }[] = [];
   try {
     const category = await write(`mutation { createCategory(input: {name: "Shop"}) { id } }`);
@@ -409,12 +414,7 @@ Deno.test("an order change read for many subscriptions of one caller is one read
     SAGA_POLL_MS: "100",
     LOG_LEVEL: "warn",
   });
-  const getOrderCalls = async () =>
-    sampleValue(
-      await (await fetch(`http://127.0.0.1:${system.ports.queryMetrics}/metrics`)).text(),
-      "grpc_server_handled_total",
-      { service: "cqrs.query.v1.OrderQueries", method: "GetOrder", code: "OK" },
-    ) ?? 0;
+  const getOrderCalls = () => answered(system, "OrderQueries", "GetOrder");
   const watchers: { next(): Promise<Record<string, unknown>>; close(): Promise<void> }[] = [];
   try {
     const api = await apiClient(system, { subject: "clerk", roles: ["staff"] });

@@ -74,6 +74,19 @@ function sharedRead<T>(
   return started;
 }
 
+/** The category an event names, as of the event (a read shared by its subscribers). */
+async function categoryOf(e: FeedEvent, _: unknown, ctx: Context) {
+  const read = (options: CallOptions) =>
+    ctx.clients.categoryQueries.getCategory({ id: e.id }, options);
+  return (await sharedRead(ctx, e, `category:${e.id}`, "anyone", read)).category;
+}
+
+/** Product `id` as of the event (a read shared by its subscribers). */
+async function productOf(ctx: Context, e: FeedEvent, id: string) {
+  const read = (options: CallOptions) => ctx.clients.productQueries.getProduct({ id }, options);
+  return (await sharedRead(ctx, e, `product:${id}`, "anyone", read)).product;
+}
+
 const categoryUpdates = new Set(["CategoryUpdated", "CategoryMoved", "CategoryPathChanged"]);
 const productUpdates = new Set([
   "ProductUpdated",
@@ -99,14 +112,7 @@ export const subscriptionResolvers = {
           ctx,
           (e) => e.projection === FEED_PROJECTIONS.categories && e.type === "CategoryCreated",
         ),
-      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await sharedRead(
-          ctx,
-          e,
-          `category:${e.id}`,
-          "anyone",
-          (options) => ctx.clients.categoryQueries.getCategory({ id: e.id }, options),
-        )).category,
+      resolve: categoryOf,
     },
     categoryUpdated: {
       subscribe: (_: unknown, args: { id?: string | null }, ctx: Context) =>
@@ -116,14 +122,7 @@ export const subscriptionResolvers = {
             e.projection === FEED_PROJECTIONS.categories && categoryUpdates.has(e.type) &&
             (!args.id || e.id === args.id),
         ),
-      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await sharedRead(
-          ctx,
-          e,
-          `category:${e.id}`,
-          "anyone",
-          (options) => ctx.clients.categoryQueries.getCategory({ id: e.id }, options),
-        )).category,
+      resolve: categoryOf,
     },
     categoryDeleted: {
       subscribe: (_: unknown, __: unknown, ctx: Context) =>
@@ -139,14 +138,7 @@ export const subscriptionResolvers = {
           ctx,
           (e) => e.projection === FEED_PROJECTIONS.products && e.type === "ProductCreated",
         ),
-      resolve: async (e: FeedEvent, _: unknown, ctx: Context) =>
-        (await sharedRead(
-          ctx,
-          e,
-          `product:${e.id}`,
-          "anyone",
-          (options) => ctx.clients.productQueries.getProduct({ id: e.id }, options),
-        )).product,
+      resolve: (e: FeedEvent, _: unknown, ctx: Context) => productOf(ctx, e, e.id),
     },
     productUpdated: {
       subscribe: (_: unknown, args: { id?: string | null }, ctx: Context) =>
@@ -156,16 +148,7 @@ export const subscriptionResolvers = {
             e.projection === FEED_PROJECTIONS.products && productUpdates.has(e.type) &&
             (!args.id || productIdOf(e) === args.id),
         ),
-      resolve: async (e: FeedEvent, _: unknown, ctx: Context) => {
-        const id = productIdOf(e);
-        return (await sharedRead(
-          ctx,
-          e,
-          `product:${id}`,
-          "anyone",
-          (options) => ctx.clients.productQueries.getProduct({ id }, options),
-        )).product;
-      },
+      resolve: (e: FeedEvent, _: unknown, ctx: Context) => productOf(ctx, e, productIdOf(e)),
     },
     productDeleted: {
       subscribe: (_: unknown, __: unknown, ctx: Context) =>
