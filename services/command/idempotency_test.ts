@@ -127,3 +127,30 @@ Deno.test("command ids make commands idempotent and events carry the call's meta
     await s.stop();
   }
 });
+
+Deno.test("a command whose caller gave up before it could commit is not committed; its retry is, once", async () => {
+  const s = await startTestService();
+  const blocker = await s.db.eventStore.reserve();
+  try {
+    const commandId = crypto.randomUUID();
+    const count = await s.eventCount();
+    // Every read of the events table waits: the command is held in its first reads.
+    await blocker`BEGIN`;
+    await blocker`LOCK TABLE events IN ACCESS EXCLUSIVE MODE`;
+    const sent = s.categories.createCategory({ name: "Late" }, {
+      ...commandMeta(commandId),
+      timeoutMs: 300,
+    });
+    await assert.rejects(sent);
+    await blocker`COMMIT`;
+    // The service carries on with the abandoned command now, and must not commit it.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await s.eventCount(), count);
+    const retried = await s.categories.createCategory({ name: "Late" }, commandMeta(commandId));
+    assert.equal(retried.id, deriveId("category", commandId));
+    assert.equal(await s.eventCount(), count + 1);
+  } finally {
+    blocker.release();
+    await s.stop();
+  }
+});

@@ -23,6 +23,13 @@ export interface Envelope {
    * have none: their ids derive from what they do.
    */
   inputHash?: string;
+  /**
+   * The caller's, when it can give up (a gRPC call): once it has aborted,
+   * the command is not committed, so a caller told that its call failed
+   * never finds it done later, and a retry under the same command id runs
+   * it once.
+   */
+  signal?: AbortSignal;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -49,6 +49,8 @@ export interface CommandCall {
   /** The call's `authorization` values (a bearer token), not yet verified. */
   authorization: readonly unknown[];
   metadata: CallMetadata;
+  /** Aborts when the caller gives up (its deadline passed, it went away). */
+  signal?: AbortSignal;
 }
 
 /** Runs a command sent from outside through every step of the pipeline. */
@@ -69,7 +71,8 @@ export async function dispatch<D extends PipelineDeps, I>(
   return await observeCommand(rpc.name.slice(rpc.name.lastIndexOf("/") + 1), () => {
     // The envelope (its command id checked), then the command's own check of the caller.
     const sent = envelopeOf({ at: deps.now(), actor, metadata: call.metadata }, rpc.key, input);
-    const envelope = command.step ? stepEnvelope(sent, call.metadata) : sent;
+    const checked = command.step ? stepEnvelope(sent, call.metadata) : sent;
+    const envelope = call.signal ? { ...checked, signal: call.signal } : checked;
     command.authorize(input, actor);
     return execute(deps, command, input, envelope);
   });
@@ -135,6 +138,7 @@ export function bindCommands<D extends PipelineDeps>(
         request,
         authorization: call.authorization,
         metadata: call.metadata,
+        signal: call.signal,
       });
   }
   return { contract, selfChecked };
