@@ -27,7 +27,8 @@ export interface Envelope {
    * The caller's, when it can give up (a gRPC call): once it has aborted,
    * the command is not committed, so a caller told that its call failed
    * never finds it done later, and a retry under the same command id runs
-   * it once.
+   * it once. Saga steps have none: what their outside calls did is
+   * recorded whatever the caller does.
    */
   signal?: AbortSignal;
 }

@@ -71,8 +71,13 @@ export async function dispatch<D extends PipelineDeps, I>(
   return await observeCommand(rpc.name.slice(rpc.name.lastIndexOf("/") + 1), () => {
     // The envelope (its command id checked), then the command's own check of the caller.
     const sent = envelopeOf({ at: deps.now(), actor, metadata: call.metadata }, rpc.key, input);
-    const checked = command.step ? stepEnvelope(sent, call.metadata) : sent;
-    const envelope = call.signal ? { ...checked, signal: call.signal } : checked;
+    // A step is recorded whatever its caller does: its call to an outside system (a charge, a
+    // booking) may have taken effect, and the step's retry must find it, not ask again.
+    const envelope = command.step
+      ? stepEnvelope(sent, call.metadata)
+      : call.signal
+      ? { ...sent, signal: call.signal }
+      : sent;
     command.authorize(input, actor);
     return execute(deps, command, input, envelope);
   });
