@@ -167,10 +167,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const feed = options.readModelUrl
     ? await startChangeFeed(options.readModelUrl, logger, {
-      ...(options.changeFeedRetryMs === undefined ? {} : { retryMs: options.changeFeedRetryMs }),
-      ...(options.maxSubscriptions === undefined
-        ? {}
-        : { maxSubscriptions: options.maxSubscriptions }),
+      retryMs: options.changeFeedRetryMs,
+      maxSubscriptions: options.maxSubscriptions,
     })
     : undefined;
   const cache = feed && options.cache !== false

@@ -94,7 +94,7 @@ function key(p: Position): string {
 export async function startChangeFeed(
   readModelUrl: string,
   logger: Logger,
-  options: { retryMs?: number; maxSubscriptions?: number } = {},
+  options: { retryMs?: number | undefined; maxSubscriptions?: number | undefined } = {},
 ): Promise<ChangeFeed> {
   const { maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS, ...followOptions } = options;
   // Checkpoint reads at every (re)connection of the feed's own LISTEN connection.

@@ -11,7 +11,8 @@ import { writeCheckpoint } from "@shared/projection/checkpoint.ts";
 import { PRODUCTS } from "@shared/read_models/mod.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { silentLogger } from "@shared/testing/projection.ts";
-import { sseSubscribe } from "@shared/testing/sse.ts";
+import { LONE_GATEWAY } from "@shared/testing/lone_gateway.ts";
+import { sseSubscribe, type SseSubscription } from "@shared/testing/sse.ts";
 import { type GatewayOptions, startGateway } from "./app.ts";
 
 const DELETED = `subscription { productDeleted }`;
@@ -66,13 +67,11 @@ async function dropListener(readModel: Sql, meanwhile: () => Promise<unknown>): 
 /** A gateway whose only dependency is the read model's change feed (no service answers). */
 function feedGateway(readModelUrl: string, options: Partial<GatewayOptions> = {}) {
   return startGateway({
+    ...LONE_GATEWAY,
     port: 0,
     host: "127.0.0.1",
-    commandAddress: "127.0.0.1:1",
-    queryAddress: "127.0.0.1:1",
     readModelUrl,
     logger: silentLogger,
-    cache: false,
     ...options,
   });
 }
@@ -121,7 +120,7 @@ Deno.test("past its limit of open subscriptions the gateway refuses a new one, a
   const db = await createTestDatabases();
   const server = await feedGateway(db.readModelUrl, { maxSubscriptions: 2 });
   const base = `http://127.0.0.1:${server.port}`;
-  const open: Awaited<ReturnType<typeof sseSubscribe>>[] = [];
+  const open: SseSubscription[] = [];
   let n = 0;
   // Opens one and sees it receive a change: it is registered with the feed.
   const subscribe = async () => {
@@ -142,7 +141,7 @@ Deno.test("past its limit of open subscriptions the gateway refuses a new one, a
     } finally {
       await refused.close();
     }
-    // The two still hear changes; once one closes, a new subscriber is let in.
+    // Once one closes, a new subscriber is let in, and it and the other hear the next change.
     await first.close();
     open.splice(open.indexOf(first), 1);
     // The gateway learns of the close a moment later: until then a new one is still refused.

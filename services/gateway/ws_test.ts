@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "@shared/log/mod.ts";
+import { LONE_GATEWAY } from "@shared/testing/lone_gateway.ts";
 import { type GatewayOptions, startGateway } from "./app.ts";
 
 // No service listens on these: the operations below need none.
@@ -7,15 +7,7 @@ async function withServer(
   fn: (url: string) => Promise<void>,
   options: Partial<GatewayOptions> = {},
 ): Promise<void> {
-  const server = await startGateway({
-    port: 0,
-    host: "127.0.0.1",
-    commandAddress: "127.0.0.1:1",
-    queryAddress: "127.0.0.1:1",
-    logger: createLogger("test"),
-    cache: false,
-    ...options,
-  });
+  const server = await startGateway({ ...LONE_GATEWAY, port: 0, host: "127.0.0.1", ...options });
   try {
     await fn(`ws://127.0.0.1:${server.port}/graphql`);
   } finally {
@@ -56,6 +48,15 @@ function connect(url: string, protocols?: string) {
   };
 }
 
+/** A graphql-ws connection whose connection_init the gateway acknowledged. */
+async function acknowledged(url: string) {
+  const client = connect(url, "graphql-transport-ws");
+  await client.opened;
+  client.send({ type: "connection_init" });
+  assert.equal((await client.receive()).type, "connection_ack");
+  return client;
+}
+
 Deno.test("a WebSocket upgrade without the graphql-transport-ws subprotocol is closed with 4406", async () => {
   await withServer(async (url) => {
     const client = connect(url);
@@ -66,10 +67,7 @@ Deno.test("a WebSocket upgrade without the graphql-transport-ws subprotocol is c
 
 Deno.test("a syntax error in one operation gets an Error message; the socket and other operations go on", async () => {
   await withServer(async (url) => {
-    const client = connect(url, "graphql-transport-ws");
-    await client.opened;
-    client.send({ type: "connection_init" });
-    assert.equal((await client.receive()).type, "connection_ack");
+    const client = await acknowledged(url);
 
     client.send({ id: "bad", type: "subscribe", payload: { query: "subscription { oops" } });
     const error = await client.receive();
@@ -99,10 +97,7 @@ Deno.test("an escaped variable name in a WebSocket message is read as written", 
       JSON.stringify(query)
     }, "variables": ${variables}}}`;
   await withServer(async (url) => {
-    const client = connect(url, "graphql-transport-ws");
-    await client.opened;
-    client.send({ type: "connection_init" });
-    assert.equal((await client.receive()).type, "connection_ack");
+    const client = await acknowledged(url);
     for (let round = 0; round < 2; round++) {
       client.socket.send(subscribe(`poison${round}`, '{"a": true, "\\\\": true}'));
       // $b is missing there: an answer with errors, then complete.
@@ -123,10 +118,7 @@ Deno.test("an escaped variable name in a WebSocket message is read as written", 
 
 Deno.test("a WebSocket message larger than the body limit closes the socket with 4413 before it is read", async () => {
   await withServer(async (url) => {
-    const client = connect(url, "graphql-transport-ws");
-    await client.opened;
-    client.send({ type: "connection_init" });
-    assert.equal((await client.receive()).type, "connection_ack");
+    const client = await acknowledged(url);
     const bytes = (text: string) => new TextEncoder().encode(text).length;
     /** A subscribe message of exactly `size` bytes, with `wide` two-byte characters. */
     const message = (id: string, size: number, wide = 0) => {

@@ -1,7 +1,6 @@
 import type { z } from "zod";
 import type { Principal } from "@shared/auth/mod.ts";
 import { fold } from "@shared/domain/shared/decider.ts";
-import { UnavailableError } from "@shared/errors/mod.ts";
 import type { AppendEffects, EventStore } from "@shared/event_store/mod.ts";
 import { protoMethodName, type ServiceContract } from "@shared/grpc/contract.ts";
 import { type Aggregate, type DomainEvent, load, type Loaded } from "./aggregates.ts";
@@ -195,14 +194,6 @@ export function commandsFor<D extends ApplicationDeps>() {
           loadedVersion: loaded.version,
         };
         const { view, effects } = declaration;
-        // A caller that gave up (its deadline passed while the store was slow to answer) was
-        // told the call failed: committing now would do what it may send again.
-        if (envelope.signal?.aborted) {
-          throw new UnavailableError(
-            "The caller gave up before the command could be committed: nothing was written; send it again with the same command id",
-            { commandId: envelope.commandId },
-          );
-        }
         return await commit(deps.store, [own, ...writes], {
           envelope,
           effects: effects?.(decided),

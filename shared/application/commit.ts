@@ -1,4 +1,4 @@
-import { IdempotencyKeyReusedError } from "@shared/errors/mod.ts";
+import { IdempotencyKeyReusedError, UnavailableError } from "@shared/errors/mod.ts";
 import { countEventsPublished } from "@shared/observability/mod.ts";
 import type { AppendEffects, AppendResult, EventStore } from "@shared/event_store/mod.ts";
 import type { DomainEvent } from "./aggregates.ts";
@@ -66,6 +66,14 @@ export async function commit(
   }
   const { envelope } = options;
   const { commandId } = envelope;
+  // A caller that gave up (its deadline passed while the store was slow to answer) was told
+  // the call failed: committing now would do what it may send again.
+  if (envelope.signal?.aborted) {
+    throw new UnavailableError(
+      "The caller gave up before the command could be committed: nothing was written; send it again with the same command id",
+      { commandId },
+    );
+  }
   const metadata = view === undefined ? envelope.metadata : { ...envelope.metadata, answer: view };
   // A duplicate command id that raced this run: the first run's result and answer.
   const first = async (outcome: CommandOutcome) =>

@@ -30,7 +30,7 @@ export interface Envelope {
    * it once. Saga steps have none: what their outside calls did is
    * recorded whatever the caller does.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

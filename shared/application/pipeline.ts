@@ -75,9 +75,7 @@ export async function dispatch<D extends PipelineDeps, I>(
     // booking) may have taken effect, and the step's retry must find it, not ask again.
     const envelope = command.step
       ? stepEnvelope(sent, call.metadata)
-      : call.signal
-      ? { ...sent, signal: call.signal }
-      : sent;
+      : { ...sent, signal: call.signal };
     command.authorize(input, actor);
     return execute(deps, command, input, envelope);
   });

@@ -8,9 +8,9 @@ import { startTestSystem, type TestSystem } from "@shared/testing/system.ts";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
 import { sampleValue, waitForSubscriptions } from "@shared/testing/observability.ts";
-import { sseSubscribe } from "@shared/testing/sse.ts";
+import { sseSubscribe, type SseSubscription } from "@shared/testing/sse.ts";
 import { startStack } from "@shared/testing/e2e/stack.ts";
-import { apiClient, given, ok } from "@shared/testing/e2e/api.ts";
+import { apiClient, type Data, given, ok } from "@shared/testing/e2e/api.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -324,14 +324,25 @@ Deno.test("subscriptions reach SSE and graphql-ws clients of every gateway repli
   }
 });
 
-/** A function that runs a mutation as staff and returns the id it answers. */
-async function staffWriter(url: string): Promise<(mutation: string) => Promise<string>> {
-  const staff = await bearer("clerk", ["staff"]);
-  return async (mutation) => {
-    const res = await gql<Record<string, { id: string }>>(url, mutation, {}, staff);
-    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
-    return Object.values(res.data!)[0]!.id;
-  };
+/**
+ * One SSE subscription to `query` per entry of `headers` (each entry a caller),
+ * all listening on the gateway when it returns.
+ */
+async function watchers(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string>[],
+): Promise<SseSubscription[]> {
+  const opened: SseSubscription[] = [];
+  try {
+    for (const caller of headers) opened.push(await sseSubscribe(url, query, variables, caller));
+    await waitForSubscriptions(url, headers.length);
+    return opened;
+  } catch (err) {
+    for (const sub of opened) await sub.close();
+    throw err;
+  }
 }
 
 /** How many calls of `method` the query service has answered OK, from its /metrics. */
@@ -344,28 +355,41 @@ async function answered(system: TestSystem, service: string, method: string): Pr
   }) ?? 0;
 }
 
+/**
+ * Makes `change`, checks that every watcher receives `expected`, and answers
+ * by how much the count that `calls` reads grew meanwhile.
+ */
+async function callsWhileDelivering(
+  calls: () => Promise<number>,
+  change: () => Promise<unknown>,
+  watching: SseSubscription[],
+  expected: Record<string, unknown>,
+): Promise<number> {
+  const before = await calls();
+  await change();
+  for (const watcher of watching) assert.deepEqual(await watcher.next(), expected);
+  return await calls() - before;
+}
+
 Deno.test("the live event feed stops listening when its subscriber goes away, though nothing matches it again", async () => {
   const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
-  const write = await staffWriter(system.gatewayUrl);
   try {
-    let category = "";
-    const feed = await sseSubscribe(
+    const api = await apiClient(system, { subject: "clerk", roles: ["staff"] });
+    const [feed] = await watchers(
       system.gatewayUrl,
       `subscription { eventAppended(aggregateType: "Category") { type } }`,
       {},
-      await bearer("root", ["admin"]),
+      [await bearer("root", ["admin"])],
     );
+    let category: Data;
     try {
-      await waitForSubscriptions(system.gatewayUrl, 1);
-      category = await write(`mutation { createCategory(input: {name: "Watched"}) { id } }`);
-      assert.deepEqual(await feed.next(), { eventAppended: { type: "CategoryCreated" } });
+      category = await given(api).category({ name: "Watched" });
+      assert.deepEqual(await feed!.next(), { eventAppended: { type: "CategoryCreated" } });
     } finally {
-      await feed.close();
+      await feed!.close();
     }
     // The feed is woken by a change its filter does not take, and by no other after it.
-    await write(
-      `mutation { createProduct(input: {name: "Unwatched", price: "1.00", categoryId: "${category}"}) { id } }`,
-    );
+    await given(api).product({ name: "Unwatched", price: "1.00", categoryId: category.id });
     await waitForSubscriptions(system.gatewayUrl, 0);
   } finally {
     await system.close();
@@ -374,36 +398,38 @@ Deno.test("the live event feed stops listening when its subscriber goes away, th
 
 Deno.test("a catalogue change watched by many subscribers is read from the query service once", async () => {
   const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
-  const write = await staffWriter(system.gatewayUrl);
-  const getProductCalls = () => answered(system, "ProductQueries", "GetProduct");
-  const watchers: { next(): Promise<Record<string, unknown>>; close(): Promise<void> }[] = [];
+  let watching: SseSubscription[] = [];
   try {
-    const category = await write(`mutation { createCategory(input: {name: "Shop"}) { id } }`);
-    const product = await write(
-      `mutation { createProduct(input: {name: "Lamp", price: "9.00", categoryId: "${category}"}) { id } }`,
-    );
+    const api = await apiClient(system, { subject: "clerk", roles: ["staff"] });
+    const category = await given(api).category({ name: "Shop" });
+    const product = await given(api).product({
+      name: "Lamp",
+      price: "9.00",
+      categoryId: category.id,
+    });
     // Anonymous visitors and a signed-in customer, as a product page's readers are.
     const customer = await bearer(crypto.randomUUID(), ["customer"]);
-    for (let i = 0; i < 20; i++) {
-      watchers.push(
-        await sseSubscribe(
-          system.gatewayUrl,
-          `subscription($id: ID) { productUpdated(id: $id) { name } }`,
-          { id: product },
-          i === 0 ? customer : {},
+    watching = await watchers(
+      system.gatewayUrl,
+      `subscription($id: ID) { productUpdated(id: $id) { name } }`,
+      { id: product.id },
+      [customer, ...Array.from({ length: 19 }, () => ({}))],
+    );
+    const calls = await callsWhileDelivering(
+      () => answered(system, "ProductQueries", "GetProduct"),
+      async () =>
+        ok(
+          await api.request(
+            `mutation { updateProduct(input: {id: "${product.id}", name: "Desk lamp"}) { id } }`,
+          ),
         ),
-      );
-    }
-    await waitForSubscriptions(system.gatewayUrl, 20);
-    const before = await getProductCalls();
-    await write(`mutation { updateProduct(input: {id: "${product}", name: "Desk lamp"}) { id } }`);
-    for (const watcher of watchers) {
-      assert.deepEqual(await watcher.next(), { productUpdated: { name: "Desk lamp" } });
-    }
+      watching,
+      { productUpdated: { name: "Desk lamp" } },
+    );
     // One call for the event, shared by the twenty (without sharing: twenty).
-    assert.equal(await getProductCalls() - before, 1);
+    assert.equal(calls, 1);
   } finally {
-    for (const watcher of watchers) await watcher.close();
+    for (const watcher of watching) await watcher.close();
     await system.close();
   }
 });
@@ -414,8 +440,7 @@ Deno.test("an order change read for many subscriptions of one caller is one read
     SAGA_POLL_MS: "100",
     LOG_LEVEL: "warn",
   });
-  const getOrderCalls = () => answered(system, "OrderQueries", "GetOrder");
-  const watchers: { next(): Promise<Record<string, unknown>>; close(): Promise<void> }[] = [];
+  let watching: SseSubscription[] = [];
   try {
     const api = await apiClient(system, { subject: "clerk", roles: ["staff"] });
     const customer = crypto.randomUUID();
@@ -424,30 +449,27 @@ Deno.test("an order change read for many subscriptions of one caller is one read
     await given(api).saga(order.id, ["completed"]);
     // Ten pages of the customer, one of staff.
     const asCustomer = await bearer(customer, ["customer"]);
-    for (let i = 0; i < 11; i++) {
-      watchers.push(
-        await sseSubscribe(
-          system.gatewayUrl,
-          `subscription($id: ID) { orderStatusChanged(orderId: $id) { status } }`,
-          { id: order.id },
-          i < 10 ? asCustomer : api.headers,
-        ),
-      );
-    }
-    await waitForSubscriptions(system.gatewayUrl, 11);
-    const before = await getOrderCalls();
-    ok(
-      await api.request(
-        `mutation { updateOrderStatus(input: {id: "${order.id}", status: "processing"}) { id } }`,
-      ),
+    watching = await watchers(
+      system.gatewayUrl,
+      `subscription($id: ID) { orderStatusChanged(orderId: $id) { status } }`,
+      { id: order.id },
+      [...Array.from({ length: 10 }, () => asCustomer), api.headers],
     );
-    for (const watcher of watchers) {
-      assert.deepEqual(await watcher.next(), { orderStatusChanged: { status: "processing" } });
-    }
+    const calls = await callsWhileDelivering(
+      () => answered(system, "OrderQueries", "GetOrder"),
+      async () =>
+        ok(
+          await api.request(
+            `mutation { updateOrderStatus(input: {id: "${order.id}", status: "processing"}) { id } }`,
+          ),
+        ),
+      watching,
+      { orderStatusChanged: { status: "processing" } },
+    );
     // One read with each token (without sharing: eleven).
-    assert.equal(await getOrderCalls() - before, 2);
+    assert.equal(calls, 2);
   } finally {
-    for (const watcher of watchers) await watcher.close();
+    for (const watcher of watching) await watcher.close();
     await system.close();
   }
 });
