@@ -65,15 +65,29 @@ export function isOutage(err: unknown): boolean {
   return err instanceof UnavailableError && "grpcCode" in err.details;
 }
 
-/** An outage worth retrying: the call never reached the service (no deadline passed). */
+/**
+ * Transport failures worth another attempt, by gRPC code: the service could
+ * not be reached (UNAVAILABLE), or the connection broke under the call (a
+ * replica killed mid-call resets its streams: INTERNAL, "RST_STREAM"). A
+ * passed deadline is not retried: the caller's time is spent.
+ */
+const RETRIED_TRANSPORT_CODES = new Set(["UNAVAILABLE", "INTERNAL"]);
+
+/**
+ * An outage worth retrying. Only calls that are safe to repeat are retried
+ * (reads, and commands with a command id, which the event store answers once
+ * however often they arrive), so a call that may have reached the service
+ * before its connection broke is retried too.
+ */
 function isRetryable(err: unknown): boolean {
   return err instanceof AppError && err.code === "UNAVAILABLE" &&
-    err.details.grpcCode === "UNAVAILABLE";
+    RETRIED_TRANSPORT_CODES.has(String(err.details.grpcCode));
 }
 
 /**
  * Builds the policy of one service: a circuit breaker that opens after
- * `failureThreshold` consecutive outages, lets trial calls through after
+ * `failureThreshold` consecutive calls failed by an outage (each counted
+ * once, after its retries), lets trial calls through after
  * `halfOpenAfterMs`, and closes after `closeAfterSuccesses` of them succeed;
  * and retries with exponential backoff and jitter for calls that are safe to
  * repeat (reads, and commands, which carry ids).
@@ -95,7 +109,10 @@ export function createServicePolicy(
       maxDelay: options.maxBackoffMs ?? 1000,
     }),
   });
-  const withRetry: IPolicy = wrap(retrying, breaker);
+  // The breaker sees a call once, after its retries: a retry lost with one replica is
+  // picked among the others, so a replica's death costs no call and opens no circuit
+  // while another replica serves. Only calls that fail on every attempt count.
+  const withRetry: IPolicy = wrap(breaker, retrying);
   const translate = (err: unknown): never => {
     if (err instanceof BrokenCircuitError) {
       throw new UnavailableError(`Service "${service}" is unavailable: its circuit is open`, {

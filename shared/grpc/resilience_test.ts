@@ -86,3 +86,55 @@ Deno.test("a circuit opened while the service still reports SERVING waits for it
     await server.shutdown(0);
   }
 });
+
+Deno.test("a call lost with a replica and answered on a retry counts nothing toward the circuit", async () => {
+  const policy = createServicePolicy("command", {
+    failureThreshold: 2,
+    retries: 2,
+    initialBackoffMs: 1,
+    maxBackoffMs: 1,
+  });
+  // Connection refused, and a connection that broke under the call (a killed replica).
+  const lost = [
+    new UnavailableError("refused", { grpcCode: "UNAVAILABLE" }),
+    new UnavailableError("reset", { grpcCode: "INTERNAL" }),
+  ];
+  for (let call = 0; call < 5; call++) {
+    let attempts = 0;
+    const answer = await policy.execute(() => {
+      const failure = lost[attempts++];
+      return failure ? Promise.reject(failure) : Promise.resolve("answer");
+    }, true);
+    assert.equal(answer, "answer");
+    assert.equal(attempts, 3);
+  }
+  assert.equal(policy.state, "closed");
+
+  // A call that is not safe to repeat gets one attempt; two such failures open the circuit.
+  let attempts = 0;
+  const once = () => (attempts++, Promise.reject(lost[1]));
+  await assert.rejects(policy.execute(once, false), /reset/);
+  await assert.rejects(policy.execute(once, false), /reset/);
+  assert.equal(attempts, 2);
+  assert.equal(policy.state, "open");
+});
+
+Deno.test("a call that fails on every attempt counts once toward the circuit", async () => {
+  const policy = createServicePolicy("command", {
+    failureThreshold: 2,
+    retries: 2,
+    initialBackoffMs: 1,
+    maxBackoffMs: 1,
+  });
+  let attempts = 0;
+  const down =
+    () => (attempts++,
+      Promise.reject(new UnavailableError("refused", { grpcCode: "UNAVAILABLE" })));
+  await assert.rejects(policy.execute(down, true), /refused/);
+  assert.equal(attempts, 3);
+  assert.equal(policy.state, "closed", "three failed attempts of one call are one failure");
+  await assert.rejects(policy.execute(down, true), /refused/);
+  assert.equal(policy.state, "open");
+  await assert.rejects(policy.execute(down, true), /circuit is open/);
+  assert.equal(attempts, 6, "an open circuit refuses before any attempt");
+});
