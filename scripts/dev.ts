@@ -19,7 +19,9 @@ import { withDatabase } from "@shared/db/connect.ts";
 import {
   type EmbeddedServer,
   EmbeddedStartError,
+  isStrayEmbeddedServer,
   startEmbeddedPostgres,
+  stopStrayEmbeddedServer,
 } from "@shared/db/embedded.ts";
 import { migrateDatabase } from "@shared/db/migrate.ts";
 import { RestartBackoff } from "@shared/runtime/backoff.ts";
@@ -132,16 +134,37 @@ function superviseEmbedded(server: EmbeddedServer, dataDir: string): void {
   void onExit(server);
 }
 
+/**
+ * Starts the embedded PostgreSQL on `dataDir`. A server that an earlier dev
+ * left running there (that dev was killed with SIGKILL, so it could not stop
+ * it; its services stop by themselves) is stopped first, and the start is
+ * tried once more. A server that another running dev owns is left alone.
+ */
+async function startOwnEmbedded(dataDir: string): Promise<EmbeddedServer> {
+  // The services bind theirs only later: the server's free port must not be one of them.
+  const options = { dataDir, avoidPorts: Object.values(ports) };
+  try {
+    return await startEmbeddedPostgres(options);
+  } catch (err) {
+    const stray = err instanceof EmbeddedStartError && err.inUse && err.pid !== undefined &&
+        isStrayEmbeddedServer(err.pid)
+      ? err.pid
+      : undefined;
+    if (stray === undefined) throw err;
+    say(
+      `embedded PostgreSQL (pid ${stray}) was left running on ${dataDir} by a dev that was killed; stopping it`,
+    );
+    await stopStrayEmbeddedServer(stray);
+    return await startEmbeddedPostgres(options);
+  }
+}
+
 try {
   let eventStoreUrl = config.EVENT_STORE_URL ?? config.DATABASE_URL;
   let readModelUrl = config.READ_MODEL_URL ?? config.DATABASE_URL;
   if (!eventStoreUrl || !readModelUrl) {
     await Deno.mkdir(config.DEV_DATA_DIR, { recursive: true });
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.DEV_DATA_DIR,
-      // The services bind theirs only later: the server's free port must not be one of them.
-      avoidPorts: Object.values(ports),
-    });
+    embedded = await startOwnEmbedded(config.DEV_DATA_DIR);
     say(`embedded PostgreSQL on port ${embedded.port} (data in ${config.DEV_DATA_DIR})`);
     superviseEmbedded(embedded, config.DEV_DATA_DIR);
     eventStoreUrl = withDatabase(embedded.url, "event_store");

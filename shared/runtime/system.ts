@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { RestartBackoff, type RestartBackoffOptions } from "./backoff.ts";
+import { SUPERVISOR_PID } from "./serve.ts";
 
 /** Ports of the services; 0 is not allowed here (the processes must know them up front). */
 export interface SystemPorts {
@@ -254,7 +255,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         `services/${proc.service}/main.ts`,
       ],
       cwd: root,
-      env: proc.env,
+      // Each service stops by itself once this process is gone (see runUntilSignal).
+      env: { ...proc.env, [SUPERVISOR_PID]: String(Deno.pid) },
       detached: options.detached ?? false,
       stdin: "null",
       stdout: typeof output === "function" ? "piped" : output,

@@ -148,6 +148,63 @@ const postmasterOf = (dataDir: string): number | undefined => {
   return line === undefined ? undefined : Number(line.trim().split(/\s+/)[0]);
 };
 
+Deno.test("after dev is killed with SIGKILL, its services stop by themselves and the next dev takes over its data", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "cqrs-dev-killed-" });
+  const ports = freeSystemPorts();
+  const env = { ...devEnv(ports, dataDir), LOG_LEVEL: "warn" };
+  const url = `http://127.0.0.1:${ports.gateway}`;
+  const started: Deno.ChildProcess[] = [];
+  try {
+    const first = await startDev(env);
+    started.push(first.process);
+    const created = await gql<{ createCategory: { id: string } }>(
+      url,
+      `mutation { createCategory(input: {name: "Outlived"}) { id } }`,
+      {},
+      await bearer("clerk", ["staff"]),
+    );
+    assert.equal(created.errors, undefined);
+    const stray = postmasterOf(dataDir);
+    assert.ok(stray, "the embedded postmaster runs");
+
+    // SIGKILL: dev stops nothing. Its services see it gone and stop within seconds.
+    first.process.kill("SIGKILL");
+    await first.process.status;
+    const deadline = Date.now() + 15_000;
+    for (const port of Object.values(ports)) {
+      while (!(await portClosed(port))) {
+        assert.ok(Date.now() < deadline, `port ${port} still open 15 s after dev was killed`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    // The embedded server has no such watch: it is still running, adopted by init.
+    assert.equal(postmasterOf(dataDir), stray);
+
+    const second = await startDev(env);
+    started.push(second.process);
+    assert.ok(
+      second.lines.some((l) => l.includes(`(pid ${stray}) was left running`)),
+      second.lines.join("\n"),
+    );
+    const read = await gql<{ categories: { name: string }[] }>(url, `{ categories { name } }`);
+    assert.deepEqual(read.data?.categories, [{ name: "Outlived" }]);
+    second.process.kill("SIGTERM");
+    assert.equal((await second.process.status).code, 0);
+    const secondLeft = await postgresLeft(dataDir);
+    assert.deepEqual(secondLeft, [], left(secondLeft, second.lines));
+  } finally {
+    for (const process of started) {
+      try {
+        process.kill("SIGTERM");
+      } catch { /* already exited */ }
+      await process.status;
+    }
+    const orphan = postmasterOf(dataDir);
+    if (orphan) Deno.kill(orphan, "SIGINT");
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+});
+
 Deno.test("a stop while dev restarts its embedded PostgreSQL leaves no postgres behind", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "cqrs-dev-restart-" });
   const dev = await startDev({ ...devEnv(freeSystemPorts(), dataDir), LOG_LEVEL: "warn" });
