@@ -244,7 +244,23 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
         const pid = findPid(devPid, target, dataDir);
         if (pid !== undefined && pid !== oldPid && (await allHealthy())) break;
         if (target === "postgres" && label.startsWith("SIGSTOP") && await allHealthy()) break;
-        assert.ok(Date.now() - started < 60_000, `${label}: not healthy again within 60 s`);
+        if (Date.now() - started > 60_000) {
+          const bodies = await Promise.all(
+            [url, `http://127.0.0.1:${ports.projector}`, `http://127.0.0.1:${ports.saga}`].map(
+              (base) =>
+                fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) })
+                  .then(async (res) => `${base}: ${res.status} ${await res.text()}`)
+                  .catch((err) => `${base}: ${err}`),
+            ),
+          );
+          assert.fail(
+            `${label}: not healthy again within 60 s (${target} pid ${pid ?? "none"})\n` +
+              `${bodies.join("\n")}\ndev printed:\n${dev!.lines.slice(-15).join("\n")}\n` +
+              `the services' last warnings and errors:\n${
+                serviceWarnings(["command", "query", "projector", "saga", "gateway"]).join("\n")
+              }`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
       const healthyAt = Date.now();
