@@ -115,11 +115,13 @@ function superviseEmbedded(server: EmbeddedServer, dataDir: string): void {
       await new Promise((r) => setTimeout(r, delay));
       if (stopping) return;
       try {
-        const starting = startEmbeddedPostgres({ dataDir, port: dead.port }).then((next) => {
-          // Set before `restarting` settles, so a shutdown waiting on it stops this server.
-          embedded = next;
-          return next;
-        });
+        const starting = startEmbeddedPostgres({ dataDir, port: dead.port, ownSession: true }).then(
+          (next) => {
+            // Set before `restarting` settles, so a shutdown waiting on it stops this server.
+            embedded = next;
+            return next;
+          },
+        );
         restarting = starting.catch(() => {});
         const next = await starting;
         backoff.started();
@@ -141,8 +143,13 @@ function superviseEmbedded(server: EmbeddedServer, dataDir: string): void {
  * tried once more. A server that another running dev owns is left alone.
  */
 async function startOwnEmbedded(dataDir: string): Promise<EmbeddedServer> {
-  // The services bind theirs only later: the server's free port must not be one of them.
-  const options = { dataDir, avoidPorts: Object.values(ports) };
+  const options = {
+    dataDir,
+    // The services bind theirs only later: the server's free port must not be one of them.
+    avoidPorts: Object.values(ports),
+    // A terminal's Ctrl-C reaches dev alone, which stops the server after the services.
+    ownSession: true,
+  };
   try {
     return await startEmbeddedPostgres(options);
   } catch (err) {

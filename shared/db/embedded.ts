@@ -33,6 +33,13 @@ export interface EmbeddedOptions {
   avoidPorts?: readonly number[];
   /** Receives the server's log lines. */
   onLog?: (line: string) => void;
+  /**
+   * Runs the server in a session of its own, out of reach of a terminal's
+   * Ctrl-C (which signals the whole foreground process group, and would stop
+   * the database at once, under the processes still stopping that use it).
+   * The caller must then stop it on every way out, signals included.
+   */
+  ownSession?: boolean;
 }
 
 /** The embedded server did not start; the message says why, from the server's own log. */
@@ -222,6 +229,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onError: (m: unknown) => log(String(m)),
     postgresFlags: ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1"],
   });
+  if (options.ownSession) {
+    // The package spawns the server with the options this method returns (pinned version).
+    const spawning = server as unknown as {
+      getUidAndGid(name?: string): Promise<Record<string, unknown>>;
+    };
+    const ids = spawning.getUidAndGid.bind(server);
+    spawning.getUidAndGid = async (name) => ({ ...(await ids(name)), detached: true });
+  }
   let initialised = false;
   try {
     initialised = Deno.statSync(join(options.dataDir, "PG_VERSION")).isFile;
