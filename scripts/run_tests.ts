@@ -38,9 +38,18 @@ const ISOLATED = [
 ];
 
 let current: Deno.ChildProcess | undefined;
-const stopChild = () => current?.kill("SIGTERM");
-Deno.addSignalListener("SIGINT", stopChild);
-Deno.addSignalListener("SIGTERM", stopChild);
+/** The signal that interrupted the run: nothing more is started, and nothing is run again. */
+let interrupted: Deno.Signal | undefined;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    interrupted = signal;
+    try {
+      current?.kill("SIGTERM");
+    } catch { /* already exited */ }
+  });
+}
+/** The exit code of a run stopped by a signal, as a shell reports one. */
+const INTERRUPTED = 130;
 
 /** How a `deno test` process ended, the test files it started, in order, and whether any test failed. */
 interface TestRun {
@@ -94,6 +103,8 @@ function crashed(status: Deno.CommandStatus): boolean {
  */
 async function testOnce(args: string[], ignored: string[]): Promise<number> {
   const first = await denoTest(args);
+  // A Ctrl-C ends the test process by a signal too: that is no crash to run again.
+  if (interrupted) return INTERRUPTED;
   if (!crashed(first.status)) return first.status.code;
   const inFlight = first.started.at(-1);
   const done = first.started.slice(0, -1);
@@ -122,9 +133,16 @@ try {
     code = await testOnce(Deno.args, []);
   } else {
     code = await testOnce(["--ignore=" + ISOLATED.join(",")], ISOLATED);
-    for (const file of ISOLATED) code = (await testOnce([file], [])) || code;
+    for (const file of ISOLATED) {
+      if (interrupted) break;
+      code = (await testOnce([file], [])) || code;
+    }
   }
 } finally {
   await stop();
+}
+if (interrupted) {
+  console.log(`[run_tests] stopped by ${interrupted}: the run fails`);
+  code = INTERRUPTED;
 }
 Deno.exit(code);
