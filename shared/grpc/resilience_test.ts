@@ -87,13 +87,17 @@ Deno.test("a circuit opened while the service still reports SERVING waits for it
   }
 });
 
-Deno.test("a call lost with a replica and answered on a retry counts nothing toward the circuit", async () => {
-  const policy = createServicePolicy("command", {
+/** A policy that opens after two failed calls and retries each twice, at once. */
+const retryingPolicy = () =>
+  createServicePolicy("command", {
     failureThreshold: 2,
     retries: 2,
     initialBackoffMs: 1,
     maxBackoffMs: 1,
   });
+
+Deno.test("a call lost with a replica and answered on a retry counts nothing toward the circuit", async () => {
+  const policy = retryingPolicy();
   // Connection refused, and a connection that broke under the call (a killed replica).
   const lost = [
     new UnavailableError("refused", { grpcCode: "UNAVAILABLE" }),
@@ -120,12 +124,7 @@ Deno.test("a call lost with a replica and answered on a retry counts nothing tow
 });
 
 Deno.test("a call that fails on every attempt counts once toward the circuit", async () => {
-  const policy = createServicePolicy("command", {
-    failureThreshold: 2,
-    retries: 2,
-    initialBackoffMs: 1,
-    maxBackoffMs: 1,
-  });
+  const policy = retryingPolicy();
   let attempts = 0;
   const down =
     () => (attempts++,

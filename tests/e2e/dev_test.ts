@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { devEnv, freeSystemPorts, startDev } from "@shared/testing/ports.ts";
+import { devEnv, freeSystemPorts, type RunningDev, startDev } from "@shared/testing/ports.ts";
 import { assertGrpcServicesStoppedFirst, catalogueTraffic } from "@shared/testing/stopping.ts";
 
 /** Starts `deno task dev` and resolves once it prints the GraphQL URL. */
@@ -47,6 +47,28 @@ async function postgresLeft(dataDir: string): Promise<string[]> {
 /** The failure message when a postgres outlives dev: what is left, and what dev printed. */
 const left = (processes: string[], lines: readonly string[]) =>
   `postgres left running:\n${processes.join("\n")}\ndev printed:\n${lines.join("\n")}`;
+
+/** Stops `dev` with `signal`: it exits with 0 and leaves no postgres of `dataDir` running. */
+async function assertStopsCleanly(
+  dev: RunningDev,
+  dataDir: string,
+  signal: Deno.Signal,
+): Promise<void> {
+  dev.process.kill(signal);
+  assert.equal((await dev.process.status).code, 0);
+  const postgres = await postgresLeft(dataDir);
+  assert.deepEqual(postgres, [], left(postgres, dev.lines));
+}
+
+/** After a failed assertion, stops what is still running (dev stops its children). */
+async function stopStarted(started: Deno.ChildProcess[]): Promise<void> {
+  for (const process of started) {
+    try {
+      process.kill("SIGTERM");
+    } catch { /* already exited */ }
+    await process.status;
+  }
+}
 
 Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanly and keeps its data", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "cqrs-dev-test-" });
@@ -98,18 +120,9 @@ Deno.test("deno task dev runs everything on an embedded PostgreSQL, stops cleanl
     assert.match(stderr, /\[dev\] The data directory .* is in use by another PostgreSQL server/);
     assert.match(stderr, /DEV_DATA_DIR/);
     assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
-    second.process.kill("SIGINT");
-    assert.equal((await second.process.status).code, 0);
-    const secondLeft = await postgresLeft(dataDir);
-    assert.deepEqual(secondLeft, [], left(secondLeft, second.lines));
+    await assertStopsCleanly(second, dataDir, "SIGINT");
   } finally {
-    // After a failed assertion, stop what is still running (dev stops its children).
-    for (const process of started) {
-      try {
-        process.kill("SIGTERM");
-      } catch { /* already exited */ }
-      await process.status;
-    }
+    await stopStarted(started);
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 });
@@ -193,17 +206,9 @@ Deno.test("after dev is killed with SIGKILL, its services stop by themselves and
     );
     const read = await gql<{ categories: { name: string }[] }>(url, `{ categories { name } }`);
     assert.deepEqual(read.data?.categories, [{ name: "Outlived" }]);
-    second.process.kill("SIGTERM");
-    assert.equal((await second.process.status).code, 0);
-    const secondLeft = await postgresLeft(dataDir);
-    assert.deepEqual(secondLeft, [], left(secondLeft, second.lines));
+    await assertStopsCleanly(second, dataDir, "SIGTERM");
   } finally {
-    for (const process of started) {
-      try {
-        process.kill("SIGTERM");
-      } catch { /* already exited */ }
-      await process.status;
-    }
+    await stopStarted(started);
     const orphan = postmasterOf(dataDir);
     if (orphan) Deno.kill(orphan, "SIGINT");
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
