@@ -35,9 +35,19 @@ export function warningsOf(system: TestSystem, processes: readonly ProcessName[]
 
 /** Options of {@link startTestSystem}. */
 export interface TestSystemOptions {
-  /** Processes of every service; default 1. */
+  /** Processes of every service; default 1 (see {@link REPLICA_POOLS}). */
   replicas?: number;
 }
+
+/**
+ * Pool sizes of a system with replicas, unless `env` sets them: its ten or
+ * more processes share one PostgreSQL server with the test's own pools.
+ */
+const REPLICA_POOLS = {
+  EVENT_STORE_POOL_SIZE: "4",
+  READ_MODEL_POOL_SIZE: "4",
+  SAGA_POOL_SIZE: "3",
+};
 
 /** `count` sets of system ports, no port in two of them. */
 function distinctPortSets(count: number): SystemPorts[] {
@@ -80,7 +90,7 @@ export async function startTestSystem(
         if (kept.length > KEPT_LINES) kept.shift();
         logs.set(process, kept);
       },
-      env: { LOG_LEVEL: "warn", ...env },
+      env: { LOG_LEVEL: "warn", ...(replicaPorts.length > 0 ? REPLICA_POOLS : {}), ...env },
     });
     return {
       ...system,

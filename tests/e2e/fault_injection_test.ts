@@ -226,12 +226,13 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
       })());
     }
 
-    const allHealthy = async () =>
-      (await Promise.all([
-        ok(`${url}/health`),
-        ok(`http://127.0.0.1:${ports.projector}/health`),
-        ok(`http://127.0.0.1:${ports.saga}/health`),
-      ])).every(Boolean);
+    /** Healthy means every one of these answers 200. */
+    const healthUrls = [
+      `${url}/health`,
+      `http://127.0.0.1:${ports.projector}/health`,
+      `http://127.0.0.1:${ports.saga}/health`,
+    ];
+    const allHealthy = async () => (await Promise.all(healthUrls.map(ok))).every(Boolean);
 
     /** The last 30 warnings and errors of some services, oldest first. */
     const serviceWarnings = (services: string[]) =>
@@ -246,11 +247,10 @@ Deno.test("fault injection: the supervisor brings every process back, and no ack
         if (target === "postgres" && label.startsWith("SIGSTOP") && await allHealthy()) break;
         if (Date.now() - started > 60_000) {
           const bodies = await Promise.all(
-            [url, `http://127.0.0.1:${ports.projector}`, `http://127.0.0.1:${ports.saga}`].map(
-              (base) =>
-                fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) })
-                  .then(async (res) => `${base}: ${res.status} ${await res.text()}`)
-                  .catch((err) => `${base}: ${err}`),
+            healthUrls.map((health) =>
+              fetch(health, { signal: AbortSignal.timeout(2000) })
+                .then(async (res) => `${health}: ${res.status} ${await res.text()}`)
+                .catch((err) => `${health}: ${err}`)
             ),
           );
           assert.fail(

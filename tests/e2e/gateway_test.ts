@@ -356,19 +356,28 @@ async function answered(system: TestSystem, service: string, method: string): Pr
 }
 
 /**
- * Makes `change`, checks that every watcher receives `expected`, and answers
- * by how much the count that `calls` reads grew meanwhile.
+ * Opens one SSE subscription to `subscription` per entry of `callers`, makes
+ * `change`, checks that every subscriber receives `expected`, and answers how
+ * many calls of `read` (a query service method) were answered meanwhile.
  */
-async function callsWhileDelivering(
-  calls: () => Promise<number>,
-  change: () => Promise<unknown>,
-  watching: SseSubscription[],
-  expected: Record<string, unknown>,
-): Promise<number> {
-  const before = await calls();
-  await change();
-  for (const watcher of watching) assert.deepEqual(await watcher.next(), expected);
-  return await calls() - before;
+async function readsForOneChange(system: TestSystem, watched: {
+  subscription: string;
+  variables: Record<string, unknown>;
+  callers: Record<string, string>[];
+  read: [service: string, method: string];
+  change: () => Promise<unknown>;
+  expected: Record<string, unknown>;
+}): Promise<number> {
+  const { subscription, variables, callers, read, change, expected } = watched;
+  const watching = await watchers(system.gatewayUrl, subscription, variables, callers);
+  try {
+    const before = await answered(system, ...read);
+    await change();
+    for (const watcher of watching) assert.deepEqual(await watcher.next(), expected);
+    return await answered(system, ...read) - before;
+  } finally {
+    for (const watcher of watching) await watcher.close();
+  }
 }
 
 Deno.test("the live event feed stops listening when its subscriber goes away, though nothing matches it again", async () => {
@@ -398,7 +407,6 @@ Deno.test("the live event feed stops listening when its subscriber goes away, th
 
 Deno.test("a catalogue change watched by many subscribers is read from the query service once", async () => {
   const system = await startTestSystem({ PROJECTOR_POLL_MS: "100", LOG_LEVEL: "warn" });
-  let watching: SseSubscription[] = [];
   try {
     const api = await apiClient(system, { subject: "clerk", roles: ["staff"] });
     const category = await given(api).category({ name: "Shop" });
@@ -409,27 +417,22 @@ Deno.test("a catalogue change watched by many subscribers is read from the query
     });
     // Anonymous visitors and a signed-in customer, as a product page's readers are.
     const customer = await bearer(crypto.randomUUID(), ["customer"]);
-    watching = await watchers(
-      system.gatewayUrl,
-      `subscription($id: ID) { productUpdated(id: $id) { name } }`,
-      { id: product.id },
-      [customer, ...Array.from({ length: 19 }, () => ({}))],
-    );
-    const calls = await callsWhileDelivering(
-      () => answered(system, "ProductQueries", "GetProduct"),
-      async () =>
+    const calls = await readsForOneChange(system, {
+      subscription: `subscription($id: ID) { productUpdated(id: $id) { name } }`,
+      variables: { id: product.id },
+      callers: [customer, ...Array.from({ length: 19 }, () => ({}))],
+      read: ["ProductQueries", "GetProduct"],
+      change: async () =>
         ok(
           await api.request(
             `mutation { updateProduct(input: {id: "${product.id}", name: "Desk lamp"}) { id } }`,
           ),
         ),
-      watching,
-      { productUpdated: { name: "Desk lamp" } },
-    );
+      expected: { productUpdated: { name: "Desk lamp" } },
+    });
     // One call for the event, shared by the twenty (without sharing: twenty).
     assert.equal(calls, 1);
   } finally {
-    for (const watcher of watching) await watcher.close();
     await system.close();
   }
 });
@@ -440,7 +443,6 @@ Deno.test("an order change read for many subscriptions of one caller is one read
     SAGA_POLL_MS: "100",
     LOG_LEVEL: "warn",
   });
-  let watching: SseSubscription[] = [];
   try {
     const api = await apiClient(system, { subject: "clerk", roles: ["staff"] });
     const customer = crypto.randomUUID();
@@ -449,27 +451,22 @@ Deno.test("an order change read for many subscriptions of one caller is one read
     await given(api).saga(order.id, ["completed"]);
     // Ten pages of the customer, one of staff.
     const asCustomer = await bearer(customer, ["customer"]);
-    watching = await watchers(
-      system.gatewayUrl,
-      `subscription($id: ID) { orderStatusChanged(orderId: $id) { status } }`,
-      { id: order.id },
-      [...Array.from({ length: 10 }, () => asCustomer), api.headers],
-    );
-    const calls = await callsWhileDelivering(
-      () => answered(system, "OrderQueries", "GetOrder"),
-      async () =>
+    const calls = await readsForOneChange(system, {
+      subscription: `subscription($id: ID) { orderStatusChanged(orderId: $id) { status } }`,
+      variables: { id: order.id },
+      callers: [...Array.from({ length: 10 }, () => asCustomer), api.headers],
+      read: ["OrderQueries", "GetOrder"],
+      change: async () =>
         ok(
           await api.request(
             `mutation { updateOrderStatus(input: {id: "${order.id}", status: "processing"}) { id } }`,
           ),
         ),
-      watching,
-      { orderStatusChanged: { status: "processing" } },
-    );
+      expected: { orderStatusChanged: { status: "processing" } },
+    });
     // One read with each token (without sharing: eleven).
     assert.equal(calls, 2);
   } finally {
-    for (const watcher of watching) await watcher.close();
     await system.close();
   }
 });

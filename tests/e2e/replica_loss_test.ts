@@ -24,10 +24,6 @@ interface Health {
 Deno.test("killing one of two command replicas and one of two query replicas fails no call and opens no circuit", async () => {
   const system = await startTestSystem({
     CACHE_ENABLED: "false",
-    // Ten processes share one PostgreSQL server with the test's own pools.
-    EVENT_STORE_POOL_SIZE: "4",
-    READ_MODEL_POOL_SIZE: "4",
-    SAGA_POOL_SIZE: "3",
   }, { replicas: 2 });
   // One gateway takes every request, so its circuits see every call the kills break.
   const url = system.gatewayUrls[0]!;

@@ -137,10 +137,6 @@ Deno.test("two replicas of every service: killing one of each kind in turn loses
     SAGA_POLL_MS: "50",
     SAGA_TIMER_MS: "50",
     CACHE_ENABLED: "false",
-    // Ten processes share one PostgreSQL server with the test's own pools.
-    EVENT_STORE_POOL_SIZE: "4",
-    READ_MODEL_POOL_SIZE: "4",
-    SAGA_POOL_SIZE: "3",
     GRPC_RETRIES: "4",
   }, { replicas: 2 });
   const store = new EventStore(system.db.eventStore, { upcasters });
