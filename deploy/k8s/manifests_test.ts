@@ -6,6 +6,7 @@ import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1";
 import type { IContainer, IPodSpec, IProbe, ISecret, IService } from "kubernetes-models/v1";
 import { secretWeakness } from "@shared/auth/mod.ts";
+import { LIVENESS_SERVICE } from "@shared/grpc/server.ts";
 import { commandConfigSchema } from "../../services/command/config.ts";
 import { sagaConfigSchema } from "../../services/saga/config.ts";
 import { type Manifest, parseManifests, render, validateManifest } from "./render.ts";
@@ -210,6 +211,16 @@ for (const overlay of ["dev", "prod"] as const) {
         }
       }
       if (serving.probe === "http") assert.equal(readiness.httpGet?.path, "/health");
+      if (serving.probe === "grpc") {
+        // Readiness follows the overall status (NOT_SERVING while the database is down);
+        // liveness asks the name that stays SERVING, so an outage restarts no pod.
+        assert.equal(readiness.grpc?.service ?? "", "", `${workload.metadata.name} readiness`);
+        assert.equal(
+          liveness.grpc?.service,
+          LIVENESS_SERVICE,
+          `${workload.metadata.name}: liveness asks the "${LIVENESS_SERVICE}" health name`,
+        );
+      }
     }
   });
 

@@ -4,6 +4,7 @@ import { startQueryService } from "../query/app.ts";
 import { startGateway } from "./app.ts";
 import { freePort } from "@shared/db/embedded.ts";
 import { UnavailableError } from "@shared/errors/mod.ts";
+import { checkHealth, LIVENESS_SERVICE } from "@shared/grpc/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { createTestDatabases } from "@shared/testing/db.ts";
 import { gql } from "@shared/testing/graphql.ts";
@@ -55,6 +56,7 @@ async function startWithoutProjector(
   return {
     url,
     gateway,
+    queryPort,
     /** Writes a category and returns its consistency token (its read-back fails: no projector). */
     async write(): Promise<string> {
       await gql(url, CREATE, {}, await bearer("clerk", ["staff"]));
@@ -167,6 +169,10 @@ Deno.test("/health answers 503 degraded while the query service cannot reach its
     const health = await sys.health();
     assert.equal(health.body.status, "degraded");
     assert.equal(health.body.dependencies.query!.status, "NOT_SERVING");
+    // What a liveness probe asks: the process is alive, so nothing restarts it.
+    const address = `127.0.0.1:${sys.queryPort}`;
+    assert.equal(await checkHealth(address, 2000), "NOT_SERVING");
+    assert.equal(await checkHealth(address, 2000, LIVENESS_SERVICE), "SERVING");
   } finally {
     await sys.stop();
   }

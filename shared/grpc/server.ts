@@ -61,6 +61,16 @@ export function bind<S extends ServiceContract>(
   return { contract, handlers };
 }
 
+/**
+ * The health service name a liveness probe asks (`grpc: { service: liveness }`
+ * in Kubernetes): SERVING for as long as the process answers at all. The
+ * overall status (`""`) turns NOT_SERVING while the database is unreachable
+ * (reportDatabaseHealth), which takes a replica out of rotation; restarting
+ * it would not bring the database back, so liveness does not follow it. A
+ * frozen process answers neither, and is restarted.
+ */
+export const LIVENESS_SERVICE = "liveness";
+
 /** A running gRPC server. */
 export interface GrpcServer {
   port: number;
@@ -73,7 +83,8 @@ export interface GrpcServer {
   shutdown(graceMs?: number): Promise<void>;
   /**
    * For a process about to exit: reports NOT_SERVING (clients that watch
-   * health turn away) and waits, up to `graceMs`, until no unary call is
+   * health turn away; liveness stays SERVING: the process is stopping on its
+   * own, and nothing should restart it meanwhile) and waits, up to `graceMs`, until no unary call is
    * running, but sends no GOAWAY, and does not even close the listener
    * (grpc-js's unbind does send one): the connections close as the process
    * exits. A GOAWAY can abort a Deno client's process (an nghttp2 assertion
@@ -256,6 +267,7 @@ export async function startGrpcServer(
     });
   };
   const statuses: Record<string, "SERVING"> = { "": "SERVING" };
+  const liveness = { [LIVENESS_SERVICE]: "SERVING" } as const;
   const protoFiles = new Set<string>();
   for (const binding of bindings) {
     const { service, protoFile, methods } = binding.contract;
@@ -269,7 +281,7 @@ export async function startGrpcServer(
     server.addService(strictDefinition(protoFile, service), implementation);
     statuses[service] = "SERVING";
   }
-  const health = new HealthImplementation(statuses);
+  const health = new HealthImplementation({ ...statuses, ...liveness });
   health.addToServer(server);
   const definitions = [...protoFiles].map(loadProto);
   new ReflectionService(Object.assign({}, ...definitions, healthDefinition()))

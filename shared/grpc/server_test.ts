@@ -3,7 +3,7 @@ import { categoryQueries } from "@proto/query/v1/contract.ts";
 import { UnavailableError } from "@shared/errors/mod.ts";
 import { createLogger } from "@shared/log/mod.ts";
 import { createClient } from "./client.ts";
-import { bind, type ServiceBinding, startGrpcServer } from "./server.ts";
+import { bind, LIVENESS_SERVICE, type ServiceBinding, startGrpcServer } from "./server.ts";
 
 /** CategoryQueries whose GetCategory waits for its call's signal or answers at once. */
 async function serve(handler: (signal: AbortSignal) => Promise<void>) {
@@ -95,6 +95,7 @@ Deno.test("drain answers the running calls first, reports NOT_SERVING and keeps 
     const { statusMap } = server.health as unknown as { statusMap: Map<string, string> };
     assert.equal(statusMap.get(""), "NOT_SERVING");
     assert.equal(statusMap.get(categoryQueries.service), "NOT_SERVING");
+    assert.equal(statusMap.get(LIVENESS_SERVICE), "SERVING", "a draining process is alive");
     release();
     await call;
     await draining;
