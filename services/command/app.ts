@@ -1,4 +1,4 @@
-import { connect } from "@shared/db/connect.ts";
+import { connect, type Sql } from "@shared/db/connect.ts";
 import type { SagaOptions } from "@shared/domain/order_saga/mod.ts";
 import { upcasters } from "@shared/domain/upcasters.ts";
 import { EventStore } from "@shared/event_store/mod.ts";
@@ -85,13 +85,32 @@ export interface CommandService {
 }
 
 /**
+ * How long one of this service's transactions may wait for its next
+ * statement before the server rolls it back. Its transactions (the group
+ * commit's) send their statements back to back, so a wait this long means
+ * the process stopped mid-transaction (frozen, or its event loop blocked):
+ * the streams' locks it holds would otherwise keep the other replicas from
+ * running the same commands, retried there with the same command ids, for as
+ * long as it stays stopped. It is ended instead, and those retries go
+ * through within the caller's deadline. A process that wakes up finds the
+ * transaction gone and its outcome unknown, which is what its caller was
+ * already told.
+ */
+export const IDLE_IN_TRANSACTION_MS = 2000;
+
+/** The service's pool on the event store: see {@link IDLE_IN_TRANSACTION_MS}. */
+export function eventStorePool(url: string, max: number, applicationName: string): Sql {
+  return connect(url, { max, applicationName, idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_MS });
+}
+
+/**
  * Starts the command service: the category, product and order command RPCs
  * and the saga's step RPCs over the event store.
  */
 export async function startCommandService(options: CommandServiceOptions): Promise<CommandService> {
   const applicationName = processApplicationName("command-service");
   const max = options.poolSize ?? 10;
-  const sql = connect(options.eventStoreUrl, { max, applicationName });
+  const sql = eventStorePool(options.eventStoreUrl, max, applicationName);
   const unobserve = observePool("event_store", sql, { max, applicationName });
   const store = new EventStore(sql, { upcasters });
   // The rules of every contract the server binds below: it refuses to start if one is missing.

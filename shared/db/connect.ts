@@ -13,6 +13,16 @@ export interface ConnectOptions {
   max?: number;
   /** Application name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Milliseconds a session may sit inside a transaction waiting for this
+   * process's next statement before the server ends it, rolling the
+   * transaction back and releasing its locks
+   * (`idle_in_transaction_session_timeout`); default none. For a process
+   * whose transactions send their statements back to back: if it stops
+   * (frozen, its event loop blocked) between two of them, the locks it
+   * holds are freed for the others after this long.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /**
@@ -71,7 +81,12 @@ export function openPostgres(url: string, options: postgres.Options<Record<strin
 export function connect(url: string, options: ConnectOptions = {}): Sql {
   return openPostgres(url, {
     max: options.max ?? 10,
-    connection: { application_name: options.applicationName ?? "cqrs" },
+    connection: {
+      application_name: options.applicationName ?? "cqrs",
+      ...(options.idleInTransactionTimeoutMs === undefined ? {} : {
+        idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs,
+      }),
+    },
     idle_timeout: 30,
     connect_timeout: CONNECT_TIMEOUT_S,
   });
