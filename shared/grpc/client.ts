@@ -15,7 +15,7 @@ import { fromServiceError } from "./status.ts";
 import type { ServicePolicy } from "./resilience.ts";
 import { clientChannel, type ClientTls } from "./tls.ts";
 import { parseWith } from "./validate.ts";
-import { roundRobin, serviceTarget } from "./targets.ts";
+import { keepalive, roundRobin, serviceTarget } from "./targets.ts";
 
 /** Default deadlines by kind of call, in milliseconds. */
 export interface Deadlines {
@@ -39,13 +39,15 @@ export interface ClientOptions {
 /**
  * Reconnect quickly after a service restarts, instead of grpc-js's default
  * two-minute back-off, and spread calls over the service's replicas. A call
- * lost with a replica's connection fails UNAVAILABLE; the service policy
- * retries it, and the retry is picked among the replicas still connected.
+ * lost with a replica's connection (closed, or silent: see keepalive) fails
+ * UNAVAILABLE; the service policy retries it, and the retry is picked among
+ * the replicas still connected.
  */
 const channelOptions: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 100,
   "grpc.max_reconnect_backoff_ms": 2000,
   "grpc.enable_retries": 0,
+  ...keepalive,
   ...roundRobin,
 };
 

@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 import { combinedHealth, type HealthStatus } from "./client.ts";
-import { roundRobin, serviceTarget } from "./targets.ts";
+import { keepalive, roundRobin, serviceTarget } from "./targets.ts";
 import { clientChannel, type ClientTls } from "./tls.ts";
 
 /** A live view of a service's health, from the standard `grpc.health.v1.Health/Watch` stream. */
@@ -24,12 +24,13 @@ export interface HealthWatchOptions {
 }
 
 // A process that dies closes its sockets, so the stream breaks at once and
-// the status becomes UNREACHABLE. No keepalive pings: servers may answer
-// frequent pings with GOAWAY, and a frozen process is left to the circuit's
-// half-open trial calls.
+// the status becomes UNREACHABLE. A frozen one keeps them open but answers no
+// ping: the stream breaks after the keepalive timeout, and when the process
+// answers again the status comes back, and with it a closed circuit.
 const channelOptions: grpc.ChannelOptions = {
   "grpc.initial_reconnect_backoff_ms": 100,
   "grpc.max_reconnect_backoff_ms": 1000,
+  ...keepalive,
 };
 
 type WatchClient = grpc.Client & {

@@ -27,6 +27,23 @@ export function serviceTarget(value: string): ServiceTarget {
 }
 
 /**
+ * HTTP/2 pings while a call is open, one a second: a peer that answers one
+ * of them in no 1.5 s is treated as gone, and its connection closed (within
+ * 2.5 s, under the 3 s deadline of a read). A frozen process (SIGSTOP, an
+ * event loop blocked for seconds, a host that stopped answering) keeps its
+ * sockets open, so without pings a call to it waits out its deadline and
+ * fails, and round-robin keeps sending it every other call. With them, its
+ * calls fail as a lost connection, which the service policy retries on
+ * another replica, and the replica is left out until it connects again.
+ * Only while calls are open: an idle connection sends none. The project's
+ * gRPC servers (grpc-js) accept pings at any rate.
+ */
+export const keepalive: grpc.ChannelOptions = {
+  "grpc.keepalive_time_ms": 1000,
+  "grpc.keepalive_timeout_ms": 1500,
+};
+
+/**
  * Spreads calls over every ready replica, one after the other, instead of
  * grpc-js's default of sending every call to the first address that answers.
  * A replica whose connection breaks is left out until it reconnects.

@@ -1,36 +1,46 @@
 /**
  * Replicas are there so that losing one costs nobody anything. With two
  * command and two query replicas behind one gateway, under a steady load of
- * writes and reads, one replica of each is killed with SIGKILL: the calls
- * in flight on it are retried on the other, no client sees an error, and
- * the gateway keeps its circuits closed and reports itself healthy.
+ * writes and reads, one replica of each is killed (SIGKILL) or frozen
+ * (SIGSTOP): the calls in flight on it are retried on the other, no client
+ * sees an error, and the gateway keeps its circuits closed and reports
+ * itself healthy.
  */
 import assert from "node:assert/strict";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
-import { startTestSystem } from "@shared/testing/system.ts";
+import { startTestSystem, type TestSystem, warningsOf } from "@shared/testing/system.ts";
 
-/** Clients sending at once: enough that several calls are in flight on the killed replica. */
+/** Clients sending at once: enough that several calls are in flight on the lost replica. */
 const WRITERS = 12;
 const READERS = 8;
-/** How long the load runs after each kill. */
-const AFTER_KILL_MS = 1500;
 
 interface Health {
   status: string;
   dependencies: Record<"command" | "query", { status: string; circuit: string }>;
 }
 
-Deno.test("killing one of two command replicas and one of two query replicas fails no call and opens no circuit", async () => {
+/**
+ * Starts two replicas of each service, runs the load through one gateway
+ * (so that its circuits see every call the faults break), applies `fault`
+ * to replica 0 of the command service and then of the query service, each
+ * followed by `afterMs` of load, and asserts what a client relies on.
+ */
+async function underLoad(
+  fault: (system: TestSystem, replica: "command" | "query") => Promise<void>,
+  afterMs: number,
+): Promise<void> {
   const system = await startTestSystem({
     CACHE_ENABLED: "false",
   }, { replicas: 2 });
-  // One gateway takes every request, so its circuits see every call the kills break.
   const url = system.gatewayUrls[0]!;
   const staff = await bearer("staff-1", ["staff"]);
   const failures: string[] = [];
   let answered = 0;
   let stop = false;
+  // For a failure message: which fault came last, and when.
+  let lastFault = { replica: "none", at: Date.now() };
+  const since = () => `${lastFault.replica} fault +${Date.now() - lastFault.at} ms`;
   try {
     const created = await gql<{ createCategory: { id: string } }>(
       url,
@@ -51,10 +61,10 @@ Deno.test("killing one of two command replicas and one of two query replicas fai
         const res = await gql(url, query, variables, staff);
         if (res.errors?.length) {
           const e = res.errors[0]!;
-          failures.push(`${e.extensions?.code}: ${e.message}`);
+          failures.push(`${since()}: ${e.extensions?.code}: ${e.message}`);
         } else answered++;
       } catch (err) {
-        failures.push(String(err));
+        failures.push(`${since()}: ${err}`);
       }
     };
     const writer = async (w: number) => {
@@ -74,16 +84,17 @@ Deno.test("killing one of two command replicas and one of two query replicas fai
       ...Array.from({ length: READERS }, reader),
     ]);
 
-    const healthAfterKill: Health[] = [];
+    const healthAfterFault: Health[] = [];
     const answeredAt: number[] = [];
     try {
       await new Promise((r) => setTimeout(r, 1000));
       for (const replica of ["command", "query"] as const) {
         answeredAt.push(answered);
-        await system.kill(replica, "SIGKILL");
-        await new Promise((r) => setTimeout(r, AFTER_KILL_MS));
+        lastFault = { replica, at: Date.now() };
+        await fault(system, replica);
+        await new Promise((r) => setTimeout(r, afterMs));
         const res = await fetch(`${url}/health`);
-        healthAfterKill.push(await res.json() as Health);
+        healthAfterFault.push(await res.json() as Health);
       }
       answeredAt.push(answered);
     } finally {
@@ -91,17 +102,40 @@ Deno.test("killing one of two command replicas and one of two query replicas fai
       await load;
     }
 
-    assert.deepEqual(failures, [], "no client saw an error");
-    // The load went on through both kills.
-    assert.ok(answeredAt[1]! > answeredAt[0]!, `answers after the command kill: ${answeredAt}`);
-    assert.ok(answeredAt[2]! > answeredAt[1]!, `answers after the query kill: ${answeredAt}`);
-    for (const health of healthAfterKill) {
+    assert.deepEqual(
+      failures,
+      [],
+      `no client saw an error${warningsOf(system, ["gateway", "command", "query"])}`,
+    );
+    // The load went on through both faults.
+    assert.ok(answeredAt[1]! > answeredAt[0]!, `answers after the command fault: ${answeredAt}`);
+    assert.ok(answeredAt[2]! > answeredAt[1]!, `answers after the query fault: ${answeredAt}`);
+    for (const health of healthAfterFault) {
       assert.equal(health.status, "ok", JSON.stringify(health));
       assert.equal(health.dependencies.command.circuit, "closed");
       assert.equal(health.dependencies.query.circuit, "closed");
     }
   } finally {
     stop = true;
+    for (const replica of ["command", "query"] as const) {
+      // A frozen replica must run again to stop.
+      try {
+        Deno.kill(system.pids[replica], "SIGCONT");
+      } catch { /* killed */ }
+    }
     await system.stop();
   }
+}
+
+Deno.test("killing one of two command replicas and one of two query replicas fails no call and opens no circuit", async () => {
+  await underLoad(async (system, replica) => void await system.kill(replica, "SIGKILL"), 1500);
+});
+
+Deno.test("freezing one of two command replicas and one of two query replicas fails no call and opens no circuit", async () => {
+  // A frozen process keeps its connections open but answers nothing: its calls are
+  // abandoned once it answers no keepalive ping, within 2.5 s, and retried on the other.
+  await underLoad((system, replica) => {
+    Deno.kill(system.pids[replica], "SIGSTOP");
+    return Promise.resolve();
+  }, 4000);
 });
