@@ -81,7 +81,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   });
   const leaseName = `projector/${Deno.hostname()}/${Deno.pid}`;
   // One lease session for every projection: their batches of one notice commit together.
-  const committer = projectionCommitter(options.readModelUrl, leaseName);
+  const committer = projectionCommitter(options.readModelUrl, leaseName, options.leaseCheckMs);
   const workers = (options.projections ?? projections).map((projection) =>
     startProjectionWorker({
       projection,

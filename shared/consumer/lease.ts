@@ -83,6 +83,28 @@ function retirement(): { retired: Promise<never>; retire: () => void } {
 }
 
 /**
+ * What the server does with a lease session whose process stopped sending
+ * (frozen by SIGSTOP, its event loop blocked, its host paused): it ends the
+ * session, and the session's locks with it, so a standby takes the lease.
+ * Without this, a frozen owner keeps its connection open (its kernel still
+ * answers TCP) and holds the lease for as long as it stays frozen: a probe
+ * froze the projector that owned the projections, and a category written
+ * next was still unread 60 s later. An owner that runs sends a statement on
+ * its session at every lease check (`leaseCheckMs`), and a standby tries
+ * the lease as often, so a session idle for 10 s, or five checks if that is
+ * longer, belongs to a stopped process. A transaction's statements follow
+ * each other closely, but a handler may work in the client between two of
+ * them, as the workers' stall check allows (30 s). Sent as startup
+ * parameters.
+ */
+export function leaseSessionTimeouts(leaseCheckMs = 1000): Record<string, string> {
+  return {
+    idle_session_timeout: `${Math.max(10_000, 5 * leaseCheckMs)}ms`,
+    idle_in_transaction_session_timeout: "30s",
+  };
+}
+
+/**
  * Opens a dedicated session for leases: one connection that is never closed
  * for idleness or age (postgres.js would otherwise recycle it, and a session
  * lock with it). If it drops anyway, the next query opens a new session that
@@ -90,7 +112,8 @@ function retirement(): { retired: Promise<never>; retire: () => void } {
  * answering (a connection left half-open by a network fault or a server
  * crash), {@link LeaseSession.replace} swaps it for a new one. `settings` are
  * sent at every connection (startup parameters), so they outlive a
- * reconnection.
+ * reconnection. Unless they say otherwise, the server ends the session
+ * when its process stops sending ({@link leaseSessionTimeouts}).
  */
 export function openLeaseSession(
   url: string,
@@ -104,7 +127,7 @@ export function openLeaseSession(
       idle_timeout: 0,
       max_lifetime: null,
       connect_timeout: CONNECT_TIMEOUT_S,
-      connection: { ...settings, application_name: name },
+      connection: { ...leaseSessionTimeouts(), ...settings, application_name: name },
     });
   let current = open();
   let generation = 0;

@@ -17,6 +17,7 @@ export {
   Lease,
   LeaseLostError,
   type LeaseSession,
+  leaseSessionTimeouts,
   LeaseTimeoutError,
   type LockHolder,
   lockHolders,

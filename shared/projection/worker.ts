@@ -3,6 +3,7 @@ import {
   BatchCommitter,
   type Consumer,
   type ConsumerHandler,
+  leaseSessionTimeouts,
   openLeaseSession,
   startConsumer,
 } from "@shared/consumer/mod.ts";
@@ -50,8 +51,17 @@ export function projectionHandler(projection: Projection): ConsumerHandler {
  * own lease, with its own checkpoint and notice) instead of one each. End
  * its session after the workers have stopped.
  */
-export function projectionCommitter(readModelUrl: string, applicationName: string): BatchCommitter {
-  return new BatchCommitter(openLeaseSession(readModelUrl, applicationName, BATCH_SETTINGS));
+export function projectionCommitter(
+  readModelUrl: string,
+  applicationName: string,
+  leaseCheckMs?: number,
+): BatchCommitter {
+  return new BatchCommitter(
+    openLeaseSession(readModelUrl, applicationName, {
+      ...leaseSessionTimeouts(leaseCheckMs),
+      ...BATCH_SETTINGS,
+    }),
+  );
 }
 
 /** Options of {@link startProjectionWorker}. */

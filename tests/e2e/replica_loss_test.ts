@@ -139,3 +139,72 @@ Deno.test("freezing one of two command replicas and one of two query replicas fa
     return Promise.resolve();
   }, 4000);
 });
+
+Deno.test("freezing the projector that owns the projections hands them to the other: writes are read again within 15 s", async () => {
+  const system = await startTestSystem({ CACHE_ENABLED: "false" }, { replicas: 2 });
+  const url = system.gatewayUrl;
+  const staff = await bearer("staff-1", ["staff"]);
+  const create = async (name: string) =>
+    (await gql<{ createCategory: { id: string } }>(
+      url,
+      `mutation ($name: String!) { createCategory(input: {name: $name}) { id } }`,
+      { name },
+      staff,
+    )).data!.createCategory.id;
+  const readable = async (id: string) =>
+    (await gql<{ category: { id: string } | null }>(
+      url,
+      `query ($id: ID!) { category(id: $id) { id } }`,
+      { id },
+      staff,
+    )).data?.category?.id === id;
+  let frozen: number | undefined;
+  try {
+    // The owner of the categories projection, by its own /health.
+    const replicas = [system.ports, ...system.replicaPorts];
+    const owner = (await Promise.all(replicas.map(async (ports) => {
+      const res = await fetch(`http://127.0.0.1:${ports.projector}/health`);
+      const body = await res.json() as { projections?: Record<string, { ownedHere: boolean }> };
+      return body.projections?.categories?.ownedHere === true;
+    }))).indexOf(true);
+    assert.ok(owner >= 0, "one projector owns the categories projection");
+    const pid = system.pids[owner === 0 ? "projector" : `projector.${owner}` as const];
+    assert.ok(pid, `projector replica ${owner} has a process`);
+    frozen = pid;
+    Deno.kill(pid, "SIGSTOP");
+
+    // The frozen owner keeps its connections, and with them its lease, until the server
+    // ends its idle lease session (10 s); the other projector takes the lease within 1 s.
+    const id = await create("Written while the owner is frozen");
+    const written = Date.now();
+    while (!(await readable(id))) {
+      const waited = Date.now() - written;
+      assert.ok(
+        waited < 15_000,
+        `not read ${waited} ms after the write${warningsOf(system, ["projector", "projector.1"])}`,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    console.log(`read ${Date.now() - written} ms after the write, the owner frozen`);
+
+    // Thawed, the old owner finds its session ended and stands by; nothing restarts it,
+    // and writes are still read.
+    Deno.kill(pid, "SIGCONT");
+    frozen = undefined;
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = await create("Written after the thaw");
+    const thawed = Date.now();
+    while (!(await readable(after))) {
+      assert.ok(Date.now() - thawed < 5000, "a write after the thaw is read within 5 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(system.restarts[owner === 0 ? "projector" : `projector.${owner}` as const], 0);
+  } finally {
+    if (frozen !== undefined) {
+      try {
+        Deno.kill(frozen, "SIGCONT");
+      } catch { /* exited */ }
+    }
+    await system.stop();
+  }
+});
