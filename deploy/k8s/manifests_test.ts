@@ -207,10 +207,16 @@ for (const overlay of ["dev", "prod"] as const) {
             `${entry} serves no ${probe.httpGet.path}`,
           );
         } else {
-          assert.ok(probe === liveness && probe.tcpSocket, `${workload.metadata.name} probe kind`);
+          assert.fail(`${workload.metadata.name}: an HTTP service is probed over HTTP`);
         }
       }
-      if (serving.probe === "http") assert.equal(readiness.httpGet?.path, "/health");
+      if (serving.probe === "http") {
+        // Readiness reports the dependencies; liveness only that the process answers: a TCP
+        // check passes on a frozen process (its kernel accepts), and /health fails while a
+        // database is down, which a restart does not mend.
+        assert.equal(readiness.httpGet?.path, "/health");
+        assert.equal(liveness.httpGet?.path, "/livez", `${workload.metadata.name} liveness`);
+      }
       if (serving.probe === "grpc") {
         // Readiness follows the overall status (NOT_SERVING while the database is down);
         // liveness asks the name that stays SERVING, so an outage restarts no pod.

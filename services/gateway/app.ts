@@ -349,6 +349,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         return await metricsHandler();
       }
       if (request.method === "GET" && pathname === "/health") return await health();
+      // For a liveness probe: the process answers, whatever its dependencies do.
+      if (request.method === "GET" && pathname === "/livez") {
+        return Response.json({ status: "alive" });
+      }
       if (isConsolePath(pathname)) return await serveConsole(request);
       const badHeaders = pathname === "/graphql" ? checkMetadataHeaders(request) : null;
       if (badHeaders) return refused(request, badHeaders);

@@ -173,6 +173,10 @@ Deno.test("/health answers 503 degraded while the query service cannot reach its
     const address = `127.0.0.1:${sys.queryPort}`;
     assert.equal(await checkHealth(address, 2000), "NOT_SERVING");
     assert.equal(await checkHealth(address, 2000, LIVENESS_SERVICE), "SERVING");
+    // And the gateway's own liveness endpoint answers while its /health says degraded.
+    const live = await fetch(`${sys.url}/livez`);
+    assert.equal(live.status, 200);
+    assert.deepEqual(await live.json(), { status: "alive" });
   } finally {
     await sys.stop();
   }

@@ -21,8 +21,11 @@ export interface HealthServer {
 }
 
 /**
- * Serves a worker process's /health (see {@link HealthServerOptions.check})
- * and /metrics (Prometheus text of this process); any other path is 404.
+ * Serves a worker process's /health (see {@link HealthServerOptions.check}),
+ * /livez and /metrics (Prometheus text of this process); any other path is
+ * 404. /livez answers 200 whenever the process answers at all, asking
+ * nothing of its database: what a liveness probe needs, which must restart
+ * a hung or frozen process but not every replica during a database outage.
  */
 export function serveHealth(options: HealthServerOptions): HealthServer {
   const server = listening(options.hostname ?? "0.0.0.0", options.port, () =>
@@ -31,6 +34,7 @@ export function serveHealth(options: HealthServerOptions): HealthServer {
       async (req) => {
         const { pathname } = new URL(req.url);
         if (pathname === "/metrics") return await metricsHandler();
+        if (pathname === "/livez") return Response.json({ status: "alive" });
         if (pathname !== "/health") return new Response("Not found", { status: 404 });
         try {
           return Response.json({ status: "ok", ...(await options.check()) });
