@@ -97,7 +97,7 @@ function retirement(): { retired: Promise<never>; retire: () => void } {
  * them, as the workers' stall check allows (30 s). Sent as startup
  * parameters.
  */
-export function leaseSessionTimeouts(leaseCheckMs = 1000): Record<string, string> {
+function leaseSessionTimeouts(leaseCheckMs: number): Record<string, string> {
   return {
     idle_session_timeout: `${Math.max(10_000, 5 * leaseCheckMs)}ms`,
     idle_in_transaction_session_timeout: "30s",
@@ -113,12 +113,14 @@ export function leaseSessionTimeouts(leaseCheckMs = 1000): Record<string, string
  * crash), {@link LeaseSession.replace} swaps it for a new one. `settings` are
  * sent at every connection (startup parameters), so they outlive a
  * reconnection. Unless they say otherwise, the server ends the session
- * when its process stops sending ({@link leaseSessionTimeouts}).
+ * when its process stops sending: after five of its `leaseCheckMs` (default
+ * 1000), and at least 10 s, without a statement ({@link leaseSessionTimeouts}).
  */
 export function openLeaseSession(
   url: string,
   applicationName: string,
   settings: Readonly<Record<string, string>> = {},
+  leaseCheckMs = 1000,
 ): LeaseSession {
   const name = applicationName.slice(0, 63);
   const open = () =>
@@ -127,7 +129,7 @@ export function openLeaseSession(
       idle_timeout: 0,
       max_lifetime: null,
       connect_timeout: CONNECT_TIMEOUT_S,
-      connection: { ...leaseSessionTimeouts(), ...settings, application_name: name },
+      connection: { ...leaseSessionTimeouts(leaseCheckMs), ...settings, application_name: name },
     });
   let current = open();
   let generation = 0;

@@ -17,7 +17,6 @@ export {
   Lease,
   LeaseLostError,
   type LeaseSession,
-  leaseSessionTimeouts,
   LeaseTimeoutError,
   type LockHolder,
   lockHolders,

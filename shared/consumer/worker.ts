@@ -6,7 +6,7 @@ import type { CheckpointTable } from "./checkpoint.ts";
 import type { BatchCommitter } from "./committer.ts";
 import { type Follower, followEvents } from "./follow.ts";
 import { measureLag } from "./lag.ts";
-import { Lease, leaseSessionTimeouts, openLeaseSession } from "./lease.ts";
+import { Lease, openLeaseSession } from "./lease.ts";
 import type { SharedReader } from "./reader.ts";
 import type { ConsumerHandler } from "./types.ts";
 import type { Wakeup } from "./wakeup.ts";
@@ -138,10 +138,12 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     stallMs,
   );
   const session = options.committer?.session ??
-    openLeaseSession(options.databaseUrl, options.applicationName, {
-      ...leaseSessionTimeouts(leaseCheckMs),
-      ...options.sessionSettings,
-    });
+    openLeaseSession(
+      options.databaseUrl,
+      options.applicationName,
+      options.sessionSettings,
+      leaseCheckMs,
+    );
   const lease = new Lease(session, handler.name);
   const state: ConsumerState = {
     owned: false,

@@ -267,7 +267,6 @@ export async function startGrpcServer(
     });
   };
   const statuses: Record<string, "SERVING"> = { "": "SERVING" };
-  const liveness = { [LIVENESS_SERVICE]: "SERVING" } as const;
   const protoFiles = new Set<string>();
   for (const binding of bindings) {
     const { service, protoFile, methods } = binding.contract;
@@ -281,7 +280,7 @@ export async function startGrpcServer(
     server.addService(strictDefinition(protoFile, service), implementation);
     statuses[service] = "SERVING";
   }
-  const health = new HealthImplementation({ ...statuses, ...liveness });
+  const health = new HealthImplementation({ ...statuses, [LIVENESS_SERVICE]: "SERVING" });
   health.addToServer(server);
   const definitions = [...protoFiles].map(loadProto);
   new ReflectionService(Object.assign({}, ...definitions, healthDefinition()))

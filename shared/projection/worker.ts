@@ -3,7 +3,6 @@ import {
   BatchCommitter,
   type Consumer,
   type ConsumerHandler,
-  leaseSessionTimeouts,
   openLeaseSession,
   startConsumer,
 } from "@shared/consumer/mod.ts";
@@ -57,10 +56,7 @@ export function projectionCommitter(
   leaseCheckMs?: number,
 ): BatchCommitter {
   return new BatchCommitter(
-    openLeaseSession(readModelUrl, applicationName, {
-      ...leaseSessionTimeouts(leaseCheckMs),
-      ...BATCH_SETTINGS,
-    }),
+    openLeaseSession(readModelUrl, applicationName, BATCH_SETTINGS, leaseCheckMs),
   );
 }
 

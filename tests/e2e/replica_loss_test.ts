@@ -9,7 +9,9 @@
 import assert from "node:assert/strict";
 import { bearer } from "@shared/testing/auth.ts";
 import { gql } from "@shared/testing/graphql.ts";
+import { waitFor } from "@shared/testing/e2e/observability_spans.ts";
 import { startTestSystem, type TestSystem, warningsOf } from "@shared/testing/system.ts";
+import type { ProcessName } from "@shared/runtime/system.ts";
 
 /** Clients sending at once: enough that several calls are in flight on the lost replica. */
 const WRITERS = 12;
@@ -158,17 +160,21 @@ Deno.test("freezing the projector that owns the projections hands them to the ot
       { id },
       staff,
     )).data?.category?.id === id;
+  /** Waits until `id` is read, or fails naming `what` and the projectors' warnings; the ms it took. */
+  const readWithin = async (id: string, timeoutMs: number, what: string): Promise<number> => {
+    const since = Date.now();
+    await waitFor(async () => (await readable(id)) || undefined, what, timeoutMs)
+      .catch((err: Error) =>
+        assert.fail(`${err.message}${warningsOf(system, ["projector", "projector.1"])}`)
+      );
+    return Date.now() - since;
+  };
   let frozen: number | undefined;
   try {
     // The projectors have caught up and sit idle between lease checks: what is frozen is an
     // owner with no batch open (one frozen inside a batch keeps its lease for the 30 s of
     // idle_in_transaction_session_timeout instead, see leaseSessionTimeouts).
-    const first = await create("Written before the freeze");
-    const started = Date.now();
-    while (!(await readable(first))) {
-      assert.ok(Date.now() - started < 10_000, "the first write is read within 10 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await readWithin(await create("Written before the freeze"), 10_000, "the first write read");
     await new Promise((r) => setTimeout(r, 500));
     // The owner of the categories projection, by its own /health.
     const replicas = [system.ports, ...system.replicaPorts];
@@ -178,7 +184,8 @@ Deno.test("freezing the projector that owns the projections hands them to the ot
       return body.projections?.categories?.ownedHere === true;
     }))).indexOf(true);
     assert.ok(owner >= 0, "one projector owns the categories projection");
-    const pid = system.pids[owner === 0 ? "projector" : `projector.${owner}` as const];
+    const name: ProcessName = owner === 0 ? "projector" : `projector.${owner}`;
+    const pid = system.pids[name];
     assert.ok(pid, `projector replica ${owner} has a process`);
     frozen = pid;
     Deno.kill(pid, "SIGSTOP");
@@ -186,29 +193,16 @@ Deno.test("freezing the projector that owns the projections hands them to the ot
     // The frozen owner keeps its connections, and with them its lease, until the server
     // ends its idle lease session (10 s); the other projector takes the lease within 1 s.
     const id = await create("Written while the owner is frozen");
-    const written = Date.now();
-    while (!(await readable(id))) {
-      const waited = Date.now() - written;
-      assert.ok(
-        waited < 15_000,
-        `not read ${waited} ms after the write${warningsOf(system, ["projector", "projector.1"])}`,
-      );
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    console.log(`read ${Date.now() - written} ms after the write, the owner frozen`);
+    const waited = await readWithin(id, 15_000, "the write made while the owner is frozen read");
+    console.log(`read ${waited} ms after the write, the owner frozen`);
 
     // Thawed, the old owner finds its session ended and stands by; nothing restarts it,
     // and writes are still read.
     Deno.kill(pid, "SIGCONT");
     frozen = undefined;
     await new Promise((r) => setTimeout(r, 2000));
-    const after = await create("Written after the thaw");
-    const thawed = Date.now();
-    while (!(await readable(after))) {
-      assert.ok(Date.now() - thawed < 5000, "a write after the thaw is read within 5 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(system.restarts[owner === 0 ? "projector" : `projector.${owner}` as const], 0);
+    await readWithin(await create("Written after the thaw"), 5000, "a write after the thaw read");
+    assert.equal(system.restarts[name], 0, "the thawed projector was not restarted");
   } finally {
     if (frozen !== undefined) {
       try {
