@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import type { z } from "zod";
 import { ruleOf, RULES } from "@shared/auth/policy.ts";
 import { accessRules, loadProto, protoMethodName, type ServiceContract } from "@shared/grpc/mod.ts";
-import { core, def } from "@shared/testing/zod_shape.ts";
+import { protoFiles, protoText } from "@shared/grpc/proto_text.ts";
+import { core, def } from "@shared/grpc/zod_shape.ts";
 import { commandContracts, sagaStepCommands } from "./command/v1/contract.ts";
 import { queryContracts } from "./query/v1/contract.ts";
 
@@ -82,7 +83,7 @@ function checkMessage(
   }
 }
 
-Deno.test("every proto RPC has a contract and their fields and types agree", () => {
+Deno.test("every generated proto RPC has a contract and their fields and types agree", () => {
   for (const contract of contracts) {
     const definition = loadProto(contract.protoFile)[contract.service] as unknown as Record<
       string,
@@ -104,25 +105,18 @@ Deno.test("every proto RPC has a contract and their fields and types agree", () 
   }
 });
 
-/** Every RPC declared in proto/, as `<package>.<Service>/<Method>`, read from the .proto text. */
+/** Every RPC of the generated protos, as `<package>.<Service>/<Method>`, read from their text. */
 function protoRpcs(): string[] {
   const rpcs: string[] = [];
-  const walk = (dir: URL) => {
-    for (const entry of Deno.readDirSync(dir)) {
-      if (entry.isDirectory) walk(new URL(`${entry.name}/`, dir));
-      else if (entry.name.endsWith(".proto")) read(new URL(entry.name, dir));
-    }
-  };
-  const read = (file: URL) => {
-    const text = Deno.readTextFileSync(file).replace(/\/\/.*$/gm, "");
+  for (const path of protoFiles()) {
+    const text = protoText(path).replace(/\/\/.*$/gm, "");
     const pkg = /^\s*package\s+([\w.]+)\s*;/m.exec(text)?.[1];
     for (const service of text.matchAll(/\bservice\s+(\w+)\s*\{([^}]*)\}/g)) {
       for (const method of service[2]!.matchAll(/\brpc\s+(\w+)\s*\(/g)) {
         rpcs.push(`${pkg}.${service[1]}/${method[1]}`);
       }
     }
-  };
-  walk(new URL("./", import.meta.url));
+  }
   return rpcs;
 }
 

@@ -31,7 +31,7 @@ import {
   SagaStateView,
   StatusCount,
 } from "@proto/query/v1/contract.ts";
-import { core, def, isInt, isOptional, shapeOf } from "@shared/testing/zod_shape.ts";
+import { core, def, isInt, isOptional, shapeOf } from "@shared/grpc/zod_shape.ts";
 import { typeDefs } from "./schema.ts";
 import { ANSWERS, MUTATION_SERVICES } from "./resolvers/mutations.ts";
 

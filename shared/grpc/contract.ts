@@ -20,6 +20,8 @@ export interface RpcTerms {
    * binds the contract refuses anyone else before the input is read.
    */
   access: Rule;
+  /** What the RPC does, for the generated `.proto` (a comment above the RPC). */
+  doc?: string;
 }
 
 /** The contract of one RPC: how it is called and who may call it, what goes in, what comes out. */
@@ -35,7 +37,7 @@ export interface ServiceContract<
 > {
   /** Fully qualified proto service name, e.g. `cqrs.command.v1.CategoryCommands`. */
   service: string;
-  /** The `.proto` file that declares it, relative to `proto/`. */
+  /** The `.proto` file generated with it (see proto_text.ts), relative to `proto/`. */
   protoFile: string;
   methods: M;
 }
@@ -46,7 +48,13 @@ export function rpc<I extends z.ZodType, O extends z.ZodType>(
   input: I,
   output: O,
 ): RpcContract<I, O> {
-  return { kind: terms.kind, access: terms.access, input, output };
+  return {
+    kind: terms.kind,
+    access: terms.access,
+    ...(terms.doc === undefined ? {} : { doc: terms.doc }),
+    input,
+    output,
+  };
 }
 
 /** Declares a service contract; `methods` keys are the proto RPC names in camelCase. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadProto } from "./proto.ts";
 import { checkWire, resolverOf } from "./wire.ts";
+import "@proto/command/v1/contract.ts";
 
 const definitions = loadProto("command/v1/command.proto") as Record<string, unknown>;
 const resolve = resolverOf(definitions);

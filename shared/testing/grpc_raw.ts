@@ -2,6 +2,9 @@ import * as grpc from "@grpc/grpc-js";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { DEVELOPMENT_SECRET } from "@shared/auth/mod.ts";
 import { serviceDefinition } from "@shared/grpc/proto.ts";
+// The protos are generated from the contracts: these declare them.
+import "@proto/command/v1/contract.ts";
+import "@proto/query/v1/contract.ts";
 import { bearer } from "./auth.ts";
 
 /** One unary method of a {@link rawClient}, callback style as grpc-js has it. */

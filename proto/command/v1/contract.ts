@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineService, rpc, type RpcTerms } from "@shared/grpc/contract.ts";
+import { declareProtoFile, message } from "@shared/grpc/proto_text.ts";
 import {
   address,
   categoryName,
@@ -20,15 +21,28 @@ import {
 
 const PROTO = "command/v1/command.proto";
 
+message("Address", address);
+message("OrderItemInput", orderItems.element);
+
 /** What every command returns: the aggregate, its new version and its last event's position. */
-export const CommandResult = z.object({
-  id: uuid,
-  version: z.number().int(),
-  transactionId: z.string(),
-  position: z.string(),
-  /** What the command answers with, as JSON in the shape of a query view (see command.proto). */
-  state: optional(z.string()),
-});
+export const CommandResult = message(
+  "CommandResult",
+  z.object({
+    id: uuid,
+    version: z.number().int(),
+    transactionId: z.string(),
+    position: z.string(),
+    state: optional(z.string()).describe(
+      "What the command answers with, as JSON in the shape of a query view, built from the " +
+        "state the command decided, with only the fields it knows (an updated product's stock, " +
+        "say, is left out): the category, product or order it changed; SetStock: the product " +
+        "with its new stock; StartOrderSaga: the order. A repeated command id returns the first " +
+        "answer. Absent for deletes and for commands recorded before it existed.",
+    ),
+  }),
+  "The outcome of a command: the aggregate it changed, its new version, and where its last " +
+    "event sits in the global order (for read-your-writes).",
+);
 
 /** `cqrs.command.v1.CategoryCommands`. */
 export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands", PROTO, {
@@ -48,8 +62,10 @@ export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands"
       id: uuid,
       name: optional(categoryName),
       description: optional(description),
-      parentId: optional(uuid),
-      makeRoot: optional(z.boolean()),
+      parentId: optional(uuid).describe("Moves the category under this parent."),
+      makeRoot: optional(z.boolean()).describe(
+        "Moves the category to the root (parent_id must then be unset).",
+      ),
     }).refine((v) => !(v.makeRoot && v.parentId), {
       message: "must not be set together with makeRoot",
       path: ["parentId"],
@@ -61,7 +77,9 @@ export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands"
     z.object({
       id: uuid,
       reason: optional(reason),
-      reassignProductsTo: optional(uuid),
+      reassignProductsTo: optional(uuid).describe(
+        "Moves the category's live products here before deleting it.",
+      ),
     }),
     CommandResult,
   ),
@@ -75,7 +93,7 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
       id: optional(uuid),
       name: productName,
       description: optional(description),
-      price,
+      price: price.describe('Decimal string with at most two places, e.g. "19.99".'),
       categoryId: uuid,
     }),
     CommandResult,
@@ -98,8 +116,25 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
     CommandResult,
   ),
   // Undoable, unlike a delete.
-  archiveProduct: rpc({ kind: "command", access: "staff" }, z.object({ id: uuid }), CommandResult),
-  restoreProduct: rpc({ kind: "command", access: "staff" }, z.object({ id: uuid }), CommandResult),
+  archiveProduct: rpc(
+    {
+      kind: "command",
+      access: "staff",
+      doc: "Takes a product out of the catalogue (no longer listed or orderable, still readable " +
+        "by id); FAILED_PRECONDITION when it is already archived.",
+    },
+    z.object({ id: uuid }),
+    CommandResult,
+  ),
+  restoreProduct: rpc(
+    {
+      kind: "command",
+      access: "staff",
+      doc: "Puts an archived product back; FAILED_PRECONDITION when it is not archived.",
+    },
+    z.object({ id: uuid }),
+    CommandResult,
+  ),
   setStock: rpc(
     { kind: "command", access: "staff" },
     z.object({ productId: uuid, quantity: stockQuantity }),
@@ -146,31 +181,52 @@ const SAGA_STEP: RpcTerms = { kind: "command", access: "service" };
 /** `cqrs.command.v1.SagaStepCommands`: the order saga's steps, for its service identity only. */
 export const sagaStepCommands = defineService("cqrs.command.v1.SagaStepCommands", PROTO, {
   reserveInventory: rpc(
-    SAGA_STEP,
+    {
+      ...SAGA_STEP,
+      doc: "InventoryReserved, or InventoryReservationFailed when the stock is short.",
+    },
     z.object({ orderId: uuid, productId: uuid, quantity }),
     CommandResult,
   ),
   releaseInventory: rpc(SAGA_STEP, z.object({ orderId: uuid, productId: uuid }), CommandResult),
-  processPayment: rpc(SAGA_STEP, z.object({ orderId: uuid, amount: money }), CommandResult),
+  processPayment: rpc(
+    {
+      ...SAGA_STEP,
+      doc: "Charges the payment gateway once (x-command-id is its idempotency key): " +
+        "PaymentProcessed, or PaymentFailed when it declines.",
+    },
+    z.object({
+      orderId: uuid,
+      amount: money.describe('Decimal string with at most two places, e.g. "527.50".'),
+    }),
+    CommandResult,
+  ),
   refundPayment: rpc(SAGA_STEP, z.object({ orderId: uuid }), CommandResult),
-  arrangeShipping: rpc(SAGA_STEP, z.object({ orderId: uuid, address }), CommandResult),
+  arrangeShipping: rpc(
+    { ...SAGA_STEP, doc: "Books the carrier once: ShippingArranged, or ShippingFailed." },
+    z.object({ orderId: uuid, address }),
+    CommandResult,
+  ),
   cancelShipping: rpc(SAGA_STEP, z.object({ orderId: uuid }), CommandResult),
 });
 
 /** A stored event as the audit trail shows it. */
-export const StoredEvent = z.object({
-  position: z.string(),
-  transactionId: z.string(),
-  eventId: z.string(),
-  aggregateId: z.string(),
-  aggregateType: z.string(),
-  eventType: z.string(),
-  version: z.number().int(),
-  schemaVersion: z.number().int(),
-  data: z.string(),
-  metadata: z.string(),
-  createdAt: z.string(),
-});
+export const StoredEvent = message(
+  "StoredEvent",
+  z.object({
+    position: z.string(),
+    transactionId: z.string(),
+    eventId: z.string(),
+    aggregateId: z.string(),
+    aggregateType: z.string(),
+    eventType: z.string(),
+    version: z.number().int(),
+    schemaVersion: z.number().int(),
+    data: z.string().describe("The payload and the metadata, as JSON text."),
+    metadata: z.string(),
+    createdAt: z.string(),
+  }),
+);
 
 /** `cqrs.command.v1.EventLog`: the audit trail. */
 export const eventLog = defineService("cqrs.command.v1.EventLog", PROTO, {
@@ -178,34 +234,65 @@ export const eventLog = defineService("cqrs.command.v1.EventLog", PROTO, {
   listEvents: rpc(
     { kind: "list", access: "admin" },
     z.object({
-      aggregateId: optional(uuid),
-      eventType: optional(text(255).min(1, "must not be empty")),
-      after: optional(position),
+      aggregateId: optional(uuid).describe(
+        "One stream, in version order; otherwise the global order.",
+      ),
+      eventType: optional(text(255).min(1, "must not be empty")).describe(
+        "Only events of this type (global order).",
+      ),
+      after: optional(position).describe(
+        'Continue after this position ("<transaction>:<position>", from next_after).',
+      ),
       limit: optional(
         z.number().int("must be a whole number").min(1, "must be at least 1").max(
           500,
           "must be at most 500",
         ),
-      ),
+      ).describe("At most this many events, 1 to 500; default 100."),
     }),
-    z.object({ events: z.array(StoredEvent), nextAfter: optional(z.string()) }),
+    z.object({
+      events: z.array(StoredEvent),
+      nextAfter: optional(z.string()).describe("Pass as `after` to read on; unset at the end."),
+    }),
   ),
   // Time travel: one aggregate's history and its state at each version, for the console.
   aggregateHistory: rpc(
-    { kind: "list", access: "staff" },
+    {
+      kind: "list",
+      access: "staff",
+      doc: "One aggregate's events, each with the state the aggregate's evolve folds to after " +
+        "it, and the state as of a version or a moment.",
+    },
     z.object({
       aggregateId: uuid,
       asOfVersion: optional(
         z.number().int("must be a whole number").min(1, "must be at least 1"),
-      ),
-      asOf: optional(z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time" })),
+      ).describe("The state as of this version (1 or more); default the latest."),
+      asOf: optional(z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time" }))
+        .describe("The state as of this moment (ISO 8601): the events recorded at or before it."),
     }),
     z.object({
-      aggregateType: z.string(),
-      entries: z.array(z.object({ event: StoredEvent, state: z.string() })),
-      version: z.number().int(),
-      state: z.string(),
-      truncated: z.boolean(),
+      aggregateType: z.string().describe(
+        "The stream's aggregate type (category, product, order, ...).",
+      ),
+      entries: z.array(
+        message(
+          "HistoryEntry",
+          z.object({
+            event: StoredEvent,
+            state: z.string().describe(
+              'The aggregate\'s state after this event, as JSON text ("null" before creation).',
+            ),
+          }),
+        ),
+      ).describe("Every event of the stream, oldest first, at most 1000."),
+      version: z.number().int().describe(
+        "The version the state below is as of (0: before the first event).",
+      ),
+      state: z.string().describe(
+        "The state as of the requested version or moment, as JSON text.",
+      ),
+      truncated: z.boolean().describe("True when the stream has more events than entries holds."),
     }),
   ),
 });
@@ -218,3 +305,29 @@ export const commandContracts = [
   sagaStepCommands,
   eventLog,
 ] as const;
+
+/** `command.proto`, generated from the contracts above (`deno task proto` writes it out). */
+export const commandProto = declareProtoFile({
+  path: PROTO,
+  package: "cqrs.command.v1",
+  doc: "The write side. Every RPC validates its input, runs an aggregate and appends the " +
+    "resulting events. Metadata x-command-id, x-correlation-id and traceparent travel with " +
+    "each call into the events' metadata, with the user, roles and tenant of the caller's " +
+    "verified bearer token (`authorization` metadata; x-user-id is ignored) and a hash of the " +
+    "RPC and its input. A repeated x-command-id with the same RPC and input returns the first " +
+    "result (its state included) and changes nothing; with another RPC or input it is refused " +
+    "with FAILED_PRECONDITION (x-error-code IDEMPOTENCY_KEY_REUSED) and changes nothing.",
+  services: commandContracts,
+  serviceDocs: {
+    SagaStepCommands: "The order saga's steps, for the saga worker only (its service token; " +
+      "no user may call them, whatever their role). Each needs x-command-id: the step's " +
+      "deterministic id, so a step sent again after a restart or a lost answer takes effect " +
+      "once. x-correlation-id and x-causation-id name the order and the saga event that decided " +
+      "the step. A concurrent write to the same stream is retried on the new state rather than " +
+      "refused. A refusal (INVALID_ARGUMENT, FAILED_PRECONDITION) is final; the payment, " +
+      "shipment and inventory streams derive from the order id.",
+    EventLog: "The audit trail: stored events with their metadata, as the event store holds " +
+      "them (after upcasting). Served by the command service, which owns the event store; the " +
+      "gateway allows it to admins only.",
+  },
+});

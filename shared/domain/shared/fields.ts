@@ -118,7 +118,9 @@ export const address = z.object({
 export const orderItem = z.object({
   productId: uuid,
   quantity,
-  discountRate: optional(discountRate),
+  discountRate: optional(discountRate).describe(
+    'Decimal string between 0 and 1, e.g. "0.15"; none when unset.',
+  ),
 });
 
 /** The items of a new order: 1 to 100 lines. */

@@ -1,6 +1,6 @@
 /**
- * Reading a zod contract's shape at run time, for the tests that hold other
- * declarations of the same shapes (the protos, the GraphQL schema) to it.
+ * Reading a zod contract's shape at run time: the protos are generated from
+ * it, and the tests hold the GraphQL schema to it.
  */
 import type { z } from "zod";
 
@@ -33,10 +33,18 @@ export function core(schema: z.ZodType): z.ZodType {
       // A preprocess pipe puts the real schema in `out`; a transform pipe in `in`.
       return core(def(d.in!).type === "transform" ? d.out! : d.in!);
     case "lazy":
-      return core(d.getter!());
+      return core(lazyInner(schema));
     default:
       return schema;
   }
+}
+
+/**
+ * The schema a lazy one stands for: the same instance every time (zod caches
+ * it), so a recursive schema can be walked without looping.
+ */
+export function lazyInner(schema: z.ZodType): z.ZodType {
+  return (schema as unknown as { _zod: { innerType: z.ZodType } })._zod.innerType;
 }
 
 /** The fields of an object schema (under its wrappers). */
