@@ -42,7 +42,7 @@ export async function getProductsByIds(
 }
 
 /**
- * The live, unarchived products of several categories in one query (what a GraphQL
+ * The catalogue's products of several categories in one query (what a GraphQL
  * DataLoader batches on), grouped by category and by name within each; at
  * most {@link MAX_PRODUCTS_PER_CATEGORY} per category, so one reply stays
  * within a gRPC message whatever the catalogue.
@@ -55,8 +55,8 @@ export async function getProductsByCategoryIds(
   const rows = await sql<ProductRow[]>`
     SELECT p.* FROM unnest(${[...new Set(categoryIds)]}::uuid[]) WITH ORDINALITY AS c(id, n)
     CROSS JOIN LATERAL (
-      SELECT * FROM product_rows
-      WHERE category_id = c.id AND NOT deleted AND NOT archived
+      SELECT * FROM catalogue_rows
+      WHERE category_id = c.id
       ORDER BY name, id LIMIT ${MAX_PRODUCTS_PER_CATEGORY}) p
     ORDER BY c.n, p.name, p.id`;
   return rows.map(toProductView);

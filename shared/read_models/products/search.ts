@@ -64,8 +64,8 @@ function whereOf(sql: Sql, filter: ProductFilter): postgres.PendingQuery<postgre
       message: `"${filter.maxPrice}" must not be less than minPrice "${filter.minPrice}"`,
     }]);
   }
-  // Archived products are out of the catalogue, though still readable by id.
-  let where = sql`NOT deleted AND NOT archived`;
+  // The catalogue view holds the rule of which products are listed (migration 009).
+  let where = sql`TRUE`;
   const text = filter.text?.trim();
   if (text) {
     const pattern = likePattern(text);
@@ -97,7 +97,7 @@ export async function searchProducts(sql: Sql, search: ProductSearch): Promise<P
     sql<ProductRow[]>`
       SELECT * FROM product_rows
       WHERE id IN (
-        SELECT id FROM products WHERE ${where} ${order}
+        SELECT id FROM catalogue WHERE ${where} ${order}
         LIMIT ${window.limit} OFFSET ${window.offset})
       ${order}`
       .then((rows) => rows.map(toProductView)),
@@ -106,6 +106,6 @@ export async function searchProducts(sql: Sql, search: ProductSearch): Promise<P
       ? sql<{ count: string }[]>`
         SELECT coalesce(sum(live), 0) AS count FROM product_counts
         WHERE ${search.categoryId ? sql`category_id = ${search.categoryId}` : sql`TRUE`}`
-      : sql<{ count: string }[]>`SELECT count(*) FROM products WHERE ${where}`,
+      : sql<{ count: string }[]>`SELECT count(*) FROM catalogue WHERE ${where}`,
   );
 }
