@@ -109,16 +109,31 @@ function descriptionOf(schema: z.ZodType): string | undefined {
   return z.globalRegistry.get(schema)?.description;
 }
 
+/**
+ * The schema a wrapper stands for (optional, nullable, default, a
+ * preprocess or transform pipe, lazy); undefined when it is no wrapper.
+ */
+function unwrapped(schema: z.ZodType): z.ZodType | undefined {
+  const d = def(schema);
+  switch (d.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+      return d.innerType;
+    case "pipe":
+      return def(d.in!).type === "transform" ? d.out : d.in;
+    case "lazy":
+      return lazyInner(schema);
+    default:
+      return undefined;
+  }
+}
+
 /** A registered name on the schema or one of its wrappers, outermost first. */
 function registered(schema: z.ZodType): { name: string; doc?: string } | undefined {
-  for (let s: z.ZodType | undefined = schema; s;) {
+  for (let s: z.ZodType | undefined = schema; s; s = unwrapped(s)) {
     const found = names.get(s);
     if (found) return found;
-    const d = def(s);
-    if (d.type === "optional" || d.type === "nullable" || d.type === "default") s = d.innerType;
-    else if (d.type === "pipe") s = def(d.in!).type === "transform" ? d.out : d.in;
-    else if (d.type === "lazy") s = lazyInner(s);
-    else s = undefined;
   }
   return undefined;
 }
@@ -135,10 +150,8 @@ function fieldType(schema: z.ZodType, at: string): FieldType {
       case "optional":
       case "nullable":
       case "default":
-        s = d.innerType!;
-        continue;
       case "pipe":
-        s = def(d.in!).type === "transform" ? d.out! : d.in!;
+        s = unwrapped(s)!;
         continue;
       case "lazy":
         return { optional, repeated, type: s, ...(description ? { description } : {}) };
@@ -177,15 +190,10 @@ function fieldType(schema: z.ZodType, at: string): FieldType {
 
 /** The object schema under a message schema's wrappers. */
 function objectOf(schema: z.ZodType, at: string): z.ZodObject {
-  let s = schema;
-  for (;;) {
-    const d = def(s);
-    if (d.type === "object") return s as z.ZodObject;
-    if (d.type === "optional" || d.type === "nullable" || d.type === "default") s = d.innerType!;
-    else if (d.type === "pipe") s = def(d.in!).type === "transform" ? d.out! : d.in!;
-    else if (d.type === "lazy") s = lazyInner(s);
-    else throw new TypeError(`${at} is a zod ${d.type}, not an object: it has no proto message`);
+  for (let s: z.ZodType | undefined = schema; s; s = unwrapped(s)) {
+    if (def(s).type === "object") return s as z.ZodObject;
   }
+  throw new TypeError(`${at} is a zod ${def(schema).type}, not an object: it has no proto message`);
 }
 
 /** Generates one file's text. */
@@ -193,8 +201,6 @@ class Writer {
   readonly messages = new Map<string, { body: string; at: string }>();
   readonly order: string[] = [];
   private readonly pending = new Map<z.ZodType, string>();
-
-  constructor(private readonly file: ProtoFile) {}
 
   /** The message name of `schema`, writing its message (and the ones it holds) once. */
   name(schema: z.ZodType, fallback: string, at: string): string {
@@ -238,7 +244,7 @@ class Writer {
 /** The `.proto` text of a declared file. */
 export function protoText(path: string): string {
   const file = protoFile(path);
-  const writer = new Writer(file);
+  const writer = new Writer();
   const services: string[] = [];
   for (const contract of file.services) {
     const short = contract.service.slice(file.package.length + 1);
