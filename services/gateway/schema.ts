@@ -1,4 +1,11 @@
-/** The GraphQL schema of the gateway (SDL). Money is a decimal string with two places. */
+import { MUTATION_SERVICES } from "./resolvers/mutations.ts";
+import { mutationTypeDefs } from "./schema_mutations.ts";
+
+/**
+ * The GraphQL schema of the gateway (SDL). Money is a decimal string with two
+ * places. The mutations and their input types are generated from the command
+ * contracts (schema_mutations.ts).
+ */
 export const typeDefs = /* GraphQL */ `
   "Where a page sits in its list."
   type PageInfo {
@@ -202,122 +209,7 @@ export const typeDefs = /* GraphQL */ `
     nextAfter: String
   }
 
-  input CreateCategoryInput {
-    "Optional client-chosen id (UUID); generated when omitted."
-    id: ID
-    "1 to 100 characters after trimming; unique among its siblings."
-    name: String!
-    description: String
-    "Parent category; a root category when omitted."
-    parentId: ID
-  }
-
-  input UpdateCategoryInput {
-    id: ID!
-    name: String
-    description: String
-    "Moves the category under this parent."
-    parentId: ID
-    "Moves the category to the root."
-    makeRoot: Boolean
-  }
-
-  input DeleteCategoryInput {
-    id: ID!
-    reason: String
-    "Moves the category's live products here first."
-    reassignProductsTo: ID
-  }
-
-  input CreateProductInput {
-    id: ID
-    "1 to 200 characters after trimming."
-    name: String!
-    description: String
-    "0.01 to 999999.99, at most two decimal places."
-    price: String!
-    categoryId: ID!
-  }
-
-  input UpdateProductInput {
-    id: ID!
-    name: String
-    description: String
-    price: String
-    categoryId: ID
-    changeReason: String
-  }
-
-  input DeleteProductInput {
-    id: ID!
-    reason: String
-  }
-
-  input ArchiveProductInput {
-    id: ID!
-  }
-
-  input RestoreProductInput {
-    id: ID!
-  }
-
-  input SetStockInput {
-    productId: ID!
-    quantity: Int!
-  }
-
-  input OrderItemInput {
-    productId: ID!
-    quantity: Int!
-    "0 to 1, e.g. 0.15."
-    discountRate: String
-  }
-
-  input AddressInput {
-    street: String!
-    city: String!
-    postalCode: String!
-  }
-
-  input CreateOrderInput {
-    id: ID
-    customerId: ID!
-    items: [OrderItemInput!]!
-    shippingAddress: AddressInput!
-  }
-
-  input CancelOrderInput {
-    id: ID!
-    reason: String!
-  }
-
-  input UpdateOrderStatusInput {
-    id: ID!
-    status: String!
-  }
-
-  input StartOrderSagaInput {
-    orderId: ID!
-  }
-
-  type Mutation {
-    createCategory(input: CreateCategoryInput!): Category!
-    updateCategory(input: UpdateCategoryInput!): Category!
-    deleteCategory(input: DeleteCategoryInput!): Boolean!
-    createProduct(input: CreateProductInput!): Product!
-    updateProduct(input: UpdateProductInput!): Product!
-    deleteProduct(input: DeleteProductInput!): Boolean!
-    setStock(input: SetStockInput!): Product!
-    "Takes a product out of the catalogue; it can no longer be ordered but stays readable by id."
-    archiveProduct(input: ArchiveProductInput!): Product!
-    "Puts an archived product back into the catalogue."
-    restoreProduct(input: RestoreProductInput!): Product!
-    createOrder(input: CreateOrderInput!): Order!
-    cancelOrder(input: CancelOrderInput!): Order!
-    updateOrderStatus(input: UpdateOrderStatusInput!): Order!
-    startOrderSaga(input: StartOrderSagaInput!): Order!
-  }
-
+${mutationTypeDefs(Object.values(MUTATION_SERVICES))}
   "Live changes, over GraphQL over SSE and over WebSocket (graphql-ws)."
   type Subscription {
     categoryCreated: Category!

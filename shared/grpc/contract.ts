@@ -20,8 +20,14 @@ export interface RpcTerms {
    * binds the contract refuses anyone else before the input is read.
    */
   access: Rule;
-  /** What the RPC does, for the generated `.proto` (a comment above the RPC). */
+  /** What the RPC does, for the generated `.proto` and GraphQL schema. */
   doc?: string;
+  /**
+   * A command's answer: the query view its result's `state` is shaped as
+   * (the entity it created or changed); none when it answers with no
+   * entity (a delete). The gateway's mutation returns that view's type.
+   */
+  answers?: z.ZodType;
 }
 
 /** The contract of one RPC: how it is called and who may call it, what goes in, what comes out. */
@@ -52,6 +58,7 @@ export function rpc<I extends z.ZodType, O extends z.ZodType>(
     kind: terms.kind,
     access: terms.access,
     ...(terms.doc === undefined ? {} : { doc: terms.doc }),
+    ...(terms.answers === undefined ? {} : { answers: terms.answers }),
     input,
     output,
   };

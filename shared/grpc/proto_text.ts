@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { protoMethodName, type ServiceContract } from "./contract.ts";
-import { def, isInt, lazyInner } from "./zod_shape.ts";
+import { def, descriptionOf, isInt, unwrapped } from "./zod_shape.ts";
 
 const names = new WeakMap<z.ZodType, { name: string; doc?: string }>();
 
@@ -105,28 +105,9 @@ interface FieldType {
   description?: string;
 }
 
-function descriptionOf(schema: z.ZodType): string | undefined {
-  return z.globalRegistry.get(schema)?.description;
-}
-
-/**
- * The schema a wrapper stands for (optional, nullable, default, a
- * preprocess or transform pipe, lazy); undefined when it is no wrapper.
- */
-function unwrapped(schema: z.ZodType): z.ZodType | undefined {
-  const d = def(schema);
-  switch (d.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-      return d.innerType;
-    case "pipe":
-      return def(d.in!).type === "transform" ? d.out : d.in;
-    case "lazy":
-      return lazyInner(schema);
-    default:
-      return undefined;
-  }
+/** The message name registered (with {@link message}) for a schema or one it wraps. */
+export function messageName(schema: z.ZodType): string | undefined {
+  return registered(schema)?.name;
 }
 
 /** A registered name on the schema or one of its wrappers, outermost first. */

@@ -2,7 +2,7 @@
  * Reading a zod contract's shape at run time: the protos are generated from
  * it, and the tests hold the GraphQL schema to it.
  */
-import type { z } from "zod";
+import { z } from "zod";
 
 /** The parts of a zod definition these checks read. */
 export interface ZodDef {
@@ -21,22 +21,47 @@ export function def(schema: z.ZodType): ZodDef {
   return (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
 }
 
-/** The zod type under wrappers: optional, default, preprocess/transform pipes, lazy. */
-export function core(schema: z.ZodType): z.ZodType {
+/**
+ * The schema a wrapper stands for (optional, nullable, default, a
+ * preprocess or transform pipe, lazy); undefined when it is no wrapper.
+ */
+export function unwrapped(schema: z.ZodType): z.ZodType | undefined {
   const d = def(schema);
   switch (d.type) {
     case "optional":
     case "nullable":
     case "default":
-      return core(d.innerType!);
+      return d.innerType;
     case "pipe":
       // A preprocess pipe puts the real schema in `out`; a transform pipe in `in`.
-      return core(def(d.in!).type === "transform" ? d.out! : d.in!);
+      return def(d.in!).type === "transform" ? d.out : d.in;
     case "lazy":
-      return core(lazyInner(schema));
+      return lazyInner(schema);
     default:
-      return schema;
+      return undefined;
   }
+}
+
+/** The zod type under wrappers: optional, default, preprocess/transform pipes, lazy. */
+export function core(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (let inner = unwrapped(s); inner; inner = unwrapped(s)) s = inner;
+  return s;
+}
+
+/** Whether `target` is `schema` itself or one of the schemas it wraps. */
+export function wraps(schema: z.ZodType, target: z.ZodType): boolean {
+  for (let s: z.ZodType | undefined = schema; s; s = unwrapped(s)) if (s === target) return true;
+  return false;
+}
+
+/** The description (`.describe()`) of a schema or, failing that, of the first it wraps that has one. */
+export function descriptionOf(schema: z.ZodType): string | undefined {
+  for (let s: z.ZodType | undefined = schema; s; s = unwrapped(s)) {
+    const description = z.globalRegistry.get(s)?.description;
+    if (description) return description;
+  }
+  return undefined;
 }
 
 /**

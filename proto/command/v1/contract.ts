@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineService, rpc, type RpcTerms } from "@shared/grpc/contract.ts";
 import { declareProtoFile, message } from "@shared/grpc/proto_text.ts";
+import { CategoryView, OrderView, ProductView } from "../../query/v1/contract.ts";
 import {
   address,
   categoryName,
@@ -47,24 +48,24 @@ export const CommandResult = message(
 /** `cqrs.command.v1.CategoryCommands`. */
 export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands", PROTO, {
   createCategory: rpc(
-    { kind: "command", access: "staff" },
+    { kind: "command", access: "staff", answers: CategoryView },
     z.object({
-      id: optional(uuid),
-      name: categoryName,
+      id: optional(uuid).describe("Optional client-chosen id (UUID); generated when omitted."),
+      name: categoryName.describe("1 to 100 characters after trimming; unique among its siblings."),
       description: optional(description),
-      parentId: optional(uuid),
+      parentId: optional(uuid).describe("Parent category; a root category when omitted."),
     }),
     CommandResult,
   ),
   updateCategory: rpc(
-    { kind: "command", access: "staff" },
+    { kind: "command", access: "staff", answers: CategoryView },
     z.object({
       id: uuid,
       name: optional(categoryName),
       description: optional(description),
       parentId: optional(uuid).describe("Moves the category under this parent."),
       makeRoot: optional(z.boolean()).describe(
-        "Moves the category to the root (parent_id must then be unset).",
+        "Moves the category to the root (the parent must then be unset).",
       ),
     }).refine((v) => !(v.makeRoot && v.parentId), {
       message: "must not be set together with makeRoot",
@@ -88,18 +89,20 @@ export const categoryCommands = defineService("cqrs.command.v1.CategoryCommands"
 /** `cqrs.command.v1.ProductCommands`. */
 export const productCommands = defineService("cqrs.command.v1.ProductCommands", PROTO, {
   createProduct: rpc(
-    { kind: "command", access: "staff" },
+    { kind: "command", access: "staff", answers: ProductView },
     z.object({
       id: optional(uuid),
-      name: productName,
+      name: productName.describe("1 to 200 characters after trimming."),
       description: optional(description),
-      price: price.describe('Decimal string with at most two places, e.g. "19.99".'),
+      price: price.describe(
+        'Decimal string from 0.01 to 999999.99 with at most two places, e.g. "19.99".',
+      ),
       categoryId: uuid,
     }),
     CommandResult,
   ),
   updateProduct: rpc(
-    { kind: "command", access: "staff" },
+    { kind: "command", access: "staff", answers: ProductView },
     z.object({
       id: uuid,
       name: optional(productName),
@@ -120,8 +123,9 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
     {
       kind: "command",
       access: "staff",
-      doc: "Takes a product out of the catalogue (no longer listed or orderable, still readable " +
-        "by id); FAILED_PRECONDITION when it is already archived.",
+      answers: ProductView,
+      doc: "Takes a product out of the catalogue: no longer listed or orderable, still readable " +
+        "by id. Refused as a failed precondition when it is already archived.",
     },
     z.object({ id: uuid }),
     CommandResult,
@@ -130,13 +134,15 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
     {
       kind: "command",
       access: "staff",
-      doc: "Puts an archived product back; FAILED_PRECONDITION when it is not archived.",
+      answers: ProductView,
+      doc: "Puts an archived product back into the catalogue. Refused as a failed precondition " +
+        "when it is not archived.",
     },
     z.object({ id: uuid }),
     CommandResult,
   ),
   setStock: rpc(
-    { kind: "command", access: "staff" },
+    { kind: "command", access: "staff", answers: ProductView },
     z.object({ productId: uuid, quantity: stockQuantity }),
     CommandResult,
   ),
@@ -146,7 +152,7 @@ export const productCommands = defineService("cqrs.command.v1.ProductCommands", 
 export const orderCommands = defineService("cqrs.command.v1.OrderCommands", PROTO, {
   // customerId must be the caller's subject unless staff.
   createOrder: rpc(
-    { kind: "command", access: "customer-own" },
+    { kind: "command", access: "customer-own", answers: OrderView },
     z.object({
       id: optional(uuid),
       customerId: uuid,
@@ -156,17 +162,17 @@ export const orderCommands = defineService("cqrs.command.v1.OrderCommands", PROT
     CommandResult,
   ),
   cancelOrder: rpc(
-    { kind: "command", access: "customer-own" },
+    { kind: "command", access: "customer-own", answers: OrderView },
     z.object({ id: uuid, reason: reason.min(1, "must not be empty") }),
     CommandResult,
   ),
   updateOrderStatus: rpc(
-    { kind: "command", access: "staff" },
+    { kind: "command", access: "staff", answers: OrderView },
     z.object({ id: uuid, status: orderStatus }),
     CommandResult,
   ),
   startOrderSaga: rpc(
-    { kind: "command", access: "customer-own" },
+    { kind: "command", access: "customer-own", answers: OrderView },
     z.object({ orderId: uuid }),
     CommandResult,
   ),

@@ -55,8 +55,8 @@ function answerId(entity: string, input: Input, result: Result): string {
  * above whose access is not `service`), named as the RPC: it sends the
  * mutation's `input` through the typed client, which parses it with the
  * RPC's contract, and answers as the schema field's type says (ANSWERS).
- * A new command is a GraphQL mutation once the schema declares its field and
- * input; schema_contract_test.ts holds the two to its contract.
+ * The schema's mutation fields and input types are generated from the same
+ * contracts (schema_mutations.ts), so a new command is a mutation at once.
  */
 export function commandMutations(
   services: Partial<Record<keyof typeof MUTATION_SERVICES, ServiceContract>> = MUTATION_SERVICES,
