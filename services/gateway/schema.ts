@@ -1,150 +1,79 @@
+import { eventLog, StoredEvent } from "@proto/command/v1/contract.ts";
+import {
+  CategoryNode,
+  categoryQueries,
+  CategoryStatistics,
+  CategoryView,
+  OrderItemView,
+  orderQueries,
+  OrderStats,
+  OrderView,
+  PageInfo,
+  PathSegment,
+  productQueries,
+  ProductStatistics,
+  ProductView,
+  SagaStateView,
+  StatusCount,
+} from "@proto/query/v1/contract.ts";
+import { shapeOf } from "@shared/grpc/zod_shape.ts";
 import { MUTATION_SERVICES } from "./resolvers/mutations.ts";
 import { mutationTypeDefs } from "./schema_mutations.ts";
+import { type ObjectType, objectTypeDefs } from "./schema_types.ts";
+
+/**
+ * The object types and the views they show: the view's fields (less the
+ * hidden ones) are generated from its contract (schema_types.ts); the
+ * computed ones are the resolvers'.
+ */
+export const OBJECT_TYPES: readonly ObjectType[] = [
+  { name: "PageInfo", view: PageInfo },
+  { name: "PathSegment", view: PathSegment },
+  {
+    name: "Category",
+    view: CategoryView,
+    hide: ["parentId", "version", "childCount"],
+    computed: `
+    parent: Category
+    children: [Category!]!
+    "The category's live products."
+    products: [Product!]!`,
+  },
+  { name: "CategoryNode", view: CategoryNode },
+  { name: "CategoryPage", view: categoryQueries.methods.listCategoriesPaginated.output },
+  { name: "CategoryStatistics", view: CategoryStatistics },
+  {
+    name: "Product",
+    view: ProductView,
+    hide: ["categoryId", "categoryName", "version"],
+    computed: "    category: Category",
+  },
+  { name: "ProductPage", view: productQueries.methods.listProductsPaginated.output },
+  { name: "ProductStatistics", view: ProductStatistics },
+  { name: "Address", view: shapeOf(OrderView).shippingAddress! },
+  { name: "OrderItem", view: OrderItemView },
+  { name: "Order", view: OrderView, hide: ["version"] },
+  { name: "OrderPage", view: orderQueries.methods.listOrders.output },
+  { name: "StatusCount", view: StatusCount },
+  { name: "OrderStats", view: OrderStats },
+  { name: "SagaState", view: SagaStateView, hide: ["orderId"] },
+  {
+    name: "AuditEvent",
+    view: StoredEvent,
+    hide: ["transactionId", "eventType"],
+    computed: "    type: String!",
+  },
+  { name: "EventPage", view: eventLog.methods.listEvents.output },
+];
 
 /**
  * The GraphQL schema of the gateway (SDL). Money is a decimal string with two
- * places. The mutations and their input types are generated from the command
- * contracts (schema_mutations.ts).
+ * places. The object types that show views, the mutations and their input
+ * types are generated from the contracts (schema_types.ts,
+ * schema_mutations.ts); the queries and subscriptions are written here.
  */
 export const typeDefs = /* GraphQL */ `
-  "Where a page sits in its list."
-  type PageInfo {
-    page: Int!
-    perPage: Int!
-    totalCount: Int!
-    hasNext: Boolean!
-  }
-
-  "One ancestor on a category's path from the root."
-  type PathSegment {
-    id: ID!
-    name: String!
-  }
-
-  type Category {
-    id: ID!
-    name: String!
-    description: String
-    parent: Category
-    children: [Category!]!
-    "Ancestors from the root down to this category, inclusive."
-    path: [PathSegment!]!
-    "1 for a root category; at most 5."
-    depth: Int!
-    "The category's live products."
-    products: [Product!]!
-    productCount: Int!
-    createdAt: String!
-    updatedAt: String!
-  }
-
-  type CategoryNode {
-    category: Category!
-    children: [CategoryNode!]!
-  }
-
-  type CategoryPage {
-    categories: [Category!]!
-    pageInfo: PageInfo!
-  }
-
-  type CategoryStatistics {
-    totalCategories: Int!
-    rootCategories: Int!
-    maxDepth: Int!
-    categoriesWithProducts: Int!
-    emptyCategories: Int!
-  }
-
-  type Product {
-    id: ID!
-    name: String!
-    description: String
-    "Decimal string, e.g. 19.99."
-    price: String!
-    category: Category
-    stock: Int!
-    createdAt: String!
-    updatedAt: String!
-    "Out of the catalogue: left out of every list, still readable by id."
-    archived: Boolean!
-  }
-
-  type ProductPage {
-    products: [Product!]!
-    pageInfo: PageInfo!
-  }
-
-  type ProductStatistics {
-    count: Int!
-    averagePrice: String
-    minPrice: String
-    maxPrice: String
-    totalStock: Int!
-    "Archived products, counted apart: the fields above cover live products only."
-    archivedCount: Int!
-  }
-
-  type Address {
-    street: String!
-    city: String!
-    postalCode: String!
-  }
-
-  type OrderItem {
-    productId: ID!
-    productName: String!
-    quantity: Int!
-    unitPrice: String!
-    discountRate: String!
-    lineTotal: String!
-  }
-
-  type Order {
-    id: ID!
-    customerId: ID!
-    "pending, confirmed, payment_pending, payment_failed, processing, shipped, delivered, completed, returned, refunded or cancelled."
-    status: String!
-    items: [OrderItem!]!
-    subtotal: String!
-    tax: String!
-    shipping: String!
-    total: String!
-    shippingAddress: Address!
-    cancelReason: String
-    saga: SagaState
-    createdAt: String!
-    updatedAt: String!
-  }
-
-  type OrderPage {
-    orders: [Order!]!
-    pageInfo: PageInfo!
-  }
-
-  type StatusCount {
-    status: String!
-    count: Int!
-  }
-
-  type OrderStats {
-    totalOrders: Int!
-    byStatus: [StatusCount!]!
-    totalRevenue: String!
-    averageOrderValue: String
-  }
-
-  type SagaState {
-    sagaId: ID!
-    "started, processing, compensating, completed, failed or compensated."
-    status: String!
-    completedSteps: [String!]!
-    currentStep: String
-    failureReason: String
-    startedAt: String!
-    completedAt: String
-  }
-
+${objectTypeDefs(OBJECT_TYPES)}
   input ProductSearchInput {
     text: String
     categoryId: ID
@@ -185,28 +114,6 @@ export const typeDefs = /* GraphQL */ `
     sagaState(orderId: ID!): SagaState
     "The audit trail, for admins: one aggregate's events, or the global order (of one type)."
     events(aggregateId: ID, type: String, after: String, limit: Int): EventPage!
-  }
-
-  "A stored event with its metadata (command, correlation, causation, user, trace)."
-  type AuditEvent {
-    position: String!
-    eventId: ID!
-    aggregateId: ID!
-    aggregateType: String!
-    type: String!
-    version: Int!
-    schemaVersion: Int!
-    "The payload, as JSON text."
-    data: String!
-    "The metadata, as JSON text."
-    metadata: String!
-    createdAt: String!
-  }
-
-  type EventPage {
-    events: [AuditEvent!]!
-    "Pass as after to read on; null at the end."
-    nextAfter: String
   }
 
 ${mutationTypeDefs(Object.values(MUTATION_SERVICES))}

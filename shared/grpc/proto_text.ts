@@ -110,6 +110,11 @@ export function messageName(schema: z.ZodType): string | undefined {
   return registered(schema)?.name;
 }
 
+/** The doc registered (with {@link message}) for a schema or one it wraps. */
+export function messageDoc(schema: z.ZodType): string | undefined {
+  return registered(schema)?.doc;
+}
+
 /** A registered name on the schema or one of its wrappers, outermost first. */
 function registered(schema: z.ZodType): { name: string; doc?: string } | undefined {
   for (let s: z.ZodType | undefined = schema; s; s = unwrapped(s)) {

@@ -228,10 +228,11 @@ export const StoredEvent = message(
     eventType: z.string(),
     version: z.number().int(),
     schemaVersion: z.number().int(),
-    data: z.string().describe("The payload and the metadata, as JSON text."),
-    metadata: z.string(),
+    data: z.string().describe("The payload, as JSON text."),
+    metadata: z.string().describe("The metadata, as JSON text."),
     createdAt: z.string(),
   }),
+  "A stored event with its metadata (command, correlation, causation, user, trace).",
 );
 
 /** `cqrs.command.v1.EventLog`: the audit trail. */

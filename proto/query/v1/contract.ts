@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { defineService, rpc, type RpcTerms } from "@shared/grpc/contract.ts";
 import { declareProtoFile, message } from "@shared/grpc/proto_text.ts";
+import { ORDER_STATUSES } from "@shared/domain/order/status.ts";
+import { SAGA_STATUSES } from "@shared/domain/order_saga/types.ts";
 import {
   money,
   optional,
@@ -16,8 +18,17 @@ const PROTO = "query/v1/query.proto";
 /** Page number and size of a list request (1-based; 20 per page unless given). */
 const paging = { page: optional(page), perPage: optional(perPage) };
 
+/** "a, b or c". */
+function listed(values: readonly string[]): string {
+  return `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
+}
+
 /** One ancestor on a category's path. */
-export const PathSegment = message("PathSegment", z.object({ id: z.string(), name: z.string() }));
+export const PathSegment = message(
+  "PathSegment",
+  z.object({ id: z.string(), name: z.string() }),
+  "One ancestor on a category's path from the root.",
+);
 /** One ancestor on a category's path. */
 export type PathSegment = z.output<typeof PathSegment>;
 
@@ -29,8 +40,10 @@ export const CategoryView = message(
     name: z.string(),
     description: optional(z.string()),
     parentId: optional(z.string()),
-    path: z.array(PathSegment),
-    depth: z.number().int(),
+    path: z.array(PathSegment).describe(
+      "Ancestors from the root down to this category, inclusive.",
+    ),
+    depth: z.number().int().describe("1 for a root category; at most 5."),
     version: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -74,7 +87,7 @@ export const SagaStateView = message(
   z.object({
     sagaId: z.string(),
     orderId: z.string(),
-    status: z.string(),
+    status: z.string().describe(`${listed(SAGA_STATUSES)}.`),
     completedSteps: z.array(z.string()),
     currentStep: optional(z.string()),
     failureReason: optional(z.string()),
@@ -106,7 +119,7 @@ export const OrderView = message(
   z.object({
     id: z.string(),
     customerId: z.string(),
-    status: z.string(),
+    status: z.string().describe(`${listed(ORDER_STATUSES)}.`),
     items: z.array(OrderItemView),
     subtotal: z.string(),
     tax: z.string(),
@@ -134,6 +147,7 @@ export const PageInfo = message(
     totalCount: z.number().int(),
     hasNext: z.boolean(),
   }),
+  "Where a page sits in its list.",
 );
 /** Where a page sits in its list. */
 export type PageInfo = z.output<typeof PageInfo>;
