@@ -15,25 +15,10 @@
  */
 import type { z } from "zod";
 import { uuid } from "@shared/domain/shared/fields.ts";
-import type { ServiceContract } from "@shared/grpc/contract.ts";
+import { protoMethodName, type ServiceContract } from "@shared/grpc/contract.ts";
 import { messageName } from "@shared/grpc/proto_text.ts";
-import {
-  core,
-  def,
-  descriptionOf,
-  isInt,
-  isOptional,
-  shapeOf,
-  wraps,
-} from "@shared/grpc/zod_shape.ts";
-
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-function described(text: string | undefined, indent: string): string {
-  return text ? `${indent}${JSON.stringify(text)}\n` : "";
-}
+import { core, def, isOptional, shapeOf, wraps } from "@shared/grpc/zod_shape.ts";
+import { described, scalarType, sdlField } from "./schema_types.ts";
 
 /** Writes input types once each, by name. */
 class Inputs {
@@ -49,26 +34,15 @@ class Inputs {
     if (wraps(field, uuid)) return "ID";
     const inner = core(field);
     const d = def(inner);
-    switch (d.type) {
-      case "string":
-      case "enum":
-        return "String";
-      case "boolean":
-        return "Boolean";
-      case "number":
-        return isInt(inner) ? "Int" : "Float";
-      case "union":
-        if (d.options!.some((o) => def(core(o)).type === "string")) return "String";
-        break;
-      case "array":
-        return `[${this.fieldType(d.element!, key, at)}]`;
-      case "object": {
-        const message = messageName(field);
-        const name = message
-          ? (message.endsWith("Input") ? message : `${message}Input`)
-          : `${pascal(key)}Input`;
-        return this.write(name, field, at);
-      }
+    const scalar = scalarType(inner);
+    if (scalar) return scalar;
+    if (d.type === "array") return `[${this.fieldType(d.element!, key, at)}]`;
+    if (d.type === "object") {
+      const message = messageName(field);
+      const name = message
+        ? (message.endsWith("Input") ? message : `${message}Input`)
+        : `${protoMethodName(key)}Input`;
+      return this.write(name, field, at);
     }
     throw new TypeError(`${at}: zod type "${d.type}" has no GraphQL input type`);
   }
@@ -76,8 +50,7 @@ class Inputs {
   /** Writes the input type `name` of an object schema, once; refuses two shapes under one name. */
   write(name: string, schema: z.ZodType, at: string): string {
     const fields = Object.entries(shapeOf(schema)).map(([key, field]) =>
-      described(descriptionOf(field), "    ") +
-      `    ${key}: ${this.fieldType(field, key, `${at}.${key}`)}`
+      sdlField(key, field, this.fieldType(field, key, `${at}.${key}`))
     );
     const text = `  input ${name} {\n${fields.join("\n")}\n  }\n`;
     const seen = this.types.get(name);
@@ -97,7 +70,7 @@ export function mutationTypeDefs(services: readonly ServiceContract[]): string {
     for (const [name, method] of Object.entries(service.methods)) {
       if (method.access === "service") continue;
       const at = `${service.service}.${name}`;
-      const input = inputs.write(`${pascal(name)}Input`, method.input, `${at} input`);
+      const input = inputs.write(`${protoMethodName(name)}Input`, method.input, `${at} input`);
       let answer = "Boolean";
       if (method.answers) {
         const view = messageName(method.answers);

@@ -14,8 +14,9 @@ import {
   core,
   def,
   descriptionOf,
-  isInt,
   isOptional,
+  type ScalarKind,
+  scalarKind,
   shapeOf,
   wraps,
 } from "@shared/grpc/zod_shape.ts";
@@ -32,14 +33,33 @@ export interface ObjectType {
   description?: string;
 }
 
-function described(text: string | undefined, indent: string): string {
+/** A description line for the SDL, or nothing. */
+export function described(text: string | undefined, indent: string): string {
   return text ? `${indent}${JSON.stringify(text)}\n` : "";
 }
+
+/** One field of a type in the SDL, with the description its contract gives it. */
+export function sdlField(key: string, field: z.ZodType, type: string): string {
+  return described(descriptionOf(field), "    ") + `    ${key}: ${type}`;
+}
+
+/** The GraphQL scalar of a zod type under its wrappers; undefined for a list or an object. */
+export function scalarType(inner: z.ZodType): string | undefined {
+  const kind = scalarKind(inner);
+  return kind && GRAPHQL_SCALARS[kind];
+}
+
+const GRAPHQL_SCALARS: Readonly<Record<ScalarKind, string>> = {
+  text: "String",
+  boolean: "Boolean",
+  int: "Int",
+  float: "Float",
+};
 
 /** The SDL of `types`, each view field typed as its contract says. */
 export function objectTypeDefs(types: readonly ObjectType[]): string {
   const nameOf = (schema: z.ZodType, at: string): string => {
-    const declared = types.find((t) => wraps(schema, t.view) || wraps(t.view, core(schema)));
+    const declared = types.find((t) => wraps(schema, t.view));
     const name = declared?.name ?? messageName(schema);
     if (!name) throw new TypeError(`${at}: an object with no GraphQL type or message name`);
     return name;
@@ -47,27 +67,11 @@ export function objectTypeDefs(types: readonly ObjectType[]): string {
   const fieldType = (field: z.ZodType, key: string, at: string): string => {
     const inner = core(field);
     const d = def(inner);
-    let type: string;
-    switch (d.type) {
-      case "string":
-      case "enum":
-        type = key === "id" || key.endsWith("Id") ? "ID" : "String";
-        break;
-      case "boolean":
-        type = "Boolean";
-        break;
-      case "number":
-        type = isInt(inner) ? "Int" : "Float";
-        break;
-      case "array":
-        type = `[${fieldType(d.element!, key, at)}]`;
-        break;
-      case "object":
-        type = nameOf(field, at);
-        break;
-      default:
-        throw new TypeError(`${at}: zod type "${d.type}" has no GraphQL output type`);
-    }
+    let type = scalarType(inner);
+    if (type === "String" && (key === "id" || key.endsWith("Id"))) type = "ID";
+    else if (d.type === "array") type = `[${fieldType(d.element!, key, at)}]`;
+    else if (d.type === "object") type = nameOf(field, at);
+    if (!type) throw new TypeError(`${at}: zod type "${d.type}" has no GraphQL output type`);
     return isOptional(field) ? type : `${type}!`;
   };
   return types.map((t) => {
@@ -79,10 +83,7 @@ export function objectTypeDefs(types: readonly ObjectType[]): string {
     }
     const fields = Object.entries(shape)
       .filter(([key]) => !t.hide?.includes(key))
-      .map(([key, field]) =>
-        described(descriptionOf(field), "    ") +
-        `    ${key}: ${fieldType(field, key, `${t.name}.${key}`)}`
-      );
+      .map(([key, field]) => sdlField(key, field, fieldType(field, key, `${t.name}.${key}`)));
     const computed = t.computed ? `\n${t.computed.replace(/^\n+|\s+$/g, "")}` : "";
     return described(t.description ?? messageDoc(t.view), "  ") +
       `  type ${t.name} {\n${fields.join("\n")}${computed}\n  }\n`;

@@ -2,7 +2,7 @@
  * The `.proto` files, generated from the zod contracts: the contracts are the
  * one declaration of every gRPC shape. A message's fields are numbered in
  * the order its zod object declares them, so a new field goes last (a field
- * moved or removed would renumber the ones after it; proto/wire_test.ts
+ * moved or removed would renumber the ones after it; proto/published_test.ts
  * holds every published field to its number). Names: a schema registered
  * with {@link message} keeps its name; otherwise a request is
  * `<Method>Request`, an answer `<Method>Response`, and a nested object is
@@ -12,7 +12,15 @@
  */
 import { z } from "zod";
 import { protoMethodName, type ServiceContract } from "./contract.ts";
-import { def, descriptionOf, isInt, unwrapped } from "./zod_shape.ts";
+import {
+  core,
+  def,
+  descriptionOf,
+  isOptional,
+  type ScalarKind,
+  scalarKind,
+  unwrapped,
+} from "./zod_shape.ts";
 
 const names = new WeakMap<z.ZodType, { name: string; doc?: string }>();
 
@@ -76,10 +84,6 @@ function snake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
 function comment(text: string | undefined, indent: string): string {
   if (!text) return "";
   const lines: string[] = [];
@@ -124,54 +128,38 @@ function registered(schema: z.ZodType): { name: string; doc?: string } | undefin
   return undefined;
 }
 
-function fieldType(schema: z.ZodType, at: string): FieldType {
-  const optional = schema.safeParse(undefined).success;
-  let description = descriptionOf(schema);
-  let s = schema;
+/** The proto scalar of each kind of value. */
+const PROTO_SCALARS: Readonly<Record<ScalarKind, string>> = {
+  text: "string",
+  boolean: "bool",
+  int: "int32",
+  float: "double",
+};
+
+function fieldType(field: z.ZodType, at: string): FieldType {
+  let description = descriptionOf(field);
   let repeated = false;
-  for (;;) {
-    description ??= descriptionOf(s);
-    const d = def(s);
-    switch (d.type) {
-      case "optional":
-      case "nullable":
-      case "default":
-      case "pipe":
-        s = unwrapped(s)!;
-        continue;
-      case "lazy":
-        return { optional, repeated, type: s, ...(description ? { description } : {}) };
-      case "array":
-        if (repeated) throw new TypeError(`${at}: a list of lists has no proto field`);
-        repeated = true;
-        s = d.element!;
-        continue;
-      case "string":
-      case "enum":
-        return { optional, repeated, type: "string", ...(description ? { description } : {}) };
-      case "boolean":
-        return { optional, repeated, type: "bool", ...(description ? { description } : {}) };
-      case "number":
-        return {
-          optional,
-          repeated,
-          type: isInt(s) ? "int32" : "double",
-          ...(description ? { description } : {}),
-        };
-      case "object":
-        return { optional, repeated, type: s, ...(description ? { description } : {}) };
-      case "union": {
-        // A field that takes a number or a string (a rate) is a string on the wire.
-        const types = d.options!.map((o) => fieldType(o, at).type);
-        if (types.includes("string")) {
-          return { optional, repeated, type: "string", ...(description ? { description } : {}) };
-        }
-        throw new TypeError(`${at}: a union without a string option has no proto field`);
-      }
-      default:
-        throw new TypeError(`${at}: zod type "${d.type}" has no proto field`);
-    }
+  // The schema of one value: the field's, or its array's element (a message keeps its
+  // wrappers, where its registered name may be).
+  let value = field;
+  if (def(core(value)).type === "array") {
+    repeated = true;
+    value = def(core(value)).element!;
+    description ??= descriptionOf(value);
   }
+  const inner = core(value);
+  const kind = def(inner).type;
+  if (kind === "array") throw new TypeError(`${at}: a list of lists has no proto field`);
+  const scalar = scalarKind(inner);
+  const type = scalar ? PROTO_SCALARS[scalar] : kind === "object" ? value : undefined;
+  if (type === undefined) {
+    throw new TypeError(
+      kind === "union"
+        ? `${at}: a union without a string option has no proto field`
+        : `${at}: zod type "${kind}" has no proto field`,
+    );
+  }
+  return { optional: isOptional(field), repeated, type, ...(description ? { description } : {}) };
 }
 
 /** The object schema under a message schema's wrappers. */
@@ -186,16 +174,17 @@ function objectOf(schema: z.ZodType, at: string): z.ZodObject {
 class Writer {
   readonly messages = new Map<string, { body: string; at: string }>();
   readonly order: string[] = [];
-  private readonly pending = new Map<z.ZodType, string>();
+  /** The name each object got: written once, and a recursive one (a tree) while it is written. */
+  private readonly named = new Map<z.ZodType, string>();
 
   /** The message name of `schema`, writing its message (and the ones it holds) once. */
   name(schema: z.ZodType, fallback: string, at: string): string {
     const known = registered(schema);
     const name = known?.name ?? fallback;
     const object = objectOf(schema, at);
-    const inProgress = this.pending.get(object);
-    if (inProgress) return inProgress; // a recursive message (a tree)
-    this.pending.set(object, name);
+    const already = this.named.get(object);
+    if (already) return already;
+    this.named.set(object, name);
     const body = this.body(name, object, at, known?.doc);
     const seen = this.messages.get(name);
     if (seen && seen.body !== body) {
@@ -218,7 +207,9 @@ class Writer {
       number++;
       const where = `${at}.${key}`;
       const t = fieldType(field, where);
-      const type = typeof t.type === "string" ? t.type : this.name(t.type, pascal(key), where);
+      const type = typeof t.type === "string"
+        ? t.type
+        : this.name(t.type, protoMethodName(key), where);
       const label = t.repeated ? "repeated " : t.optional ? "optional " : "";
       lines.push(comment(t.description, "  ") + `  ${label}${type} ${snake(key)} = ${number};`);
     }

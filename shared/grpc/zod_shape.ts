@@ -89,3 +89,28 @@ export function isInt(schema: z.ZodType): boolean {
     (c._zod.def.format === "safeint" || c._zod.def.format === "int32")
   );
 }
+
+/** What kind of single value a zod type (under its wrappers) carries, for the schemas generated from it. */
+export type ScalarKind = "text" | "boolean" | "int" | "float";
+
+/**
+ * The scalar kind of a zod type under its wrappers: a string or an enum is
+ * text, and so is a number-or-string (a rate sent either way); undefined for
+ * a list, an object or anything else.
+ */
+export function scalarKind(inner: z.ZodType): ScalarKind | undefined {
+  const d = def(inner);
+  switch (d.type) {
+    case "string":
+    case "enum":
+      return "text";
+    case "boolean":
+      return "boolean";
+    case "number":
+      return isInt(inner) ? "int" : "float";
+    case "union":
+      return d.options!.some((o) => scalarKind(core(o)) === "text") ? "text" : undefined;
+    default:
+      return undefined;
+  }
+}
